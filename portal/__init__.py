@@ -1,0 +1,99 @@
+"""The onboarding, training and exam portal: the application factory (wiring only)."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal import config as portal_config
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    lang = session.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        return lang
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the portal. `config` overrides the environment (tests pass theirs here)."""
+    app = Flask(__name__, instance_path=os.environ.get("PORTAL_INSTANCE_PATH") or None)
+    instance = Path(app.instance_path)
+    app.config.update(portal_config.defaults(instance))
+    app.config.update(portal_config.from_environment())
+    app.config.update(config or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = portal_config.instance_secret(instance)
+    if app.config["DATABASE_URL"].startswith("sqlite:///") and ":memory:" not in app.config[
+        "DATABASE_URL"
+    ]:
+        Path(app.config["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+
+    from portal.db import import_models
+
+    import_models()
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    logging.getLogger("portal").setLevel(logging.INFO)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal.auth import services as auth_services
+    from portal.extensions import babel, csrf, htmx, limiter, login_manager
+    from portal.web import db as web_db
+    from portal.web import errors, layout, security
+    from portal.web.access import enforce_access
+
+    web_db.init_app(app)
+    htmx.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # the session version does this job, across devices
+    login_manager.login_view = "auth.login"
+
+    @login_manager.user_loader
+    def _load_user(token: str) -> Any:
+        return auth_services.load_user(web_db.db_session(), token)
+
+    app.before_request(enforce_access)
+    errors.register(app)
+    layout.register(app)
+    security.register(app)
+
+    @app.context_processor
+    def _layout_context() -> dict[str, Any]:
+        return {"current_locale": select_locale(), "languages": app.config["LANGUAGES"],
+                "htmx_request": request.headers.get("HX-Request") == "true"}
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.admin.views import bp as admin_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.home.views import bp as home_bp
+    from portal.web.views import bp as web_bp
+
+    for bp in (web_bp, auth_bp, home_bp, admin_bp):
+        app.register_blueprint(bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from portal.cli import register
+
+    register(app)

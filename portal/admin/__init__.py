@@ -1,0 +1,1 @@
+"""Administration: accounts, cohorts, bulk imports and the audit log."""

@@ -1,0 +1,150 @@
+"""`flask --app portal ...` commands: database, users, demo data, configuration."""
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy.orm import Session
+
+from portal import migrate
+from portal.auth.models import Role
+from portal.db import utcnow
+from portal.errors import DomainError
+
+
+@contextmanager
+def cli_session() -> Iterator[Session]:
+    """A session for one command: committed if the command succeeds."""
+    session: Session = current_app.extensions["portal.sessionmaker"]()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+db_cli = AppGroup("db", help="Database migrations (Alembic).")
+users_cli = AppGroup("users", help="User accounts.")
+demo_cli = AppGroup("demo", help="Demo accounts and cohort for local use.")
+config_cli = AppGroup("config", help="Configuration.")
+
+
+def _alembic_cfg():  # type: ignore[no-untyped-def]
+    return migrate.alembic_config(current_app.config["DATABASE_URL"],
+                                  current_app.config["MIGRATIONS_DIR"])
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Upgrade the database to REVISION (default: head)."""
+    from alembic import command
+
+    command.upgrade(_alembic_cfg(), revision)
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Downgrade the database to REVISION (e.g. -1 or base)."""
+    from alembic import command
+
+    command.downgrade(_alembic_cfg(), revision)
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the database's current revision."""
+    from alembic import command
+
+    command.current(_alembic_cfg(), verbose=True)
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--autogenerate", is_flag=True)
+def db_revision(message: str, autogenerate: bool) -> None:
+    """Create a new migration file (review it by hand)."""
+    from alembic import command
+
+    command.revision(_alembic_cfg(), message=message, autogenerate=autogenerate)
+
+
+@users_cli.command("create")
+@click.option("--employee-no", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--cohort-id", type=int, default=None)
+@click.option("--hire-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+@click.password_option(help="Initial password (prompted if omitted).")
+@click.option("--keep-password", is_flag=True,
+              help="Do not require a password change at first log-in.")
+def users_create(employee_no: str, display_name: str, role: str, cohort_id: int | None,
+                 hire_date, password: str, keep_password: bool) -> None:  # type: ignore[no-untyped-def]
+    """Create a user account."""
+    from portal.auth import services
+
+    try:
+        with cli_session() as session:
+            user = services.create_user(
+                session, actor_id=None, employee_no=employee_no, display_name=display_name,
+                role=Role(role), password=password, cohort_id=cohort_id,
+                hire_date=hire_date.date() if hire_date else None,
+                must_change_password=not keep_password, now=utcnow())
+            click.echo(f"created {user.role.value} {user.employee_no} (id {user.id})")
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Create the demo accounts and cohort (idempotent)."""
+    from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_data
+
+    with cli_session() as session:
+        created = load_demo_data(session, now=utcnow())
+    click.echo("demo data: " + (", ".join(created) if created else "already loaded"))
+    click.echo(f"demo log-ins (password for all: {DEMO_PASSWORD}):")
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.employee_no:<18} {account.role.value}")
+
+
+@config_cli.command("check")
+def config_check() -> None:
+    """Check the configuration and the database connection."""
+    import sqlalchemy as sa
+
+    from portal.config import problems
+
+    cfg = current_app.config
+    url = sa.make_url(cfg["DATABASE_URL"])
+    click.echo(f"database:      {url.render_as_string(hide_password=True)}")
+    click.echo(f"rate limits:   {cfg['RATELIMIT_STORAGE_URI']}")
+    click.echo(f"locale:        {cfg['BABEL_DEFAULT_LOCALE']}")
+    found = problems(dict(cfg))
+    try:
+        with current_app.extensions["portal.engine"].connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except Exception as exc:  # report, don't crash: this is a diagnostic command
+        found.append(f"cannot connect to the database: {exc.__class__.__name__}: {exc}")
+    for problem in found:
+        click.echo(f"problem: {problem}", err=True)
+    if found:
+        sys.exit(1)
+    click.echo("configuration ok")
+
+
+def register(app: Flask) -> None:
+    for group in (db_cli, users_cli, demo_cli, config_cli):
+        app.cli.add_command(group)
+
+
+__all__ = ["register", "cli_session"]

@@ -1,0 +1,26 @@
+"""The landing page: each role sees its own home."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from portal.auth import services as auth_services
+from portal.auth.models import Role
+from portal.web.access import signed_in
+from portal.web.db import db_session
+from portal.web.render import render
+
+bp = Blueprint("home", __name__, template_folder="templates")
+
+
+@bp.get("/")
+@signed_in
+def index() -> ResponseReturnValue:
+    role = current_user.role
+    if role is Role.ADMIN:
+        return redirect(url_for("admin.users"))
+    if role is Role.TRAINEE:
+        return render("home/trainee.html", cohort=current_user.cohort)
+    cohorts = auth_services.cohorts_for_staff(db_session(), user=current_user)
+    return render("home/staff.html", cohorts=cohorts)

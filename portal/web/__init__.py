@@ -1,0 +1,1 @@
+"""HTTP glue shared by every domain: rendering, access control, errors, security headers."""

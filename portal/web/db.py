@@ -1,0 +1,50 @@
+"""The request's database session: opened on first use, committed once at the end."""
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from portal.db import make_engine, make_sessionmaker, write_intent
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def db_session() -> Session:
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["portal.sessionmaker"]()
+    return g.db_session
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["portal.engine"] = engine
+    app.extensions["portal.sessionmaker"] = make_sessionmaker(engine)
+
+    @app.before_request
+    def _declare_write_intent() -> None:
+        g.write_intent_token = write_intent.set(request.method not in SAFE_METHODS)
+
+    @app.after_request
+    def _commit(response: Response) -> Response:
+        # One commit at the request boundary; any error status rolls back.
+        session = g.pop("db_session", None)
+        if session is not None:
+            try:
+                if response.status_code < 400:
+                    session.commit()
+                else:
+                    session.rollback()
+            finally:
+                session.close()
+        return response
+
+    @app.teardown_request
+    def _close(exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.rollback()
+            session.close()
+        token = g.pop("write_intent_token", None)
+        if token is not None:
+            write_intent.reset(token)

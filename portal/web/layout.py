@@ -1,0 +1,56 @@
+"""What the base layout needs: navigation by role and role names."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.auth.models import Role
+
+ROLE_LABELS = {
+    Role.TRAINEE: _l("新客服"),
+    Role.TRAINER: _l("培训组长"),
+    Role.SUPERVISOR: _l("客服主管"),
+    Role.ADMIN: _l("管理员"),
+}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    current: bool
+
+
+# (label, endpoint, roles that see it, endpoint prefix that marks it current)
+NAV = [
+    (_l("我的培训"), "home.index", {Role.TRAINEE}, "home."),
+    (_l("我的批次"), "home.index", {Role.TRAINER, Role.SUPERVISOR}, "home."),
+    (_l("用户"), "admin.users", {Role.ADMIN}, "admin.user"),
+    (_l("批次"), "admin.cohorts", {Role.ADMIN}, "admin.cohort"),
+    (_l("审计日志"), "admin.audit_log", {Role.ADMIN}, "admin.audit"),
+]
+
+
+def nav_items() -> list[NavItem]:
+    if not current_user.is_authenticated:
+        return []
+    endpoint = request.endpoint or ""
+    return [
+        NavItem(str(label), url_for(target), endpoint.startswith(prefix))
+        for label, target, roles, prefix in NAV
+        if current_user.role in roles
+    ]
+
+
+def role_label(role: Role | str) -> str:
+    return str(ROLE_LABELS[Role(role)])
+
+
+def register(app: Flask) -> None:
+    @app.context_processor
+    def _layout() -> dict[str, Any]:
+        return {"nav_items": nav_items, "role_label": role_label}
