@@ -46,6 +46,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import_models()
     _init_extensions(app)
     _register_blueprints(app)
+    from portal.web import layout
+
+    layout.register(app)  # after the blueprints: it loads their templates
     _register_cli(app)
     logging.getLogger("portal").setLevel(logging.INFO)
     return app
@@ -55,7 +58,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.auth import services as auth_services
     from portal.extensions import babel, csrf, htmx, limiter, login_manager
     from portal.web import db as web_db
-    from portal.web import errors, layout, security
+    from portal.web import errors, security
     from portal.web.access import enforce_access
 
     web_db.init_app(app)
@@ -74,7 +77,6 @@ def _init_extensions(app: Flask) -> None:
 
     app.before_request(enforce_access)
     errors.register(app)
-    layout.register(app)
     security.register(app)
 
     @app.context_processor

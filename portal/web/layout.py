@@ -51,6 +51,12 @@ def role_label(role: Role | str) -> str:
 
 
 def register(app: Flask) -> None:
+    # The form macros are globals so that a block rendered alone (an htmx fragment)
+    # can use them without a template-level import, which block rendering skips.
+    with app.app_context():
+        forms = app.jinja_env.get_template("web/_forms.html").module
+    app.jinja_env.globals.update(field=forms.field, form_error=forms.form_error)
+
     @app.context_processor
     def _layout() -> dict[str, Any]:
         return {"nav_items": nav_items, "role_label": role_label}

@@ -1,0 +1,82 @@
+"""Shared fixtures: an app on a real SQLite database migrated to head, clients, sessions."""
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from portal import create_app
+from portal.migrate import upgrade
+
+FIXED_NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite database upgraded to head once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "portal.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+def make_test_app(tmp_path: Path, database_url: str, **overrides: object) -> Flask:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
+        "DATABASE_URL": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    os.environ["PORTAL_INSTANCE_PATH"] = str(tmp_path / "instance")
+    return create_app(config)
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, migrated_template: Path) -> str:
+    path = tmp_path / "portal.sqlite3"
+    shutil.copyfile(migrated_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app_config() -> dict[str, object]:
+    """Override in a test module to change the app's configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path: Path, database_url: str, app_config: dict[str, object]) -> Iterator[Flask]:
+    application = make_test_app(tmp_path, database_url, **app_config)
+    yield application
+    application.extensions["portal.engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """A session on the test database for arranging and checking state (commit to share)."""
+    s: Session = app.extensions["portal.sessionmaker"]()
+    try:
+        yield s
+    finally:
+        s.rollback()
+        s.close()
+
+
+@pytest.fixture
+def now() -> datetime:
+    return FIXED_NOW
