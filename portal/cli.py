@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 
 from portal import migrate
 from portal.auth.models import Role
-from portal.db import utcnow
+from portal.db import utcnow, write_intent
 from portal.errors import DomainError
 
 
 @contextmanager
 def cli_session() -> Iterator[Session]:
     """A session for one command: committed if the command succeeds."""
+    token = write_intent.set(True)  # commands write: take SQLite's write lock up front
     session: Session = current_app.extensions["portal.sessionmaker"]()
     try:
         yield session
@@ -29,6 +30,7 @@ def cli_session() -> Iterator[Session]:
         raise
     finally:
         session.close()
+        write_intent.reset(token)
 
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")

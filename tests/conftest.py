@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from portal import create_app
+from portal.db import write_intent
 from portal.migrate import upgrade
 
 FIXED_NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
@@ -68,13 +69,19 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
-    """A session on the test database for arranging and checking state (commit to share)."""
+    """A session on the test database for arranging and checking state (commit to share).
+
+    Its transactions begin deferred, so a test that only reads never holds SQLite's
+    write lock while the app under test (same thread) serves a request.
+    """
+    token = write_intent.set(False)
     s: Session = app.extensions["portal.sessionmaker"]()
     try:
         yield s
     finally:
         s.rollback()
         s.close()
+        write_intent.reset(token)
 
 
 @pytest.fixture
