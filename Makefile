@@ -31,6 +31,7 @@ db: $(VENV)/.installed
 	$(BIN)/flask db upgrade
 
 demo: db
+	$(BIN)/flask content import
 	$(BIN)/flask demo load
 
 ## make run: set everything up and serve the portal with demo data on http://$(HOST):$(PORT)

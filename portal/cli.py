@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -144,8 +145,65 @@ def config_check() -> None:
     click.echo("configuration ok")
 
 
+
+
+content_cli = AppGroup("content", help="Course content: check, import, export.")
+
+
+def _content_root(path: str | None) -> Path:
+    from portal.config import PROJECT_ROOT
+
+    return Path(path) if path else PROJECT_ROOT / "courses"
+
+
+@content_cli.command("check")
+@click.option("--path", default=None, help="Folder of track folders (default: courses/).")
+def content_check(path: str | None) -> None:
+    """Validate every track and module file; report each problem with file and line."""
+    from portal.content.loader import load_content
+
+    content = load_content(_content_root(path))
+    for problem in content.problems:
+        click.echo(str(problem), err=True)
+    if content.problems:
+        raise click.ClickException(f"{len(content.problems)} problem(s); nothing was imported")
+    modules = sum(len(t.modules) for t in content.tracks)
+    click.echo(f"content ok: {len(content.tracks)} track(s), {modules} module(s)")
+
+
+@content_cli.command("import")
+@click.option("--path", default=None, help="Folder of track folders (default: courses/).")
+def content_import(path: str | None) -> None:
+    """Import changed tracks and modules as new versions (all or nothing)."""
+    from portal.content.loader import load_content
+    from portal.courses.services import import_content
+
+    content = load_content(_content_root(path))
+    for problem in content.problems:
+        click.echo(str(problem), err=True)
+    if content.problems:
+        raise click.ClickException(f"{len(content.problems)} problem(s); nothing was imported")
+    with cli_session() as session:
+        report = import_content(session, content=content, actor_id=None, now=utcnow())
+    click.echo(f"imported: {len(report.new)} new, {len(report.changed)} changed, "
+               f"{len(report.unchanged)} unchanged")
+
+
+@content_cli.command("export")
+@click.argument("folder")
+def content_export(folder: str) -> None:
+    """Write the database's current versions back to files under FOLDER."""
+    from pathlib import Path
+
+    from portal.courses.services import export_content
+
+    with cli_session() as session:
+        written = export_content(session, folder=Path(folder))
+    click.echo(f"wrote {len(written)} file(s) to {folder}")
+
+
 def register(app: Flask) -> None:
-    for group in (db_cli, users_cli, demo_cli, config_cli):
+    for group in (db_cli, users_cli, demo_cli, config_cli, content_cli):
         app.cli.add_command(group)
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from portal.auth import services as auth_services
 from portal.auth.models import Role
+from portal.courses import services as courses_services
 from portal.web.access import signed_in
 from portal.web.db import db_session
 from portal.web.render import render
@@ -21,6 +22,7 @@ def index() -> ResponseReturnValue:
     if role is Role.ADMIN:
         return redirect(url_for("admin.users"))
     if role is Role.TRAINEE:
-        return render("home/trainee.html", cohort=current_user.cohort)
+        view = courses_services.track_for_trainee(db_session(), user=current_user)
+        return render("home/trainee.html", cohort=current_user.cohort, view=view)
     cohorts = auth_services.cohorts_for_staff(db_session(), user=current_user)
     return render("home/staff.html", cohorts=cohorts)

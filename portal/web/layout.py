@@ -55,7 +55,9 @@ def register(app: Flask) -> None:
     # can use them without a template-level import, which block rendering skips.
     with app.app_context():
         forms = app.jinja_env.get_template("web/_forms.html").module
-    app.jinja_env.globals.update(field=forms.field, form_error=forms.form_error)
+        track = app.jinja_env.get_template("courses/_track.html").module
+    app.jinja_env.globals.update(field=forms.field, form_error=forms.form_error,
+                                 track_steps=track.track_steps)
 
     @app.context_processor
     def _layout() -> dict[str, Any]:

@@ -32,6 +32,11 @@ EXPECTED: dict[str, object] = {
     "auth.change_password": ANY,
     "home.index": ANY,
     "admin.": frozenset({Role.ADMIN}),
+    "courses.module_show": ANY,
+    "courses.module_done": frozenset({Role.TRAINEE}),
+    "courses.module_reading": frozenset({Role.TRAINEE}),
+    "courses.trainee_track": frozenset({Role.TRAINER, Role.SUPERVISOR}),
+    "courses.stage_complete": frozenset({Role.TRAINER, Role.SUPERVISOR}),
 }
 
 

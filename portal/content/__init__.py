@@ -1,0 +1,1 @@
+"""Course content files: loading, validation, Markdown rendering and sanitising."""

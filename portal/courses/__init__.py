@@ -1,0 +1,1 @@
+"""Onboarding tracks, their stages and modules, and each trainee's progress."""

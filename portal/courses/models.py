@@ -1,0 +1,113 @@
+"""Tracks and modules as imported versions, and trainees' progress through them."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, utcnow
+
+
+class Track(Base):
+    """An onboarding track; its stages live in the current version's definition."""
+
+    __tablename__ = "track"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    current_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("track_version.id", use_alter=True, ondelete="SET NULL"))
+
+    current_version: Mapped[TrackVersion | None] = relationship(
+        foreign_keys=[current_version_id], post_update=True)
+    modules: Mapped[list[Module]] = relationship(back_populates="track", order_by="Module.key")
+
+
+class TrackVersion(Base):
+    __tablename__ = "track_version"
+    __table_args__ = (sa.UniqueConstraint("track_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    track_id: Mapped[int] = mapped_column(sa.ForeignKey("track.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    # The stages in order, as plain data: key, title, summary, kind, planned_day,
+    # planned_duration, modules, assessment, roles, checklist.
+    stages: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
+    source_text: Mapped[str] = mapped_column(sa.Text)
+    source_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+
+class Module(Base):
+    __tablename__ = "module"
+    __table_args__ = (sa.UniqueConstraint("track_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    track_id: Mapped[int] = mapped_column(sa.ForeignKey("track.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(sa.String(64))
+    current_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("module_version.id", use_alter=True, ondelete="SET NULL"))
+
+    track: Mapped[Track] = relationship(back_populates="modules")
+    current_version: Mapped[ModuleVersion | None] = relationship(
+        foreign_keys=[current_version_id], post_update=True)
+
+
+class ModuleVersion(Base):
+    """One published text of a module, rendered and sanitised once, at creation."""
+
+    __tablename__ = "module_version"
+    __table_args__ = (sa.UniqueConstraint("module_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("module.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    minutes: Mapped[int]
+    tags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    roles: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    body_markdown: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    toc_html: Mapped[str] = mapped_column(sa.Text, default="")
+    source_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+
+class ModuleProgress(Base):
+    """A trainee's reading of one module (kept across new versions of the module)."""
+
+    __tablename__ = "module_progress"
+    __table_args__ = (sa.UniqueConstraint("user_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("module.id", ondelete="CASCADE"), index=True)
+    first_opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+    seconds_spent: Mapped[int] = mapped_column(default=0)
+    # Where the trainee left off: the id of the last heading they reached.
+    last_anchor: Mapped[str | None] = mapped_column(sa.String(200))
+
+
+class StageCompletion(Base):
+    """A stage's assessment counted as passed for a trainee (by exam or by a trainer)."""
+
+    __tablename__ = "stage_completion"
+    __table_args__ = (sa.UniqueConstraint("user_id", "track_key", "stage_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    track_key: Mapped[str] = mapped_column(sa.String(64))
+    stage_key: Mapped[str] = mapped_column(sa.String(64))
+    completed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    source: Mapped[str] = mapped_column(sa.String(16))  # "manual" or "exam"
+    by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")

@@ -1,0 +1,95 @@
+"""Pure rules of the onboarding track: which stages are open, planned days, progress."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+
+
+def module_path(track_key: str, module_key: str) -> str:
+    """The portal URL of a module (internal links in content are rewritten to it)."""
+    return f"/tracks/{track_key}/modules/{module_key}"
+
+
+class StageState(StrEnum):
+    LOCKED = "locked"
+    OPEN = "open"
+    PASSED = "passed"
+
+
+@dataclass(frozen=True)
+class StageStatus:
+    key: str
+    title: str
+    summary: str
+    kind: str
+    state: StageState
+    modules_total: int
+    modules_done: int
+    assessment: str | None
+    planned_date: date | None
+    planned_duration: str
+    unlocked_by: str | None  # title of the stage whose assessment opens this one
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.modules_done / self.modules_total) if self.modules_total else 0
+
+
+def working_day(start: date, day: int) -> date:
+    """The date of working day `day` (1 = the start date), skipping weekends."""
+    current = start
+    while current.weekday() >= 5:
+        current += timedelta(days=1)
+    remaining = day - 1
+    while remaining > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            remaining -= 1
+    return current
+
+
+def stage_statuses(stages: list[dict[str, Any]], *, passed: set[str], done_modules: set[str],
+                   start_date: date | None) -> list[StageStatus]:
+    """Each stage opens only when every earlier stage's assessment is passed."""
+    result: list[StageStatus] = []
+    previous_passed = True
+    previous_title: str | None = None
+    for stage in stages:
+        if stage["key"] in passed:
+            state = StageState.PASSED
+        elif previous_passed:
+            state = StageState.OPEN
+        else:
+            state = StageState.LOCKED
+        modules = stage.get("modules", [])
+        result.append(StageStatus(
+            key=stage["key"], title=stage["title"], summary=stage.get("summary", ""),
+            kind=stage.get("kind", "modules"), state=state, modules_total=len(modules),
+            modules_done=sum(1 for m in modules if m in done_modules),
+            assessment=stage.get("assessment"),
+            planned_date=working_day(start_date, stage["planned_day"]) if start_date else None,
+            planned_duration=stage.get("planned_duration", ""),
+            unlocked_by=None if state is not StageState.LOCKED else previous_title,
+        ))
+        previous_passed = previous_passed and stage["key"] in passed
+        previous_title = stage["title"]
+    return result
+
+
+def stage_of_module(stages: list[dict[str, Any]], module_key: str) -> dict[str, Any] | None:
+    return next((s for s in stages if module_key in s.get("modules", [])), None)
+
+
+def reading_order(stages: list[dict[str, Any]]) -> list[str]:
+    return [m for s in stages for m in s.get("modules", [])]
+
+
+# Seconds of reading counted for one heartbeat at most: a tab left open overnight
+# does not count as study time.
+MAX_HEARTBEAT_SECONDS = 120
+
+
+def clamp_seconds(seconds: int) -> int:
+    return max(0, min(int(seconds), MAX_HEARTBEAT_SECONDS))

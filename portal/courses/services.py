@@ -1,0 +1,340 @@
+"""Importing content versions, reading modules, and recording trainees' progress."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import yaml
+from sqlalchemy.orm import Session
+
+from portal.audit import services as audit
+from portal.auth.models import Cohort, Role, User
+from portal.content.loader import ContentSet, ModuleSource, TrackSource
+from portal.content.rendering import render_markdown
+from portal.courses import rules
+from portal.courses.errors import ContentInvalid, ModuleNotFound, StageLocked
+from portal.courses.models import (
+    Module,
+    ModuleProgress,
+    ModuleVersion,
+    StageCompletion,
+    Track,
+    TrackVersion,
+)
+from portal.errors import NotFound
+from portal.messages import N_
+
+
+@dataclass
+class ImportReport:
+    new: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.new or self.changed)
+
+
+def import_content(session: Session, *, content: ContentSet, actor_id: int | None,
+                   now: datetime) -> ImportReport:
+    """Import every track and module as new versions where their source changed.
+
+    All or nothing: content with any problem is refused before anything is written.
+    Re-importing unchanged files changes nothing.
+    """
+    if content.problems:
+        raise ContentInvalid(N_("内容有 %(n)d 处错误，未导入任何内容"), n=len(content.problems))
+    report = ImportReport()
+    for source in content.tracks:
+        _import_track(session, source, actor_id, now, report)
+    if report.touched:
+        audit.record(session, actor_id=actor_id, action="content.import", target_type="content",
+                     target_id=None, details={"new": report.new, "changed": report.changed},
+                     now=now)
+    session.flush()
+    return report
+
+
+def _import_track(session: Session, source: TrackSource, actor_id: int | None, now: datetime,
+                  report: ImportReport) -> None:
+    track = session.scalar(sa.select(Track).where(Track.key == source.key))
+    if track is None:
+        track = Track(key=source.key)
+        session.add(track)
+        session.flush()
+    for module_source in source.modules:
+        _import_module(session, track, module_source, actor_id, now, report)
+    current = track.current_version
+    track_hash = source.source_hash
+    if current is not None and current.source_hash == track_hash:
+        report.unchanged.append(f"track:{source.key}")
+        return
+    stages = [
+        {**{k: v for k, v in asdict(stage).items() if k != "checklist"},
+         "checklist": [asdict(item) for item in stage.checklist]}
+        for stage in source.stages
+    ]
+    version = TrackVersion(
+        track_id=track.id, number=(current.number + 1) if current else 1, title=source.title,
+        summary=source.summary, stages=stages, source_text=_read(source.path),
+        source_hash=track_hash, created_at=now, created_by_id=actor_id)
+    session.add(version)
+    session.flush()
+    track.current_version = version
+    (report.changed if current else report.new).append(f"track:{source.key}")
+
+
+def _read(rel_path: str) -> str:
+    from portal.config import PROJECT_ROOT
+
+    path = Path(rel_path)
+    if not path.is_absolute():
+        path = PROJECT_ROOT / path
+    return path.read_text(encoding="utf-8-sig") if path.exists() else ""
+
+
+def _import_module(session: Session, track: Track, source: ModuleSource, actor_id: int | None,
+                   now: datetime, report: ImportReport) -> None:
+    module = session.scalar(sa.select(Module).where(Module.track_id == track.id,
+                                                    Module.key == source.key))
+    if module is None:
+        module = Module(track_id=track.id, key=source.key)
+        session.add(module)
+        session.flush()
+    current = module.current_version
+    if current is not None and current.source_hash == source.source_hash:
+        report.unchanged.append(f"module:{track.key}/{source.key}")
+        return
+    publish_module_version(session, module=module, track_key=track.key, title=source.title,
+                           summary=source.summary, minutes=source.minutes, tags=source.tags,
+                           roles=source.roles, body_markdown=source.body,
+                           source_hash=source.source_hash, actor_id=actor_id, now=now)
+    (report.changed if current else report.new).append(f"module:{track.key}/{source.key}")
+
+
+def publish_module_version(session: Session, *, module: Module, track_key: str, title: str,
+                           summary: str, minutes: int, tags: list[str], roles: list[str],
+                           body_markdown: str, source_hash: str, actor_id: int | None,
+                           now: datetime) -> ModuleVersion:
+    """A new version becomes current; progress is kept (it belongs to the module)."""
+    rendered = render_markdown(body_markdown,
+                               resolve_module=lambda key: rules.module_path(track_key, key))
+    current = module.current_version
+    version = ModuleVersion(
+        module_id=module.id, number=(current.number + 1) if current else 1, title=title,
+        summary=summary, minutes=minutes, tags=tags, roles=roles, body_markdown=body_markdown,
+        body_html=rendered.html, toc_html=rendered.toc_html, source_hash=source_hash,
+        created_at=now, created_by_id=actor_id)
+    session.add(version)
+    session.flush()
+    module.current_version = version
+    return version
+
+
+def export_content(session: Session, *, folder: Path) -> list[Path]:
+    """Write the current versions back to files (the same format the loader reads)."""
+    written: list[Path] = []
+    for track in session.scalars(sa.select(Track).order_by(Track.key)):
+        version = track.current_version
+        if version is None:
+            continue
+        track_dir = folder / track.key
+        track_dir.mkdir(parents=True, exist_ok=True)
+        path = track_dir / "track.yaml"
+        path.write_text(version.source_text or _track_yaml(track.key, version), encoding="utf-8")
+        written.append(path)
+        for module in track.modules:
+            mv = module.current_version
+            if mv is None:
+                continue
+            meta = {"title": mv.title, "summary": mv.summary, "minutes": mv.minutes,
+                    "tags": mv.tags, "roles": mv.roles}
+            front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
+            path = track_dir / f"{module.key}.md"
+            path.write_text(f"---\n{front}---\n\n{mv.body_markdown}", encoding="utf-8")
+            written.append(path)
+    return written
+
+
+def _track_yaml(key: str, version: TrackVersion) -> str:
+    data = {"key": key, "title": version.title, "summary": version.summary,
+            "stages": version.stages}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
+
+
+# --- reading ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TrackView:
+    track: Track
+    version: TrackVersion
+    statuses: list[rules.StageStatus]
+    modules: dict[str, Module]
+    progress: dict[str, ModuleProgress]
+
+
+def get_track(session: Session, track_key: str) -> Track:
+    track = session.scalar(sa.select(Track).where(Track.key == track_key))
+    if track is None or track.current_version is None:
+        raise NotFound(N_("找不到培训路线 %(key)s"), key=track_key)
+    return track
+
+
+def track_for_trainee(session: Session, *, user: User) -> TrackView | None:
+    """The trainee's track with every stage's state, or None if none is assigned/published."""
+    cohort: Cohort | None = user.cohort
+    if cohort is None:
+        return None
+    track = session.scalar(sa.select(Track).where(Track.key == cohort.track_key))
+    if track is None or track.current_version is None:
+        return None
+    return _track_view(session, track, user, cohort)
+
+
+def _track_view(session: Session, track: Track, user: User, cohort: Cohort | None) -> TrackView:
+    version = track.current_version
+    assert version is not None
+    modules = {m.key: m for m in track.modules}
+    progress_rows = session.scalars(sa.select(ModuleProgress).where(
+        ModuleProgress.user_id == user.id,
+        ModuleProgress.module_id.in_([m.id for m in modules.values()])))
+    by_id = {m.id: key for key, m in modules.items()}
+    progress = {by_id[p.module_id]: p for p in progress_rows}
+    done = {key for key, p in progress.items() if p.completed_at is not None}
+    passed = passed_stages(session, user_id=user.id, track_key=track.key)
+    statuses = rules.stage_statuses(version.stages, passed=passed, done_modules=done,
+                                    start_date=cohort.start_date if cohort else None)
+    return TrackView(track=track, version=version, statuses=statuses, modules=modules,
+                     progress=progress)
+
+
+def passed_stages(session: Session, *, user_id: int, track_key: str) -> set[str]:
+    return set(session.scalars(sa.select(StageCompletion.stage_key).where(
+        StageCompletion.user_id == user_id, StageCompletion.track_key == track_key)))
+
+
+@dataclass(frozen=True)
+class ModulePage:
+    track: Track
+    module: Module
+    version: ModuleVersion
+    stage: dict[str, Any]
+    previous_key: str | None
+    next_key: str | None
+    progress: ModuleProgress | None
+
+
+def open_module(session: Session, *, user: User, track_key: str, module_key: str,
+                now: datetime) -> ModulePage:
+    """A module as `user` may read it; a trainee's first visit starts their progress."""
+    track = get_track(session, track_key)
+    module = next((m for m in track.modules if m.key == module_key), None)
+    version = track.current_version
+    assert version is not None
+    stage = rules.stage_of_module(version.stages, module_key)
+    if module is None or module.current_version is None or stage is None:
+        raise ModuleNotFound(N_("找不到该模块"))
+    progress = None
+    if user.role is Role.TRAINEE:
+        if user.cohort is None or user.cohort.track_key != track_key:
+            raise ModuleNotFound(N_("找不到该模块"))
+        view = _track_view(session, track, user, user.cohort)
+        status = next(s for s in view.statuses if s.key == stage["key"])
+        if status.state is rules.StageState.LOCKED:
+            raise StageLocked(N_("阶段“%(stage)s”尚未解锁：需先通过“%(previous)s”的考核"),
+                              stage=status.title, previous=status.unlocked_by or "")
+        progress = _progress(session, user.id, module.id, now)
+        progress.last_opened_at = now
+        session.flush()
+    order = rules.reading_order(version.stages)
+    i = order.index(module_key)
+    return ModulePage(track=track, module=module, version=module.current_version, stage=stage,
+                      previous_key=order[i - 1] if i > 0 else None,
+                      next_key=order[i + 1] if i + 1 < len(order) else None, progress=progress)
+
+
+def _progress(session: Session, user_id: int, module_id: int, now: datetime) -> ModuleProgress:
+    progress = session.scalar(sa.select(ModuleProgress).where(
+        ModuleProgress.user_id == user_id, ModuleProgress.module_id == module_id))
+    if progress is None:
+        progress = ModuleProgress(user_id=user_id, module_id=module_id, first_opened_at=now,
+                                  last_opened_at=now)
+        session.add(progress)
+        session.flush()
+    return progress
+
+
+def set_module_done(session: Session, *, user: User, track_key: str, module_key: str, done: bool,
+                    now: datetime) -> ModuleProgress:
+    page = open_module(session, user=user, track_key=track_key, module_key=module_key, now=now)
+    assert page.progress is not None
+    page.progress.completed_at = now if done else None
+    session.flush()
+    return page.progress
+
+
+def record_reading(session: Session, *, user: User, track_key: str, module_key: str,
+                   seconds: int, anchor: str | None, now: datetime) -> ModuleProgress:
+    """A heartbeat from the module page: time spent and where the trainee is."""
+    page = open_module(session, user=user, track_key=track_key, module_key=module_key, now=now)
+    assert page.progress is not None
+    page.progress.seconds_spent += rules.clamp_seconds(seconds)
+    if anchor:
+        page.progress.last_anchor = anchor[:200]
+    session.flush()
+    return page.progress
+
+
+def complete_stage_manually(session: Session, *, actor: User, trainee_id: int, track_key: str,
+                            stage_key: str, reason: str, now: datetime) -> StageCompletion:
+    """A trainer marks a stage's assessment as passed while no exam exists for it."""
+    from portal.auth.services import get_user
+    from portal.errors import Forbidden
+
+    trainee = get_user(session, trainee_id)
+    if trainee.role is not Role.TRAINEE or trainee.cohort is None:
+        raise NotFound(N_("找不到该新客服"))
+    if actor.role is not Role.ADMIN and trainee.cohort not in actor.staffed_cohorts:
+        raise Forbidden(N_("你不负责该新客服所在的批次"))
+    if not reason.strip():
+        raise ContentInvalid(N_("请填写原因"))
+    track = get_track(session, track_key)
+    assert track.current_version is not None
+    if trainee.cohort.track_key != track_key:
+        raise NotFound(N_("该新客服不在这条培训路线上"))
+    stage = next((s for s in track.current_version.stages if s["key"] == stage_key), None)
+    if stage is None:
+        raise NotFound(N_("找不到该阶段"))
+    existing = session.scalar(sa.select(StageCompletion).where(
+        StageCompletion.user_id == trainee.id, StageCompletion.track_key == track_key,
+        StageCompletion.stage_key == stage_key))
+    if existing is not None:
+        return existing
+    completion = StageCompletion(user_id=trainee.id, track_key=track_key, stage_key=stage_key,
+                                 completed_at=now, source="manual", by_user_id=actor.id,
+                                 reason=reason.strip())
+    session.add(completion)
+    session.flush()
+    audit.record(session, actor_id=actor.id, action="stage.complete_manual", target_type="user",
+                 target_id=trainee.id,
+                 details={"track": track_key, "stage": stage_key, "reason": reason.strip()},
+                 now=now)
+    return completion
+
+
+def trainee_track(session: Session, *, actor: User, trainee_id: int) -> tuple[User, TrackView | None]:
+    """A trainee's track as their trainer/supervisor sees it."""
+    from portal.auth.services import get_user
+    from portal.errors import Forbidden
+
+    trainee = get_user(session, trainee_id)
+    if trainee.role is not Role.TRAINEE:
+        raise NotFound(N_("找不到该新客服"))
+    if actor.role is not Role.ADMIN and (trainee.cohort is None
+                                         or trainee.cohort not in actor.staffed_cohorts):
+        raise Forbidden(N_("你不负责该新客服所在的批次"))
+    return trainee, track_for_trainee(session, user=trainee)

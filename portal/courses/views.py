@@ -1,0 +1,80 @@
+"""Reading modules, marking them done, and trainers opening stages by hand."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_login import current_user
+
+from portal.auth.models import Role
+from portal.courses import services
+from portal.courses.errors import ContentInvalid
+from portal.db import utcnow
+from portal.web.access import roles, signed_in
+from portal.web.db import db_session
+from portal.web.errors import translate
+from portal.web.render import redirect_after_post, render
+
+bp = Blueprint("courses", __name__, template_folder="templates")
+
+
+@bp.get("/tracks/<track_key>/modules/<module_key>")
+@signed_in
+def module_show(track_key: str, module_key: str) -> ResponseReturnValue:
+    page = services.open_module(db_session(), user=current_user, track_key=track_key,
+                                module_key=module_key, now=utcnow())
+    return render("courses/module.html", page=page)
+
+
+@bp.post("/tracks/<track_key>/modules/<module_key>/done")
+@roles(Role.TRAINEE)
+def module_done(track_key: str, module_key: str) -> ResponseReturnValue:
+    done = request.form.get("done", "1") == "1"
+    services.set_module_done(db_session(), user=current_user, track_key=track_key,
+                             module_key=module_key, done=done, now=utcnow())
+    page = services.open_module(db_session(), user=current_user, track_key=track_key,
+                                module_key=module_key, now=utcnow())
+    if request.headers.get("HX-Request") == "true":
+        return render("courses/module.html", page=page, block="done_control")
+    flash(gettext("已标记为完成。") if done else gettext("已取消完成标记。"), "success")
+    return redirect_after_post(url_for("courses.module_show", track_key=track_key,
+                                       module_key=module_key))
+
+
+@bp.post("/tracks/<track_key>/modules/<module_key>/reading")
+@roles(Role.TRAINEE)
+def module_reading(track_key: str, module_key: str) -> ResponseReturnValue:
+    try:
+        seconds = int(request.form.get("seconds", "0"))
+    except ValueError:
+        abort(400)
+    services.record_reading(db_session(), user=current_user, track_key=track_key,
+                            module_key=module_key, seconds=seconds,
+                            anchor=request.form.get("anchor") or None, now=utcnow())
+    return "", 204
+
+
+@bp.get("/trainees/<int:trainee_id>/track")
+@roles(Role.TRAINER, Role.SUPERVISOR)
+def trainee_track(trainee_id: int) -> ResponseReturnValue:
+    trainee, view = services.trainee_track(db_session(), actor=current_user, trainee_id=trainee_id)
+    return render("courses/trainee_track.html", trainee=trainee, view=view, error=None)
+
+
+@bp.post("/trainees/<int:trainee_id>/stages/<stage_key>/complete")
+@roles(Role.TRAINER, Role.SUPERVISOR)
+def stage_complete(trainee_id: int, stage_key: str) -> ResponseReturnValue:
+    session = db_session()
+    trainee, view = services.trainee_track(session, actor=current_user, trainee_id=trainee_id)
+    if view is None:
+        abort(404)
+    try:
+        services.complete_stage_manually(session, actor=current_user, trainee_id=trainee_id,
+                                         track_key=view.track.key, stage_key=stage_key,
+                                         reason=request.form.get("reason", ""), now=utcnow())
+    except ContentInvalid as exc:
+        return render("courses/trainee_track.html", trainee=trainee, view=view,
+                      error=translate(exc.message), error_stage=stage_key, status=422,
+                      block="stages")
+    flash(gettext("已标记该阶段考核通过，下一阶段已为其开放。"), "success")
+    return redirect_after_post(url_for("courses.trainee_track", trainee_id=trainee_id))
