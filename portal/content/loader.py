@@ -76,6 +76,7 @@ class TrackSource:
     summary: str
     stages: list[StageSource]
     modules: list[ModuleSource]
+    source_text: str
     source_hash: str
 
 
@@ -92,6 +93,8 @@ class _LineLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
+    mapping["__lines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value
+                            if isinstance(k, yaml.ScalarNode)}
     keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
     duplicates = {k for k in keys if keys.count(k) > 1}
     if duplicates:
@@ -127,12 +130,23 @@ def _parse_yaml(text: str, rel: str, problems: list[Problem], line_offset: int =
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 + line_offset if mark else None
         reason = getattr(exc, "problem", None) or str(exc)
-        problems.append(Problem(rel, line, msg(N_("YAML 格式错误：%(reason)s"), reason=reason)))
+        context = getattr(exc, "context_mark", None)
+        if context is not None and mark is not None and context.line != mark.line:
+            problems.append(Problem(rel, line, msg(
+                N_("YAML 格式错误（从第 %(start)d 行开始）：%(reason)s"),
+                start=context.line + 1 + line_offset, reason=reason)))
+        else:
+            problems.append(Problem(rel, line, msg(N_("YAML 格式错误：%(reason)s"), reason=reason)))
         return None
 
 
-def _line(data: Any, offset: int = 0) -> int | None:
-    return data.get("__line__", 0) + offset if isinstance(data, dict) else None
+def _line(data: Any, offset: int = 0, key: str | None = None) -> int | None:
+    """The line of a mapping, or of one of its keys when given."""
+    if not isinstance(data, dict):
+        return None
+    if key is not None and key in data.get("__lines__", {}):
+        return data["__lines__"][key] + offset
+    return data.get("__line__", 0) + offset
 
 
 def _str(data: dict[str, Any], name: str, rel: str, problems: list[Problem], *,
@@ -140,7 +154,7 @@ def _str(data: dict[str, Any], name: str, rel: str, problems: list[Problem], *,
     value = data.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            problems.append(Problem(rel, _line(data, line_offset),
+            problems.append(Problem(rel, _line(data, line_offset, name),
                                     msg(N_("缺少字段 %(name)s"), name=name)))
         return ""
     if not isinstance(value, str | int | float):
@@ -186,19 +200,19 @@ def load_module(path: Path, rel: str, problems: list[Problem]) -> ModuleSource |
     if not isinstance(meta, dict):
         problems.append(Problem(rel, 2, msg(N_("YAML 头信息应为“字段: 值”的形式"))))
         return None
-    unknown = set(meta) - {"title", "summary", "minutes", "tags", "roles", "__line__"}
-    for name in sorted(unknown):
-        problems.append(Problem(rel, _line(meta, 1), msg(N_("未知字段 %(name)s"), name=name)))
+    unknown = set(meta) - {"title", "summary", "minutes", "tags", "roles", "__line__", "__lines__"}
+    for name in sorted(unknown - {"__lines__"}):
+        problems.append(Problem(rel, _line(meta, 1, name), msg(N_("未知字段 %(name)s"), name=name)))
     title = _str(meta, "title", rel, problems, line_offset=1)
     summary = _str(meta, "summary", rel, problems, line_offset=1)
     minutes = meta.get("minutes")
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 600:
-        problems.append(Problem(rel, _line(meta, 1),
+        problems.append(Problem(rel, _line(meta, 1, "minutes"),
                                 msg(N_("minutes 应为 1 到 600 之间的整数（预计阅读分钟数）"))))
         minutes = 0
     tags = meta.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str | int) for t in tags):
-        problems.append(Problem(rel, _line(meta, 1), msg(N_("tags 应为列表"))))
+        problems.append(Problem(rel, _line(meta, 1, "tags"), msg(N_("tags 应为列表"))))
         tags = []
     roles = _roles(meta, rel, problems, line_offset=1)
     body = "\n".join(lines[end + 1:]).strip("\n") + "\n"
@@ -280,12 +294,11 @@ def load_track(folder: Path, root: Path) -> tuple[TrackSource | None, list[Probl
     keys = set(modules)
     for module in modules.values():
         _check_links(module, keys, _body_offset(root.parent / module.path), problems)
-    digest = hashlib.sha256(text.encode("utf-8") if text else b"")
-    for module in sorted(modules.values(), key=lambda m: m.key):
-        digest.update(module.source_hash.encode())
+    # A track's version follows its track.yaml alone; modules are versioned separately.
     track = TrackSource(key=key or folder.name, path=rel, title=title, summary=summary,
                         stages=stages, modules=[modules[k] for k in sorted(modules)],
-                        source_hash=digest.hexdigest())
+                        source_text=text or "",
+                        source_hash=hashlib.sha256((text or "").encode("utf-8")).hexdigest())
     return track, problems
 
 
@@ -305,7 +318,7 @@ def _load_stage(raw: Any, rel: str, problems: list[Problem], modules: dict[str, 
     seen.add(key)
     kind = raw.get("kind", "modules")
     if kind not in STAGE_KINDS:
-        problems.append(Problem(rel, line, msg(N_("未知的阶段类型 %(kind)s"), kind=kind)))
+        problems.append(Problem(rel, _line(raw, key="kind"), msg(N_("未知的阶段类型 %(kind)s"), kind=kind)))
     planned = raw.get("planned") or {}
     day = planned.get("day") if isinstance(planned, dict) else None
     if not isinstance(day, int) or isinstance(day, bool) or not 1 <= day <= 60:
@@ -319,18 +332,18 @@ def _load_stage(raw: Any, rel: str, problems: list[Problem], modules: dict[str, 
         stage_modules = []
     for module_key in stage_modules:
         if module_key not in modules:
-            problems.append(Problem(rel, line, msg(
+            problems.append(Problem(rel, _line(raw, key="modules"), msg(
                 N_("阶段 %(stage)s 引用的模块 %(module)s 不存在（应有文件 %(module)s.md）"),
                 stage=key, module=module_key)))
         elif module_key in used:
-            problems.append(Problem(rel, line, msg(
+            problems.append(Problem(rel, _line(raw, key="modules"), msg(
                 N_("模块 %(module)s 同时出现在阶段 %(a)s 和 %(b)s"),
                 module=module_key, a=used[module_key], b=key)))
         else:
             used[module_key] = key
     assessment = raw.get("assessment")
     if assessment is not None and (not isinstance(assessment, str) or not KEY_RE.match(assessment)):
-        problems.append(Problem(rel, line, msg(N_("assessment 应为考试 key（小写字母、数字、连字符）"))))
+        problems.append(Problem(rel, _line(raw, key="assessment"), msg(N_("assessment 应为考试 key（小写字母、数字、连字符）"))))
         assessment = None
     checklist: list[ChecklistItem] = []
     if kind == "team-integration":

@@ -80,21 +80,12 @@ def _import_track(session: Session, source: TrackSource, actor_id: int | None, n
     ]
     version = TrackVersion(
         track_id=track.id, number=(current.number + 1) if current else 1, title=source.title,
-        summary=source.summary, stages=stages, source_text=_read(source.path),
+        summary=source.summary, stages=stages, source_text=source.source_text,
         source_hash=track_hash, created_at=now, created_by_id=actor_id)
     session.add(version)
     session.flush()
     track.current_version = version
     (report.changed if current else report.new).append(f"track:{source.key}")
-
-
-def _read(rel_path: str) -> str:
-    from portal.config import PROJECT_ROOT
-
-    path = Path(rel_path)
-    if not path.is_absolute():
-        path = PROJECT_ROOT / path
-    return path.read_text(encoding="utf-8-sig") if path.exists() else ""
 
 
 def _import_module(session: Session, track: Track, source: ModuleSource, actor_id: int | None,

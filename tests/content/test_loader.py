@@ -1,0 +1,132 @@
+"""The content loader: the shipped content is valid; bad files are reported by file and line."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from portal.config import PROJECT_ROOT
+from portal.content.loader import load_content
+
+TRACK = """key: demo
+title: 演示路线
+stages:
+  - key: one
+    title: 第一阶段
+    planned: {day: 1, duration: 半天}
+    modules: [intro]
+    assessment: demo-one
+  - key: two
+    title: 第二阶段
+    planned: {day: 2, duration: 一天}
+    modules: [next]
+"""
+
+MODULE = """---
+title: {title}
+summary: 摘要
+minutes: 10
+tags: [演示]
+roles: [all]
+---
+
+## 小节
+
+正文，见[下一篇](next.md)。
+"""
+
+
+def write_track(root: Path, track: str = TRACK, modules: dict[str, str] | None = None) -> Path:
+    folder = root / "courses" / "demo"
+    folder.mkdir(parents=True)
+    (folder / "track.yaml").write_text(track, encoding="utf-8")
+    for key, text in (modules or {"intro": MODULE.format(title="入门"),
+                                  "next": MODULE.format(title="下一篇").replace("(next.md)", "(intro.md)")}).items():
+        (folder / f"{key}.md").write_text(text, encoding="utf-8")
+    return root / "courses"
+
+
+def messages(root: Path) -> list[str]:
+    return [str(p) for p in load_content(root).problems]
+
+
+def test_shipped_content_is_valid() -> None:
+    content = load_content(PROJECT_ROOT / "courses")
+    assert [str(p) for p in content.problems] == []
+    keys = {t.key for t in content.tracks}
+    assert keys == {"new-hire", "double11"}
+    new_hire = next(t for t in content.tracks if t.key == "new-hire")
+    assert [s.key for s in new_hire.stages] == ["basics", "operations", "team", "practice"]
+    assert len(new_hire.modules) >= 14
+    for track in content.tracks:
+        for module in track.modules:
+            cjk = sum(1 for ch in module.body if "\u4e00" <= ch <= "\u9fff")
+            assert cjk >= 600, f"{module.path} is too short ({cjk} characters)"
+
+
+def test_a_valid_track_loads(tmp_path: Path) -> None:
+    content = load_content(write_track(tmp_path))
+    assert content.problems == []
+    assert [m.key for m in content.tracks[0].modules] == ["intro", "next"]
+
+
+def test_missing_module_file_is_reported_with_the_track_line(tmp_path: Path) -> None:
+    root = write_track(tmp_path, TRACK.replace("modules: [next]", "modules: [next, ghost]"))
+    found = messages(root)
+    assert any("courses/demo/track.yaml:12" in m and "ghost" in m for m in found), found
+
+
+def test_bad_front_matter_is_reported_with_its_line(tmp_path: Path) -> None:
+    bad = MODULE.format(title="入门").replace("minutes: 10", "minutes: [oops")
+    root = write_track(tmp_path, modules={"intro": bad, "next": MODULE.format(title="下一篇")})
+    found = messages(root)
+    assert any(m.startswith("courses/demo/intro.md:5") and "YAML" in m and "第 4 行" in m
+               for m in found), found
+
+
+def test_missing_title_and_bad_minutes(tmp_path: Path) -> None:
+    bad = MODULE.format(title="").replace("minutes: 10", "minutes: 0")
+    root = write_track(tmp_path, modules={"intro": bad, "next": MODULE.format(title="下一篇")})
+    found = messages(root)
+    assert any("intro.md:2" in m and "title" in m for m in found), found
+    assert any("minutes" in m for m in found), found
+
+
+def test_broken_internal_link_is_reported_with_its_line(tmp_path: Path) -> None:
+    text = MODULE.format(title="入门").replace("(next.md)", "(nowhere.md#x)")
+    root = write_track(tmp_path, modules={"intro": text, "next": MODULE.format(title="下一篇")})
+    found = messages(root)
+    assert any(m.startswith("courses/demo/intro.md:11") and "nowhere.md#x" in m for m in found), found
+
+
+def test_duplicate_stage_keys_and_unknown_kind(tmp_path: Path) -> None:
+    track = TRACK.replace("key: two", "key: one").replace("modules: [next]", "modules: [next]\n    kind: party")
+    found = messages(write_track(tmp_path, track))
+    assert any("重复" in m for m in found) and any("party" in m for m in found), found
+
+
+def test_unreferenced_module_and_bad_assessment_key(tmp_path: Path) -> None:
+    track = TRACK.replace("modules: [next]", "modules: []").replace("demo-one", "Demo One")
+    found = messages(write_track(tmp_path, track))
+    assert any("next" in m and "没有被任何阶段引用" in m for m in found), found
+    assert any("assessment" in m for m in found), found
+
+
+def test_invalid_utf8_is_reported_with_position(tmp_path: Path) -> None:
+    root = write_track(tmp_path)
+    (root / "demo" / "intro.md").write_bytes(MODULE.format(title="入门").encode("utf-8") + b"\xff\xfe")
+    found = messages(root)
+    assert any("intro.md" in m and "UTF-8" in m for m in found), found
+
+
+def test_yaml_tags_are_refused(tmp_path: Path) -> None:
+    track = TRACK.replace("title: 演示路线", "title: !!python/object/apply:os.system ['true']")
+    found = messages(write_track(tmp_path, track))
+    assert any("track.yaml:2" in m and "YAML" in m for m in found), found
+
+
+@pytest.mark.parametrize("name", ["Bad_Name", "空格 名"])
+def test_bad_module_file_names(tmp_path: Path, name: str) -> None:
+    root = write_track(tmp_path)
+    (root / "demo" / f"{name}.md").write_text(MODULE.format(title="x"), encoding="utf-8")
+    assert any("文件名" in m for m in messages(root))
