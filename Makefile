@@ -25,7 +25,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d portal/translations
+	$(BIN)/pybabel -q compile --use-fuzzy -d portal/translations
 
 db: $(VENV)/.installed
 	$(BIN)/flask db upgrade
@@ -41,7 +41,7 @@ run: translations demo
 
 ## make test: set everything up and run the whole test suite
 test: install-test
-	$(BIN)/pybabel compile --use-fuzzy -q -d portal/translations
+	$(BIN)/pybabel -q compile --use-fuzzy -d portal/translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install-test translations

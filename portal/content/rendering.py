@@ -32,7 +32,7 @@ ALLOWED_ATTRIBUTES = {
     "li": {"class"},
     "ul": {"class"},
     "label": {"class"},
-    "input": {"type", "checked", "disabled"},
+    "input": {"type", "checked"},
     "code": {"class"},
     "th": {"align", "scope"},
     "td": {"align"},
@@ -47,6 +47,9 @@ ALLOWED_CLASSES = {
     "span": {"task-list-indicator", "toclink"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+# Bumped whenever rendering or sanitising changes, so that importing the same files
+# again renders every module anew (the version's hash covers source and renderer).
+RENDERER_VERSION = "2"
 
 
 def sanitize(html: str) -> str:
@@ -63,7 +66,8 @@ def sanitize(html: str) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
-    return _filter_classes(_filter_inputs(cleaned))
+    # Inputs become symbols after class filtering, so their own classes survive.
+    return _filter_inputs(_filter_classes(cleaned))
 
 
 _CLASS_ATTR_RE = re.compile(r'<(?P<tag>[a-z0-9]+)(?P<pre>[^>]*?) class="(?P<cls>[^"]*)"')
@@ -87,13 +91,16 @@ _INPUT_RE = re.compile(r"<input\b[^>]*>")
 
 
 def _filter_inputs(html: str) -> str:
-    # The only inputs content may contain are read-only checklist boxes.
+    # Checklists in content are reading material, not form controls: a box drawn as a
+    # symbol (hidden from screen readers) and, for ticked items, a spoken "done".
     def keep(match: re.Match[str]) -> str:
         tag = match.group(0)
         if 'type="checkbox"' not in tag:
             return ""
-        checked = " checked" if re.search(r'\bchecked\b', tag) else ""
-        return f'<input type="checkbox" disabled{checked}>'
+        if re.search(r"\bchecked\b", tag):
+            return ('<span class="task-box task-box--done" aria-hidden="true">☑</span>'
+                    '<span class="visually-hidden">（已完成）</span>')
+        return '<span class="task-box" aria-hidden="true">☐</span>'
 
     return _INPUT_RE.sub(keep, html)
 

@@ -1,6 +1,7 @@
 """Importing content versions, reading modules, and recording trainees' progress."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from portal.audit import services as audit
 from portal.auth.models import Cohort, Role, User
 from portal.content.loader import ContentSet, ModuleSource, TrackSource
-from portal.content.rendering import render_markdown
+from portal.content.rendering import RENDERER_VERSION, render_markdown
 from portal.courses import rules
 from portal.courses.errors import ContentInvalid, ModuleNotFound, StageLocked
 from portal.courses.models import (
@@ -97,13 +98,15 @@ def _import_module(session: Session, track: Track, source: ModuleSource, actor_i
         session.add(module)
         session.flush()
     current = module.current_version
-    if current is not None and current.source_hash == source.source_hash:
+    version_hash = hashlib.sha256(
+        f"{source.source_hash}:{RENDERER_VERSION}".encode()).hexdigest()
+    if current is not None and current.source_hash == version_hash:
         report.unchanged.append(f"module:{track.key}/{source.key}")
         return
     publish_module_version(session, module=module, track_key=track.key, title=source.title,
                            summary=source.summary, minutes=source.minutes, tags=source.tags,
                            roles=source.roles, body_markdown=source.body,
-                           source_hash=source.source_hash, actor_id=actor_id, now=now)
+                           source_hash=version_hash, actor_id=actor_id, now=now)
     (report.changed if current else report.new).append(f"module:{track.key}/{source.key}")
 
 

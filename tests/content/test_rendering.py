@@ -75,8 +75,9 @@ def test_tables_toc_callouts_and_checklists() -> None:
     assert "<table>" in html and "<th>指标</th>" in html
     assert '<div class="admonition tip">' in html and '<div class="admonition warning">' in html
     assert '<p class="admonition-title">小贴士</p>' in html
-    assert '<input type="checkbox" disabled>' in html
-    assert '<input type="checkbox" disabled checked>' in html
+    assert "<input" not in html
+    assert '<span class="task-box" aria-hidden="true">☐</span>' in html
+    assert '☑</span><span class="visually-hidden">（已完成）</span>' in html
     assert 'id="第一节"' in html
     assert 'href="#第一节"' in rendered.toc_html and "小节" in rendered.toc_html
 

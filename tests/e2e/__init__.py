@@ -1,0 +1,1 @@
+"""Journeys through the portal in a real Chromium (Playwright), against a live server."""
