@@ -85,8 +85,11 @@ def create_user(
     cohort_id: int | None = None,
     hire_date: date | None = None,
     must_change_password: bool = True,
+    password_hash: str | None = None,
     now: datetime,
 ) -> User:
+    """Create an account; `password_hash` may carry the password already hashed (bulk
+    imports hash outside the write transaction, since argon2 is slow on purpose)."""
     employee_no = rules.normalize_employee_no(employee_no)
     problem = rules.employee_no_problem(employee_no)
     if problem:
@@ -102,7 +105,7 @@ def create_user(
         employee_no=employee_no,
         display_name=display_name.strip(),
         role=Role(role),
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         cohort_id=cohort_id if Role(role) is Role.TRAINEE else None,
         hire_date=hire_date,
         must_change_password=must_change_password,

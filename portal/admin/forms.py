@@ -1,0 +1,164 @@
+"""Admin forms: users, passwords, cohorts and the trainee import; and the labels they show."""
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+try:  # WTForms 3.3 deprecates (value, label) tuples as choices
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - WTForms < 3.3
+    SelectChoice = None
+
+from portal.auth.models import Role
+from portal.auth.rules import employee_no_problem, normalize_employee_no, password_problem
+from portal.web.errors import translate
+from portal.web.layout import ROLE_LABELS
+
+
+def choice(value: Any, label: Any) -> Any:
+    """One option of a select field, in the form the installed WTForms prefers."""
+    return SelectChoice(value, label) if SelectChoice is not None else (value, label)
+
+
+# The training tracks a cohort can follow. A fixed list for now: it should come from the
+# courses domain's imported tracks once that domain offers a way to list them.
+TRACK_CHOICES = [
+    ("new-hire", _l("新客服入职培训（一周三阶段）")),
+    ("double11", _l("双11大促临时客服速成")),
+]
+
+AUDIT_ACTION_LABELS = {
+    "user.create": _l("新建用户"),
+    "user.update": _l("修改用户"),
+    "user.deactivate": _l("停用账号"),
+    "user.reactivate": _l("恢复账号"),
+    "user.reset_password": _l("重置密码"),
+    "user.change_password": _l("修改自己的密码"),
+    "cohort.create": _l("新建批次"),
+    "cohort.update": _l("修改批次"),
+    "cohort.import": _l("批量导入新客服"),
+}
+
+TEMPORARY_PASSWORD_HINT = _l("至少 10 个字符，不能包含工号。用户首次登录时必须改成自己的密码。")
+
+
+def track_label(key: str) -> str:
+    return str(dict(TRACK_CHOICES).get(key, key))
+
+
+def track_choices(current: str | None = None) -> list[Any]:
+    """The tracks to offer; a cohort's current track stays selectable even if retired."""
+    choices = [choice(key, label) for key, label in TRACK_CHOICES]
+    if current and current not in dict(TRACK_CHOICES):
+        choices.append(choice(current, current))
+    return choices
+
+
+def action_label(action: str) -> str:
+    return str(AUDIT_ACTION_LABELS.get(action, action))
+
+
+def _optional_int(value: Any) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def _role_choices() -> list[Any]:
+    return [choice(role.value, ROLE_LABELS[role]) for role in Role]
+
+
+def _temporary_password_field(label: Any) -> StringField:
+    # Shown in clear: the admin has to read it out or write it down for the user.
+    # autocomplete=off so that browsers neither remember it nor offer to save it as a log-in.
+    return StringField(label, validators=[DataRequired(message=_l("请填写临时密码")),
+                                          Length(max=128)],
+                       render_kw={"autocomplete": "off", "autocapitalize": "none",
+                                  "spellcheck": "false"})
+
+
+class UserEditForm(FlaskForm):
+    display_name = StringField(_l("姓名"), validators=[DataRequired(message=_l("请填写姓名")),
+                                                      Length(max=80)])
+    role = SelectField(_l("角色"), choices=_role_choices(), coerce=Role, default=Role.TRAINEE.value)
+    cohort_id = SelectField(_l("批次"), coerce=_optional_int)
+    hire_date = DateField(_l("入职日期"), validators=[Optional()])
+
+    def set_cohorts(self, cohorts: list[Any]) -> None:
+        self.cohort_id.choices = [choice("", _l("（无）"))] + [choice(c.id, c.name) for c in cohorts]
+
+
+class UserCreateForm(UserEditForm):
+    employee_no = StringField(_l("工号"), validators=[DataRequired(message=_l("请填写工号")),
+                                                      Length(max=32)],
+                              filters=[lambda v: normalize_employee_no(v) if v else v],
+                              render_kw={"autocomplete": "off", "autocapitalize": "none",
+                                         "spellcheck": "false"})
+    password = _temporary_password_field(_l("初始密码"))
+
+    # Field-level feedback from the same pure rules the service enforces.
+    def validate_employee_no(self, field: StringField) -> None:
+        problem = employee_no_problem(field.data)
+        if problem:
+            raise ValidationError(translate(problem))
+
+    def validate_password(self, field: StringField) -> None:
+        problem = password_problem(field.data, employee_no=self.employee_no.data or "")
+        if problem:
+            raise ValidationError(translate(problem))
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = _temporary_password_field(_l("临时密码"))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes (easier than a multi-select)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CohortForm(FlaskForm):
+    name = StringField(_l("批次名称"), validators=[DataRequired(message=_l("请填写批次名称")),
+                                                Length(max=80)])
+    start_date = DateField(_l("开始日期"), validators=[DataRequired(message=_l("请填写开始日期"))])
+    track_key = SelectField(_l("培训路线"))  # choices: track_choices(), set by the view
+    staff_ids = MultiCheckboxField(_l("负责人员"), coerce=int)
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField(
+        _l("名单文件（CSV）"),
+        validators=[
+            FileRequired(message=_l("请选择要上传的 CSV 文件")),
+            FileAllowed(["csv", "txt"], message=_l(
+                "请上传 CSV 文件（.csv）。如果是 Excel 表格，请先在 Excel 中“另存为”CSV 格式。")),
+        ],
+        render_kw={"accept": ".csv,.txt,text/csv"},
+    )
+
+
+class ImportConfirmForm(FlaskForm):
+    """The checked list, carried back for confirmation (checked again on the server)."""
+
+    content = HiddenField(validators=[DataRequired()])
+
+    @staticmethod
+    def pack(text: str) -> str:
+        # base64, so that no browser normalises the file's line breaks or spaces.
+        return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+    def text(self) -> str | None:
+        try:
+            return base64.b64decode(self.content.data or "", validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return None
