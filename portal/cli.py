@@ -150,6 +150,18 @@ def config_check() -> None:
 content_cli = AppGroup("content", help="Course content: check, import, export.")
 
 
+def _load_valid_content(path: str | None):  # type: ignore[no-untyped-def]
+    """Load the content folder; print every problem (file:line: message) and stop if any."""
+    from portal.content.loader import load_content
+
+    content = load_content(_content_root(path))
+    for problem in content.problems:
+        click.echo(str(problem), err=True)
+    if content.problems:
+        raise click.ClickException(f"{len(content.problems)} problem(s); nothing was imported")
+    return content
+
+
 def _content_root(path: str | None) -> Path:
     from portal.config import PROJECT_ROOT
 
@@ -160,13 +172,7 @@ def _content_root(path: str | None) -> Path:
 @click.option("--path", default=None, help="Folder of track folders (default: courses/).")
 def content_check(path: str | None) -> None:
     """Validate every track and module file; report each problem with file and line."""
-    from portal.content.loader import load_content
-
-    content = load_content(_content_root(path))
-    for problem in content.problems:
-        click.echo(str(problem), err=True)
-    if content.problems:
-        raise click.ClickException(f"{len(content.problems)} problem(s); nothing was imported")
+    content = _load_valid_content(path)
     modules = sum(len(t.modules) for t in content.tracks)
     click.echo(f"content ok: {len(content.tracks)} track(s), {modules} module(s)")
 
@@ -175,14 +181,9 @@ def content_check(path: str | None) -> None:
 @click.option("--path", default=None, help="Folder of track folders (default: courses/).")
 def content_import(path: str | None) -> None:
     """Import changed tracks and modules as new versions (all or nothing)."""
-    from portal.content.loader import load_content
     from portal.courses.services import import_content
 
-    content = load_content(_content_root(path))
-    for problem in content.problems:
-        click.echo(str(problem), err=True)
-    if content.problems:
-        raise click.ClickException(f"{len(content.problems)} problem(s); nothing was imported")
+    content = _load_valid_content(path)
     with cli_session() as session:
         report = import_content(session, content=content, actor_id=None, now=utcnow())
     click.echo(f"imported: {len(report.new)} new, {len(report.changed)} changed, "
