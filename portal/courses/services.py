@@ -15,7 +15,7 @@ from portal.audit import services as audit
 from portal.auth.models import Cohort, Role, User
 from portal.content.loader import ContentSet, ModuleSource, TrackSource
 from portal.content.rendering import RENDERER_VERSION, render_markdown
-from portal.courses import rules
+from portal.courses import rules, search
 from portal.courses.errors import ContentInvalid, ModuleNotFound, StageLocked
 from portal.courses.models import (
     Module,
@@ -332,3 +332,27 @@ def trainee_track(session: Session, *, actor: User, trainee_id: int) -> tuple[Us
                                          or trainee.cohort not in actor.staffed_cohorts):
         raise Forbidden(N_("你不负责该新客服所在的批次"))
     return trainee, track_for_trainee(session, user=trainee)
+
+
+def search_modules(session: Session, *, user: User, query: str) -> list[tuple[str, search.Hit]]:
+    """Modules matching `query` that `user` may open: a trainee's unlocked stages only."""
+    documents: list[search.Document] = []
+    if user.role is Role.TRAINEE:
+        view = track_for_trainee(session, user=user)
+        if view is None:
+            return []
+        open_stages = {s.key for s in view.statuses if s.state is not rules.StageState.LOCKED}
+        keys = {m for s in view.version.stages if s["key"] in open_stages for m in s["modules"]}
+        tracks = [view.track]
+    else:
+        tracks = list(session.scalars(sa.select(Track).order_by(Track.key)))
+        keys = None
+    for track in tracks:
+        for module in track.modules:
+            version = module.current_version
+            if version is None or (keys is not None and module.key not in keys):
+                continue
+            documents.append(search.Document(
+                key=f"{track.key}/{module.key}", title=version.title,
+                text=search.plain_text(version.body_html)))
+    return [(h.key.split("/", 1)[0], h) for h in search.search(documents, query)]

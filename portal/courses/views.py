@@ -78,3 +78,11 @@ def stage_complete(trainee_id: int, stage_key: str) -> ResponseReturnValue:
                       block="stages")
     flash(gettext("已标记该阶段考核通过，下一阶段已为其开放。"), "success")
     return redirect_after_post(url_for("courses.trainee_track", trainee_id=trainee_id))
+
+
+@bp.get("/search")
+@signed_in
+def search() -> ResponseReturnValue:
+    query = request.args.get("q", "").strip()[:100]
+    results = services.search_modules(db_session(), user=current_user, query=query) if query else []
+    return render("courses/search.html", query=query, results=results, block="results")

@@ -33,6 +33,7 @@ EXPECTED: dict[str, object] = {
     "home.index": ANY,
     "admin.": frozenset({Role.ADMIN}),
     "courses.module_show": ANY,
+    "courses.search": ANY,
     "courses.module_done": frozenset({Role.TRAINEE}),
     "courses.module_reading": frozenset({Role.TRAINEE}),
     "courses.trainee_track": frozenset({Role.TRAINER, Role.SUPERVISOR}),
