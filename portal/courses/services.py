@@ -25,7 +25,8 @@ from portal.courses.models import (
     Track,
     TrackVersion,
 )
-from portal.errors import NotFound
+from portal.auth.services import get_user
+from portal.errors import Forbidden, NotFound
 from portal.messages import N_
 
 
@@ -236,8 +237,11 @@ def open_module(session: Session, *, user: User, track_key: str, module_key: str
     if user.role is Role.TRAINEE:
         if user.cohort is None or user.cohort.track_key != track_key:
             raise ModuleNotFound(N_("找不到该模块"))
-        view = _track_view(session, track, user, user.cohort)
-        status = next(s for s in view.statuses if s.key == stage["key"])
+        # Locks depend on passed stages only: no need to load every module's progress.
+        statuses = rules.stage_statuses(
+            version.stages, passed=passed_stages(session, user_id=user.id, track_key=track_key),
+            done_modules=set(), start_date=None)
+        status = next(s for s in statuses if s.key == stage["key"])
         if status.state is rules.StageState.LOCKED:
             raise StageLocked(N_("阶段“%(stage)s”尚未解锁：需先通过“%(previous)s”的考核"),
                               stage=status.title, previous=status.unlocked_by or "")
@@ -263,12 +267,12 @@ def _progress(session: Session, user_id: int, module_id: int, now: datetime) -> 
 
 
 def set_module_done(session: Session, *, user: User, track_key: str, module_key: str, done: bool,
-                    now: datetime) -> ModuleProgress:
+                    now: datetime) -> ModulePage:
     page = open_module(session, user=user, track_key=track_key, module_key=module_key, now=now)
     assert page.progress is not None
     page.progress.completed_at = now if done else None
     session.flush()
-    return page.progress
+    return page
 
 
 def record_reading(session: Session, *, user: User, track_key: str, module_key: str,
@@ -286,14 +290,9 @@ def record_reading(session: Session, *, user: User, track_key: str, module_key: 
 def complete_stage_manually(session: Session, *, actor: User, trainee_id: int, track_key: str,
                             stage_key: str, reason: str, now: datetime) -> StageCompletion:
     """A trainer marks a stage's assessment as passed while no exam exists for it."""
-    from portal.auth.services import get_user
-    from portal.errors import Forbidden
-
-    trainee = get_user(session, trainee_id)
-    if trainee.role is not Role.TRAINEE or trainee.cohort is None:
+    trainee = _followed_trainee(session, actor=actor, trainee_id=trainee_id)
+    if trainee.cohort is None:
         raise NotFound(N_("找不到该新客服"))
-    if actor.role is not Role.ADMIN and trainee.cohort not in actor.staffed_cohorts:
-        raise Forbidden(N_("你不负责该新客服所在的批次"))
     if not reason.strip():
         raise ContentInvalid(N_("请填写原因"))
     track = get_track(session, track_key)
@@ -322,16 +321,19 @@ def complete_stage_manually(session: Session, *, actor: User, trainee_id: int, t
 
 def trainee_track(session: Session, *, actor: User, trainee_id: int) -> tuple[User, TrackView | None]:
     """A trainee's track as their trainer/supervisor sees it."""
-    from portal.auth.services import get_user
-    from portal.errors import Forbidden
+    trainee = _followed_trainee(session, actor=actor, trainee_id=trainee_id)
+    return trainee, track_for_trainee(session, user=trainee)
 
+
+def _followed_trainee(session: Session, *, actor: User, trainee_id: int) -> User:
+    """The trainee, if `actor` follows their cohort (admins follow every cohort)."""
     trainee = get_user(session, trainee_id)
     if trainee.role is not Role.TRAINEE:
         raise NotFound(N_("找不到该新客服"))
     if actor.role is not Role.ADMIN and (trainee.cohort is None
                                          or trainee.cohort not in actor.staffed_cohorts):
         raise Forbidden(N_("你不负责该新客服所在的批次"))
-    return trainee, track_for_trainee(session, user=trainee)
+    return trainee
 
 
 def search_modules(session: Session, *, user: User, query: str) -> list[tuple[str, search.Hit]]:

@@ -30,10 +30,8 @@ def module_show(track_key: str, module_key: str) -> ResponseReturnValue:
 @roles(Role.TRAINEE)
 def module_done(track_key: str, module_key: str) -> ResponseReturnValue:
     done = request.form.get("done", "1") == "1"
-    services.set_module_done(db_session(), user=current_user, track_key=track_key,
-                             module_key=module_key, done=done, now=utcnow())
-    page = services.open_module(db_session(), user=current_user, track_key=track_key,
-                                module_key=module_key, now=utcnow())
+    page = services.set_module_done(db_session(), user=current_user, track_key=track_key,
+                                    module_key=module_key, done=done, now=utcnow())
     if request.headers.get("HX-Request") == "true":
         return render("courses/module.html", page=page, block="done_control")
     flash(gettext("已标记为完成。") if done else gettext("已取消完成标记。"), "success")

@@ -86,11 +86,11 @@ def register(app: Flask) -> None:
         try:
             return error_response(500)
         except Exception:  # the error page itself failed: answer plainly
-            return Response(render_template_safe(), 500, mimetype="text/plain")
+            return Response(PLAIN_500, 500, mimetype="text/plain")
 
 
-def render_template_safe() -> str:
-    return "500 服务器出错了 / Internal Server Error"
+# Both languages, untranslated: used only when rendering the error page itself failed.
+PLAIN_500 = "500 服务器出错了 / Internal Server Error"
 
 
 __all__ = ["register", "error_response", "translate"]
