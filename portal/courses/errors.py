@@ -18,3 +18,7 @@ class ModuleNotFound(NotFound):
 
 class AlreadyCompleted(Conflict):
     pass
+
+
+class ChecklistIncomplete(DomainError):
+    status = 409

@@ -111,3 +111,17 @@ class StageCompletion(Base):
     source: Mapped[str] = mapped_column(sa.String(16))  # "manual" or "exam"
     by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class ChecklistTick(Base):
+    """A trainee's tick on one item of a team-integration checklist (e.g. joined a group)."""
+
+    __tablename__ = "checklist_tick"
+    __table_args__ = (sa.UniqueConstraint("user_id", "track_key", "stage_key", "item_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    track_key: Mapped[str] = mapped_column(sa.String(64))
+    stage_key: Mapped[str] = mapped_column(sa.String(64))
+    item_key: Mapped[str] = mapped_column(sa.String(64))
+    ticked_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -93,3 +93,23 @@ MAX_HEARTBEAT_SECONDS = 120
 
 def clamp_seconds(seconds: int) -> int:
     return max(0, min(int(seconds), MAX_HEARTBEAT_SECONDS))
+
+
+@dataclass(frozen=True)
+class ChecklistState:
+    items: list[dict[str, Any]]
+    ticked: frozenset[str]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for item in self.items if item["key"] in self.ticked)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.items) and self.done == len(self.items)
+
+
+def checklist_state(stage: dict[str, Any], ticked: set[str]) -> ChecklistState:
+    items = list(stage.get("checklist", []))
+    return ChecklistState(items=items, ticked=frozenset(k for k in ticked
+                                                         if any(i["key"] == k for i in items)))

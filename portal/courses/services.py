@@ -16,8 +16,14 @@ from portal.auth.models import Cohort, Role, User
 from portal.content.loader import ContentSet, ModuleSource, TrackSource
 from portal.content.rendering import RENDERER_VERSION, render_markdown
 from portal.courses import rules, search
-from portal.courses.errors import ContentInvalid, ModuleNotFound, StageLocked
+from portal.courses.errors import (
+    ChecklistIncomplete,
+    ContentInvalid,
+    ModuleNotFound,
+    StageLocked,
+)
 from portal.courses.models import (
+    ChecklistTick,
     Module,
     ModuleProgress,
     ModuleVersion,
@@ -170,6 +176,7 @@ class TrackView:
     statuses: list[rules.StageStatus]
     modules: dict[str, Module]
     progress: dict[str, ModuleProgress]
+    checklists: dict[str, rules.ChecklistState]  # team-integration stages by key
 
 
 def get_track(session: Session, track_key: str) -> Track:
@@ -203,8 +210,15 @@ def _track_view(session: Session, track: Track, user: User, cohort: Cohort | Non
     passed = passed_stages(session, user_id=user.id, track_key=track.key)
     statuses = rules.stage_statuses(version.stages, passed=passed, done_modules=done,
                                     start_date=cohort.start_date if cohort else None)
+    ticks: dict[str, set[str]] = {}
+    for stage_key, item_key in session.execute(sa.select(
+            ChecklistTick.stage_key, ChecklistTick.item_key).where(
+            ChecklistTick.user_id == user.id, ChecklistTick.track_key == track.key)):
+        ticks.setdefault(stage_key, set()).add(item_key)
+    checklists = {s["key"]: rules.checklist_state(s, ticks.get(s["key"], set()))
+                  for s in version.stages if s.get("kind") == "team-integration"}
     return TrackView(track=track, version=version, statuses=statuses, modules=modules,
-                     progress=progress)
+                     progress=progress, checklists=checklists)
 
 
 def passed_stages(session: Session, *, user_id: int, track_key: str) -> set[str]:
@@ -302,6 +316,8 @@ def complete_stage_manually(session: Session, *, actor: User, trainee_id: int, t
     stage = next((s for s in track.current_version.stages if s["key"] == stage_key), None)
     if stage is None:
         raise NotFound(N_("找不到该阶段"))
+    if stage.get("kind") == "team-integration":
+        raise ChecklistIncomplete(N_("融入团队阶段由新客服勾选清单、主管确认，不能直接标记"))
     existing = session.scalar(sa.select(StageCompletion).where(
         StageCompletion.user_id == trainee.id, StageCompletion.track_key == track_key,
         StageCompletion.stage_key == stage_key))
@@ -358,3 +374,71 @@ def search_modules(session: Session, *, user: User, query: str) -> list[tuple[st
                 key=f"{track.key}/{module.key}", title=version.title,
                 text=search.plain_text(version.body_html)))
     return [(h.key.split("/", 1)[0], h) for h in search.search(documents, query)]
+
+
+def _team_stage(session: Session, track_key: str, stage_key: str) -> dict[str, Any]:
+    track = get_track(session, track_key)
+    assert track.current_version is not None
+    stage = next((s for s in track.current_version.stages if s["key"] == stage_key), None)
+    if stage is None or stage.get("kind") != "team-integration":
+        raise NotFound(N_("找不到该融入团队清单"))
+    return stage
+
+
+def tick_checklist_item(session: Session, *, user: User, track_key: str, stage_key: str,
+                        item_key: str, ticked: bool, now: datetime) -> TrackView:
+    """A trainee ticks (or unticks) a team-integration item, while the stage is open."""
+    stage = _team_stage(session, track_key, stage_key)
+    if not any(item["key"] == item_key for item in stage.get("checklist", [])):
+        raise NotFound(N_("找不到该清单项"))
+    view = track_for_trainee(session, user=user)
+    if view is None or view.track.key != track_key:
+        raise NotFound(N_("找不到该融入团队清单"))
+    status = next(s for s in view.statuses if s.key == stage_key)
+    if status.state is rules.StageState.LOCKED:
+        raise StageLocked(N_("阶段“%(stage)s”尚未解锁：需先通过“%(previous)s”的考核"),
+                          stage=status.title, previous=status.unlocked_by or "")
+    if status.state is rules.StageState.PASSED:
+        raise ChecklistIncomplete(N_("主管已确认该清单，不能再修改"))
+    existing = session.scalar(sa.select(ChecklistTick).where(
+        ChecklistTick.user_id == user.id, ChecklistTick.track_key == track_key,
+        ChecklistTick.stage_key == stage_key, ChecklistTick.item_key == item_key))
+    if ticked and existing is None:
+        session.add(ChecklistTick(user_id=user.id, track_key=track_key, stage_key=stage_key,
+                                  item_key=item_key, ticked_at=now))
+    elif not ticked and existing is not None:
+        session.delete(existing)
+    session.flush()
+    result = track_for_trainee(session, user=user)
+    assert result is not None
+    return result
+
+
+def confirm_checklist(session: Session, *, actor: User, trainee_id: int, stage_key: str,
+                      now: datetime) -> StageCompletion:
+    """A supervisor confirms a trainee's completed team-integration checklist: the stage passes."""
+    trainee = _followed_trainee(session, actor=actor, trainee_id=trainee_id)
+    view = track_for_trainee(session, user=trainee)
+    if view is None:
+        raise NotFound(N_("该新客服所在批次的培训路线尚未发布"))
+    _team_stage(session, view.track.key, stage_key)
+    status = next(s for s in view.statuses if s.key == stage_key)
+    if status.state is rules.StageState.PASSED:
+        return session.scalars(sa.select(StageCompletion).where(
+            StageCompletion.user_id == trainee.id, StageCompletion.track_key == view.track.key,
+            StageCompletion.stage_key == stage_key)).one()
+    if status.state is rules.StageState.LOCKED:
+        raise StageLocked(N_("该阶段尚未解锁，不能确认"))
+    state = view.checklists[stage_key]
+    if not state.complete:
+        raise ChecklistIncomplete(N_("新客服还有 %(n)d 项没有勾选，暂不能确认"),
+                                  n=len(state.items) - state.done)
+    completion = StageCompletion(user_id=trainee.id, track_key=view.track.key,
+                                 stage_key=stage_key, completed_at=now, source="checklist",
+                                 by_user_id=actor.id, reason="")
+    session.add(completion)
+    session.flush()
+    audit.record(session, actor_id=actor.id, action="stage.confirm_checklist", target_type="user",
+                 target_id=trainee.id, details={"track": view.track.key, "stage": stage_key},
+                 now=now)
+    return completion

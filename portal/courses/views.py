@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.auth.models import Role
 from portal.courses import services
-from portal.courses.errors import ContentInvalid
+from portal.courses.errors import ChecklistIncomplete, ContentInvalid
 from portal.db import utcnow
 from portal.web.access import roles, signed_in
 from portal.web.db import db_session
@@ -84,3 +84,31 @@ def search() -> ResponseReturnValue:
     query = request.args.get("q", "").strip()[:100]
     results = services.search_modules(db_session(), user=current_user, query=query) if query else []
     return render("courses/search.html", query=query, results=results, block="results")
+
+
+@bp.post("/tracks/<track_key>/stages/<stage_key>/checklist/<item_key>")
+@roles(Role.TRAINEE)
+def checklist_tick(track_key: str, stage_key: str, item_key: str) -> ResponseReturnValue:
+    view = services.tick_checklist_item(db_session(), user=current_user, track_key=track_key,
+                                        stage_key=stage_key, item_key=item_key,
+                                        ticked=request.form.get("ticked") == "1", now=utcnow())
+    if request.headers.get("HX-Request") == "true":
+        return render("home/trainee.html", cohort=current_user.cohort, view=view, block="track")
+    flash(gettext("清单已保存。"), "success")
+    return redirect_after_post(url_for("home.index") + f"#stage-{stage_key}")
+
+
+@bp.post("/trainees/<int:trainee_id>/stages/<stage_key>/confirm")
+@roles(Role.SUPERVISOR)
+def checklist_confirm(trainee_id: int, stage_key: str) -> ResponseReturnValue:
+    session = db_session()
+    try:
+        services.confirm_checklist(session, actor=current_user, trainee_id=trainee_id,
+                                   stage_key=stage_key, now=utcnow())
+    except ChecklistIncomplete as exc:
+        trainee, view = services.trainee_track(session, actor=current_user, trainee_id=trainee_id)
+        return render("courses/trainee_track.html", trainee=trainee, view=view,
+                      error=translate(exc.message), error_stage=stage_key, status=422,
+                      block="stages")
+    flash(gettext("已确认该新客服融入团队，下一阶段已为其开放。"), "success")
+    return redirect_after_post(url_for("courses.trainee_track", trainee_id=trainee_id))

@@ -34,6 +34,8 @@ EXPECTED: dict[str, object] = {
     "admin.": frozenset({Role.ADMIN}),
     "courses.module_show": ANY,
     "courses.search": ANY,
+    "courses.checklist_tick": frozenset({Role.TRAINEE}),
+    "courses.checklist_confirm": frozenset({Role.SUPERVISOR}),
     "courses.module_done": frozenset({Role.TRAINEE}),
     "courses.module_reading": frozenset({Role.TRAINEE}),
     "courses.trainee_track": frozenset({Role.TRAINER, Role.SUPERVISOR}),
