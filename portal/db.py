@@ -102,3 +102,4 @@ def import_models() -> None:
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.courses import models as _courses  # noqa: F401
+    from portal.exams import models as _exams  # noqa: F401

@@ -442,3 +442,18 @@ def confirm_checklist(session: Session, *, actor: User, trainee_id: int, stage_k
                  target_id=trainee.id, details={"track": view.track.key, "stage": stage_key},
                  now=now)
     return completion
+
+
+def record_stage_passed(session: Session, *, user_id: int, track_key: str, stage_key: str,
+                        source: str, reason: str, now: datetime) -> StageCompletion:
+    """A stage passed by its assessment (the exams domain calls this); idempotent."""
+    existing = session.scalar(sa.select(StageCompletion).where(
+        StageCompletion.user_id == user_id, StageCompletion.track_key == track_key,
+        StageCompletion.stage_key == stage_key))
+    if existing is not None:
+        return existing
+    completion = StageCompletion(user_id=user_id, track_key=track_key, stage_key=stage_key,
+                                 completed_at=now, source=source, by_user_id=None, reason=reason)
+    session.add(completion)
+    session.flush()
+    return completion

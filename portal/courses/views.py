@@ -11,7 +11,7 @@ from portal.courses import services
 from portal.courses.errors import ChecklistIncomplete, ContentInvalid
 from portal.db import utcnow
 from portal.web.access import roles, signed_in
-from portal.web.db import db_session
+from portal.web.db import db_session, writes
 from portal.web.errors import translate
 from portal.web.render import redirect_after_post, render
 
@@ -20,6 +20,7 @@ bp = Blueprint("courses", __name__, template_folder="templates")
 
 @bp.get("/tracks/<track_key>/modules/<module_key>")
 @signed_in
+@writes  # a trainee's visit records progress
 def module_show(track_key: str, module_key: str) -> ResponseReturnValue:
     page = services.open_module(db_session(), user=current_user, track_key=track_key,
                                 module_key=module_key, now=utcnow())

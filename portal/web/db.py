@@ -1,6 +1,8 @@
 """The request's database session: opened on first use, committed once at the end."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -23,7 +25,9 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _declare_write_intent() -> None:
-        g.write_intent_token = write_intent.set(request.method not in SAFE_METHODS)
+        view = app.view_functions.get(request.endpoint or "")
+        writes = request.method not in SAFE_METHODS or getattr(view, "writes", False)
+        g.write_intent_token = write_intent.set(writes)
 
     @app.after_request
     def _commit(response: Response) -> Response:
@@ -48,3 +52,10 @@ def init_app(app: Flask) -> None:
         token = g.pop("write_intent_token", None)
         if token is not None:
             write_intent.reset(token)
+
+
+def writes(view: Any) -> Any:
+    """Mark a GET view that may write (e.g. finalising an attempt whose time is up), so its
+    transaction takes SQLite's write lock up front like any POST."""
+    view.writes = True
+    return view

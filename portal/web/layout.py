@@ -30,6 +30,7 @@ NAV = [
     (_l("我的培训"), "home.index", {Role.TRAINEE}, "home."),
     (_l("我的批次"), "home.index", {Role.TRAINER, Role.SUPERVISOR}, "home."),
     (_l("搜索课程"), "courses.search", {Role.TRAINEE, Role.TRAINER, Role.SUPERVISOR}, "courses.search"),
+    (_l("课程编辑"), "authoring.modules", {Role.TRAINER}, "authoring."),
     (_l("用户"), "admin.users", {Role.ADMIN}, "admin.user"),
     (_l("批次"), "admin.cohorts", {Role.ADMIN}, "admin.cohort"),
     (_l("审计日志"), "admin.audit_log", {Role.ADMIN}, "admin.audit"),

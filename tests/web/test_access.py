@@ -32,6 +32,7 @@ EXPECTED: dict[str, object] = {
     "auth.change_password": ANY,
     "home.index": ANY,
     "admin.": frozenset({Role.ADMIN}),
+    "authoring.": frozenset({Role.TRAINER}),  # trainers author content; nobody else
     "courses.module_show": ANY,
     "courses.search": ANY,
     "courses.checklist_tick": frozenset({Role.TRAINEE}),
@@ -40,6 +41,8 @@ EXPECTED: dict[str, object] = {
     "courses.module_reading": frozenset({Role.TRAINEE}),
     "courses.trainee_track": frozenset({Role.TRAINER, Role.SUPERVISOR}),
     "courses.stage_complete": frozenset({Role.TRAINER, Role.SUPERVISOR}),
+    "progress.cohort_grid": STAFF,
+    "progress.trainee_timeline": STAFF,
 }
 
 

@@ -1,0 +1,1 @@
+"""Trainers editing course modules in the browser: editor, live preview, version history."""

@@ -1,0 +1,29 @@
+"""Errors of the exams domain (question banks, kinds and grading)."""
+from __future__ import annotations
+
+from portal.content.loader import Problem
+from portal.errors import DomainError
+from portal.messages import N_, msg
+
+
+class BankInvalid(DomainError):
+    """A bank file (YAML, GIFT or Moodle XML) has problems; nothing of it was imported."""
+
+    status = 422
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(msg(N_("题库文件有 %(count)d 处问题，未导入任何内容"), count=len(problems)))
+        self.problems = problems
+
+
+class UnknownKind(DomainError):
+    status = 500
+
+    def __init__(self, kind: object) -> None:
+        super().__init__(msg(N_("未知的题型 %(kind)s"), kind=str(kind)))
+
+
+class ManualScoreInvalid(DomainError):
+    """A trainer's rubric scores do not fit the question (missing criteria, out of range)."""
+
+    status = 422

@@ -1,0 +1,137 @@
+"""What the GIFT and Moodle XML importers share: Moodle's question types mapped to this
+portal's kinds, ids, tags, and the final all-or-nothing check as a bank."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+from portal.content.loader import KEY_RE, Problem
+from portal.exams.bank import ImportResult, build_bank
+from portal.exams.kinds import TAG_PREFIXES, TAG_RE
+from portal.exams.validation import Report, tidy
+from portal.messages import N_, msg
+
+# Moodle has no rubric: an essay gets one criterion worth all its points, to be refined.
+IMPORTED_CRITERION = "整体评价（从其他系统导入，请补充评分标准）"
+_CATEGORY_ROOTS = ("$course$", "$system$", "$cat1$", "$module$", "top")
+
+
+@dataclass
+class Importer:
+    """Questions read so far from one file, and what was found wrong or worth a remark."""
+
+    path: str
+    problems: list[Problem] = field(default_factory=list)
+    notices: list[Problem] = field(default_factory=list)
+    topic: str | None = None  # from the last category, for the questions that follow
+    questions: list[dict[str, Any]] = field(default_factory=list)
+    names: list[str | None] = field(default_factory=list)
+
+    def problem(self, where: int | None, text: str, **params: Any) -> None:
+        self.problems.append(Problem(self.path, where, msg(text, **params)))
+
+    def notice(self, where: int | None, text: str, **params: Any) -> None:
+        self.notices.append(Problem(self.path, where, msg(text, **params)))
+
+    def add(self, raw: dict[str, Any], name: str | None, tags: list[str | None]) -> None:
+        kept = [t for t in tags if t]
+        if self.topic and self.topic not in kept:
+            kept.append(self.topic)
+        raw["tags"] = kept
+        self.questions.append(raw)
+        self.names.append(name)
+
+    def category(self, path: str) -> None:
+        parts = [p.strip() for p in path.split("/") if p.strip() not in ("", *_CATEGORY_ROOTS)]
+        self.topic = imported_tag(parts[-1]) if parts else None
+
+    def finish(self, *, key: str | None, title: str | None) -> ImportResult:
+        """Ids given, then everything checked as one bank; a bank only if all is valid."""
+        self._assign_ids()
+        if not self.questions:
+            if not self.problems:
+                self.problem(None, N_("文件中没有找到任何题目"))
+            return ImportResult(None, self.problems, self.notices)
+        stem = PurePosixPath(self.path.replace("\\", "/")).stem
+        raw_bank = {"__line__": 1, "key": key or slug(stem) or "imported",
+                    "title": title or stem or "imported", "questions": self.questions}
+        report = Report(self.path, self.problems, line=1)
+        bank = build_bank(raw_bank, report)
+        return ImportResult(bank if not self.problems else None, self.problems, self.notices)
+
+    def _assign_ids(self) -> None:
+        """Ids given in the file, else from the question names, else by position."""
+        for question in self.questions:
+            given = question.get("id")
+            if given is not None and not (isinstance(given, str) and KEY_RE.match(given)):
+                self.notice(question.get("__line__"), N_("第 %(line)s 行：编号 %(id)s 不符合本门户的题目 id 规则（小写字母、数字、连字符），已另起 id"),
+                            line=question.get("__line__") or "?", id=str(given))
+                del question["id"]
+        taken = {q["id"] for q in self.questions if "id" in q}
+        for number, (question, name) in enumerate(zip(self.questions, self.names, strict=True), 1):
+            if "id" in question:
+                continue
+            base = (slug(name) if name else None) or f"q-{number}"
+            candidate, suffix = base, 2
+            while candidate in taken:
+                candidate = f"{base[:58]}-{suffix}"
+                suffix += 1
+            taken.add(candidate)
+            question["id"] = candidate
+
+
+def slug(text: str) -> str | None:
+    """A name as an id: "Kanji Origins" -> "kanji-origins"; None when nothing is left."""
+    result = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:64].strip("-")
+    return result if result and KEY_RE.match(result) else None
+
+
+def imported_tag(tag: str) -> str | None:
+    """A tag from another system as one of this portal's: plain words become topics."""
+    tag = tag.strip()
+    match = TAG_RE.match(tag)
+    if match and match["prefix"] in TAG_PREFIXES:
+        return tag
+    topic = re.sub(r"\s+", "-", tag).lower()[:40]
+    return f"topic:{topic}" if topic and TAG_RE.match(f"topic:{topic}") else None
+
+
+def choice_fields(raw: dict[str, Any], entries: list[tuple[dict[str, Any], float]],
+                  importer: Importer) -> None:
+    """Choices weighted in percent (Moodle's fractions) as single or multiple choice.
+
+    Single choice: 100 % is the right one, 0 < w < 100 partial credit; Moodle's negative
+    weights for wrong choices (a penalty) have no equivalent and count as 0. Multiple choice:
+    proportional when the weights are exactly ±100/n, otherwise weighted.
+    """
+    if raw["kind"] == "single-choice":
+        for item, weight in entries:
+            item["correct"] = weight >= 100
+            if weight < 0:
+                importer.notice(item.get("__line__"), N_("第 %(line)s 行：单选题的负分选项按 0 分导入"),
+                                line=item.get("__line__") or "?")
+            elif 0 < weight < 100:
+                item["credit"] = tidy(weight)
+    else:
+        weights = [w for _, w in entries]
+        positive = [w for w in weights if w > 0]
+        share = 100 / len(positive) if positive else 0
+        proportional = bool(positive) and all(
+            abs(w - share) < 0.01 if w > 0 else abs(w + share) < 0.01 for w in weights)
+        raw["scoring"] = "proportional" if proportional else "weighted"
+        for item, weight in entries:
+            if proportional:
+                item["correct"] = weight > 0
+            else:
+                item["credit"] = tidy(weight)
+    raw["choices"] = [item for item, _ in entries]
+
+
+def essay_fields(raw: dict[str, Any], guidance: str = "") -> None:
+    criterion: dict[str, Any] = {"__line__": raw.get("__line__"), "criterion": IMPORTED_CRITERION,
+                                 "points": raw.pop("points", 1)}
+    if guidance:
+        criterion["guidance"] = guidance
+    raw["rubric"] = [criterion]

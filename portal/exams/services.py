@@ -1,0 +1,522 @@
+"""Importing banks and exams; attempts: start, autosave, submit, deadline, grading, review."""
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from portal.audit import services as audit
+from portal.auth.models import Role, User
+from portal.errors import Conflict, DomainError, Forbidden, NotFound
+from portal.exams import kinds, rules
+from portal.exams.bank import Bank
+from portal.exams.definitions import ExamDefinition
+from portal.exams.models import (
+    Attempt,
+    AttemptStatus,
+    Exam,
+    ExamOverride,
+    ExamVersion,
+    Question,
+    QuestionBank,
+    QuestionVersion,
+    Response,
+)
+from portal.messages import N_
+
+MAX_ANSWER_BYTES = 20_000
+
+
+class AttemptClosed(Conflict):
+    """The attempt was submitted or its time is up: the answer was not saved."""
+
+
+class CannotStart(DomainError):
+    status = 409
+
+
+class ImportInvalid(DomainError):
+    status = 422
+
+
+# --- import -------------------------------------------------------------------------
+
+
+@dataclass
+class ImportPlan:
+    """What an import would do (dry run) or did."""
+
+    new: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.new or self.changed or self.removed)
+
+
+def _hash(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True)
+                          .encode("utf-8")).hexdigest()
+
+
+def plan_import(session: Session, *, banks: list[Bank], exams: list[ExamDefinition]) -> ImportPlan:
+    """Compare incoming banks and exams with the database; write nothing."""
+    plan = ImportPlan()
+    incoming: dict[str, tuple[frozenset[str], str]] = {}
+    for bank in banks:
+        existing = session.scalar(sa.select(QuestionBank).where(QuestionBank.key == bank.key))
+        current = {q.qid: q for q in existing.questions} if existing else {}
+        for question in bank.questions:
+            ref = f"{bank.key}/{question.id}"
+            incoming[ref] = (frozenset(question.tags), question.difficulty)
+            old = current.get(question.id)
+            if old is None or old.current_version is None:
+                plan.new.append(f"question:{ref}")
+            elif old.current_version.content_hash != _hash(question.definition) or old.retired:
+                plan.changed.append(f"question:{ref}")
+            else:
+                plan.unchanged.append(f"question:{ref}")
+        ids = {q.id for q in bank.questions}
+        plan.removed.extend(f"question:{bank.key}/{qid}" for qid, q in sorted(current.items())
+                            if qid not in ids and not q.retired)
+    # Questions of banks not in this import stay available to exams.
+    pool = {ref: c for ref, c in _db_pool(session).items()
+            if ref.split("/")[0] not in {b.key for b in banks}}
+    pool.update({ref: rules.Candidate(ref, tags, difficulty)
+                 for ref, (tags, difficulty) in incoming.items()})
+    for exam in exams:
+        try:
+            rules.select_questions(_definition_data(exam), list(pool.values()),
+                                   random.Random(0))
+        except rules.SelectionError as exc:
+            plan.problems.append(f"{exam.path}: {exc.message}")
+        existing_exam = session.scalar(sa.select(Exam).where(Exam.key == exam.key))
+        if existing_exam is None or existing_exam.current_version is None:
+            plan.new.append(f"exam:{exam.key}")
+        elif existing_exam.current_version.source_hash != exam.source_hash:
+            plan.changed.append(f"exam:{exam.key}")
+        else:
+            plan.unchanged.append(f"exam:{exam.key}")
+    return plan
+
+
+def _db_pool(session: Session) -> dict[str, rules.Candidate]:
+    rows = session.execute(
+        sa.select(QuestionBank.key, Question.qid, QuestionVersion.tags, QuestionVersion.difficulty)
+        .join(Question, Question.bank_id == QuestionBank.id)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(Question.retired.is_(False)))
+    return {f"{bank}/{qid}": rules.Candidate(f"{bank}/{qid}", frozenset(tags), difficulty)
+            for bank, qid, tags, difficulty in rows}
+
+
+def _definition_data(exam: ExamDefinition) -> dict[str, Any]:
+    return {
+        "title": exam.title, "kind": exam.kind, "track": exam.track, "stage": exam.stage,
+        "pass_mark": exam.pass_mark, "time_limit_minutes": exam.time_limit_minutes,
+        "attempts": exam.attempts, "counts": exam.counts, "wait_minutes": exam.wait_minutes,
+        "shuffle_questions": exam.shuffle_questions, "shuffle_options": exam.shuffle_options,
+        "layout": exam.layout, "review_when": exam.review_when, "review_show": exam.review_show,
+        "areas": exam.areas, "fixed": exam.fixed,
+        "random": [{"count": p.count, "tags": p.tags, "difficulty": p.difficulty}
+                   for p in exam.random],
+        "instructions": exam.instructions,
+    }
+
+
+def apply_import(session: Session, *, banks: list[Bank], exams: list[ExamDefinition],
+                 actor_id: int | None, now: datetime) -> ImportPlan:
+    """Import all or nothing: any problem in the plan refuses the whole import."""
+    plan = plan_import(session, banks=banks, exams=exams)
+    if plan.problems:
+        raise ImportInvalid(N_("有 %(n)d 处错误，未导入任何内容"), n=len(plan.problems))
+    for bank in banks:
+        _import_bank(session, bank, actor_id, now)
+    for exam in exams:
+        _import_exam(session, exam, actor_id, now)
+    if plan.touched:
+        audit.record(session, actor_id=actor_id, action="exams.import", target_type="question_bank",
+                     target_id=None,
+                     details={"new": len(plan.new), "changed": plan.changed,
+                              "removed": plan.removed}, now=now)
+    session.flush()
+    return plan
+
+
+def _import_bank(session: Session, bank: Bank, actor_id: int | None, now: datetime) -> None:
+    record = session.scalar(sa.select(QuestionBank).where(QuestionBank.key == bank.key))
+    if record is None:
+        record = QuestionBank(key=bank.key, title=bank.title, updated_at=now)
+        session.add(record)
+        session.flush()
+    record.title = bank.title
+    record.source_hash = bank.content_hash
+    record.updated_at = now
+    current = {q.qid: q for q in record.questions}
+    for item in bank.questions:
+        question = current.get(item.id)
+        if question is None:
+            question = Question(bank_id=record.id, qid=item.id)
+            session.add(question)
+            session.flush()
+        question.retired = False
+        content_hash = _hash(item.definition)
+        version = question.current_version
+        if version is not None and version.content_hash == content_hash:
+            continue
+        new = QuestionVersion(
+            question_id=question.id, number=(version.number + 1) if version else 1,
+            kind=item.kind, difficulty=item.difficulty, points=float(item.points),
+            tags=list(item.tags), data=item.definition, content_hash=content_hash,
+            created_at=now, created_by_id=actor_id)
+        session.add(new)
+        session.flush()
+        question.current_version = new
+    ids = {q.id for q in bank.questions}
+    for qid, question in current.items():
+        if qid not in ids:
+            question.retired = True
+
+
+def _import_exam(session: Session, exam: ExamDefinition, actor_id: int | None,
+                 now: datetime) -> None:
+    record = session.scalar(sa.select(Exam).where(Exam.key == exam.key))
+    if record is None:
+        record = Exam(key=exam.key)
+        session.add(record)
+        session.flush()
+    current = record.current_version
+    if current is not None and current.source_hash == exam.source_hash:
+        return
+    version = ExamVersion(exam_id=record.id, number=(current.number + 1) if current else 1,
+                          title=exam.title, track_key=exam.track, stage_key=exam.stage,
+                          definition=_definition_data(exam), source_hash=exam.source_hash,
+                          created_at=now, created_by_id=actor_id)
+    session.add(version)
+    session.flush()
+    record.current_version = version
+
+
+# --- exams for a trainee -----------------------------------------------------------
+
+
+def get_exam(session: Session, exam_key: str) -> Exam:
+    exam = session.scalar(sa.select(Exam).where(Exam.key == exam_key))
+    if exam is None or exam.current_version is None:
+        raise NotFound(N_("找不到考试 %(key)s"), key=exam_key)
+    return exam
+
+
+def existing_exam_keys(session: Session) -> set[str]:
+    return set(session.scalars(sa.select(Exam.key).where(Exam.current_version_id.is_not(None))))
+
+
+def _override(session: Session, user_id: int, exam_id: int) -> tuple[int, int]:
+    row = session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(ExamOverride.extra_minutes), 0),
+                  sa.func.coalesce(sa.func.sum(ExamOverride.extra_attempts), 0))
+        .where(ExamOverride.user_id == user_id, ExamOverride.exam_id == exam_id)).one()
+    return int(row[0]), int(row[1])
+
+
+def attempts_of(session: Session, *, user_id: int, exam_id: int) -> list[Attempt]:
+    return list(session.scalars(sa.select(Attempt).where(
+        Attempt.user_id == user_id, Attempt.exam_id == exam_id).order_by(Attempt.number)))
+
+
+@dataclass(frozen=True)
+class ExamStatus:
+    exam: Exam
+    version: ExamVersion
+    attempts: list[Attempt]
+    open_attempt: Attempt | None
+    check: rules.StartCheck
+    counted_score: float | None
+    passed: bool
+    extra_minutes: int
+
+
+def exam_status(session: Session, *, user: User, exam_key: str, now: datetime) -> ExamStatus:
+    exam = get_exam(session, exam_key)
+    version = exam.current_version
+    assert version is not None
+    _check_may_take(session, user, version)
+    attempts = attempts_of(session, user_id=user.id, exam_id=exam.id)
+    for attempt in attempts:
+        finalize_if_expired(session, attempt=attempt, now=now)
+    extra_minutes, extra_attempts = _override(session, user.id, exam.id)
+    open_attempt = next((a for a in attempts if a.status is AttemptStatus.IN_PROGRESS), None)
+    finished = [(a.submitted_at, bool(a.passed)) for a in attempts if a.submitted_at is not None]
+    definition = version.definition
+    check = rules.can_start(attempts_allowed=definition["attempts"], extra_attempts=extra_attempts,
+                            finished=finished, wait_minutes=definition["wait_minutes"], now=now)
+    counted = rules.counted([(a.number, a.score) for a in attempts
+                             if a.status is AttemptStatus.GRADED], definition["counts"])
+    return ExamStatus(exam=exam, version=version, attempts=attempts, open_attempt=open_attempt,
+                      check=check, counted_score=counted,
+                      passed=counted is not None and counted >= definition["pass_mark"],
+                      extra_minutes=extra_minutes)
+
+
+def _check_may_take(session: Session, user: User, version: ExamVersion) -> None:
+    """A trainee takes an exam of their own track, once its stage is open."""
+    if user.role is not Role.TRAINEE:
+        raise Forbidden(N_("只有新客服可以参加考试"))
+    if version.track_key is None:
+        return
+    from portal.courses import services as courses
+
+    view = courses.track_for_trainee(session, user=user)
+    if view is None or view.track.key != version.track_key:
+        raise NotFound(N_("这场考试不属于你的培训路线"))
+    status = next((s for s in view.statuses if s.key == version.stage_key), None)
+    if status is None:
+        raise NotFound(N_("这场考试不属于你的培训路线"))
+    if status.state.value == "locked":
+        raise Forbidden(N_("阶段“%(stage)s”尚未解锁，暂不能参加这场考试"), stage=status.title)
+
+
+def start_attempt(session: Session, *, user: User, exam_key: str, now: datetime,
+                  seed: int | None = None) -> Attempt:
+    """Start a new attempt, or return the one already in progress (a double click is harmless)."""
+    status = exam_status(session, user=user, exam_key=exam_key, now=now)
+    if status.open_attempt is not None:
+        return status.open_attempt
+    if not status.check.allowed:
+        assert status.check.reason is not None
+        raise CannotStart(status.check.reason)
+    version = status.version
+    definition = version.definition
+    rng = random.Random(seed if seed is not None else random.SystemRandom().randrange(2**32))
+    pool = _db_pool(session)
+    try:
+        refs = rules.select_questions(definition, list(pool.values()), rng)
+    except rules.SelectionError as exc:
+        raise CannotStart(exc.message) from exc
+    attempt = Attempt(
+        user_id=user.id, exam_id=status.exam.id, exam_version_id=version.id,
+        number=len(status.attempts) + 1, status=AttemptStatus.IN_PROGRESS, started_at=now,
+        deadline_at=rules.deadline(now, minutes=definition["time_limit_minutes"],
+                                   extra_minutes=status.extra_minutes))
+    session.add(attempt)
+    session.flush()
+    versions = _current_versions(session, refs)
+    for position, ref in enumerate(refs, start=1):
+        qv = versions[ref]
+        session.add(Response(
+            attempt_id=attempt.id, position=position, question_version_id=qv.id,
+            option_order=rules.option_order(_option_keys(qv.data),
+                                            shuffle=definition["shuffle_options"], rng=rng),
+            max_points=qv.points))
+    session.flush()
+    audit.record(session, actor_id=user.id, action="attempt.start", target_type="attempt",
+                 target_id=attempt.id, details={"exam": exam_key, "number": attempt.number},
+                 now=now)
+    return attempt
+
+
+def _current_versions(session: Session, refs: list[str]) -> dict[str, QuestionVersion]:
+    rows = session.execute(
+        sa.select(QuestionBank.key, Question.qid, QuestionVersion)
+        .join(Question, Question.bank_id == QuestionBank.id)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id))
+    found = {f"{bank}/{qid}": qv for bank, qid, qv in rows}
+    return {ref: found[ref] for ref in refs}
+
+
+def _option_keys(data: dict[str, Any]) -> list[str]:
+    return [c["key"] for c in data.get("choices", [])]
+
+
+# --- taking an attempt ---------------------------------------------------------------
+
+
+def get_attempt(session: Session, *, user: User, attempt_id: int) -> Attempt:
+    """An attempt its owner may see; anyone else gets "not found" (no hint it exists)."""
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        raise NotFound(N_("找不到该作答记录"))
+    return attempt
+
+
+def finalize_if_expired(session: Session, *, attempt: Attempt, now: datetime) -> bool:
+    """Submit an attempt whose deadline has passed, from its saved answers."""
+    if attempt.status is not AttemptStatus.IN_PROGRESS or now < attempt.deadline_at:
+        return False
+    _submit(session, attempt, now=attempt.deadline_at, by="deadline")
+    return True
+
+
+def sweep_expired(session: Session, *, now: datetime) -> int:
+    """Submit every attempt past its deadline (the CLI runs this on a schedule)."""
+    expired = list(session.scalars(sa.select(Attempt).where(
+        Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline_at <= now)))
+    for attempt in expired:
+        _submit(session, attempt, now=attempt.deadline_at, by="deadline")
+    return len(expired)
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    position: int
+    revision: int
+    saved_at: datetime
+    seconds_left: int
+    stale: bool  # an older revision arrived late and was ignored
+
+
+def save_answer(session: Session, *, user: User, attempt_id: int, position: int, answer: Any,
+                revision: int, now: datetime) -> SavedAnswer:
+    """Save one answer at once. A late or stale save never overwrites a newer answer."""
+    attempt = get_attempt(session, user=user, attempt_id=attempt_id)
+    _check_open(session, attempt, now)
+    encoded = json.dumps(answer, ensure_ascii=False)
+    if len(encoded.encode("utf-8")) > MAX_ANSWER_BYTES:
+        raise DomainError(N_("答案过长，没有保存"))
+    response = _response(session, attempt, position)
+    stale = not rules.accept_save(response.revision, revision)
+    if not stale:
+        response.answer = answer
+        response.revision = revision
+        response.saved_at = now
+        session.flush()
+    return SavedAnswer(position=position, revision=response.revision,
+                       saved_at=response.saved_at or now,
+                       seconds_left=rules.seconds_left(attempt.deadline_at, now), stale=stale)
+
+
+def set_flag(session: Session, *, user: User, attempt_id: int, position: int, flagged: bool,
+             now: datetime) -> Response:
+    attempt = get_attempt(session, user=user, attempt_id=attempt_id)
+    _check_open(session, attempt, now)
+    response = _response(session, attempt, position)
+    response.flagged = flagged
+    session.flush()
+    return response
+
+
+def _check_open(session: Session, attempt: Attempt, now: datetime) -> None:
+    if finalize_if_expired(session, attempt=attempt, now=now):
+        raise AttemptClosed(N_("考试时间已到，试卷已按最后保存的答案自动交卷，这次修改没有保存"))
+    if attempt.status is not AttemptStatus.IN_PROGRESS:
+        raise AttemptClosed(N_("试卷已交，不能再修改答案"))
+
+
+def _response(session: Session, attempt: Attempt, position: int) -> Response:
+    response = session.scalar(sa.select(Response).where(
+        Response.attempt_id == attempt.id, Response.position == position))
+    if response is None:
+        raise NotFound(N_("找不到该题"))
+    return response
+
+
+def submit_attempt(session: Session, *, user: User, attempt_id: int, now: datetime) -> Attempt:
+    """Hand in an attempt; submitting twice is harmless."""
+    attempt = get_attempt(session, user=user, attempt_id=attempt_id)
+    if finalize_if_expired(session, attempt=attempt, now=now):
+        return attempt
+    if attempt.status is AttemptStatus.IN_PROGRESS:
+        _submit(session, attempt, now=now, by="trainee")
+    return attempt
+
+
+def _submit(session: Session, attempt: Attempt, *, now: datetime, by: str) -> None:
+    attempt.submitted_at = now
+    attempt.submitted_by = by
+    for response in attempt.responses:
+        grade = kinds.grade(response.question_version.data, response.answer)
+        response.points = grade.points
+        response.max_points = grade.max_points
+        response.needs_manual = grade.needs_manual
+        response.feedback = grade.as_dict()["parts"]
+    _settle(session, attempt, now)
+    audit.record(session, actor_id=attempt.user_id if by == "trainee" else None,
+                 action="attempt.submit", target_type="attempt", target_id=attempt.id,
+                 details={"by": by, "score": attempt.score}, now=now)
+
+
+def _settle(session: Session, attempt: Attempt, now: datetime) -> None:
+    """Final score once no item waits for a trainer; a pass opens the exam's stage."""
+    responses = attempt.responses
+    attempt.max_points = sum(r.max_points for r in responses)
+    attempt.points = sum(r.points or 0 for r in responses)
+    if any(r.needs_manual for r in responses):
+        attempt.status = AttemptStatus.SUBMITTED
+        attempt.score = None
+        attempt.passed = None
+    else:
+        attempt.status = AttemptStatus.GRADED
+        attempt.score = rules.score(attempt.points, attempt.max_points)
+        definition = attempt.exam_version.definition
+        attempt.passed = attempt.score >= definition["pass_mark"]
+        if attempt.passed and attempt.exam_version.track_key and attempt.exam_version.stage_key:
+            from portal.courses import services as courses
+
+            courses.record_stage_passed(
+                session, user_id=attempt.user_id, track_key=attempt.exam_version.track_key,
+                stage_key=attempt.exam_version.stage_key, source="exam",
+                reason=f"{attempt.exam_version.title} #{attempt.number}: {attempt.score:g}",
+                now=now)
+    session.flush()
+
+
+# --- what the trainee sees -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShownQuestion:
+    position: int
+    question: dict[str, Any]  # the public view only: never a key or an explanation
+    answer: Any
+    revision: int
+    saved_at: datetime | None
+    flagged: bool
+
+
+def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
+    """The questions of an attempt as a trainee may see them while taking it."""
+    shown = []
+    for response in attempt.responses:
+        view = kinds.public_view(response.question_version.data)
+        if response.option_order and "choices" in view:
+            by_key = {c["key"]: c for c in view["choices"]}
+            view["choices"] = [by_key[k] for k in response.option_order if k in by_key]
+        shown.append(ShownQuestion(position=response.position, question=view,
+                                   answer=response.answer, revision=response.revision,
+                                   saved_at=response.saved_at, flagged=response.flagged))
+    return shown
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    position: int
+    question: dict[str, Any]  # full definition, shown only as the review policy allows
+    answer: Any
+    points: float | None
+    max_points: float
+    needs_manual: bool
+    feedback: list[Any]
+    grader_comment: str
+
+
+def review(attempt: Attempt, *, now: datetime) -> tuple[set[str], list[ReviewItem]]:
+    """What the exam's review policy lets the trainee see of a finished attempt."""
+    visible = rules.review_visible(attempt.exam_version.definition,
+                                   submitted=attempt.submitted_at is not None,
+                                   deadline_at=attempt.deadline_at, now=now)
+    if not visible & {"responses", "correct", "explanations"}:
+        return visible, []
+    items = [ReviewItem(position=r.position, question=r.question_version.data, answer=r.answer,
+                        points=r.points, max_points=r.max_points, needs_manual=r.needs_manual,
+                        feedback=r.feedback, grader_comment=r.grader_comment)
+             for r in attempt.responses]
+    return visible, items

@@ -1,0 +1,152 @@
+"""Taking exams: the start page, the attempt with autosave, submitting, the result."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_login import current_user
+
+from portal.auth.models import Role
+from portal.db import utcnow
+from portal.exams import answers, kinds, rules, services
+from portal.errors import NotFound
+from portal.exams.models import AttemptStatus
+from portal.messages import N_
+from portal.web.access import roles
+from portal.web.db import db_session, writes
+from portal.web.render import redirect_after_post, render
+
+bp = Blueprint("exams", __name__, template_folder="templates")
+
+
+@bp.context_processor
+def _exam_context() -> dict[str, object]:
+    def kind_label(name: str) -> str:
+        return gettext(kinds.get_kind(name).label)
+
+    return {"kind_label": kind_label}
+
+
+@bp.get("/exams/<exam_key>")
+@roles(Role.TRAINEE)
+@writes
+def exam_show(exam_key: str) -> ResponseReturnValue:
+    status = services.exam_status(db_session(), user=current_user, exam_key=exam_key,
+                                  now=utcnow())
+    return render("exams/start.html", status=status, definition=status.version.definition)
+
+
+@bp.post("/exams/<exam_key>/attempts")
+@roles(Role.TRAINEE)
+def attempt_start(exam_key: str) -> ResponseReturnValue:
+    attempt = services.start_attempt(db_session(), user=current_user, exam_key=exam_key,
+                                     now=utcnow())
+    return redirect_after_post(url_for("exams.attempt_show", attempt_id=attempt.id))
+
+
+def _page(attempt_id: int, *, block: str | None = None, status: int = 200,
+          focus: int | None = None) -> ResponseReturnValue:
+    session = db_session()
+    now = utcnow()
+    attempt = services.get_attempt(session, user=current_user, attempt_id=attempt_id)
+    services.finalize_if_expired(session, attempt=attempt, now=now)
+    if attempt.status is not AttemptStatus.IN_PROGRESS:
+        return redirect(url_for("exams.attempt_result", attempt_id=attempt.id))
+    shown = services.shown_questions(attempt)
+    definition = attempt.exam_version.definition
+    one_per_page = definition["layout"] == "one-per-page"
+    current = min(max(request.args.get("q", 1, type=int), 1), len(shown))
+    return render("exams/attempt.html", attempt=attempt, shown=shown, block=block, status=status,
+                  one_per_page=one_per_page, current=current,
+                  visible=[s for s in shown if not one_per_page or s.position == current],
+                  seconds_left=rules.seconds_left(attempt.deadline_at, now),
+                  is_answered=answers.is_answered)
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@roles(Role.TRAINEE)
+@writes
+def attempt_show(attempt_id: int) -> ResponseReturnValue:
+    return _page(attempt_id)
+
+
+@bp.post("/attempts/<int:attempt_id>/answers/<int:position>")
+@roles(Role.TRAINEE)
+def answer_save(attempt_id: int, position: int) -> ResponseReturnValue:
+    session = db_session()
+    attempt = services.get_attempt(session, user=current_user, attempt_id=attempt_id)
+    shown = next((s for s in services.shown_questions(attempt) if s.position == position), None)
+    if shown is None:
+        raise NotFound(N_("找不到该题"))
+    answer = answers.answer_from_form(shown.question, request.form)
+    saved = services.save_answer(session, user=current_user, attempt_id=attempt_id,
+                                 position=position, answer=answer,
+                                 revision=request.form.get("revision", 0, type=int), now=utcnow())
+    headers = {"X-Seconds-Left": str(saved.seconds_left)}
+    if request.headers.get("HX-Request") == "true":
+        # The receipt, and the navigation item updated out of band.
+        return render("exams/attempt.html", block="receipt", saved_at=saved.saved_at,
+                      stale=saved.stale, answered=answers.is_answered(
+                          answer if not saved.stale else _saved_answer(attempt, position)),
+                      flagged=shown.flagged, position=position, oob=True, attempt=attempt,
+                      one_per_page=attempt.exam_version.definition["layout"] == "one-per-page",
+                      headers=headers)
+    flash(gettext("第 %(n)d 题已保存。", n=position), "success")
+    return redirect_after_post(url_for("exams.attempt_show", attempt_id=attempt_id,
+                                       q=request.args.get("q", position)) + f"#q{position}")
+
+
+def _saved_answer(attempt: object, position: int) -> object:
+    return next(r.answer for r in attempt.responses if r.position == position)  # type: ignore[attr-defined]
+
+
+@bp.post("/attempts/<int:attempt_id>/flags/<int:position>")
+@roles(Role.TRAINEE)
+def flag_toggle(attempt_id: int, position: int) -> ResponseReturnValue:
+    response = services.set_flag(db_session(), user=current_user, attempt_id=attempt_id,
+                                 position=position, flagged=request.form.get("flagged") == "1",
+                                 now=utcnow())
+    if request.headers.get("HX-Request") == "true":
+        return render("exams/attempt.html", block="flag", position=position,
+                      flagged=response.flagged, attempt=response.attempt,
+                      answered=answers.is_answered(response.answer))
+    return redirect_after_post(url_for("exams.attempt_show", attempt_id=attempt_id,
+                                       q=position) + f"#q{position}")
+
+
+@bp.get("/attempts/<int:attempt_id>/submit")
+@roles(Role.TRAINEE)
+@writes
+def submit_confirm(attempt_id: int) -> ResponseReturnValue:
+    session = db_session()
+    attempt = services.get_attempt(session, user=current_user, attempt_id=attempt_id)
+    services.finalize_if_expired(session, attempt=attempt, now=utcnow())
+    if attempt.status is not AttemptStatus.IN_PROGRESS:
+        return redirect(url_for("exams.attempt_result", attempt_id=attempt.id))
+    shown = services.shown_questions(attempt)
+    return render("exams/submit.html", attempt=attempt,
+                  unanswered=[s.position for s in shown if not answers.is_answered(s.answer)],
+                  flagged=[s.position for s in shown if s.flagged],
+                  seconds_left=rules.seconds_left(attempt.deadline_at, utcnow()))
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@roles(Role.TRAINEE)
+def attempt_submit(attempt_id: int) -> ResponseReturnValue:
+    services.submit_attempt(db_session(), user=current_user, attempt_id=attempt_id, now=utcnow())
+    return redirect_after_post(url_for("exams.attempt_result", attempt_id=attempt_id))
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+@roles(Role.TRAINEE)
+@writes
+def attempt_result(attempt_id: int) -> ResponseReturnValue:
+    session = db_session()
+    now = utcnow()
+    attempt = services.get_attempt(session, user=current_user, attempt_id=attempt_id)
+    services.finalize_if_expired(session, attempt=attempt, now=now)
+    if attempt.status is AttemptStatus.IN_PROGRESS:
+        return redirect(url_for("exams.attempt_show", attempt_id=attempt.id))
+    visible, items = services.review(attempt, now=now)
+    return render("exams/result.html", attempt=attempt, visible=visible, items=items,
+                  definition=attempt.exam_version.definition)

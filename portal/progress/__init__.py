@@ -1,0 +1,1 @@
+"""Trainers' and supervisors' views of their cohorts' progress: the grid and the timeline."""
