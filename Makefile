@@ -32,6 +32,7 @@ db: $(VENV)/.installed
 
 demo: db
 	$(BIN)/flask content import
+	$(BIN)/flask exams import
 	$(BIN)/flask demo load
 
 ## make run: set everything up and serve the portal with demo data on http://$(HOST):$(PORT)

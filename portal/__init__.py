@@ -90,11 +90,12 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.authoring.views import bp as authoring_bp
     from portal.courses.views import bp as courses_bp
+    from portal.exams.views import bp as exams_bp
     from portal.home.views import bp as home_bp
     from portal.progress.views import bp as progress_bp
     from portal.web.views import bp as web_bp
 
-    for bp in (web_bp, auth_bp, home_bp, courses_bp, admin_bp, progress_bp, authoring_bp):
+    for bp in (web_bp, auth_bp, home_bp, courses_bp, admin_bp, progress_bp, authoring_bp, exams_bp):
         app.register_blueprint(bp)
 
 

@@ -203,8 +203,79 @@ def content_export(folder: str) -> None:
     click.echo(f"wrote {len(written)} file(s) to {folder}")
 
 
+exams_cli = AppGroup("exams", help="Question banks and exams: check, import, sweep.")
+
+
+def _load_exam_content(path: str | None):  # type: ignore[no-untyped-def]
+    """Load question_banks/; print every problem (file:line: message) and stop if any."""
+    from portal.config import PROJECT_ROOT
+    from portal.exams.files import load_folder
+
+    content = load_folder(Path(path) if path else PROJECT_ROOT / "question_banks")
+    for problem in content.problems:
+        click.echo(str(problem), err=True)
+    if content.problems:
+        raise click.ClickException(f"{len(content.problems)} problem(s); nothing was imported")
+    return content
+
+
+def _echo_plan(plan) -> None:  # type: ignore[no-untyped-def]
+    click.echo(f"new: {len(plan.new)}, changed: {len(plan.changed)}, "
+               f"unchanged: {len(plan.unchanged)}, removed: {len(plan.removed)}")
+    for label, items in (("changed", plan.changed), ("removed", plan.removed)):
+        for item in items:
+            click.echo(f"  {label}: {item}")
+    for problem in plan.problems:
+        click.echo(f"problem: {problem}", err=True)
+
+
+@exams_cli.command("check")
+@click.option("--path", default=None, help="The question_banks folder (default: question_banks/).")
+def exams_check(path: str | None) -> None:
+    """Validate every bank and exam file; report each problem with file and line."""
+    content = _load_exam_content(path)
+    questions = sum(len(b.questions) for b in content.banks)
+    click.echo(f"exams ok: {len(content.banks)} bank(s), {questions} question(s), "
+               f"{len(content.exams)} exam(s)")
+
+
+@exams_cli.command("import")
+@click.option("--path", default=None, help="The question_banks folder (default: question_banks/).")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+def exams_import(path: str | None, dry_run: bool) -> None:
+    """Import banks and exams as new versions where they changed (all or nothing)."""
+    from portal.exams import services
+
+    content = _load_exam_content(path)
+    with cli_session() as session:
+        if dry_run:
+            plan = services.plan_import(session, banks=content.banks, exams=content.exams)
+            session.rollback()
+        else:
+            try:
+                plan = services.apply_import(session, banks=content.banks, exams=content.exams,
+                                             actor_id=None, now=utcnow())
+            except DomainError as exc:
+                _echo_plan(services.plan_import(session, banks=content.banks,
+                                                exams=content.exams))
+                raise click.ClickException(str(exc.message)) from exc
+    _echo_plan(plan)
+    if plan.problems:
+        raise click.ClickException(f"{len(plan.problems)} problem(s)")
+
+
+@exams_cli.command("sweep")
+def exams_sweep() -> None:
+    """Submit every attempt whose time is up, from its saved answers (run it from cron)."""
+    from portal.exams.services import sweep_expired
+
+    with cli_session() as session:
+        count = sweep_expired(session, now=utcnow())
+    click.echo(f"submitted {count} expired attempt(s)")
+
+
 def register(app: Flask) -> None:
-    for group in (db_cli, users_cli, demo_cli, config_cli, content_cli):
+    for group in (db_cli, users_cli, demo_cli, config_cli, content_cli, exams_cli):
         app.cli.add_command(group)
 
 

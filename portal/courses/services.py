@@ -318,6 +318,10 @@ def complete_stage_manually(session: Session, *, actor: User, trainee_id: int, t
         raise NotFound(N_("找不到该阶段"))
     if stage.get("kind") == "team-integration":
         raise ChecklistIncomplete(N_("融入团队阶段由新客服勾选清单、主管确认，不能直接标记"))
+    from portal.exams.services import existing_exam_keys
+
+    if stage.get("assessment") in existing_exam_keys(session):
+        raise ChecklistIncomplete(N_("该阶段已有在线考试，须通过考试完成"))
     existing = session.scalar(sa.select(StageCompletion).where(
         StageCompletion.user_id == trainee.id, StageCompletion.track_key == track_key,
         StageCompletion.stage_key == stage_key))

@@ -32,7 +32,7 @@ _NONCHARACTERS = re.compile("[\ufdd0-\ufdef]")
 _GAP = "\ufdef"  # where the answer block was, in a missing-word question
 _FORMAT_RE = re.compile(r"\s*\[(html|moodle|plain|markdown)\]")
 WEIGHT_RE = re.compile(r"\s*%(-?\d{1,3}(?:\.\d{1,6})?)%")
-META_RE = re.compile(r"\[(id|tag|points|difficulty):([^\]\n]*)\]")
+META_RE = re.compile(r"\[(id|tag|points|difficulty|unit):([^\]\n]*)\]")
 TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 BLANK = "_____"
 FILL_IN_MARK = "[[1]]"
@@ -215,6 +215,8 @@ def _parse_block(block: _Block, state: Importer) -> None:
         raw["difficulty"] = meta["difficulty"]
     if "id" in meta:
         raw["id"] = meta["id"]
+    if "unit" in meta and kind == "numeric":
+        raw["unit"] = meta["unit"]
     line_of = block.line_at
     if kind == "short-answer":
         essay_fields(raw)
@@ -255,7 +257,8 @@ def _detect(body: str) -> str:
 
 
 def _meta(block: _Block, state: Importer) -> dict[str, Any]:
-    """Moodle's [id:…] and [tag:…] comments, and this portal's [points:…], [difficulty:…]."""
+    """Moodle's [id:…] and [tag:…] comments, and this portal's [points:…], [difficulty:…]
+    and [unit:…] (a numeric question's unit)."""
     meta: dict[str, Any] = {"tags": []}
     for match in META_RE.finditer(block.comments):
         name, value = match[1], match[2].strip()
@@ -263,8 +266,8 @@ def _meta(block: _Block, state: Importer) -> dict[str, Any]:
             meta["id"] = value
         elif name == "tag":
             meta["tags"].append(imported_tag(value))
-        elif name == "difficulty":
-            meta["difficulty"] = value
+        elif name in ("difficulty", "unit"):
+            meta[name] = value
         else:
             number = _number(value)
             if number is None:
@@ -518,6 +521,8 @@ def export_gift(bank: Bank) -> ExportResult:
         if lines is None:
             continue
         meta = f"// [id:{q['id']}] [points:{_number_text(q['points'])}] [difficulty:{q['difficulty']}]"
+        if q.get("unit") and "]" not in q["unit"]:
+            meta += f" [unit:{q['unit']}]"
         for tag in q["tags"]:
             if "]" in tag:
                 note(N_("题目 %(id)s：含有“]”的标签没有导出"))

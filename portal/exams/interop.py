@@ -11,7 +11,7 @@ from portal.content.loader import KEY_RE, Problem
 from portal.exams.bank import ImportResult, build_bank
 from portal.exams.kinds import TAG_PREFIXES, TAG_RE
 from portal.exams.validation import Report, tidy
-from portal.messages import N_, msg
+from portal.messages import N_, Message
 
 # Moodle has no rubric: an essay gets one criterion worth all its points, to be refined.
 IMPORTED_CRITERION = "整体评价（从其他系统导入，请补充评分标准）"
@@ -29,11 +29,11 @@ class Importer:
     questions: list[dict[str, Any]] = field(default_factory=list)
     names: list[str | None] = field(default_factory=list)
 
-    def problem(self, where: int | None, text: str, **params: Any) -> None:
-        self.problems.append(Problem(self.path, where, msg(text, **params)))
+    def problem(self, where: int | None, text: str, /, **params: Any) -> None:
+        self.problems.append(Problem(self.path, where, Message(text, params)))
 
-    def notice(self, where: int | None, text: str, **params: Any) -> None:
-        self.notices.append(Problem(self.path, where, msg(text, **params)))
+    def notice(self, where: int | None, text: str, /, **params: Any) -> None:
+        self.notices.append(Problem(self.path, where, Message(text, params)))
 
     def add(self, raw: dict[str, Any], name: str | None, tags: list[str | None]) -> None:
         kept = [t for t in tags if t]

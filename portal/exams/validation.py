@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from portal.content.loader import Problem
-from portal.messages import N_, msg
+from portal.messages import N_, Message
 
 MAX_TEXT = 20_000  # prompts, scenarios, explanations
 MAX_SHORT_TEXT = 2_000  # choices, answers, labels, feedback
@@ -42,8 +42,8 @@ class Report:
                 return node["__line__"]
         return self.line
 
-    def add(self, node: Any, key: str | None, text: str, **params: Any) -> None:
-        self.problems.append(Problem(self.path, self.where(node, key), msg(text, **params)))
+    def add(self, node: Any, key: str | None, text: str, /, **params: Any) -> None:
+        self.problems.append(Problem(self.path, self.where(node, key), Message(text, params)))
 
     def count(self) -> int:
         return len(self.problems)
@@ -73,7 +73,7 @@ def mapping(report: Report, value: Any, parent: Any, key: str | None, what: str)
 def text(report: Report, node: dict[str, Any], key: str, *, required: bool = True,
          limit: int = MAX_SHORT_TEXT, strip: bool = True) -> str:
     value = node.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None or (isinstance(value, str) and not clean_text(value).strip()):
         if required:
             report.add(node, key, N_("缺少字段 %(name)s"), name=key)
         return ""

@@ -31,9 +31,10 @@ def _exam_context() -> dict[str, object]:
 @roles(Role.TRAINEE)
 @writes
 def exam_show(exam_key: str) -> ResponseReturnValue:
-    status = services.exam_status(db_session(), user=current_user, exam_key=exam_key,
-                                  now=utcnow())
-    return render("exams/start.html", status=status, definition=status.version.definition)
+    exam_status = services.exam_status(db_session(), user=current_user, exam_key=exam_key,
+                                       now=utcnow())
+    return render("exams/start.html", exam_status=exam_status,
+                  definition=exam_status.version.definition)
 
 
 @bp.post("/exams/<exam_key>/attempts")

@@ -4,11 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from functools import lru_cache
+
 from flask import Flask, request, url_for
+from markupsafe import Markup
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.auth.models import Role
+from portal.web.errors import translate
 
 ROLE_LABELS = {
     Role.TRAINEE: _l("新客服"),
@@ -52,6 +56,21 @@ def role_label(role: Role | str) -> str:
     return str(ROLE_LABELS[Role(role)])
 
 
+@lru_cache(maxsize=4096)
+def _rendered(text: str) -> str:
+    from portal.content.rendering import render_markdown
+
+    return render_markdown(text).html
+
+
+def markdown_filter(text: str | None) -> Markup:
+    """Question prompts and explanations: the same sanitised Markdown as course modules.
+
+    Cached by text, so each question version is rendered once per process.
+    """
+    return Markup(_rendered(text or ""))
+
+
 def register(app: Flask) -> None:
     # The form macros are globals so that a block rendered alone (an htmx fragment)
     # can use them without a template-level import, which block rendering skips.
@@ -59,7 +78,8 @@ def register(app: Flask) -> None:
         forms = app.jinja_env.get_template("web/_forms.html").module
         track = app.jinja_env.get_template("courses/_track.html").module
     app.jinja_env.globals.update(field=forms.field, form_error=forms.form_error,
-                                 track_steps=track.track_steps)
+                                 track_steps=track.track_steps, translate=translate)
+    app.jinja_env.filters["markdown"] = markdown_filter
 
     @app.context_processor
     def _layout() -> dict[str, Any]:

@@ -35,6 +35,7 @@ EXPECTED: dict[str, object] = {
     "authoring.": frozenset({Role.TRAINER}),  # trainers author content; nobody else
     "courses.module_show": ANY,
     "courses.search": ANY,
+    "exams.": frozenset({Role.TRAINEE}),
     "courses.checklist_tick": frozenset({Role.TRAINEE}),
     "courses.checklist_confirm": frozenset({Role.SUPERVISOR}),
     "courses.module_done": frozenset({Role.TRAINEE}),

@@ -63,4 +63,97 @@
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", setUpReading); }
   else { setUpReading(); }
+
+  // Exams: every change is saved at once (htmx), each save carries a rising revision so a
+  // late request never overwrites a newer answer; a failed save keeps the answer in the
+  // page, shows a banner and retries; the countdown follows the server's time left.
+  var pendingRetry = {};
+  var failing = 0;
+  function banner(text, kind) {
+    var el = document.getElementById("connection-banner");
+    if (!el) { return; }
+    if (!text) { el.hidden = true; el.textContent = ""; return; }
+    el.hidden = false;
+    el.className = "connection-banner connection-banner--" + kind;
+    el.textContent = text;
+  }
+  function isAutosave(elt) { return elt && elt.hasAttribute && elt.hasAttribute("data-autosave"); }
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt;
+    if (!isAutosave(form)) { return; }
+    var next = (parseInt(form.getAttribute("data-revision") || "0", 10) || 0) + 1;
+    form.setAttribute("data-revision", String(next));
+    event.detail.parameters.revision = String(next);
+  });
+  function scheduleRetry(form) {
+    var id = form.getAttribute("hx-post");
+    if (pendingRetry[id]) { return; }
+    var delay = Math.min(10000, 1000 * Math.pow(2, Math.min(failing, 4)));
+    pendingRetry[id] = setTimeout(function () {
+      delete pendingRetry[id];
+      htmx.trigger(form, "retry");
+    }, delay);
+  }
+  function saveFailed(form) {
+    failing += 1;
+    banner("网络连接中断：你的答案仍保留在页面上，正在自动重试保存……", "error");
+    scheduleRetry(form);
+  }
+  document.addEventListener("htmx:sendError", function (event) {
+    if (isAutosave(event.detail.elt)) { saveFailed(event.detail.elt); }
+  });
+  document.addEventListener("htmx:responseError", function (event) {
+    var form = event.detail.elt;
+    if (!isAutosave(form)) { return; }
+    var status = event.detail.xhr.status;
+    if (status === 409) {  // the attempt was submitted or its time is up
+      var exam = document.getElementById("exam");
+      banner("考试已结束，正在打开成绩页……", "error");
+      if (exam) { setTimeout(function () { window.location.assign(exam.getAttribute("data-result-url")); }, 1500); }
+      return;
+    }
+    if (status >= 500 || status === 0) { saveFailed(form); }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!isAutosave(form) || !event.detail.successful) { return; }
+    var left = event.detail.xhr.getResponseHeader("X-Seconds-Left");
+    if (left !== null) { setCountdown(parseInt(left, 10)); }
+    if (failing > 0) {
+      failing = 0;
+      banner("连接已恢复，答案已保存。", "ok");
+      setTimeout(function () { if (failing === 0) { banner(""); } }, 5000);
+    }
+  });
+  window.addEventListener("online", function () {
+    document.querySelectorAll("form[data-autosave]").forEach(function (form) {
+      var id = form.getAttribute("hx-post");
+      if (pendingRetry[id]) { clearTimeout(pendingRetry[id]); delete pendingRetry[id]; htmx.trigger(form, "retry"); }
+    });
+  });
+  var deadlineAt = null;
+  function setCountdown(seconds) {
+    if (!isNaN(seconds)) { deadlineAt = Date.now() + seconds * 1000; }
+  }
+  function tick() {
+    var el = document.getElementById("countdown");
+    if (!el || deadlineAt === null) { return; }
+    var left = Math.max(0, Math.round((deadlineAt - Date.now()) / 1000));
+    var minutes = Math.floor(left / 60), seconds = left % 60;
+    el.textContent = minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
+    el.classList.toggle("countdown--low", left <= 60);
+    if (left === 0) {
+      var exam = document.getElementById("exam");
+      deadlineAt = null;
+      if (exam) { window.location.assign(exam.getAttribute("data-result-url")); }
+    }
+  }
+  function setUpCountdown() {
+    var el = document.getElementById("countdown");
+    if (!el) { return; }
+    setCountdown(parseInt(el.getAttribute("data-seconds-left"), 10));
+    setInterval(tick, 1000);
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", setUpCountdown); }
+  else { setUpCountdown(); }
 })();

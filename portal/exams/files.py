@@ -1,0 +1,48 @@
+"""Reading the question_banks/ folder: banks and exam definitions, all problems at once."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from portal.content.loader import Problem
+from portal.exams.bank import Bank, load_banks
+from portal.exams.definitions import ExamDefinition, load_exam
+from portal.messages import N_, msg
+
+
+@dataclass
+class ExamContent:
+    banks: list[Bank] = field(default_factory=list)
+    exams: list[ExamDefinition] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def load_folder(root: Path) -> ExamContent:
+    """`root/banks/*.yaml` and `root/exams/*.yaml`; nothing is returned unless all is valid."""
+    content = ExamContent()
+    base = root.parent
+    bank_files = sorted((root / "banks").glob("*.yaml"))
+    banks, problems = load_banks((str(p.relative_to(base)), p.read_bytes()) for p in bank_files)
+    content.problems.extend(problems)
+    keys: dict[str, str] = {}
+    for path in sorted((root / "exams").glob("*.yaml")):
+        rel = str(path.relative_to(base))
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            content.problems.append(Problem(rel, None, msg(
+                N_("不是有效的 UTF-8 编码（第 %(pos)d 字节）"), pos=exc.start)))
+            continue
+        exam, found = load_exam(text, rel)
+        content.problems.extend(found)
+        if exam is not None and not found:
+            if exam.key in keys:
+                content.problems.append(Problem(rel, 1, msg(
+                    N_("考试 key %(key)s 与 %(other)s 重复"), key=exam.key, other=keys[exam.key])))
+            keys[exam.key] = rel
+            content.exams.append(exam)
+    if not content.problems:
+        content.banks = banks
+    else:
+        content.exams = []
+    return content

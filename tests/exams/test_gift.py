@@ -1,0 +1,262 @@
+"""GIFT: Moodle's own examples import with every question's kind right; errors come with
+lines; export then import gives the same questions back for the kinds GIFT can express."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from portal.exams.bank import Bank, ImportResult
+from portal.exams.gift import export_gift, import_gift
+from portal.exams.kinds import grade
+from tests.exams.examples import GIFT_EXAMPLES, docs_example
+
+# Read off gift_examples.txt question by question: (line where it starts, kind in this portal).
+EXPECTED_KINDS = [
+    (8, "single-choice"),     # {~Grant ~Jefferson =no one}
+    (10, "single-choice"),    # missing word {~buried =entombed ~living}
+    (12, "true-false"),       # {FALSE}
+    (14, "fill-in"),          # short answer {=no one =nobody}
+    (16, "numeric"),          # {#1822:1}
+    (25, "single-choice"),
+    (27, "single-choice"),
+    (29, "single-choice"),    # multi-line, missing word
+    (35, "single-choice"),
+    (43, "fill-in"),
+    (45, "fill-in"),          # missing word {=four =4}.
+    (49, "true-false"),       # {F}
+    (51, "true-false"),       # {T}
+    (55, "matching"),
+    (61, "matching"),
+    (70, "numeric"),          # {#1822}
+    (72, "numeric"),          # {#3.1415:0.0005}.
+    (74, "numeric"),          # {#3.141..3.142}.
+    (76, "numeric"),          # two answers, one at 50 %
+    (85, "numeric"),          # after a comment line, {#4}
+    (90, "fill-in"),          # ::Kanji Origins:: … {=China}
+    (93, "single-choice"),    # ::Thanksgiving Date::
+    (98, "single-choice"),    # feedback on every choice
+    (103, "fill-in"),         # short answer with feedback
+    (108, "fill-in"),         # [markdown]
+    (113, "true-false"),      # {FALSE#feedback}
+    (115, "single-choice"),   # ~%50% partial credit
+    (117, "single-choice"),   # ::Jesus' hometown:: weights on wrong choices
+    (123, "fill-in"),         # ::Jesus' hometown:: short answer with weights
+    (130, "multiple-choice"),  # multiple answers, 50/50, wrong ones 0
+    (136, "multiple-choice"),  # multiple answers, 50/50, wrong ones -50
+    (143, "single-choice"),   # escaped \=
+    (148, "single-choice"),   # ::GIFT Control Characters::
+    (167, "single-choice"),
+    (169, "single-choice"),
+    (171, "true-false"),
+    (173, "fill-in"),
+    (175, "numeric"),
+    (177, "matching"),        # {=Canada->Ottawa …} on one line
+    (184, "single-choice"),   # ::Grant's Tomb::
+    (190, "single-choice"),
+    (195, "fill-in"),         # ::Jesus' hometown (Short answer ex.)::
+    (202, "numeric"),         # ::Numerical example::
+]
+
+
+def examples() -> Bank:
+    result = import_gift(GIFT_EXAMPLES.read_bytes(), "gift_examples.txt")
+    assert result.problems == [], [str(p) for p in result.problems]
+    assert result.notices == []
+    assert result.bank is not None
+    return result.bank
+
+
+def by_line(bank: Bank, line: int) -> dict[str, Any]:
+    return next(q.definition for q in bank.questions if q.line == line)
+
+
+def gift(text: str) -> ImportResult:
+    return import_gift(text.encode("utf-8"), "题库.gift", key="demo", title="演示")
+
+
+def test_every_question_of_moodles_examples_imports_with_its_kind() -> None:
+    bank = examples()
+    assert [(q.line, q.kind) for q in bank.questions] == EXPECTED_KINDS
+    assert bank.key == "gift-examples" and bank.title == "gift_examples"
+
+
+def test_the_examples_keep_their_meaning() -> None:
+    bank = examples()
+    assert by_line(bank, 10)["prompt"] == "Grant is _____ in Grant's tomb."
+    assert by_line(bank, 45)["prompt"] == "Two plus two equals [[1]]."
+    assert by_line(bank, 29)["prompt"].endswith("on the _____ Thursday of November.")
+    assert by_line(bank, 74)["answers"] == [{"value": 3.1415, "tolerance": 0.0005, "credit": 100}]
+    assert [(a["tolerance"], a["credit"]) for a in by_line(bank, 76)["answers"]] == [(0, 100), (2, 50)]
+    assert by_line(bank, 108)["prompt"] == "Who's buried in **Grant's tomb**?"
+    assert by_line(bank, 113)["feedback_incorrect"] == "No one is buried in Grant's tomb."
+    assert by_line(bank, 115)["choices"][1]["credit"] == 50
+    assert by_line(bank, 130)["scoring"] == "weighted"
+    assert by_line(bank, 136)["scoring"] == "proportional"
+    assert [c["text"] for c in by_line(bank, 143)["choices"]] == ["= 2 + 2", "= 2 + 3", "= 2 + 4"]
+    control = by_line(bank, 148)["choices"]
+    assert [c["text"] for c in control] == ["~", "=", "#", "{", "}", "\\"]
+    assert control[5]["correct"] and control[5]["feedback"].startswith("Correct! \\ (backslash)")
+    assert by_line(bank, 202)["answers"][1]["feedback"] == (
+        "He was born in 1822.\nYou get 50% credit for being close.")
+    assert by_line(bank, 61)["pairs"][3] == {"left": "India", "right": "New Delhi"}
+    assert [q.id for q in bank.questions if not q.id.startswith("q-")] == [
+        "kanji-origins", "thanksgiving-date", "jesus-hometown", "jesus-hometown-2",
+        "gift-control-characters", "grant-s-tomb", "jesus-hometown-short-answer-ex",
+        "numerical-example"]
+
+
+def test_imported_questions_grade_as_moodle_would() -> None:
+    bank = examples()
+    assert grade(by_line(bank, 136), ["b", "c"]).points == 1
+    assert grade(by_line(bank, 136), ["a", "b", "c", "d"]).points == 0
+    assert grade(by_line(bank, 130), ["a", "b", "c", "d"]).points == 1  # Moodle's own loophole
+    assert grade(by_line(bank, 123), "Nazereth").points == 0.75
+    assert grade(by_line(bank, 74), "3.1418").points == 1
+    assert grade(by_line(bank, 76), "1823").points == 0.5
+
+
+def test_categories_comments_essays_descriptions_and_html() -> None:
+    result = gift("""$CATEGORY: $course$/top/售后 处理
+
+// [id:refund-01] [tag:role:after-sales] [tag:退款] [points:3] [difficulty:hard]
+::退款::[html]<p>在途订单申请<b>仅退款</b>怎么办？</p>{
+=拒绝并联系买家#对
+~直接同意
+####<p>货已发出，先拒绝。</p>}
+
+写下你的处理步骤。{}
+
+这是一段说明文字，没有答案区。
+
+::Kanji::Two plus two equals {=four} .
+""")
+    assert result.problems == [], [str(p) for p in result.problems]
+    assert [str(n) for n in result.notices] == [
+        "题库.gift:11: 第 11 行是没有答案区的说明文字，已跳过（本门户只导入题目）"]
+    first, essay, kanji = (q.definition for q in result.bank.questions)  # type: ignore[union-attr]
+    assert first["id"] == "refund-01" and first["points"] == 3 and first["difficulty"] == "hard"
+    assert first["tags"] == ["role:after-sales", "topic:退款", "topic:售后-处理"]
+    assert first["prompt"] == "在途订单申请**仅退款**怎么办？"
+    assert first["explanation"] == "货已发出，先拒绝。"
+    assert essay["kind"] == "short-answer" and essay["id"] == "q-2" and essay["points"] == 1
+    assert grade(essay, "先核实").needs_manual
+    assert kanji["id"] == "kanji" and kanji["prompt"] == "Two plus two equals [[1]] ."
+
+
+@pytest.mark.parametrize(("text", "line", "words"), [
+    ("第一题{=对 ~错}\n\n第二题 {=对 ~错\n继续写\n", 3, "{ 没有对应的 }"),
+    ("第一题 =对 ~错}\n", 1, "多余的 }"),
+    ("两个答案区 {=a ~b} 和 {=c ~d}\n", 1, "只能有一个答案区"),
+    ("匹配 {\n=甲 -> 乙\n=丙 丁\n}\n", 3, "=左侧 -> 右侧"),
+    ("数值 {#\n=一千:5\n}\n", 2, "应为数"),
+    ("数值 {#5..3}\n", 1, "较小值..较大值"),
+    ("权重 {~%150%甲 ~乙}\n", 1, "超出了 -100% 到 100% 的范围"),
+    ("多选权重 {~%50%甲 ~%40%乙 ~丙}\n", 1, "credit 之和应为 100"),
+    ("单选两个对 {=甲 =乙 ~丙}\n", 1, "恰好有一个正确选项"),
+    ("\n\n// [id:Bad Id]\n题 {=甲 ~乙}\n", 4, "已另起 id"),
+    ("\n// [points:很多]\n题 {=甲 ~乙}\n", 3, "[points:很多] 不是数"),
+    ("只有一个选项 {=甲}\n\n只有一个 {~甲}\n", 3, "choices 应有 2 到 26 项"),
+])
+def test_problems_are_reported_with_their_line(text: str, line: int, words: str) -> None:
+    result = gift(text)
+    found = [str(p) for p in result.problems + result.notices]
+    assert any(f"题库.gift:{line}: " in p and words in p for p in found), found
+
+
+def test_one_bad_question_imports_nothing_and_every_error_is_listed() -> None:
+    result = gift("好题 {=对 ~错}\n\n坏题一 {=甲 ~乙\n\n坏题二 {~%50%甲 ~乙}\n")
+    assert result.bank is None
+    assert len(result.problems) == 2, [str(p) for p in result.problems]
+
+
+def test_hostile_or_empty_input_is_reported() -> None:
+    assert "不是有效的 UTF-8" in str(import_gift(b"\xff\xfe\x00", "x.gift").problems[0])
+    assert "文件中没有找到任何题目" in str(gift("// 只有注释\n\n").problems[0])
+    assert "U+FDD0" in str(gift("题 \ufdd0 {=甲 ~乙}").problems[0])
+    assert "超过" in str(import_gift(b"x" * (2 * 1024 * 1024), "x.gift").problems[0])
+
+
+# --- export -----------------------------------------------------------------------------
+
+
+def reimport(bank: Bank) -> tuple[Bank, list[str]]:
+    exported = export_gift(bank)
+    result = import_gift(exported.text.encode("utf-8"), "again.gift", key=bank.key, title=bank.title)
+    assert result.problems == [], [str(p) for p in result.problems] + [exported.text]
+    assert result.bank is not None
+    return result.bank, [str(n) for n in exported.notices]
+
+
+def test_moodles_examples_round_trip_exactly() -> None:
+    bank = examples()
+    again, notices = reimport(bank)
+    assert notices == []
+    assert again.as_data() == bank.as_data()
+
+
+def test_the_docs_example_round_trips_for_the_kinds_gift_can_express() -> None:
+    bank = docs_example()
+    again, notices = reimport(bank)
+    assert len(notices) == 4, notices
+    assert any("refund-in-transit" in n and "case 题型无法用 GIFT 表达" in n for n in notices)
+    assert any("out-of-stock-note" in n and "operation-task" in n for n in notices)
+    assert any("return-window-01" in n and "多空填空题" in n for n in notices)
+    assert any("complaint-reply-01" in n and "评分标准" in n for n in notices)
+    before = {q.id: q.definition for q in bank.questions}
+    after = {q.id: q.definition for q in again.questions}
+    assert set(after) == {"promise-express-01", "campaign-rules-01", "invoice-amount-01",
+                          "invoice-split-01", "team-groups-01", "complaint-reply-01"}
+    for qid in ("promise-express-01", "campaign-rules-01", "invoice-amount-01",
+                "invoice-split-01", "team-groups-01"):
+        assert after[qid] == before[qid], qid
+    essay = after["complaint-reply-01"]
+    assert essay["kind"] == "short-answer" and essay["points"] == 6
+    assert essay["explanation"] == before["complaint-reply-01"]["explanation"]
+
+
+def test_control_characters_newlines_and_weight_like_texts_survive_export() -> None:
+    source = gift(r"""// [points:2.5] [tag:topic:符号]
+::tricky::[markdown]Which of \{ \} \~ \= \# \: \\ is it?\nSecond line.{
+~%0%%5% off#\#1 feedback
+=plain -> arrow
+~%33.5%partial
+####Line one\nline: two}
+
+// [id:multi]
+Pick {~%100%%only% ~%-100%wrong}
+
+// [id:fill]
+Answer {=%100%%50% =%50%half}
+""")
+    assert source.problems == [], [str(p) for p in source.problems]
+    bank = source.bank
+    assert bank is not None
+    tricky = bank.questions[0].definition
+    assert tricky["prompt"] == "Which of { } ~ = # : \\ is it?\nSecond line."
+    assert tricky["choices"][0]["text"] == "%5% off" and tricky["choices"][0]["feedback"] == "#1 feedback"
+    assert tricky["explanation"] == "Line one\nline: two"
+    assert [c["text"] for c in bank.questions[1].definition["choices"]] == ["%only%", "wrong"]
+    assert bank.questions[2].definition["blanks"][0]["answers"][0]["text"] == "%50%"
+    again, notices = reimport(bank)
+    assert notices == []
+    assert again.as_data() == bank.as_data()
+
+
+def test_all_or_nothing_and_percent_tolerances_are_exported_with_a_notice() -> None:
+    source = gift("// [id:m]\n多选 {~%50%甲 ~%50%乙 ~%-50%丙 ~%-50%丁}\n\n// [id:n]\n数 {#100:1}\n")
+    bank = source.bank
+    assert bank is not None
+    data = bank.as_data()
+    data["questions"][0]["scoring"] = "all-or-nothing"
+    data["questions"][1]["answers"][0]["tolerance"] = "5%"
+    from portal.exams.bank import build_bank
+    from portal.exams.validation import Report
+    changed = build_bank(data, Report("x.yaml"))
+    assert changed is not None
+    exported = export_gift(changed)
+    assert len(exported.notices) == 2
+    again = import_gift(exported.text.encode(), "y.gift", key="demo", title="演示").bank
+    assert again is not None
+    assert again.questions[0].definition["scoring"] == "proportional"
+    assert again.questions[1].definition["answers"][0]["tolerance"] == 5
