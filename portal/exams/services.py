@@ -438,13 +438,13 @@ def _submit(session: Session, attempt: Attempt, *, now: datetime, by: str) -> No
         response.max_points = grade.max_points
         response.needs_manual = grade.needs_manual
         response.feedback = grade.as_dict()["parts"]
-    _settle(session, attempt, now)
+    settle_attempt(session, attempt, now)
     audit.record(session, actor_id=attempt.user_id if by == "trainee" else None,
                  action="attempt.submit", target_type="attempt", target_id=attempt.id,
                  details={"by": by, "score": attempt.score}, now=now)
 
 
-def _settle(session: Session, attempt: Attempt, now: datetime) -> None:
+def settle_attempt(session: Session, attempt: Attempt, now: datetime) -> None:
     """Final score once no item waits for a trainer; a pass opens the exam's stage."""
     responses = attempt.responses
     attempt.max_points = sum(r.max_points for r in responses)
