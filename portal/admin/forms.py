@@ -45,6 +45,16 @@ AUDIT_ACTION_LABELS = {
     "cohort.create": _l("新建批次"),
     "cohort.update": _l("修改批次"),
     "cohort.import": _l("批量导入新客服"),
+    "content.import": _l("导入课程内容"),
+    "module.publish": _l("发布课程模块"),
+    "stage.complete_manual": _l("人工标记阶段通过"),
+    "stage.confirm_checklist": _l("确认融入团队清单"),
+    "exams.import": _l("导入题库和考试"),
+    "attempt.start": _l("开始考试"),
+    "attempt.submit": _l("交卷"),
+    "exam.override": _l("考试特殊安排"),
+    "exam.regrade": _l("重新评分"),
+    "response.grade": _l("人工评分"),
 }
 
 TEMPORARY_PASSWORD_HINT = _l("至少 10 个字符，不能包含工号。用户首次登录时必须改成自己的密码。")

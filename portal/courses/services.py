@@ -107,7 +107,11 @@ def _import_module(session: Session, track: Track, source: ModuleSource, actor_i
     current = module.current_version
     version_hash = hashlib.sha256(
         f"{source.source_hash}:{RENDERER_VERSION}".encode()).hexdigest()
-    if current is not None and current.source_hash == version_hash:
+    # Skip a file already imported once, even if a trainer has since published an edit in
+    # the browser: re-running the import (make run does) must not undo that edit.
+    seen = session.scalar(sa.select(ModuleVersion.id).where(
+        ModuleVersion.module_id == module.id, ModuleVersion.source_hash == version_hash).limit(1))
+    if seen is not None:
         report.unchanged.append(f"module:{track.key}/{source.key}")
         return
     publish_module_version(session, module=module, track_key=track.key, title=source.title,

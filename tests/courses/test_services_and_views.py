@@ -167,3 +167,16 @@ def test_trainer_of_another_cohort_is_refused(client: FlaskClient, session: Sess
     assert client.get(f"/trainees/{trainee.id}/track").status_code == 403
     assert client.post(f"/trainees/{trainee.id}/stages/basics/complete",
                        data={"reason": "x"}).status_code == 403
+
+
+def test_reimporting_files_does_not_undo_a_browser_edit(session: Session, now: datetime,
+                                                        imported: None) -> None:
+    module = session.scalars(sa.select(Module).where(Module.key == "company-culture")).one()
+    edited = services.publish_module_version(
+        session, module=module, track_key="new-hire", title="浏览器里改过的标题", summary="",
+        minutes=10, tags=[], roles=["all"], body_markdown="## 新内容\n\n改过了。\n",
+        source_hash="edited-in-browser", actor_id=None, now=now)
+    report = services.import_content(session, content=load_content(PROJECT_ROOT / "courses"),
+                                     actor_id=None, now=now)
+    assert "module:new-hire/company-culture" in report.unchanged
+    assert module.current_version is edited
