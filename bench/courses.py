@@ -19,49 +19,47 @@ Nothing here asserts on timing.
 from __future__ import annotations
 
 import argparse
-import http.client
-import importlib.util
-import logging
 import math
-import os
-import platform
-import re
-import secrets
-import socket
-import subprocess
-import sys
 import tempfile
-import threading
-import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
 from markupsafe import escape
 
+from bench.support import (
+    MAX_SECONDS,
+    Endpoint,
+    EndpointResult,
+    Instance,
+    Ratio,
+    ServerOptions,
+    combine,
+    database,
+    final_exceptions,
+    fmt,
+    gunicorn_available,
+    machine,
+    measure,
+    new_instance,
+    percentile,
+    ratios,
+    serve,
+    sign_in,
+)
 from portal.config import PROJECT_ROOT
+
+# Re-exported: the smoke test and older callers use them from here.
+__all__ = ["Endpoint", "EndpointResult", "Options", "Ratio", "Report", "combine",
+           "final_exceptions", "format_report", "gunicorn_available", "main", "parse_args",
+           "percentile", "ratios", "run"]
 
 DEMO_TRAINEE = "demo-trainee"
 TRACK_KEY = "new-hire"
 MODULE_KEY = "company-culture"
-HOST = "127.0.0.1"
-
-# The app as in production, except that nothing throttles the benchmark's clients.
-APP_CONFIG: dict[str, object] = {
-    "TESTING": False,
-    "WTF_CSRF_ENABLED": True,
-    "RATELIMIT_ENABLED": False,
-}
 
 DEFAULT_CONCURRENCY = 16
 DEFAULT_SECONDS = 5.0
-MAX_SECONDS = 120.0
-READY_TIMEOUT = 60.0
-REQUEST_TIMEOUT = 30.0
-
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -99,39 +97,6 @@ class Options:
 
 
 @dataclass(frozen=True)
-class EndpointResult:
-    endpoint: Endpoint
-    ok: int  # 200 responses with the expected content
-    errors: Counter[str]
-    elapsed: float  # seconds, from the first request to the last response
-    latencies: Sequence[float] = field(repr=False)  # seconds, successful requests only
-
-    @property
-    def error_count(self) -> int:
-        return sum(self.errors.values())
-
-    @property
-    def throughput(self) -> float:
-        """Successful requests per second."""
-        return self.ok / self.elapsed if self.elapsed > 0 else 0.0
-
-    @property
-    def p50(self) -> float:
-        return percentile(self.latencies, 50)
-
-    @property
-    def p95(self) -> float:
-        return percentile(self.latencies, 95)
-
-
-@dataclass(frozen=True)
-class Ratio:
-    name: str  # e.g. "track/bare"
-    throughput: float  # page req/s ÷ bare req/s: 1.0 means as fast as the bare endpoint
-    p95: float  # page p95 ÷ bare p95: 1.0 means as quick as the bare endpoint
-
-
-@dataclass(frozen=True)
 class Report:
     server: str
     options: Options
@@ -142,40 +107,6 @@ class Report:
     @property
     def error_count(self) -> int:
         return sum(r.error_count for r in self.results)
-
-
-@dataclass(frozen=True)
-class Target:
-    host: str
-    port: int
-
-    def connect(self) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection(self.host, self.port, timeout=REQUEST_TIMEOUT)
-
-
-# -- statistics ---------------------------------------------------------------------------
-
-
-def percentile(values: Sequence[float], pct: float) -> float:
-    """The nearest-rank percentile (NaN for no values)."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return ordered[rank - 1]
-
-
-def _divide(a: float, b: float) -> float:
-    return a / b if b and not math.isnan(a) and not math.isnan(b) else math.nan
-
-
-def ratios(results: Sequence[EndpointResult], *, bare: str = "bare") -> list[Ratio]:
-    base = next(r for r in results if r.endpoint.name == bare)
-    return [
-        Ratio(f"{r.endpoint.name}/{bare}", _divide(r.throughput, base.throughput),
-              _divide(r.p95, base.p95))
-        for r in results if r is not base
-    ]
 
 
 # -- the instance -------------------------------------------------------------------------
@@ -224,327 +155,6 @@ def prepare_instance(folder: Path) -> Instance:
 
 def _html(text: str) -> bytes:
     return str(escape(text)).encode()
-
-
-# -- the server ---------------------------------------------------------------------------
-
-
-def gunicorn_available() -> bool:
-    return importlib.util.find_spec("gunicorn") is not None and os.name == "posix"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception)\b.*")
-CHAINED = ("The above exception", "During handling of the above exception")
-
-
-class _ExceptionCounter(logging.Handler):
-    """Counts the exceptions the app logs (in-process server): one line per kind."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen: Counter[str] = Counter()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.exc_info and record.exc_info[1] is not None:
-            exc = record.exc_info[1]
-            kind = f"{type(exc).__module__}.{type(exc).__qualname__}"
-            self.seen[_one_line(f"{kind}: {exc}")] += 1
-
-
-def _one_line(text: str) -> str:
-    return text.strip().splitlines()[0][:160] if text.strip() else text
-
-
-@dataclass
-class Server:
-    target: Target
-    description: str
-    log_path: Path | None = None
-    counter: _ExceptionCounter | None = None
-
-    def exceptions(self) -> Counter[str]:
-        """The exceptions the server logged, by kind (read it after the server stopped)."""
-        if self.counter is not None:
-            return Counter(self.counter.seen)
-        if self.log_path is None or not self.log_path.exists():
-            return Counter()
-        return final_exceptions(self.log_path.read_text(errors="replace"))
-
-
-def final_exceptions(log: str) -> Counter[str]:
-    """The last exception line of each logged traceback (not the ones it was chained from)."""
-    lines = [line for line in log.splitlines() if line.strip()]
-    found: Counter[str] = Counter()
-    for i, line in enumerate(lines):
-        following = lines[i + 1] if i + 1 < len(lines) else ""
-        if EXCEPTION_LINE.match(line) and not following.startswith(CHAINED):
-            found[_one_line(line)] += 1
-    return found
-
-
-@contextmanager
-def serve(instance: Instance, options: Options) -> Iterator[Server]:
-    """Serve the instance on loopback until the block ends."""
-    kind = options.server
-    if kind == "auto":
-        kind = "gunicorn" if gunicorn_available() else "werkzeug"
-    if kind == "gunicorn":
-        with _serve_gunicorn(instance, options) as server:
-            yield server
-    else:
-        with _serve_werkzeug(instance) as server:
-            yield server
-
-
-def _gunicorn_command(options: Options, port: int) -> list[str]:
-    from gunicorn.config import KNOWN_SETTINGS
-
-    factory = f"portal:create_app({APP_CONFIG!r})"  # gunicorn parses literal arguments
-    command = [
-        sys.executable, "-m", "gunicorn",
-        "--workers", str(options.workers), "--threads", str(options.threads),
-        "--bind", f"{HOST}:{port}", "--log-level", "warning",
-        "--timeout", "60", "--graceful-timeout", "5", "--keep-alive", "5",
-    ]
-    if any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS):
-        command.append("--no-control-socket")  # gunicorn >= 25 opens one in ~ otherwise
-    return [*command, factory]
-
-
-@contextmanager
-def _serve_gunicorn(instance: Instance, options: Options) -> Iterator[Server]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PORTAL_DATABASE_URL": instance.database_url,
-        "PORTAL_SECRET_KEY": instance.secret_key,
-        "PORTAL_INSTANCE_PATH": str(instance.folder / "instance"),
-    }
-    log_path = instance.folder / "gunicorn.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(_gunicorn_command(options, port), cwd=PROJECT_ROOT, env=env,
-                                   stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-    target = Target(HOST, port)
-    try:
-        _wait_until_ready(target, process, log_path)
-        yield Server(target, f"gunicorn (subprocess, {options.workers} workers "
-                             f"x {options.threads} threads)", log_path=log_path)
-    finally:
-        process.terminate()  # gunicorn's master stops its workers on SIGTERM
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
-def _quiet_handler() -> type:
-    from werkzeug.serving import WSGIRequestHandler
-
-    class QuietHandler(WSGIRequestHandler):
-        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            pass  # one line per request would drown the report
-
-    return QuietHandler
-
-
-@contextmanager
-def _serve_werkzeug(instance: Instance) -> Iterator[Server]:
-    from werkzeug.serving import make_server
-
-    from portal import create_app
-
-    # Counted instead of printed: with a handler in place Flask adds no traceback printer.
-    counter = _ExceptionCounter()
-    app_logger = logging.getLogger("portal")
-    app_logger.addHandler(counter)
-    try:
-        app = create_app({**APP_CONFIG, "DATABASE_URL": instance.database_url,
-                          "SECRET_KEY": instance.secret_key})
-        httpd = make_server(HOST, 0, app, threaded=True, request_handler=_quiet_handler())
-        thread = threading.Thread(target=httpd.serve_forever, name="bench-server", daemon=True)
-        thread.start()
-        try:
-            target = Target(HOST, httpd.server_port)
-            _wait_until_ready(target, None, None)
-            yield Server(target, "werkzeug make_server(threaded=True) (in this process)",
-                         counter=counter)
-        finally:
-            httpd.shutdown()
-            thread.join(timeout=10)
-            httpd.server_close()
-            app.extensions["portal.engine"].dispose()
-    finally:
-        app_logger.removeHandler(counter)
-
-
-def _wait_until_ready(target: Target, process: subprocess.Popen[bytes] | None,
-                      log_path: Path | None) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            log = log_path.read_text(errors="replace")[-2000:] if log_path else ""
-            raise RuntimeError(f"the server exited with status {process.returncode}:\n{log}")
-        try:
-            status, _, _ = _request(target, "GET", "/healthz")
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"the server did not answer on {target.host}:{target.port} in time")
-
-
-# -- HTTP ---------------------------------------------------------------------------------
-
-
-def _request(target: Target, method: str, path: str, *, body: bytes | None = None,
-             headers: dict[str, str] | None = None) -> tuple[int, list[str], bytes]:
-    """One request on its own connection: status, Set-Cookie headers, body."""
-    conn = target.connect()
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, response.headers.get_all("Set-Cookie") or [], response.read()
-    finally:
-        conn.close()
-
-
-def _cookies(jar: dict[str, str], set_cookies: list[str]) -> dict[str, str]:
-    for header in set_cookies:
-        name, _, value = header.split(";", 1)[0].partition("=")
-        jar[name.strip()] = value.strip()
-    return jar
-
-
-def _cookie_header(jar: dict[str, str]) -> str:
-    return "; ".join(f"{name}={value}" for name, value in jar.items())
-
-
-CSRF_INPUT = re.compile(rb"<input[^>]*name=\"csrf_token\"[^>]*>")
-VALUE_ATTR = re.compile(rb"value=\"([^\"]+)\"")
-
-
-def sign_in(target: Target, employee_no: str, password: str) -> str:
-    """Sign in through the real form (CSRF token and all); returns the Cookie header."""
-    status, set_cookies, body = _request(target, "GET", "/login")
-    if status != 200:
-        raise RuntimeError(f"GET /login answered {status}")
-    jar = _cookies({}, set_cookies)
-    tag = CSRF_INPUT.search(body)
-    value = VALUE_ATTR.search(tag.group(0)) if tag else None
-    if value is None:
-        raise RuntimeError("no CSRF token on the log-in page")
-    form = urlencode({"csrf_token": value.group(1).decode(), "employee_no": employee_no,
-                      "password": password, "next": ""}).encode()
-    status, set_cookies, _ = _request(target, "POST", "/login", body=form, headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Cookie": _cookie_header(jar)})
-    if status != 303:
-        raise RuntimeError(f"signing in as {employee_no} answered {status}, not 303")
-    return _cookie_header(_cookies(jar, set_cookies))
-
-
-# -- load ---------------------------------------------------------------------------------
-
-
-class _Budget:
-    """How many requests may still start (None: no limit but time)."""
-
-    def __init__(self, limit: int | None) -> None:
-        self._left = limit
-        self._lock = threading.Lock()
-
-    def take(self) -> bool:
-        if self._left is None:
-            return True
-        with self._lock:
-            if self._left <= 0:
-                return False
-            self._left -= 1
-            return True
-
-
-@dataclass
-class _ClientTally:
-    latencies: list[float] = field(default_factory=list)
-    errors: Counter[str] = field(default_factory=Counter)
-    finished: float = 0.0
-
-
-def _client(target: Target, endpoint: Endpoint, headers: dict[str, str], start: threading.Barrier,
-            seconds: float, budget: _Budget, tally: _ClientTally) -> None:
-    """One keep-alive client: request after request until the time or the budget runs out."""
-    conn = target.connect()
-    start.wait()
-    deadline = time.perf_counter() + seconds
-    try:
-        while time.perf_counter() < deadline and budget.take():
-            began = time.perf_counter()
-            try:
-                conn.request("GET", endpoint.path, headers=headers)
-                response = conn.getresponse()
-                body = response.read()
-            except (OSError, http.client.HTTPException) as exc:
-                tally.errors[type(exc).__name__] += 1
-                conn.close()
-                conn = target.connect()
-                continue
-            took = time.perf_counter() - began
-            if response.status != 200:
-                tally.errors[f"HTTP {response.status}"] += 1
-            elif endpoint.expected not in body:
-                tally.errors["200 without the expected content"] += 1
-            else:
-                tally.latencies.append(took)
-            if response.will_close:
-                conn.close()
-                conn = target.connect()
-    finally:
-        tally.finished = time.perf_counter()
-        conn.close()
-
-
-def measure(target: Target, endpoint: Endpoint, *, cookie: str, concurrency: int,
-            seconds: float, max_requests: int | None = None) -> EndpointResult:
-    """Load one endpoint with `concurrency` clients for `seconds` (or `max_requests`)."""
-    headers = {"Cookie": cookie} if cookie else {}
-    barrier = threading.Barrier(concurrency + 1)
-    budget = _Budget(max_requests)
-    tallies = [_ClientTally() for _ in range(concurrency)]
-    threads = [
-        threading.Thread(target=_client, name=f"bench-client-{i}", daemon=True,
-                         args=(target, endpoint, headers, barrier, seconds, budget, tally))
-        for i, tally in enumerate(tallies)
-    ]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join(seconds + 2 * REQUEST_TIMEOUT)
-    elapsed = max((t.finished for t in tallies), default=began) - began
-    errors: Counter[str] = Counter()
-    latencies: list[float] = []
-    for tally in tallies:
-        errors.update(tally.errors)
-        latencies.extend(tally.latencies)
-    return EndpointResult(endpoint, len(latencies), errors, max(elapsed, 0.0), latencies)
-
-
-def combine(parts: Sequence[EndpointResult]) -> EndpointResult:
-    """One endpoint's rounds as one result: counts and times add up."""
-    errors: Counter[str] = Counter()
-    for part in parts:
-        errors.update(part.errors)
-    return EndpointResult(parts[0].endpoint, sum(p.ok for p in parts), errors,
-                          sum(p.elapsed for p in parts),
-                          [t for p in parts for t in p.latencies])
 
 
 def run(options: Options) -> Report:

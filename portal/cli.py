@@ -154,12 +154,32 @@ def _load_valid_content(path: str | None):  # type: ignore[no-untyped-def]
     """Load the content folder; print every problem (file:line: message) and stop if any."""
     from portal.content.loader import load_content
 
-    content = load_content(_content_root(path))
+    content = load_content(_content_root(path), known_exams=_exam_keys_on_disk())
     for problem in content.problems:
         click.echo(str(problem), err=True)
     if content.problems:
         raise click.ClickException(f"{len(content.problems)} problem(s); nothing was imported")
     return content
+
+
+def _exam_keys_on_disk() -> set[str] | None:
+    """The exam keys defined in question_banks/exams/ (None when there is no such folder)."""
+    import yaml
+
+    from portal.config import PROJECT_ROOT
+
+    folder = PROJECT_ROOT / "question_banks" / "exams"
+    if not folder.is_dir():
+        return None
+    keys = set()
+    for path in folder.glob("*.yaml"):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError):
+            continue  # `flask exams check` reports broken exam files
+        if isinstance(data, dict) and isinstance(data.get("key"), str):
+            keys.add(data["key"])
+    return keys
 
 
 def _content_root(path: str | None) -> Path:

@@ -248,7 +248,8 @@ def _body_offset(path: Path) -> int:
     return offset
 
 
-def load_track(folder: Path, root: Path) -> tuple[TrackSource | None, list[Problem]]:
+def load_track(folder: Path, root: Path, known_exams: set[str] | None = None
+               ) -> tuple[TrackSource | None, list[Problem]]:
     problems: list[Problem] = []
     track_path = folder / "track.yaml"
     rel = str(track_path.relative_to(root.parent)) if root.parent in track_path.parents else str(track_path)
@@ -286,6 +287,11 @@ def load_track(folder: Path, root: Path) -> tuple[TrackSource | None, list[Probl
     used_modules: dict[str, str] = {}
     for raw in raw_stages:
         stage = _load_stage(raw, rel, problems, modules, seen_stages, used_modules)
+        if (stage is not None and stage.assessment and known_exams is not None
+                and stage.assessment not in known_exams):
+            problems.append(Problem(rel, _line(raw, key="assessment"), msg(
+                N_("阶段 %(stage)s 的考核 %(exam)s 没有对应的考试定义（question_banks/exams/）"),
+                stage=stage.key, exam=stage.assessment)))
         if stage is not None:
             stages.append(stage)
     for module_key in sorted(set(modules) - set(used_modules)):
@@ -373,15 +379,18 @@ def _load_stage(raw: Any, rel: str, problems: list[Problem], modules: dict[str, 
         roles=_roles(raw, rel, problems), checklist=checklist)
 
 
-def load_content(root: Path) -> ContentSet:
-    """Load every track folder under `root` (a folder of track folders)."""
+def load_content(root: Path, known_exams: set[str] | None = None) -> ContentSet:
+    """Load every track folder under `root` (a folder of track folders).
+
+    With `known_exams`, every stage's assessment must name one of those exam keys.
+    """
     content = ContentSet()
     if not root.is_dir():
         content.problems.append(Problem(str(root), None, msg(N_("内容目录不存在"))))
         return content
     keys: set[str] = set()
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        track, problems = load_track(folder, root)
+        track, problems = load_track(folder, root, known_exams)
         content.problems.extend(problems)
         if track is not None:
             if track.key in keys:

@@ -94,6 +94,9 @@ def plan_import(session: Session, *, banks: list[Bank], exams: list[ExamDefiniti
     pool.update({ref: rules.Candidate(ref, tags, difficulty)
                  for ref, (tags, difficulty) in incoming.items()})
     for exam in exams:
+        stage_problem = _stage_problem(session, exam)
+        if stage_problem:
+            plan.problems.append(f"{exam.path}: {stage_problem}")
         try:
             rules.select_questions(_definition_data(exam), list(pool.values()),
                                    random.Random(0))
@@ -107,6 +110,23 @@ def plan_import(session: Session, *, banks: list[Bank], exams: list[ExamDefiniti
         else:
             plan.unchanged.append(f"exam:{exam.key}")
     return plan
+
+
+def _stage_problem(session: Session, exam: ExamDefinition) -> str | None:
+    """An exam that passes a stage must name a stage of an imported track whose assessment it is."""
+    if exam.track is None:
+        return None
+    from portal.courses.models import Track
+
+    track = session.scalar(sa.select(Track).where(Track.key == exam.track))
+    if track is None or track.current_version is None:
+        return None  # courses not imported yet: checked again when they are
+    stage = next((s for s in track.current_version.stages if s["key"] == exam.stage), None)
+    if stage is None:
+        return f"路线 {exam.track} 没有阶段 {exam.stage}"
+    if stage.get("assessment") != exam.key:
+        return f"阶段 {exam.track}/{exam.stage} 的考核是 {stage.get('assessment')}，不是 {exam.key}"
+    return None
 
 
 def _db_pool(session: Session) -> dict[str, rules.Candidate]:

@@ -130,3 +130,18 @@ def test_bad_module_file_names(tmp_path: Path, name: str) -> None:
     root = write_track(tmp_path)
     (root / "demo" / f"{name}.md").write_text(MODULE.format(title="x"), encoding="utf-8")
     assert any("文件名" in m for m in messages(root))
+
+
+def test_assessments_must_name_a_defined_exam(tmp_path: Path) -> None:
+    root = write_track(tmp_path)
+    assert load_content(root, known_exams={"demo-one"}).problems == []
+    found = [str(p) for p in load_content(root, known_exams=set()).problems]
+    assert any("courses/demo/track.yaml:8" in m and "demo-one" in m for m in found), found
+
+
+def test_shipped_assessments_all_have_exams() -> None:
+    import yaml
+
+    keys = {yaml.safe_load(p.read_text(encoding="utf-8"))["key"]
+            for p in (PROJECT_ROOT / "question_banks" / "exams").glob("*.yaml")}
+    assert load_content(PROJECT_ROOT / "courses", known_exams=keys).problems == []
