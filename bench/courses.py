@@ -22,6 +22,7 @@ import argparse
 import math
 import tempfile
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,12 +62,6 @@ MODULE_KEY = "company-culture"
 DEFAULT_CONCURRENCY = 16
 DEFAULT_SECONDS = 5.0
 
-@dataclass(frozen=True)
-class Endpoint:
-    name: str
-    path: str
-    expected: bytes  # must appear in every 200 response body
-
 
 @dataclass(frozen=True)
 class Options:
@@ -90,10 +85,11 @@ class Options:
             raise ValueError("rounds must be at least 1")
         if self.warmup < 0:
             raise ValueError("warmup must not be negative")
-        if self.server not in ("auto", "gunicorn", "werkzeug"):
-            raise ValueError("server must be auto, gunicorn or werkzeug")
-        if self.workers < 1 or self.threads < 1:
-            raise ValueError("workers and threads must be at least 1")
+        ServerOptions(self.server, self.workers, self.threads)  # checks those three
+
+    @property
+    def server_options(self) -> ServerOptions:
+        return ServerOptions(self.server, self.workers, self.threads)
 
 
 @dataclass(frozen=True)
@@ -113,36 +109,25 @@ class Report:
 
 
 @dataclass(frozen=True)
-class Instance:
-    folder: Path
-    database_url: str
-    secret_key: str
+class CourseInstance(Instance):
     endpoints: list[Endpoint]
 
 
-def prepare_instance(folder: Path) -> Instance:
+def prepare_instance(folder: Path) -> CourseInstance:
     """A fresh SQLite database at head with the courses imported and the demo data loaded."""
-    from portal import create_app
     from portal.content.loader import load_content
     from portal.courses.services import import_content
     from portal.db import utcnow
     from portal.demo import load_demo_data
-    from portal.migrate import upgrade
 
-    database_url = f"sqlite:///{folder / 'portal.sqlite3'}"
-    secret_key = secrets.token_hex(32)
-    upgrade(database_url)
+    base = new_instance(folder)
     content = load_content(PROJECT_ROOT / "courses")
     if content.problems:
         raise RuntimeError("courses/ has problems: " + "; ".join(map(str, content.problems)))
-    app = create_app({**APP_CONFIG, "DATABASE_URL": database_url, "SECRET_KEY": secret_key})
-    try:
-        with app.extensions["portal.sessionmaker"]() as session:
-            import_content(session, content=content, actor_id=None, now=utcnow())
-            load_demo_data(session, now=utcnow())
-            session.commit()
-    finally:
-        app.extensions["portal.engine"].dispose()
+    with database(base) as sessions, sessions() as session:
+        import_content(session, content=content, actor_id=None, now=utcnow())
+        load_demo_data(session, now=utcnow())
+        session.commit()
     track = next(t for t in content.tracks if t.key == TRACK_KEY)
     module = next(m for m in track.modules if m.key == MODULE_KEY)
     endpoints = [
@@ -150,7 +135,7 @@ def prepare_instance(folder: Path) -> Instance:
         Endpoint("track", "/", _html(track.title)),
         Endpoint("module", f"/tracks/{TRACK_KEY}/modules/{MODULE_KEY}", _html(module.title)),
     ]
-    return Instance(folder, database_url, secret_key, endpoints)
+    return CourseInstance(base.folder, base.database_url, base.secret_key, endpoints)
 
 
 def _html(text: str) -> bytes:
@@ -163,7 +148,7 @@ def run(options: Options) -> Report:
 
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
         instance = prepare_instance(Path(tmp))
-        with serve(instance, options) as server:
+        with serve(instance, options.server_options) as server:
             target = server.target
             cookie = sign_in(target, DEMO_TRAINEE, DEMO_PASSWORD)
             if options.warmup:  # first hits compile templates in every worker
@@ -188,16 +173,10 @@ def run(options: Options) -> Report:
 # -- output -------------------------------------------------------------------------------
 
 
-def _fmt(value: float, spec: str) -> str:
-    return "n/a" if math.isnan(value) else format(value, spec)
-
-
 def format_report(report: Report) -> str:
     o = report.options
     limit = f"{o.seconds:g} s" + (f" or {o.max_requests} requests" if o.max_requests else "")
     rounds = f" (in {o.rounds} interleaved rounds)" if o.rounds > 1 else ""
-    machine = (f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
-               f"Python {platform.python_version()}")
     clients = (f"{o.concurrency} concurrent keep-alive clients (threads in one process), "
                f"{limit} per endpoint{rounds}, signed in as {DEMO_TRAINEE}")
     header = (f"{'endpoint':<8} {'path':<42} {'ok':>7} {'errors':>6} {'req/s':>8} "
@@ -206,21 +185,21 @@ def format_report(report: Report) -> str:
         "Course pages under concurrent load (python -m bench courses)",
         f"server:  {report.server} on loopback, SQLite, demo data",
         f"clients: {clients}",
-        f"machine: {machine}",
+        f"machine: {machine()}",
         "",
         header,
     ]
     for r in report.results:
         lines.append(
             f"{r.endpoint.name:<8} {r.endpoint.path:<42} {r.ok:>7} {r.error_count:>6} "
-            f"{_fmt(r.throughput, '.1f'):>8} {_fmt(r.p50 * 1000, '.1f'):>8} "
-            f"{_fmt(r.p95 * 1000, '.1f'):>8}")
+            f"{fmt(r.throughput, '.1f'):>8} {fmt(r.p50 * 1000, '.1f'):>8} "
+            f"{fmt(r.p95 * 1000, '.1f'):>8}")
     lines.append("")
     lines.append("ratios to the bare endpoint, same run "
                  "(throughput: 1.00 = as fast as /healthz; p95: 1.00 = as quick):")
     for ratio in report.ratios:
-        lines.append(f"  {ratio.name:<12} throughput {_fmt(ratio.throughput, '.2f'):>6}"
-                     f"    p95 latency {_fmt(ratio.p95, '.2f'):>6}x")
+        lines.append(f"  {ratio.name:<12} throughput {fmt(ratio.throughput, '.2f'):>6}"
+                     f"    p95 latency {fmt(ratio.p95, '.2f'):>6}x")
     for r in report.results:
         for kind, n in r.errors.most_common():
             lines.append(f"error: {r.endpoint.name} {r.endpoint.path}: {n} x {kind}")

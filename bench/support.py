@@ -463,16 +463,18 @@ def in_parallel(function: Callable[[T], R], items: Sequence[T], *, workers: int,
     first exception is raised; gives up after `timeout` seconds."""
     from concurrent.futures import ThreadPoolExecutor, wait
 
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items) or 1)),
-                            thread_name_prefix="bench-setup") as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(items) or 1)),
+                              thread_name_prefix="bench-setup")
+    try:
         futures = [pool.submit(function, item) for item in items]
-        done, pending = wait(futures, timeout=timeout)
+        _, pending = wait(futures, timeout=timeout)
         if pending:
-            for future in pending:
-                future.cancel()
             raise RuntimeError(f"{len(pending)} of {len(items)} set-up tasks did not finish "
                                f"in {timeout:g} s")
         return [f.result() for f in futures]
+    finally:
+        # Running tasks end by themselves within REQUEST_TIMEOUT; queued ones never start.
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 # -- load ---------------------------------------------------------------------------------
