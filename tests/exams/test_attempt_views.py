@@ -121,3 +121,29 @@ def test_other_trainees_get_404_on_every_attempt_url(client: FlaskClient, traine
                         ("POST", f"/attempts/{attempt_id}/submit"),
                         ("GET", f"/attempts/{attempt_id}/result")):
         assert client.open(url, method=method, data={"answer": "a"}).status_code == 404, url
+
+
+def test_one_question_per_page_layout(client: FlaskClient, session: Session, now: datetime) -> None:
+    from tests.exams.exam_fixtures import EXAM
+
+    import_demo_exam(session, now, exam=EXAM.replace("shuffle_options: false",
+                                                     "shuffle_options: false\nlayout: one-per-page"))
+    user = make_user(session)
+    session.commit()
+    login(client, user)
+    attempt_id = _start(client)
+    page = client.get(f"/attempts/{attempt_id}?q=2").get_data(as_text=True)
+    assert 'id="q2"' in page and 'id="q1"' not in page and 'id="q3"' not in page
+    assert 'rel="prev"' in page and 'rel="next"' in page
+    assert f'href="/attempts/{attempt_id}?q=5"' in page  # the navigation panel links pages
+
+
+def test_flagging_a_question_shows_in_the_panel(client: FlaskClient, trainee: User) -> None:
+    attempt_id = _start(client)
+    response = client.post(f"/attempts/{attempt_id}/flags/3", data={"flagged": "1"}, headers=HX)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'aria-pressed="true"' in body
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert "nav-item--flagged" in page and "，已标记" in page
+    confirm = client.get(f"/attempts/{attempt_id}/submit").get_data(as_text=True)
+    assert "你标记了这些题" in confirm
