@@ -1,6 +1,8 @@
 """Taking exams: the start page, the attempt with autosave, submitting, the result."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
@@ -17,6 +19,7 @@ from portal.web.db import db_session, writes
 from portal.web.render import redirect_after_post, render
 
 bp = Blueprint("exams", __name__, template_folder="templates")
+BLANK_MARK = re.compile(r"\[\[(\d+)\]\]")
 
 
 @bp.context_processor
@@ -24,7 +27,11 @@ def _exam_context() -> dict[str, object]:
     def kind_label(name: str) -> str:
         return gettext(kinds.get_kind(name).label)
 
-    return {"kind_label": kind_label}
+    def mark_blanks(prompt: str) -> str:
+        """Fill-in prompts mark blanks [[1]], [[2]] …; show them as numbered gaps."""
+        return BLANK_MARK.sub(lambda m: gettext("【第 %(n)s 空】", n=m.group(1)), prompt or "")
+
+    return {"kind_label": kind_label, "mark_blanks": mark_blanks}
 
 
 @bp.get("/exams/<exam_key>")
