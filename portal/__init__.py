@@ -89,13 +89,16 @@ def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
     from portal.authoring.views import bp as authoring_bp
+    from portal.banks.views import bp as banks_bp
     from portal.courses.views import bp as courses_bp
+    from portal.exams.staff_views import bp as exam_staff_bp
     from portal.exams.views import bp as exams_bp
     from portal.home.views import bp as home_bp
     from portal.progress.views import bp as progress_bp
     from portal.web.views import bp as web_bp
 
-    for bp in (web_bp, auth_bp, home_bp, courses_bp, admin_bp, progress_bp, authoring_bp, exams_bp):
+    for bp in (web_bp, auth_bp, home_bp, courses_bp, admin_bp, progress_bp, authoring_bp, exams_bp,
+               exam_staff_bp, banks_bp):
         app.register_blueprint(bp)
 
 

@@ -33,6 +33,7 @@ EXPECTED: dict[str, object] = {
     "home.index": ANY,
     "admin.": frozenset({Role.ADMIN}),
     "authoring.": frozenset({Role.TRAINER}),  # trainers author content; nobody else
+    "banks.": frozenset({Role.TRAINER}),  # question banks hold answer keys: trainers only
     "courses.module_show": ANY,
     "courses.search": ANY,
     "exams.": frozenset({Role.TRAINEE}),
@@ -44,6 +45,10 @@ EXPECTED: dict[str, object] = {
     "courses.stage_complete": frozenset({Role.TRAINER, Role.SUPERVISOR}),
     "progress.cohort_grid": STAFF,
     "progress.trainee_timeline": STAFF,
+    "exam_staff.": frozenset({Role.TRAINER}),  # grading, overrides, regrade: trainers only
+    "exam_staff.exam_list": frozenset({Role.TRAINER, Role.SUPERVISOR}),
+    "exam_staff.exam_results": frozenset({Role.TRAINER, Role.SUPERVISOR}),
+    "exam_staff.attempt_review": frozenset({Role.TRAINER, Role.SUPERVISOR}),
 }
 
 

@@ -1,0 +1,1 @@
+"""Trainers managing question banks in the browser: import, browse, export and edit."""

@@ -1,0 +1,304 @@
+"""Trainers' question banks: import with a dry run, the bank browser, exports, the editor."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, make_response, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.auth.models import Role
+from portal.banks import rules, services
+from portal.banks.errors import (
+    NothingChanged,
+    PlanChanged,
+    QuestionInvalid,
+    UploadRefused,
+    VersionChanged,
+)
+from portal.banks.forms import QuestionForm, UploadForm, carried_fields, read_carried
+from portal.content.loader import Problem
+from portal.db import utcnow
+from portal.exams import kinds
+from portal.web.access import roles
+from portal.web.db import db_session
+from portal.web.errors import translate
+from portal.web.render import redirect_after_post, render
+
+bp = Blueprint("banks", __name__, url_prefix="/banks", template_folder="templates")
+
+IMPORT_TEMPLATE = "banks/import.html"
+EDIT_TEMPLATE = "banks/question_edit.html"
+DIFFICULTY_LABELS = {"easy": _l("容易"), "medium": _l("中等"), "hard": _l("较难")}
+FORMAT_LABELS = {
+    rules.FileFormat.YAML: "YAML",
+    rules.FileFormat.BANK: _l("题库（YAML）"),
+    rules.FileFormat.EXAM: _l("考试定义（YAML）"),
+    rules.FileFormat.GIFT: "GIFT",
+    rules.FileFormat.MOODLE_XML: "Moodle XML",
+}
+
+
+@bp.context_processor
+def _banks_context() -> dict[str, Any]:
+    return {"kind_label": kind_label, "difficulty_label": difficulty_label,
+            "format_label": format_label, "describe_problem": describe_problem,
+            "all_kinds": list(kinds.KINDS), "Change": rules.Change, "points": points}
+
+
+def points(value: float) -> str:
+    """2.0 → "2", 1.5 → "1.5"."""
+    return f"{value:g}"
+
+
+def kind_label(name: str) -> str:
+    kind = kinds.KINDS.get(name)
+    return gettext(kind.label) if kind is not None else name
+
+
+def difficulty_label(name: str) -> str:
+    return str(DIFFICULTY_LABELS.get(name, name))
+
+
+def format_label(fmt: rules.FileFormat | None) -> str:
+    return str(FORMAT_LABELS[fmt]) if fmt is not None else gettext("不支持的类型")
+
+
+def describe_problem(problem: Problem | services.QuestionProblem) -> str:
+    """“第 12 行：……” (the file is named by the list the problem is shown in)."""
+    text = translate(problem.message)
+    if problem.line is not None:
+        return gettext("第 %(line)d 行：%(problem)s", line=problem.line, problem=text)
+    return text
+
+
+# --- the bank list and one bank ----------------------------------------------------------
+
+
+@bp.get("")
+@roles(Role.TRAINER)
+def index() -> ResponseReturnValue:
+    return render("banks/index.html", banks=services.bank_overview(db_session()))
+
+
+@bp.get("/<bank_key>")
+@roles(Role.TRAINER)
+def bank_show(bank_key: str) -> ResponseReturnValue:
+    filters = rules.QuestionFilter.from_args(request.args)
+    listing = services.bank_listing(db_session(), bank_key=bank_key, filters=filters)
+    return render("banks/bank.html", listing=listing, filters=filters, bank=listing.bank,
+                  block="questions")
+
+
+@bp.get("/<bank_key>/questions/<qid>")
+@roles(Role.TRAINER)
+def question_show(bank_key: str, qid: str) -> ResponseReturnValue:
+    number = request.args.get("version", type=int)
+    detail = services.question_detail(db_session(), bank_key=bank_key, qid=qid, number=number)
+    return render("banks/question.html", detail=detail, bank=detail.bank,
+                  question=detail.version.data,
+                  public=kinds.public_view(detail.version.data),
+                  source=services.question_yaml(detail.version.data))
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+def _download(text: str, filename: str, mimetype: str) -> ResponseReturnValue:
+    response = make_response(text)
+    response.mimetype = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # Exports hold answer keys: never kept in a shared cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/<bank_key>/export.yaml")
+@roles(Role.TRAINER)
+def export_yaml(bank_key: str) -> ResponseReturnValue:
+    text = services.export_yaml(db_session(), bank_key=bank_key)
+    return _download(text, f"{bank_key}.yaml", "application/yaml")
+
+
+@bp.get("/<bank_key>/export.gift")
+@roles(Role.TRAINER)
+def export_gift(bank_key: str) -> ResponseReturnValue:
+    result = services.export_gift(db_session(), bank_key=bank_key)
+    notes = [translate(n.message) for n in result.notices]
+    heading = gettext("注意：有 %(n)d 处无法用 GIFT 完整表达（未导出的题目或丢失的信息）：",
+                      n=len(notes))
+    text = rules.gift_with_notes(result.text, notes, heading=heading)
+    # .txt: the extension Moodle's GIFT import expects (and this portal reads as GIFT).
+    return _download(text, f"{bank_key}-gift.txt", "text/plain")
+
+
+# --- import ------------------------------------------------------------------------------
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles(Role.TRAINER)
+def bank_import() -> ResponseReturnValue:
+    """Step 1 (check): upload files, see the dry run. Step 2 (confirm): import all of it.
+
+    The checked files travel in the report's form (base64), and every step reads and
+    checks them again on the server; confirming imports only if the result is still
+    exactly the one the trainer saw.
+    """
+    upload = UploadForm()
+    if request.method == "GET":
+        return _import_page(upload)
+    step = request.form.get("step", "check")
+    if step == "check":
+        if not upload.validate_on_submit():
+            return _import_page(upload, status=400, error=gettext(
+                "页面已过期或表单无效，请刷新页面后重试。"))
+        files = upload.uploads()
+    else:
+        carried = read_carried(request.form)
+        if carried is None:
+            return _import_page(upload, status=422, error=gettext(
+                "要确认的文件内容丢失或已损坏，没有导入任何内容。请重新上传文件。"))
+        files = carried
+    session = db_session()
+    if step == "confirm":
+        try:
+            check = services.confirm_upload(session, files=files,
+                                            expected_digest=request.form.get("digest", ""),
+                                            actor_id=current_user.id, now=utcnow())
+        except (UploadRefused, PlanChanged) as exc:
+            return _import_page(upload, exc.check, files, status=exc.status,
+                                error=translate(exc.message))
+        report = check.report
+        assert report is not None
+        flash(_imported_message(report), "success")
+        keys = [f.bank_key for f in check.files if f.bank_key]
+        target = (url_for("banks.bank_show", bank_key=keys[0]) if len(keys) == 1
+                  else url_for("banks.index"))
+        return redirect_after_post(target)
+    check = services.check_upload(session, files=files)
+    return _import_page(upload, check, files, status=200 if check.ok else 422)
+
+
+def _import_page(upload: UploadForm, check: services.UploadCheck | None = None,
+                 files: list[services.UploadedFile] | None = None, *, status: int = 200,
+                 error: str | None = None) -> ResponseReturnValue:
+    files = files or []
+    return render(IMPORT_TEMPLATE, upload=upload, check=check, error=error, status=status,
+                  carried=carried_fields(files) if check is not None and check.files else [],
+                  uploads=files, block="import_area",
+                  max_files=services.MAX_UPLOAD_FILES,
+                  max_mb=services.MAX_UPLOAD_BYTES // (1024 * 1024))
+
+
+def _imported_message(report: Any) -> str:
+    if not report.touched:
+        return gettext("导入完成：内容与题库中的完全一致，没有任何改动。")
+    return gettext("导入完成：新增 %(new)d 项，修改 %(changed)d 项，停用 %(removed)d 道题。",
+                   new=report.count(rules.Change.NEW), changed=report.count(rules.Change.CHANGED),
+                   removed=report.count(rules.Change.REMOVED))
+
+
+# --- the editor --------------------------------------------------------------------------
+
+
+@bp.route("/<bank_key>/questions/<qid>/edit", methods=["GET", "POST"])
+@roles(Role.TRAINER)
+def question_edit(bank_key: str, qid: str) -> ResponseReturnValue:
+    session = db_session()
+    bank, question = services.get_question(session, bank_key=bank_key, qid=qid)
+    form = QuestionForm()
+    if request.method == "GET":
+        assert question.current_version is not None
+        form.definition.data = services.question_yaml(question.current_version.data)
+        form.base_version.data = str(question.current_version.number)
+    form.bank_key.data, form.qid.data = bank_key, qid
+    return _edit_or_save(bank, question, form)
+
+
+@bp.route("/<bank_key>/questions/new", methods=["GET", "POST"])
+@roles(Role.TRAINER)
+def question_new(bank_key: str) -> ResponseReturnValue:
+    session = db_session()
+    bank = services.get_bank(session, bank_key)
+    form = QuestionForm()
+    kind = request.args.get("kind", "")
+    kind = kind if kind in rules.QUESTION_TEMPLATES else "single-choice"
+    if request.method == "GET":
+        form.definition.data = services.new_question_text(session, bank_key=bank_key, kind=kind)
+    form.bank_key.data, form.qid.data = bank_key, ""
+    return _edit_or_save(bank, None, form, kind=kind)
+
+
+def _edit_or_save(bank: Any, question: Any, form: QuestionForm, *,
+                  kind: str | None = None) -> ResponseReturnValue:
+    session = db_session()
+    original_qid = question.qid if question is not None else None
+    text = form.definition.data or ""
+    if request.method == "GET":
+        checked = services.check_question(session, bank_key=bank.key, original_qid=original_qid,
+                                          text=text)
+        return _editor(bank, question, form, checked, kind=kind)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        saved = services.save_question(session, bank_key=bank.key, original_qid=original_qid,
+                                       text=text, base_number=form.base_number(),
+                                       actor_id=current_user.id, now=utcnow())
+    except QuestionInvalid as exc:
+        checked = services.check_question(session, bank_key=bank.key,
+                                          original_qid=original_qid, text=text)
+        return _editor(bank, question, form, checked, problems=exc.problems, status=422,
+                       error=translate(exc.message), kind=kind)
+    except NothingChanged as exc:
+        checked = services.check_question(session, bank_key=bank.key,
+                                          original_qid=original_qid, text=text)
+        return _editor(bank, question, form, checked, status=422, notice=translate(exc.message),
+                       kind=kind)
+    except VersionChanged as exc:
+        # The next save is deliberate: it overwrites the version the trainer was told about.
+        form.base_version.data = str(exc.current_number)
+        checked = services.check_question(session, bank_key=bank.key,
+                                          original_qid=original_qid, text=text)
+        return _editor(bank, question, form, checked, status=422, error=translate(exc.message),
+                       kind=kind)
+    version = saved.current_version
+    assert version is not None
+    flash(gettext("已保存题目 %(id)s 第 %(n)d 版。", id=saved.qid, n=version.number), "success")
+    return redirect_after_post(url_for("banks.question_show", bank_key=bank.key, qid=saved.qid))
+
+
+@bp.post("/preview")
+@roles(Role.TRAINER)
+def preview() -> ResponseReturnValue:
+    """The editor's live preview; without htmx, the editor page with the preview filled in."""
+    form = QuestionForm()
+    bank_key = form.bank_key.data or ""
+    if not bank_key:
+        abort(400)
+    session = db_session()
+    bank = services.get_bank(session, bank_key)
+    question = None
+    if form.qid.data:
+        _, question = services.get_question(session, bank_key=bank_key, qid=form.qid.data)
+    checked = services.check_question(session, bank_key=bank_key,
+                                      original_qid=form.qid.data or None,
+                                      text=form.definition.data or "")
+    return _editor(bank, question, form, checked, block="preview")
+
+
+def _editor(bank: Any, question: Any, form: QuestionForm, checked: services.CheckedQuestion, *,
+            problems: list[services.QuestionProblem] | None = None, status: int = 200,
+            error: str | None = None, notice: str | None = None, kind: str | None = None,
+            block: str = "editor") -> ResponseReturnValue:
+    # Problems found only when saving (in the whole bank, or exams that would break) come
+    # on top of the ones the preview shows for the question itself.
+    shown = list(checked.problems)
+    shown += [p for p in (problems or []) if p not in shown]
+    if status == 422 and shown:
+        form.definition.errors = [describe_problem(p) for p in shown]
+    return render(EDIT_TEMPLATE, bank=bank, question=question, form=form, checked=checked,
+                  problems=shown, error=error, notice=notice, status=status, block=block,
+                  kind=kind or (checked.definition or {}).get("kind"),
+                  templates=list(rules.QUESTION_TEMPLATES))

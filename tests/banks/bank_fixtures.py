@@ -1,0 +1,88 @@
+"""A small bank for the bank-management tests; its keys and explanations carry a sentinel."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from portal.banks import services
+from portal.banks.services import UploadedFile
+
+SENTINEL = "KEY-SENTINEL-7731"
+
+SMALL_BANK = f"""\
+key: after-sales-small
+title: 售后小题库
+questions:
+  - id: promise-01
+    kind: single-choice
+    prompt: 客服没有答应发韵达，店铺发了申通，算违背承诺吗？
+    points: 2
+    difficulty: easy
+    tags: [stage:practice, topic:发货承诺, role:after-sales]
+    choices:
+      - text: 不算，承诺以聊天记录为准
+        correct: true
+        feedback: 正确 {SENTINEL}
+      - text: 算
+    explanation: 承诺以聊天记录为准 {SENTINEL}
+  - id: invoice-01
+    kind: true-false
+    prompt: 买家多付的钱可以开进发票。
+    points: 1
+    difficulty: easy
+    tags: [topic:发票, role:after-sales]
+    answer: false
+    explanation: 发票按订单金额如实开具 {SENTINEL}
+  - id: aov-01
+    kind: numeric
+    prompt: 销售额３００００元、100 单，客单价是多少元？
+    points: 2
+    difficulty: hard
+    tags: [stage:practice, topic:KPI]
+    value: 300
+    unit: 元
+    explanation: 30000 ÷ 100 = 300 {SENTINEL}
+  - id: groups-01
+    kind: matching
+    prompt: 把工作群和用途对应起来。
+    points: 2
+    difficulty: medium
+    tags: [stage:team, topic:工作群]
+    pairs:
+      - {{left: 客服群, right: 排班通知}}
+      - {{left: 物流群, right: 催件}}
+    explanation: 通知发到对的群 {SENTINEL}
+"""
+
+EXAM = """\
+key: small-exam
+title: 售后小测
+pass_mark: 60
+time_limit_minutes: 10
+attempts: 2
+shuffle_questions: false
+shuffle_options: false
+questions:
+  fixed: [after-sales-small/promise-01]
+  random:
+    - count: 1
+      tags: [stage:practice]
+      difficulty: {hard: 1}
+"""
+
+
+def upload(name: str, text: str | bytes, **keys: str) -> UploadedFile:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return UploadedFile(name, data, keys.get("key"), keys.get("title"))
+
+
+def import_small_bank(session: Session, now: datetime, *, with_exam: bool = False,
+                      actor_id: int | None = None) -> None:
+    files = [upload("after-sales-small.yaml", SMALL_BANK)]
+    if with_exam:
+        files.append(upload("small-exam.yaml", EXAM))
+    check = services.check_upload(session, files=files)
+    assert check.ok, [str(p) for p in check.problems]
+    services.confirm_upload(session, files=files, expected_digest=check.digest,
+                            actor_id=actor_id, now=now)
