@@ -8,8 +8,9 @@ as a YAML bank, so problems are reported by line and nothing is imported unless 
 """
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +37,7 @@ META_RE = re.compile(r"\[(id|tag|points|difficulty|unit):([^\]\n]*)\]")
 TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 BLANK = "_____"
 FILL_IN_MARK = "[[1]]"
+MAX_SEGMENTS = 100  # answers in one answer block
 
 
 @dataclass
@@ -43,9 +45,13 @@ class _Block:
     line: int  # line of the block's first character
     text: str  # escapes held, lines trimmed, joined with \n
     comments: str
+    breaks: list[int] = field(default_factory=list)  # offsets of the \n in text
+
+    def __post_init__(self) -> None:
+        self.breaks = [i for i, ch in enumerate(self.text) if ch == "\n"]
 
     def line_at(self, offset: int) -> int:
-        return self.line + self.text.count("\n", 0, max(0, offset))
+        return self.line + bisect.bisect_left(self.breaks, max(0, offset))
 
 
 def _hold(text: str) -> str:
@@ -196,6 +202,9 @@ def _parse_block(block: _Block, state: Importer) -> None:
     after = held[closing + 1:]
     answer = held[opening + 1:closing]
     base = opening + 1
+    if answer.count("=") + answer.count("~") > MAX_SEGMENTS:
+        state.problem(block.line_at(opening), N_("一道题最多 %(count)d 个答案"), count=MAX_SEGMENTS)
+        return
     raw: dict[str, Any] = {"__line__": block.line}
     general = answer.rfind("####")
     if general >= 0:

@@ -111,8 +111,8 @@ def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(session.execute(sa.select(User.id, User.display_name).where(User.id.in_(wanted)))
-                .tuples())
+    return dict(session.execute(sa.select(User.id, User.display_name)
+                                .where(User.id.in_(wanted))).all())
 
 
 def lock_live(response: Response, now: datetime) -> bool:
@@ -166,7 +166,7 @@ def grading_queue(session: Session, *, actor: User, exam_key: str = "",
         .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
         .where(Response.needs_manual.is_(True), Attempt.status == AttemptStatus.SUBMITTED,
                User.cohort_id.in_(cohorts))
-        .order_by(Attempt.submitted_at, Attempt.id, Response.position)).tuples().all()
+        .order_by(Attempt.submitted_at, Attempt.id, Response.position)).all()
     names = _names(session, {r.locked_by_id for r, *_ in rows})
     counts: dict[str, ExamChoice] = {}
     items: list[QueueItem] = []
@@ -245,10 +245,11 @@ def _criteria(question: dict[str, Any], section_key: str,
 
 
 def grading_sections(question: dict[str, Any], answer: Any,
-                     feedback: list[Any], *, graded: bool) -> list[GradingSection]:
+                     feedback: list[Any]) -> list[GradingSection]:
     """What a grader sees of a question: each part beside its rubric, with any scores given."""
+    # Scores a trainer gave (kept by a regrade too); parts waiting for one have no verdict.
     given = {p["key"]: p["points"] for p in feedback
-             if isinstance(p, dict) and graded and p.get("correct") is not None}
+             if isinstance(p, dict) and p.get("correct") is not None}
     if question.get("kind") == "case":
         answers = answer if isinstance(answer, dict) else {}
         parts = [(part["id"], part, answers.get(part["id"])) for part in question.get("questions", [])]
@@ -295,13 +296,21 @@ def grading_page(session: Session, *, actor: User, response_id: int, now: dateti
     return GradingPage(
         response=response, attempt=attempt, trainee=trainee,
         exam_title=attempt.exam_version.title, question=data,
-        sections=grading_sections(data, response.answer, response.feedback,
-                                  graded=not response.needs_manual),
+        sections=grading_sections(data, response.answer, response.feedback),
         waiting=waiting,
         lock_holder=names.get(response.locked_by_id or 0) if live else None,
         lock_mine=live and response.locked_by_id == actor.id,
         locked_until=response.locked_at + LOCK_TTL if live and response.locked_at else None,
         graded_by=names.get(response.graded_by_id or 0))
+
+
+def _lock_for_settling(session: Session, attempt: Attempt) -> None:
+    """Graders of two items of one attempt take turns, and each then sees the other's grade,
+    so that whoever saves last makes the score final. (On PostgreSQL a row lock; SQLite
+    already runs writing requests one at a time.)"""
+    session.refresh(attempt, with_for_update=True)
+    session.scalars(sa.select(Response).where(Response.attempt_id == attempt.id)
+                    .execution_options(populate_existing=True)).all()
 
 
 def _claim(session: Session, response: Response, actor: User, now: datetime) -> bool:
@@ -328,6 +337,7 @@ def grade_response(session: Session, *, actor: User, response_id: int, scores: A
     if len(comment) > MAX_COMMENT_CHARS:
         raise GradeInvalid(N_("评语最多 %(n)d 个字"), n=MAX_COMMENT_CHARS)
     attempt = response.attempt
+    _lock_for_settling(session, attempt)
     if not response.needs_manual or attempt.status is not AttemptStatus.SUBMITTED:
         raise AlreadyGraded(N_("这道题已经评过分了，你的评分没有保存"))
     # Touching our own lock row holds it until commit: nobody can take it meanwhile.
@@ -339,7 +349,7 @@ def grade_response(session: Session, *, actor: User, response_id: int, scores: A
         holder = response.locked_by_id
         if holder is not None:
             name = _names(session, {holder}).get(holder, "")
-            raise LockHeld(N_("这道题正在由 %(name)s 评分（你的锁定已超时），你的评分没有保存"),
+            raise LockHeld(N_("这道题正在由 %(name)s 评分，你的评分没有保存"),
                            name=name)
         raise LockHeld(N_("你没有锁定这道题，评分没有保存：请重新打开评分页面后再保存"))
     grade = kinds.grade_manually(response.question_version.data, response.answer, scores)
@@ -355,7 +365,7 @@ def grade_response(session: Session, *, actor: User, response_id: int, scores: A
     response.locked_at = None
     session.flush()
     services.settle_attempt(session, attempt, now)
-    audit.record(session, actor_id=actor.id, action="exam.grade", target_type="response",
+    audit.record(session, actor_id=actor.id, action="response.grade", target_type="response",
                  target_id=response.id,
                  details={"attempt": attempt.id, "position": response.position,
                           "before": before, "points": grade.points,
@@ -405,7 +415,7 @@ def exam_results(session: Session, *, actor: User, exam_key: str, now: datetime)
              .order_by(Cohort.name, User.employee_no))
     if version.track_key:
         query = query.where(Cohort.track_key == version.track_key)
-    trainees = session.execute(query).tuples().all()
+    trainees = session.execute(query).all()
     ids = [t.id for t, _ in trainees]
     attempts: dict[int, list[Attempt]] = {i: [] for i in ids}
     for attempt in session.scalars(sa.select(Attempt).where(
@@ -457,17 +467,17 @@ def exams_overview(session: Session, *, actor: User) -> list[ExamSummary]:
         sa.select(Exam.id, Exam.key, ExamVersion.title, ExamVersion.track_key,
                   ExamVersion.stage_key)
         .join(ExamVersion, ExamVersion.id == Exam.current_version_id)
-        .order_by(ExamVersion.track_key, ExamVersion.stage_key, Exam.key)).tuples().all()
+        .order_by(ExamVersion.track_key, ExamVersion.stage_key, Exam.key)).all()
     followed = sa.select(User.id).where(User.cohort_id.in_(cohorts))
     finished = dict(session.execute(
         sa.select(Attempt.exam_id, sa.func.count()).where(
             Attempt.status.in_(FINISHED), Attempt.user_id.in_(followed))
-        .group_by(Attempt.exam_id)).tuples())
+        .group_by(Attempt.exam_id)).all())
     waiting = dict(session.execute(
         sa.select(Attempt.exam_id, sa.func.count()).join(Response, Response.attempt_id == Attempt.id)
         .where(Attempt.status == AttemptStatus.SUBMITTED, Response.needs_manual.is_(True),
                Attempt.user_id.in_(followed))
-        .group_by(Attempt.exam_id)).tuples())
+        .group_by(Attempt.exam_id)).all())
     return [ExamSummary(key=key, title=title, track_key=track, stage_key=stage,
                         attempts=finished.get(exam_id, 0), waiting=waiting.get(exam_id, 0))
             for exam_id, key, title, track, stage in exams]
@@ -517,7 +527,7 @@ def attempt_review(session: Session, *, actor: User, attempt_id: int,
         sa.select(Question.id, QuestionVersion.number)
         .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
         .where(Question.id.in_({r.question_version.question_id for r in attempt.responses})))
-        .tuples())
+        .all())
     names = _names(session, {r.graded_by_id for r in attempt.responses})
     items = [StaffReviewItem(
         response_id=r.id, position=r.position, question_id=r.question_version.question_id,
@@ -643,7 +653,7 @@ class RegradeLine:
     trainee: User
     from_version: int
     to_version: int
-    to_version_id: int
+    version: QuestionVersion  # the version graded against
     old_points: float | None
     new: Regraded
     old_needs_manual: bool
@@ -700,14 +710,14 @@ def plan_regrade(session: Session, *, actor: User, question_id: int,
         .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
         .where(QuestionVersion.question_id == question.id, Attempt.status.in_(FINISHED),
                User.cohort_id.in_(cohorts))
-        .order_by(Attempt.submitted_at, Attempt.id, Response.position)).tuples().all()
+        .order_by(Attempt.submitted_at, Attempt.id, Response.position)).all()
     by_attempt: dict[int, dict[int, Regraded]] = {}
     computed: list[tuple[Response, Attempt, User, Regraded, QuestionVersion]] = []
     for response, attempt, trainee in rows:
         version = target if use_current else response.question_version
+        # A trainer's scores are kept, also those of an answer sent back to the queue.
         new = regraded(version.data, response.answer, response.feedback,
-                       manually_graded=not response.needs_manual
-                       and response.graded_by_id is not None)
+                       manually_graded=response.graded_by_id is not None)
         by_attempt.setdefault(attempt.id, {})[response.id] = new
         computed.append((response, attempt, trainee, new, version))
     outcome = {attempt.id: _settled(attempt, by_attempt[attempt.id])
@@ -715,7 +725,7 @@ def plan_regrade(session: Session, *, actor: User, question_id: int,
     lines = [RegradeLine(
         response=response, attempt=attempt, trainee=trainee,
         from_version=response.question_version.number, to_version=version.number,
-        to_version_id=version.id, old_points=response.points, new=new,
+        version=version, old_points=response.points, new=new,
         old_needs_manual=response.needs_manual, old_score=attempt.score,
         new_score=outcome[attempt.id][0], old_passed=attempt.passed,
         new_passed=outcome[attempt.id][1])
@@ -747,6 +757,15 @@ def _settled(attempt: Attempt, new: dict[int, Regraded]) -> tuple[float | None, 
 def apply_regrade(session: Session, *, actor: User, question_id: int, use_current: bool,
                   expected_version_id: int, now: datetime) -> RegradePlan:
     """Apply the dry run the trainer confirmed; each change is recorded in the audit log."""
+    _check_trainer(actor)
+    # The attempts concerned are locked first (PostgreSQL), so that a trainer grading one of
+    # them meanwhile cannot leave its score unsettled.
+    session.execute(
+        sa.select(Attempt.id)
+        .join(Response, Response.attempt_id == Attempt.id)
+        .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
+        .where(QuestionVersion.question_id == question_id, Attempt.status.in_(FINISHED))
+        .with_for_update(of=Attempt)).all()
     plan = plan_regrade(session, actor=actor, question_id=question_id, use_current=use_current)
     if plan.target.id != expected_version_id:
         raise RegradeStale(N_("预览之后题目又有了新版本，请重新预览后再确认"))
@@ -757,7 +776,7 @@ def apply_regrade(session: Session, *, actor: User, question_id: int, use_curren
         response.max_points = line.new.max_points
         response.feedback = line.new.feedback
         response.needs_manual = line.new.needs_manual
-        response.question_version_id = line.to_version_id
+        response.question_version = line.version
         touched[line.attempt.id] = line.attempt
     session.flush()
     for attempt in touched.values():

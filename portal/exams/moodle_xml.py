@@ -7,6 +7,7 @@ question types map to this portal's kinds as in docs/question-bank-format.md.
 """
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import xml.sax
@@ -108,9 +109,16 @@ def _parse(data: bytes, path: str, problems: list[Problem]) -> _Element | None:
         return None
     declared = _ENCODING_RE.match(data[:300])
     encoding = declared[1].decode("ascii").lower() if declared else "utf-8"
-    utf8 = encoding in ("utf-8", "utf8") and not data.startswith((b"\xff\xfe", b"\xfe\xff"))
-    if utf8 and decode_utf8(data, path, problems, limit=MAX_XML_BYTES) is None:
-        return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        pass  # UTF-16 with its byte order mark: expat reads it
+    elif encoding in ("utf-8", "utf8"):
+        if decode_utf8(data, path, problems, limit=MAX_XML_BYTES) is None:
+            return None
+    else:  # GBK and friends: expat reads only single-byte encodings, so hand it UTF-8
+        recoded = _as_utf8(data, encoding, path, problems)
+        if recoded is None:
+            return None
+        data = recoded
     parser = DefusedExpatParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
     builder = _Builder()
     parser.setContentHandler(builder)
@@ -141,9 +149,32 @@ def _parse(data: bytes, path: str, problems: list[Problem]) -> _Element | None:
     except xml.sax.SAXException as exc:
         problems.append(Problem(path, builder.line(), msg(N_("XML 格式错误：%(reason)s"),
                                                           reason=exc.getMessage())))
+    except ValueError as exc:  # pyexpat refusing an encoding, for one
+        problems.append(Problem(path, None, msg(N_("XML 格式错误：%(reason)s"), reason=str(exc))))
     else:
         return builder.root
     return None
+
+
+def _as_utf8(data: bytes, encoding: str, path: str, problems: list[Problem]) -> bytes | None:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        problems.append(Problem(path, 1, msg(N_("不支持的字符编码 %(encoding)s，请另存为 UTF-8"),
+                                             encoding=encoding)))
+        return None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        problems.append(Problem(path, line, msg(
+            N_("第 %(line)d 行不是有效的 %(encoding)s 编码（文件的第 %(pos)d 个字节）"),
+            line=line, encoding=encoding, pos=exc.start + 1)))
+        return None
+    declaration = re.match(r"\s*<\?xml[^>]*\?>", text)
+    if declaration:  # dropped, keeping its line breaks so that lines stay right
+        text = "\n" * declaration[0].count("\n") + text[declaration.end():]
+    return text.encode("utf-8")
 
 
 # --- questions --------------------------------------------------------------------------

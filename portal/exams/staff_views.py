@@ -26,6 +26,18 @@ bp = Blueprint("exam_staff", __name__, template_folder="templates")
 EXAM_KEY_MAX = 64
 
 
+def points(value: Any) -> str:
+    """A score or a number of points as people write it: 9, 9.5, 66.7 (not 9.0)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return f"{value:g}"
+
+
+@bp.app_template_filter("pts")
+def _points_filter(value: Any) -> str:
+    return points(value)
+
+
 @bp.context_processor
 def _staff_context() -> dict[str, object]:
     def kind_label(name: str) -> str:
@@ -109,7 +121,7 @@ def response_grade_save(response_id: int) -> ResponseReturnValue:
     attempt = response.attempt
     if attempt.score is not None:
         flash(gettext("已保存评分。%(name)s 的最终成绩：%(score)s 分（%(result)s）。",
-                      name=page.trainee.display_name, score=attempt.score,
+                      name=page.trainee.display_name, score=points(attempt.score),
                       result=gettext("通过") if attempt.passed else gettext("未通过")), "success")
     else:
         flash(gettext("已保存评分。%(name)s 的这次作答还有题目待评分。",

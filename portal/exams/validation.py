@@ -171,5 +171,6 @@ def items(report: Report, node: dict[str, Any], key: str, *, low: int, high: int
     if not low <= len(value) <= high:
         report.add(node, key, N_("%(name)s 应有 %(low)d 到 %(high)d 项"), name=key, low=low,
                    high=high)
-        return value[:high]
+        if len(value) > high:
+            return []  # not worth checking item by item
     return value

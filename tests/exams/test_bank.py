@@ -298,3 +298,11 @@ def test_several_files_are_all_or_nothing_and_keys_unique() -> None:
     assert banks == [] and problems[0].path == "c.yaml"
     banks, problems = load_banks([("a.yaml", good), ("d.yaml", docs_example_text().encode())])
     assert problems == [] and [b.key for b in banks] == ["demo", "after-sales-demo"]
+
+
+def test_a_file_full_of_mistakes_lists_the_first_hundred() -> None:
+    text = HEAD + "".join(SINGLE.format(id=f"q{i}").replace("points: 1", "points: 0")
+                          for i in range(150))
+    found = only_problems(text)
+    assert len(found) == 101
+    assert found[-1] == "question_banks/demo.yaml: 另有 50 处问题未列出，请先改正上面这些"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from portal.exams.bank import Bank, ImportResult, build_bank, dump_bank, load_bank
 from portal.exams.gift import export_gift, import_gift
-from portal.exams.kinds import KINDS, COMMON_FIELDS, Grade, grade, public_view
+from portal.exams.kinds import COMMON_FIELDS, KINDS, Grade, grade, public_view
 from portal.exams.moodle_xml import import_moodle_xml
 from portal.exams.validation import Report
 from tests.exams.examples import FIXTURES, GIFT_EXAMPLES, docs_example, docs_example_text
@@ -192,9 +192,12 @@ def test_moodle_xml_reader_never_raises_on_mutated_sample(data: st.DataObject) -
     for _ in range(data.draw(st.integers(1, 4))):
         at = data.draw(st.integers(0, len(text)))
         piece = data.draw(st.sampled_from(["", "<", ">", "</", "<!DOCTYPE x>", "&amp;", "&x;",
+                                           "\ufeff", '<?xml version="1.0" encoding="gbk"?>',
                                            "fraction=\"x\"", "<text>", "</text>", "题", "*"]))
         text = text[:at] + piece + text[at + data.draw(st.integers(0, 20)):]
-    assert_reported(import_moodle_xml(text.encode("utf-8"), "fuzz.xml"))
+    encoding = data.draw(st.sampled_from(["utf-8", "gbk", "latin-1"]))
+    text = text.replace('encoding="UTF-8"', f'encoding="{encoding}"', 1)
+    assert_reported(import_moodle_xml(text.encode(encoding, "replace"), "fuzz.xml"))
 
 
 # --- graders ----------------------------------------------------------------------------

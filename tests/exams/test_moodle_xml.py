@@ -6,16 +6,17 @@ import time
 
 import pytest
 
+from portal.exams.bank import ImportResult
 from portal.exams.kinds import grade
 from portal.exams.moodle_xml import import_moodle_xml
 from tests.exams.examples import FIXTURES
 
 
-def xml(name: str):  # noqa: ANN201 - ImportResult
+def xml(name: str) -> ImportResult:
     return import_moodle_xml((FIXTURES / name).read_bytes(), name)
 
 
-def inline(body: str):  # noqa: ANN201
+def inline(body: str) -> ImportResult:
     text = f'<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n{body}\n</quiz>\n'
     return import_moodle_xml(text.encode("utf-8"), "moodle.xml", key="demo", title="演示")
 
@@ -60,14 +61,14 @@ def test_dtds_are_refused_so_nothing_is_expanded_or_fetched(name: str) -> None:
     result = xml(name)
     assert time.monotonic() - started < 1
     assert result.bank is None
-    assert [str(p) for p in result.problems] == [
+    assert [str(p) for p in result.problems] == [(
         f"{name}:2: XML 文件含有 DTD 声明（<!DOCTYPE …>），出于安全原因不予导入（可能是实体炸弹或外部实体攻击）；"
-        "Moodle 导出的题目文件不含 DTD"]
+        "Moodle 导出的题目文件不含 DTD")]
     assert "root:" not in repr(result)  # /etc/passwd was never read
 
 
 def test_invalid_utf8_is_reported_with_its_line_and_byte() -> None:
-    data = '<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n<question type="essay">'.encode() + \
+    data = b'<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n<question type="essay">' + \
         b"\xc3(" + b"</question></quiz>"
     result = import_moodle_xml(data, "bad.xml")
     assert result.bank is None
@@ -78,18 +79,18 @@ def test_invalid_utf8_is_reported_with_its_line_and_byte() -> None:
     ("<question type=\"essay\">\n<questiontext><text>未闭合</questiontext>", 4, "XML 格式错误"),
     ("<question type=\"cloze\"><questiontext><text>{1:SA:=a}</text></questiontext></question>", 3,
      "不支持的 Moodle 题型 cloze"),
-    ("<question type=\"multichoice\">\n<questiontext><text>只有一个选项</text></questiontext>\n"
-     "<answer fraction=\"100\"><text>甲</text></answer></question>", 3, "choices 应有 2 到 26 项"),
-    ("<question type=\"truefalse\"><questiontext><text>对吗</text></questiontext>\n"
-     "<answer fraction=\"50\"><text>true</text></answer></question>", 3, "判断题应有一个"),
-    ("<question type=\"multichoice\"><questiontext><text>题</text></questiontext>\n"
-     "<answer fraction=\"abc\"><text>甲</text></answer>\n<answer fraction=\"0\"><text>乙</text>"
-     "</answer></question>", 4, "fraction=\"abc\""),
-    ("<question type=\"numerical\"><questiontext><text>题</text></questiontext>\n"
-     "<answer fraction=\"100\"><text>很多</text><tolerance>0</tolerance></answer></question>", 4,
+    (('<question type="multichoice">\n<questiontext><text>只有一个选项</text></questiontext>\n'
+     '<answer fraction="100"><text>甲</text></answer></question>'), 3, "choices 应有 2 到 26 项"),
+    (('<question type="truefalse"><questiontext><text>对吗</text></questiontext>\n'
+     '<answer fraction="50"><text>true</text></answer></question>'), 3, "判断题应有一个"),
+    (('<question type="multichoice"><questiontext><text>题</text></questiontext>\n'
+     '<answer fraction="abc"><text>甲</text></answer>\n<answer fraction="0"><text>乙</text>'
+     '</answer></question>'), 4, 'fraction="abc"'),
+    (('<question type="numerical"><questiontext><text>题</text></questiontext>\n'
+     '<answer fraction="100"><text>很多</text><tolerance>0</tolerance></answer></question>'), 4,
      "不是数"),
-    ("<question type=\"essay\"><idnumber>Q 7</idnumber>\n"
-     "<questiontext><text>写</text></questiontext></question>", 3, "已另起 id"),
+    (('<question type="essay"><idnumber>Q 7</idnumber>\n'
+     '<questiontext><text>写</text></questiontext></question>'), 3, "已另起 id"),
 ])
 def test_problems_are_reported_with_their_line(body: str, line: int, words: str) -> None:
     result = inline(body)
@@ -107,3 +108,17 @@ def test_the_root_must_be_a_quiz_and_empty_files_are_reported() -> None:
 def test_too_many_elements_are_refused() -> None:
     deep = "<a>" * 100 + "</a>" * 100
     assert "嵌套太深" in str(inline(deep).problems[0])
+
+
+def test_a_gbk_file_is_read_and_bad_bytes_are_located() -> None:
+    text = ('<?xml version="1.0" encoding="GBK"?>\n<quiz>\n<question type="essay">'
+            '<questiontext><text>写下处理步骤</text></questiontext></question></quiz>')
+    result = import_moodle_xml(text.encode("gbk"), "gbk.xml")
+    assert result.problems == [] and result.bank is not None
+    assert result.bank.questions[0].definition["prompt"] == "写下处理步骤"
+    assert result.bank.questions[0].line == 3
+    broken = import_moodle_xml(b'<?xml version="1.0" encoding="GBK"?>\n<quiz>\n\x81</quiz>', "b.xml")
+    assert [str(p) for p in broken.problems] == [
+        "b.xml:3: 第 3 行不是有效的 gbk 编码（文件的第 45 个字节）"]
+    unknown = import_moodle_xml(b'<?xml version="1.0" encoding="klingon"?><quiz/>', "k.xml")
+    assert "不支持的字符编码 klingon" in str(unknown.problems[0])

@@ -1,0 +1,594 @@
+"""The trainer's side of exams through the services: the grading queue and its lock, manual
+grading that finalises a score (and passes a stage), overrides, and regrade with a dry run.
+
+The helpers at the top (a bank with a short answer and a case, a track, a cohort with its
+staff) are shared with the view and browser tests of grading.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from portal.audit.models import AuditEvent
+from portal.auth.models import Cohort, Role, User
+from portal.courses.models import StageCompletion, Track, TrackVersion
+from portal.errors import Forbidden, NotFound
+from portal.exams import grading, services
+from portal.exams.bank import load_bank
+from portal.exams.definitions import load_exam
+from portal.exams.errors import ManualScoreInvalid
+from portal.exams.models import Attempt, AttemptStatus, ExamOverride, Question, Response
+from tests.factories import make_cohort, make_user
+
+TRACK_KEY = "grading-track"
+
+BANK = """
+key: grading-bank
+title: 评分测试题库
+questions:
+  - id: choice
+    kind: single-choice
+    prompt: 顾客要求改收货地址，第一步做什么？
+    points: 10
+    tags: [stage:s1]
+    explanation: 先看订单是否已发货。
+    choices:
+      - {key: a, text: 先核对订单状态, correct: true}
+      - {key: b, text: 直接修改地址}
+  - id: essay
+    kind: short-answer
+    prompt: 顾客投诉物流太慢，你怎么回复？
+    tags: [stage:s1]
+    explanation: 致歉、查询、给出时间。
+    reference_answer: 先致歉，再查询物流，告诉顾客预计送达时间。
+    rubric:
+      - {criterion: 先安抚并致歉, points: 4, guidance: 有明确的致歉即可得分}
+      - {criterion: 查询并说明物流, points: 6}
+  - id: case
+    kind: case
+    tags: [stage:s1]
+    scenario: 顾客说包裹里少了一件商品。
+    questions:
+      - id: q1
+        kind: true-false
+        prompt: 应先核实仓库的发货记录。
+        points: 4
+        answer: true
+      - id: q2
+        kind: short-answer
+        prompt: 写出你的处理步骤。
+        rubric:
+          - {criterion: 核实发货记录, points: 3}
+          - {criterion: 补发或退款, points: 3}
+"""
+
+EXAM = """
+key: grading-exam
+title: 评分测试考试
+pass_mark: 60
+time_limit_minutes: 30
+attempts: 2
+counts: highest
+wait_minutes: 0
+shuffle_questions: false
+shuffle_options: false
+review: {when: after-submit, show: [score, responses, correct, explanations]}
+questions:
+  fixed: [grading-bank/choice, grading-bank/essay, grading-bank/case]
+"""
+
+STAGED_EXAM = EXAM.replace("key: grading-exam", "key: grading-staged").replace(
+    "title: 评分测试考试", f"title: 入门阶段考核\ntrack: {TRACK_KEY}\nstage: s1")
+
+STAGES: list[dict[str, Any]] = [
+    {"key": key, "title": title, "summary": "", "kind": "modules", "planned_day": day,
+     "planned_duration": "半天", "modules": [], "assessment": assessment, "roles": ["all"],
+     "checklist": []}
+    for key, title, day, assessment in (("s1", "入门", 1, "grading-staged"),
+                                        ("s2", "操作", 2, None))]
+
+# Choice right, an essay and a case part for a trainer, the case's true/false right.
+ANSWERS: dict[int, Any] = {1: "a", 2: "先向顾客道歉，然后查询物流并告知预计时间。",
+                           3: {"q1": True, "q2": "先核实发货记录，再给顾客补发。"}}
+FULL_ESSAY = {"1": 4, "2": 6}
+FULL_CASE = {"q2": {"1": 3, "2": 3}}
+
+
+def import_grading_exam(session: Session, now: datetime, *, bank: str = BANK,
+                        exams: tuple[str, ...] = (EXAM, STAGED_EXAM)) -> None:
+    loaded, problems = load_bank(bank.encode("utf-8"), "grading-bank.yaml")
+    assert loaded is not None, [str(p) for p in problems]
+    definitions = []
+    for text in exams:
+        definition, problems = load_exam(text, "exam.yaml")
+        assert definition is not None and not problems, [str(p) for p in problems]
+        definitions.append(definition)
+    services.apply_import(session, banks=[loaded], exams=definitions, actor_id=None, now=now)
+
+
+def make_track(session: Session, now: datetime) -> Track:
+    track = Track(key=TRACK_KEY)
+    session.add(track)
+    session.flush()
+    version = TrackVersion(track_id=track.id, number=1, title="评分测试路线", summary="",
+                           stages=STAGES, source_text="", source_hash="h", created_at=now)
+    session.add(version)
+    session.flush()
+    track.current_version = version
+    session.flush()
+    return track
+
+
+@dataclass
+class World:
+    cohort: Cohort
+    trainee: User
+    trainer: User
+    second_trainer: User  # follows the same cohort: for lock conflicts
+    supervisor: User
+    outsider: User  # a trainer of another cohort
+
+
+def build_world(session: Session, now: datetime) -> World:
+    import_grading_exam(session, now)
+    make_track(session, now)
+    trainer = make_user(session, role=Role.TRAINER, display_name="王培训")
+    second = make_user(session, role=Role.TRAINER, display_name="李培训")
+    supervisor = make_user(session, role=Role.SUPERVISOR, display_name="陈主管")
+    outsider = make_user(session, role=Role.TRAINER, display_name="外批次培训")
+    cohort = make_cohort(session, track_key=TRACK_KEY, staff=[trainer, second, supervisor])
+    make_cohort(session, track_key=TRACK_KEY, staff=[outsider])
+    trainee = make_user(session, cohort=cohort, display_name="林新人")
+    return World(cohort=cohort, trainee=trainee, trainer=trainer, second_trainer=second,
+                 supervisor=supervisor, outsider=outsider)
+
+
+def take_and_submit(session: Session, trainee: User, now: datetime, *,
+                    exam_key: str = "grading-exam",
+                    answers: dict[int, Any] | None = None) -> Attempt:
+    attempt = services.start_attempt(session, user=trainee, exam_key=exam_key, now=now)
+    for position, answer in (ANSWERS if answers is None else answers).items():
+        services.save_answer(session, user=trainee, attempt_id=attempt.id, position=position,
+                             answer=answer, revision=1, now=now)
+    services.submit_attempt(session, user=trainee, attempt_id=attempt.id,
+                            now=now + timedelta(minutes=5))
+    return attempt
+
+
+def response_at(attempt: Attempt, position: int) -> Response:
+    return next(r for r in attempt.responses if r.position == position)
+
+
+def grade_all(session: Session, trainer: User, attempt: Attempt, now: datetime) -> None:
+    for position, scores in ((2, FULL_ESSAY), (3, FULL_CASE)):
+        response = response_at(attempt, position)
+        grading.grading_page(session, actor=trainer, response_id=response.id, now=now)
+        grading.grade_response(session, actor=trainer, response_id=response.id, scores=scores,
+                               comment="", now=now)
+
+
+def audit_events(session: Session, action: str) -> list[AuditEvent]:
+    return list(session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)
+                                .order_by(AuditEvent.id)))
+
+
+@pytest.fixture
+def world(session: Session, now: datetime) -> World:
+    built = build_world(session, now)
+    session.commit()
+    return built
+
+
+@pytest.fixture
+def submitted(session: Session, world: World, now: datetime) -> Attempt:
+    return take_and_submit(session, world.trainee, now)
+
+
+# --- pure helpers ---------------------------------------------------------------------------
+
+
+def _question(ref: str) -> dict[str, Any]:
+    bank, _ = load_bank(BANK.encode("utf-8"), "grading-bank.yaml")
+    assert bank is not None
+    return next(q.definition for q in bank.questions if q.id == ref)
+
+
+def test_the_grading_form_gives_the_scores_each_kind_expects() -> None:
+    essay, case = _question("essay"), _question("case")
+    form = {"score-1": "3", "score-2": "５", "score-q2-1": "1", "score-q2-2": "2"}
+    assert grading.scores_from_form(essay, ANSWERS[2], form) == {"1": "3", "2": "５"}
+    # Only the case parts that wait for a trainer are asked for.
+    assert grading.scores_from_form(case, ANSWERS[3], form) == {"q2": {"1": "1", "2": "2"}}
+    assert grading.scores_from_form(case, {"q1": True, "q2": "  "}, form) == {}
+
+
+def test_grading_sections_put_each_part_beside_its_rubric() -> None:
+    sections = grading.grading_sections(_question("case"), ANSWERS[3], [])
+    assert [(s.key, s.manual, s.points) for s in sections] == [("q1", False, 4.0),
+                                                               ("q2", True, None)]
+    assert [c.field for c in sections[1].criteria] == ["score-q2-1", "score-q2-2"]
+    essay = grading.grading_sections(_question("essay"), ANSWERS[2],
+                                     [{"key": "1", "points": 3, "correct": False},
+                                      {"key": "2", "points": 0, "correct": None}])
+    assert [(c.text, c.points, c.given, c.guidance != "") for c in essay[0].criteria] == [
+        ("先安抚并致歉", 4, 3, True), ("查询并说明物流", 6, None, False)]
+
+
+def test_regrading_keeps_a_trainers_scores_and_recomputes_the_rest() -> None:
+    case = _question("case")
+    graded = [{"key": "q1/answer", "points": 4.0, "max_points": 4, "correct": True},
+              {"key": "q2/1", "points": 2.0, "max_points": 3, "correct": False},
+              {"key": "q2/2", "points": 3.0, "max_points": 3, "correct": True}]
+    again = grading.regraded(case, {"q1": False, "q2": "核实后补发"}, graded, manually_graded=True)
+    assert again.points == 5.0 and not again.needs_manual  # q1 now wrong, q2's 2 + 3 kept
+    # A rubric line the old grade has no score for sends the answer back to a trainer.
+    case["questions"][1]["rubric"].append({"criterion": "告知时效", "points": 2})
+    longer = grading.regraded(case, {"q1": True, "q2": "核实后补发"}, graded,
+                              manually_graded=True)
+    assert longer.needs_manual and longer.points == 9.0
+
+
+# --- the queue and the lock ------------------------------------------------------------------
+
+
+def test_the_queue_holds_manual_items_of_followed_cohorts_oldest_first(
+        session: Session, world: World, submitted: Attempt, now: datetime) -> None:
+    assert submitted.status is AttemptStatus.SUBMITTED and submitted.score is None
+    assert submitted.points == 14  # the choice and the case's true/false so far
+    later_trainee = make_user(session, cohort=world.cohort, display_name="后交卷")
+    later = take_and_submit(session, later_trainee, now + timedelta(minutes=10),
+                            exam_key="grading-staged")
+    queue = grading.grading_queue(session, actor=world.trainer, now=now)
+    assert [(i.attempt.id, i.position, i.kind) for i in queue.items] == [
+        (submitted.id, 2, "short-answer"), (submitted.id, 3, "case"),
+        (later.id, 2, "short-answer"), (later.id, 3, "case")]
+    assert {(c.key, c.count) for c in queue.exams} == {("grading-exam", 2), ("grading-staged", 2)}
+    only = grading.grading_queue(session, actor=world.trainer, exam_key="grading-staged", now=now)
+    assert [i.attempt.id for i in only.items] == [later.id, later.id] and only.total == 4
+    assert grading.grading_queue(session, actor=world.outsider, now=now).items == []
+    with pytest.raises(Forbidden):
+        grading.grading_queue(session, actor=world.supervisor, now=now)
+
+
+def test_an_empty_short_answer_is_zero_without_a_trainer(session: Session, world: World,
+                                                          now: datetime) -> None:
+    attempt = take_and_submit(session, world.trainee, now,
+                              answers={1: "a", 2: " ", 3: {"q1": True, "q2": ""}})
+    assert attempt.status is AttemptStatus.GRADED and attempt.points == 14
+    assert grading.grading_queue(session, actor=world.trainer, now=now).items == []
+
+
+def test_a_second_grader_sees_who_holds_the_lock_and_cannot_save(
+        session: Session, world: World, submitted: Attempt, now: datetime) -> None:
+    essay = response_at(submitted, 2)
+    mine = grading.grading_page(session, actor=world.trainer, response_id=essay.id, now=now)
+    assert mine.can_save and mine.lock_mine
+    assert mine.locked_until == now + timedelta(minutes=grading.LOCK_MINUTES)
+    theirs = grading.grading_page(session, actor=world.second_trainer, response_id=essay.id,
+                                  now=now + timedelta(minutes=1))
+    assert not theirs.can_save and theirs.lock_holder == "王培训"
+    queue = grading.grading_queue(session, actor=world.second_trainer, now=now)
+    assert queue.items[0].locked_by == "王培训" and not queue.items[0].locked_by_me
+    with pytest.raises(grading.LockHeld) as refused:
+        grading.grade_response(session, actor=world.second_trainer, response_id=essay.id,
+                               scores={"1": 0, "2": 0}, comment="", now=now)
+    assert "王培训" in str(refused.value.message)
+    assert essay.needs_manual and essay.points == 0  # nothing of the refused save stayed
+    grading.grade_response(session, actor=world.trainer, response_id=essay.id,
+                           scores=FULL_ESSAY, comment="很好", now=now + timedelta(minutes=2))
+    assert essay.points == 10 and essay.locked_by_id is None and essay.grader_comment == "很好"
+    with pytest.raises(grading.AlreadyGraded):
+        grading.grade_response(session, actor=world.second_trainer, response_id=essay.id,
+                               scores=FULL_ESSAY, comment="", now=now + timedelta(minutes=3))
+
+
+def test_an_expired_lock_taken_by_another_refuses_the_first_graders_save(
+        session: Session, world: World, submitted: Attempt, now: datetime) -> None:
+    essay = response_at(submitted, 2)
+    grading.grading_page(session, actor=world.trainer, response_id=essay.id, now=now)
+    later = now + timedelta(minutes=grading.LOCK_MINUTES + 1)
+    taken = grading.grading_page(session, actor=world.second_trainer, response_id=essay.id,
+                                 now=later)
+    assert taken.lock_mine
+    with pytest.raises(grading.LockHeld) as refused:
+        grading.grade_response(session, actor=world.trainer, response_id=essay.id,
+                               scores=FULL_ESSAY, comment="", now=later + timedelta(minutes=1))
+    assert "李培训" in str(refused.value.message)
+    grading.grade_response(session, actor=world.second_trainer, response_id=essay.id,
+                           scores={"1": 2, "2": 6}, comment="", now=later + timedelta(minutes=2))
+    assert essay.points == 8 and essay.graded_by_id == world.second_trainer.id
+
+
+def test_an_expired_lock_nobody_took_still_saves_and_no_lock_never_does(
+        session: Session, world: World, submitted: Attempt, now: datetime) -> None:
+    essay, case = response_at(submitted, 2), response_at(submitted, 3)
+    grading.grading_page(session, actor=world.trainer, response_id=essay.id, now=now)
+    grading.grade_response(session, actor=world.trainer, response_id=essay.id, scores=FULL_ESSAY,
+                           comment="", now=now + timedelta(hours=1))
+    assert essay.points == 10
+    with pytest.raises(grading.LockHeld) as refused:
+        grading.grade_response(session, actor=world.trainer, response_id=case.id,
+                               scores=FULL_CASE, comment="", now=now)
+    assert "重新打开" in str(refused.value.message)
+
+
+def test_scores_outside_the_rubric_are_refused(session: Session, world: World,
+                                               submitted: Attempt, now: datetime) -> None:
+    essay = response_at(submitted, 2)
+    grading.grading_page(session, actor=world.trainer, response_id=essay.id, now=now)
+    with pytest.raises(ManualScoreInvalid) as refused:
+        grading.grade_response(session, actor=world.trainer, response_id=essay.id,
+                               scores={"1": "5", "2": "6"}, comment="", now=now)
+    assert "先安抚并致歉" in str(refused.value.message)
+    with pytest.raises(grading.GradeInvalid):
+        grading.grade_response(session, actor=world.trainer, response_id=essay.id,
+                               scores=FULL_ESSAY, comment="长" * 2001, now=now)
+
+
+def test_the_last_manual_item_makes_the_score_final_and_passes_the_stage(
+        session: Session, world: World, now: datetime) -> None:
+    attempt = take_and_submit(session, world.trainee, now, exam_key="grading-staged")
+    essay, case = response_at(attempt, 2), response_at(attempt, 3)
+    grading.grading_page(session, actor=world.trainer, response_id=essay.id, now=now)
+    grading.grade_response(session, actor=world.trainer, response_id=essay.id, scores=FULL_ESSAY,
+                           comment="", now=now)
+    assert attempt.status is AttemptStatus.SUBMITTED and attempt.score is None
+    assert attempt.points == 24
+    grading.grading_page(session, actor=world.trainer, response_id=case.id, now=now)
+    grading.grade_response(session, actor=world.trainer, response_id=case.id,
+                           scores={"q2": {"1": "3", "2": "1.5"}}, comment="", now=now)
+    assert attempt.status is AttemptStatus.GRADED
+    assert attempt.points == 28.5 and attempt.score == 95.0 and attempt.passed
+    assert case.feedback[0] == {"key": "q1/answer", "points": 4.0, "max_points": 4,
+                                "correct": True}
+    stage = session.scalars(sa.select(StageCompletion).where(
+        StageCompletion.user_id == world.trainee.id)).one()
+    assert (stage.track_key, stage.stage_key, stage.source) == (TRACK_KEY, "s1", "exam")
+    events = audit_events(session, "response.grade")
+    assert [e.details["points"] for e in events] == [10.0, 8.5]
+    assert events[-1].details["attempt_score"] == 95.0 and events[-1].actor_id == world.trainer.id
+
+
+# --- who sees what ----------------------------------------------------------------------------
+
+
+def test_only_staff_of_the_cohort_see_an_attempt_and_only_trainers_grade(
+        session: Session, world: World, submitted: Attempt, now: datetime) -> None:
+    essay = response_at(submitted, 2)
+    review = grading.attempt_review(session, actor=world.supervisor, attempt_id=submitted.id,
+                                    now=now)
+    assert [i.question["id"] for i in review.items] == ["choice", "essay", "case"]
+    assert review.items[0].question["choices"][0]["correct"] is True  # staff may see keys
+    for call in (lambda: grading.attempt_review(session, actor=world.outsider,
+                                                attempt_id=submitted.id, now=now),
+                 lambda: grading.grading_page(session, actor=world.outsider,
+                                              response_id=essay.id, now=now)):
+        with pytest.raises(NotFound):
+            call()
+    with pytest.raises(Forbidden):
+        grading.grading_page(session, actor=world.supervisor, response_id=essay.id, now=now)
+    with pytest.raises(Forbidden):
+        grading.attempt_review(session, actor=world.trainee, attempt_id=submitted.id, now=now)
+    assert essay.locked_by_id is None  # nobody refused got the lock
+
+
+def test_results_list_followed_trainees_with_their_counted_scores(
+        session: Session, world: World, submitted: Attempt, now: datetime) -> None:
+    idle = make_user(session, cohort=world.cohort, display_name="未考")
+    results = grading.exam_results(session, actor=world.supervisor, exam_key="grading-exam",
+                                   now=now)
+    rows = {r.trainee.id: r for r in results.rows}
+    assert set(rows) == {world.trainee.id, idle.id}
+    assert rows[world.trainee.id].waiting == 1 and rows[world.trainee.id].passed is None
+    grade_all(session, world.trainer, submitted, now)
+    results = grading.exam_results(session, actor=world.trainer, exam_key="grading-exam", now=now)
+    row = next(r for r in results.rows if r.trainee.id == world.trainee.id)
+    assert (row.counted_score, row.passed, row.attempts_left) == (100.0, True, 1)
+    assert grading.exam_results(session, actor=world.outsider, exam_key="grading-exam",
+                                now=now).rows == []
+    overview = {e.key: e for e in grading.exams_overview(session, actor=world.trainer)}
+    assert (overview["grading-exam"].attempts, overview["grading-exam"].waiting) == (1, 0)
+
+
+# --- overrides ----------------------------------------------------------------------------------
+
+
+def test_an_override_extends_the_attempt_in_progress_and_is_audited(
+        session: Session, world: World, now: datetime) -> None:
+    attempt = services.start_attempt(session, user=world.trainee, exam_key="grading-exam", now=now)
+    deadline = attempt.deadline_at
+    result = grading.create_override(session, actor=world.trainer, exam_key="grading-exam",
+                                     trainee_id=world.trainee.id, extra_minutes=10,
+                                     extra_attempts=0, reason="网络故障耽误了时间",
+                                     now=now + timedelta(minutes=20))
+    assert result.extended is attempt and attempt.deadline_at == deadline + timedelta(minutes=10)
+    # The old deadline has passed, the new one not: saving still works.
+    services.save_answer(session, user=world.trainee, attempt_id=attempt.id, position=1,
+                         answer="a", revision=1, now=deadline + timedelta(minutes=5))
+    event = audit_events(session, "exam.override")[0]
+    assert event.actor_id == world.trainer.id and event.target_id == str(world.trainee.id)
+    assert event.details["reason"] == "网络故障耽误了时间" and event.details["extra_minutes"] == 10
+    # A later attempt starts with the extra time too.
+    services.submit_attempt(session, user=world.trainee, attempt_id=attempt.id,
+                            now=deadline + timedelta(minutes=6))
+    second = services.start_attempt(session, user=world.trainee, exam_key="grading-exam",
+                                    now=now + timedelta(hours=1))
+    assert second.deadline_at == now + timedelta(hours=1, minutes=40)
+
+
+def test_an_override_adds_attempts(session: Session, world: World, now: datetime) -> None:
+    for _ in range(2):
+        take_and_submit(session, world.trainee, now, answers={})
+    with pytest.raises(services.CannotStart):
+        services.start_attempt(session, user=world.trainee, exam_key="grading-exam", now=now)
+    grading.create_override(session, actor=world.trainer, exam_key="grading-exam",
+                            trainee_id=world.trainee.id, extra_minutes=0, extra_attempts=1,
+                            reason="补考一次", now=now)
+    third = services.start_attempt(session, user=world.trainee, exam_key="grading-exam", now=now)
+    assert third.number == 3
+    assert session.scalars(sa.select(ExamOverride)).one().by_user_id == world.trainer.id
+
+
+def test_extra_time_cannot_reopen_an_attempt_whose_time_is_up(session: Session, world: World,
+                                                              now: datetime) -> None:
+    attempt = services.start_attempt(session, user=world.trainee, exam_key="grading-exam", now=now)
+    result = grading.create_override(session, actor=world.trainer, exam_key="grading-exam",
+                                     trainee_id=world.trainee.id, extra_minutes=30,
+                                     extra_attempts=0, reason="太迟了",
+                                     now=now + timedelta(hours=1))
+    assert result.extended is None and attempt.submitted_by == "deadline"
+
+
+@pytest.mark.parametrize(("minutes", "attempts", "reason", "message"), [
+    (0, 0, "原因", "请填写加时分钟数或补考次数"),
+    (10, 0, "  ", "请填写原因"),
+    (601, 0, "原因", "加时应在 0 到 600 分钟之间"),
+    (0, -1, "原因", "补考次数应在"),
+])
+def test_overrides_need_something_to_grant_and_a_reason(
+        session: Session, world: World, now: datetime, minutes: int, attempts: int, reason: str,
+        message: str) -> None:
+    with pytest.raises(grading.OverrideInvalid) as refused:
+        grading.create_override(session, actor=world.trainer, exam_key="grading-exam",
+                                trainee_id=world.trainee.id, extra_minutes=minutes,
+                                extra_attempts=attempts, reason=reason, now=now)
+    assert message in str(refused.value.message)
+
+
+def test_overrides_are_for_followed_trainees_and_trainers_only(session: Session, world: World,
+                                                               now: datetime) -> None:
+    kwargs: dict[str, Any] = {"exam_key": "grading-exam", "trainee_id": world.trainee.id,
+                              "extra_minutes": 5, "extra_attempts": 0, "reason": "x", "now": now}
+    for actor in (world.outsider, world.supervisor):
+        with pytest.raises(Forbidden):
+            grading.create_override(session, actor=actor, **kwargs)
+    with pytest.raises(NotFound):
+        grading.create_override(session, actor=world.trainer, **{**kwargs, "trainee_id": 999999})
+    with pytest.raises(NotFound):
+        grading.create_override(session, actor=world.trainer, **{**kwargs, "exam_key": "nope"})
+    assert session.scalars(sa.select(ExamOverride)).all() == []
+
+
+# --- regrade -----------------------------------------------------------------------------------
+
+
+def _fix_choice_key(session: Session, now: datetime) -> Question:
+    """Import a new version of the choice question whose key is "b" (the "corrected" key)."""
+    fixed = BANK.replace("{key: a, text: 先核对订单状态, correct: true}",
+                         "{key: a, text: 先核对订单状态}").replace(
+        "{key: b, text: 直接修改地址}", "{key: b, text: 直接修改地址, correct: true}")
+    import_grading_exam(session, now, bank=fixed, exams=())
+    return session.scalars(sa.select(Question).where(Question.qid == "choice")).one()
+
+
+def test_the_regrade_dry_run_equals_the_applied_result_and_is_audited(
+        session: Session, world: World, now: datetime) -> None:
+    first = take_and_submit(session, world.trainee, now)
+    grade_all(session, world.trainer, first, now)
+    assert first.score == 100.0 and first.passed
+    other = make_user(session, cohort=world.cohort)
+    second = take_and_submit(session, other, now, answers={**ANSWERS, 1: "b"})
+    outsider_cohort_trainee = make_user(session, cohort=make_cohort(session, staff=[]))
+    unseen = take_and_submit(session, outsider_cohort_trainee, now)
+    question = _fix_choice_key(session, now)
+    old_version = response_at(first, 1).question_version_id
+
+    same = grading.plan_regrade(session, actor=world.trainer, question_id=question.id,
+                                use_current=False)
+    assert len(same.lines) == 2 and same.changes == []  # the old key gives the old points
+
+    plan = grading.plan_regrade(session, actor=world.trainer, question_id=question.id,
+                                use_current=True)
+    assert plan.ref == "grading-bank/choice" and plan.target.number == 2
+    lines = {line.attempt.id: line for line in plan.lines}
+    assert set(lines) == {first.id, second.id}  # never another cohort's attempt
+    assert (lines[first.id].old_points, lines[first.id].new.points) == (10.0, 0.0)
+    assert (lines[first.id].old_score, lines[first.id].new_score) == (100.0, 66.7)
+    assert lines[second.id].new_score is None  # still waits for a trainer
+    assert [line.attempt.id for line in plan.pass_changes] == []
+    expected = {line.attempt.id: (line.new.points, line.new_score, line.new_passed)
+                for line in plan.lines}
+
+    applied = grading.apply_regrade(session, actor=world.trainer, question_id=question.id,
+                                    use_current=True, expected_version_id=plan.target.id,
+                                    now=now + timedelta(hours=1))
+    assert len(applied.changes) == 2
+    for attempt in (first, second):
+        response = response_at(attempt, 1)
+        assert (response.points, attempt.score, attempt.passed) == expected[attempt.id]
+        assert response.question_version_id == plan.target.id != old_version
+    # Manual grades stay; the unseen cohort's attempt keeps its old version.
+    assert response_at(first, 2).points == 10 and response_at(first, 3).points == 10
+    assert response_at(unseen, 1).question_version_id == old_version
+    events = audit_events(session, "exam.regrade")
+    assert len(events) == 2 and all(e.actor_id == world.trainer.id for e in events)
+    event = next(e for e in events if e.details["attempt"] == first.id)
+    assert event.details["before"] == {"version": 1, "points": 10.0, "needs_manual": False,
+                                       "score": 100.0, "passed": True}
+    assert event.details["after"] == {"version": 2, "points": 0.0, "needs_manual": False,
+                                      "score": 66.7, "passed": True}
+    again = grading.plan_regrade(session, actor=world.trainer, question_id=question.id,
+                                 use_current=True)
+    assert again.changes == []  # applying twice changes nothing more
+
+
+def test_a_regrade_that_turns_a_fail_into_a_pass_passes_the_stage(
+        session: Session, world: World, now: datetime) -> None:
+    attempt = take_and_submit(session, world.trainee, now, exam_key="grading-staged",
+                              answers={1: "b", 2: "道歉", 3: {"q1": False, "q2": "补发"}})
+    for position, scores in ((2, {"1": 4, "2": 0}), (3, {"q2": {"1": 3, "2": 3}})):
+        response = response_at(attempt, position)
+        grading.grading_page(session, actor=world.trainer, response_id=response.id, now=now)
+        grading.grade_response(session, actor=world.trainer, response_id=response.id,
+                               scores=scores, comment="", now=now)
+    assert attempt.score == 33.3 and attempt.passed is False
+    question = _fix_choice_key(session, now)
+    plan = grading.plan_regrade(session, actor=world.trainer, question_id=question.id,
+                                use_current=True)
+    assert [(line.old_passed, line.new_passed, line.new_score) for line in plan.pass_changes] == [
+        (False, True, 66.7)]
+    grading.apply_regrade(session, actor=world.trainer, question_id=question.id, use_current=True,
+                          expected_version_id=plan.target.id, now=now)
+    assert attempt.passed is True
+    assert session.scalars(sa.select(StageCompletion.stage_key).where(
+        StageCompletion.user_id == world.trainee.id)).all() == ["s1"]
+
+
+def test_a_new_rubric_line_sends_a_graded_answer_back_to_the_queue(
+        session: Session, world: World, submitted: Attempt, now: datetime) -> None:
+    grade_all(session, world.trainer, submitted, now)
+    longer = BANK.replace("      - {criterion: 查询并说明物流, points: 6}",
+                          "      - {criterion: 查询并说明物流, points: 6}\n"
+                          "      - {criterion: 告知预计时间, points: 2}")
+    import_grading_exam(session, now, bank=longer, exams=())
+    essay = session.scalars(sa.select(Question).where(Question.qid == "essay")).one()
+    plan = grading.plan_regrade(session, actor=world.trainer, question_id=essay.id,
+                                use_current=True)
+    line = plan.lines[0]
+    assert line.new.needs_manual and line.new_score is None and line.pass_changed
+    grading.apply_regrade(session, actor=world.trainer, question_id=essay.id, use_current=True,
+                          expected_version_id=plan.target.id, now=now)
+    assert submitted.status is AttemptStatus.SUBMITTED and submitted.score is None
+    item = grading.grading_queue(session, actor=world.trainer, now=now).items[0]
+    page = grading.grading_page(session, actor=world.trainer, response_id=item.response_id,
+                                now=now)
+    assert [c.given for c in page.sections[0].criteria] == [4, 6, None]  # kept, and the new one
+
+
+def test_a_stale_dry_run_is_refused_and_only_trainers_regrade(
+        session: Session, world: World, submitted: Attempt, now: datetime) -> None:
+    question = _fix_choice_key(session, now)
+    with pytest.raises(grading.RegradeStale):
+        grading.apply_regrade(session, actor=world.trainer, question_id=question.id,
+                              use_current=True, expected_version_id=-1, now=now)
+    with pytest.raises(Forbidden):
+        grading.plan_regrade(session, actor=world.supervisor, question_id=question.id,
+                             use_current=True)
+    with pytest.raises(NotFound):
+        grading.plan_regrade(session, actor=world.trainer, question_id=999999, use_current=True)
+    assert audit_events(session, "exam.regrade") == []
