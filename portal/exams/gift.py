@@ -195,7 +195,8 @@ def _parse_block(block: _Block, state: Importer) -> None:
     if closing < 0:
         state.problem(block.line_at(opening), N_("答案区的 { 没有对应的 }（题目之间要空一行）"))
         return
-    if held.find("{", opening + 1, closing) >= 0 or "{" in held[closing + 1:] or "}" in held[closing + 1:]:
+    rest = held[closing + 1:]
+    if held.find("{", opening + 1, closing) >= 0 or "{" in rest or "}" in rest:
         state.problem(block.line_at(opening), N_("一道题只能有一个答案区 {…}；题目之间要空一行，文字里的花括号请写成 \\{ 和 \\}"))
         return
     fmt, before = _format(held[pos:opening].lstrip(), "moodle")
@@ -455,7 +456,8 @@ def _answer_lines(q: dict[str, Any], note: Any) -> list[str] | None:
     kind = q["kind"]
     if kind == "single-choice":
         # After "=" Moodle reads no weight: the right choice is written without one.
-        return [f"\t={_escape(c['text'])}" + (f"#{_escape(c['feedback'])}" if c.get("feedback") else "")
+        return [f"\t={_escape(c['text'])}"
+                + (f"#{_escape(c['feedback'])}" if c.get("feedback") else "")
                 if c["correct"] else
                 _item("~", c["text"], credit=c.get("credit", 0), feedback=c.get("feedback", ""))
                 for c in q["choices"]]
@@ -496,7 +498,8 @@ def _answer_lines(q: dict[str, Any], note: Any) -> list[str] | None:
                 tolerance = abs(Decimal(str(a["value"]))) * Decimal(tolerance.rstrip("%")) / 100
             weight = "" if a["credit"] == 100 else f"%{_weight_text(a['credit'])}%"
             feedback = f"#{_escape(a['feedback'])}" if a.get("feedback") else ""
-            lines.append(f"\t={weight}{_number_text(a['value'])}:{_number_text(tolerance)}{feedback}")
+            value = f"{_number_text(a['value'])}:{_number_text(tolerance)}"
+            lines.append(f"\t={weight}{value}{feedback}")
         return lines
     if kind == "matching":
         if any("->" in p["left"] for p in q["pairs"]):
@@ -529,7 +532,8 @@ def export_gift(bank: Bank) -> ExportResult:
         lines = _answer_lines(q, note)
         if lines is None:
             continue
-        meta = f"// [id:{q['id']}] [points:{_number_text(q['points'])}] [difficulty:{q['difficulty']}]"
+        meta = (f"// [id:{q['id']}] [points:{_number_text(q['points'])}]"
+                f" [difficulty:{q['difficulty']}]")
         if q.get("unit") and "]" not in q["unit"]:
             meta += f" [unit:{q['unit']}]"
         for tag in q["tags"]:

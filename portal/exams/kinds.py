@@ -145,8 +145,8 @@ class QuestionKind:
         return {}
 
     def public_view(self, question: dict[str, Any]) -> dict[str, Any]:
-        view = {"id": question["id"], "kind": question["kind"], "prompt": question.get("prompt", ""),
-                "points": question["points"]}
+        view = {"id": question["id"], "kind": question["kind"],
+                "prompt": question.get("prompt", ""), "points": question["points"]}
         view.update(self.public_fields(question))
         return view
 
@@ -339,7 +339,8 @@ class SingleChoice(QuestionKind):
     name = "single-choice"
     label = N_("单选题")
     fields = ("choices",)
-    answer_schema: ClassVar[dict[str, Any]] = {"type": "string", "description": "the key of the chosen choice"}
+    answer_schema: ClassVar[dict[str, Any]] = {
+        "type": "string", "description": "the key of the chosen choice"}
 
     def validate(self, raw: dict[str, Any], report: Report) -> dict[str, Any] | None:
         choices = _choices(raw, report, credit="partial")
@@ -368,8 +369,9 @@ class MultipleChoice(QuestionKind):
     label = N_("多选题")
     fields = ("choices", "scoring")
     scorings = ("all-or-nothing", "proportional", "weighted")
-    answer_schema: ClassVar[dict[str, Any]] = {"type": "array", "items": {"type": "string"}, "uniqueItems": True,
-                     "description": "the keys of the chosen choices"}
+    answer_schema: ClassVar[dict[str, Any]] = {
+        "type": "array", "items": {"type": "string"}, "uniqueItems": True,
+        "description": "the keys of the chosen choices"}
 
     def validate(self, raw: dict[str, Any], report: Report) -> dict[str, Any] | None:
         scoring = choice(report, raw, "scoring", self.scorings, default="all-or-nothing")
@@ -480,8 +482,9 @@ class FillIn(QuestionKind):
     name = "fill-in"
     label = N_("填空题")
     fields = ("answers", "blanks")
-    answer_schema: ClassVar[dict[str, Any]] = {"type": "array", "items": {"type": "string"},
-                     "description": "one text per blank, in order (a single string for one blank)"}
+    answer_schema: ClassVar[dict[str, Any]] = {
+        "type": "array", "items": {"type": "string"},
+        "description": "one text per blank, in order (a single string for one blank)"}
 
     def validate(self, raw: dict[str, Any], report: Report) -> dict[str, Any] | None:
         if ("answers" in raw) == ("blanks" in raw):
@@ -576,7 +579,8 @@ class Numeric(QuestionKind):
     name = "numeric"
     label = N_("数值题")
     fields = ("value", "tolerance", "answers", "unit")
-    answer_schema: ClassVar[dict[str, Any]] = {"type": ["number", "string"], "description": "a number, typed or as JSON"}
+    answer_schema: ClassVar[dict[str, Any]] = {
+        "type": ["number", "string"], "description": "a number, typed or as JSON"}
 
     def validate(self, raw: dict[str, Any], report: Report) -> dict[str, Any] | None:
         if "answers" in raw:
@@ -645,8 +649,9 @@ class Matching(QuestionKind):
     label = N_("匹配题")
     fields = ("pairs", "distractors", "scoring")
     scorings = ("proportional", "all-or-nothing")
-    answer_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": {"type": "string"},
-                     "description": "left item key (\"1\", \"2\" …) -> the chosen right text"}
+    answer_schema: ClassVar[dict[str, Any]] = {
+        "type": "object", "additionalProperties": {"type": "string"},
+        "description": "left item key (\"1\", \"2\" …) -> the chosen right text"}
 
     def validate(self, raw: dict[str, Any], report: Report) -> dict[str, Any] | None:
         scoring = choice(report, raw, "scoring", self.scorings, default="proportional")
@@ -781,8 +786,9 @@ class Case(QuestionKind):
     derives_points = True
     prompt_required = False
     allowed_in_case = False
-    answer_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": True,
-                     "description": "sub-question id -> that sub-question's answer"}
+    answer_schema: ClassVar[dict[str, Any]] = {
+        "type": "object", "additionalProperties": True,
+        "description": "sub-question id -> that sub-question's answer"}
 
     def validate(self, raw: dict[str, Any], report: Report) -> dict[str, Any] | None:
         scenario = text(report, raw, "scenario", limit=MAX_TEXT)
@@ -927,11 +933,13 @@ def passes(check: dict[str, Any], value: str) -> bool:
         return bool(typed) and all(normalize_answer(v) in typed for v in check["values"])
     if rule == "regex":
         typed = unicodedata.normalize("NFKC", value).strip()
-        return len(typed) <= MAX_REGEX_INPUT and _compiled(check["pattern"]).fullmatch(typed) is not None
+        return (len(typed) <= MAX_REGEX_INPUT
+                and _compiled(check["pattern"]).fullmatch(typed) is not None)
     if rule == "datetime-within":
         moment = parse_datetime(value)
         start, end = parse_datetime(check["start"]), parse_datetime(check["end"])
-        return moment is not None and start is not None and end is not None and start <= moment <= end
+        return (moment is not None and start is not None and end is not None
+                and start <= moment <= end)
     return False
 
 
@@ -941,8 +949,9 @@ class OperationTask(QuestionKind):
     label = N_("上机操作题")
     fields = ("form",)
     derives_points = True
-    answer_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": {"type": "string"},
-                     "description": "form field name -> the value entered"}
+    answer_schema: ClassVar[dict[str, Any]] = {
+        "type": "object", "additionalProperties": {"type": "string"},
+        "description": "form field name -> the value entered"}
 
     def validate(self, raw: dict[str, Any], report: Report) -> dict[str, Any] | None:
         form: list[dict[str, Any]] = []

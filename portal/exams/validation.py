@@ -63,13 +63,6 @@ def check_fields(report: Report, node: dict[str, Any], allowed: tuple[str, ...])
                        allowed=", ".join(allowed))
 
 
-def mapping(report: Report, value: Any, parent: Any, key: str | None, what: str) -> dict[str, Any] | None:
-    if isinstance(value, dict):
-        return value
-    report.add(parent, key, N_("%(what)s 应为“字段: 值”的形式"), what=what)
-    return None
-
-
 def text(report: Report, node: dict[str, Any], key: str, *, required: bool = True,
          limit: int = MAX_SHORT_TEXT, strip: bool = True) -> str:
     value = node.get(key)

@@ -26,11 +26,10 @@ from portal.exams.bank import load_bank
 from portal.exams.gift import import_gift
 from portal.exams.models import Question, QuestionBank, QuestionVersion
 from tests.banks.bank_fixtures import EXAM, SENTINEL, SMALL_BANK, import_small_bank, upload
-from tests.exams.examples import FIXTURES, docs_example, docs_example_text
+from tests.exams.examples import FIXTURES, docs_example, docs_example_text, gift_examples_bytes
 from tests.factories import make_user
 
 # Moodle's own examples file, as the issue names it (tests/exams/fixtures holds a copy).
-GIFT_EXAMPLES = Path("/work/shared/interop/gift_examples.txt")
 
 
 def versions(session: Session) -> int:
@@ -148,7 +147,7 @@ def test_an_import_that_would_break_an_existing_exam_is_refused(session: Session
 
 def test_gift_examples_import_into_the_bank_chosen_in_the_form(session: Session,
                                                                now: datetime) -> None:
-    data = (GIFT_EXAMPLES if GIFT_EXAMPLES.exists() else FIXTURES / "gift_examples.txt").read_bytes()
+    data = gift_examples_bytes()
     expected = import_gift(data, "gift_examples.txt", key="moodle-examples").bank
     assert expected is not None
     files = [services.UploadedFile("gift_examples.txt", data, "moodle-examples", "Moodle 示例")]

@@ -15,7 +15,7 @@ from portal.exams.gift import export_gift, import_gift
 from portal.exams.kinds import COMMON_FIELDS, KINDS, Grade, grade, public_view
 from portal.exams.moodle_xml import import_moodle_xml
 from portal.exams.validation import Report
-from tests.exams.examples import FIXTURES, GIFT_EXAMPLES, docs_example, docs_example_text
+from tests.exams.examples import FIXTURES, docs_example, docs_example_text, gift_examples_bytes
 
 FUZZ = settings(max_examples=200, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -95,7 +95,7 @@ def test_gift_reader_never_raises_on_near_valid_gift(text: str) -> None:
 @FUZZ
 @given(st.data())
 def test_gift_reader_never_raises_on_mutated_examples(data: st.DataObject) -> None:
-    lines = GIFT_EXAMPLES.read_text(encoding="utf-8").split("\n")
+    lines = gift_examples_bytes().decode("utf-8").split("\n")
     start = data.draw(st.integers(0, len(lines) - 1))
     chunk = lines[start:start + data.draw(st.integers(1, 12))]
     for _ in range(data.draw(st.integers(0, 4))):

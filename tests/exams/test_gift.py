@@ -9,7 +9,7 @@ import pytest
 from portal.exams.bank import Bank, ImportResult
 from portal.exams.gift import export_gift, import_gift
 from portal.exams.kinds import grade
-from tests.exams.examples import GIFT_EXAMPLES, docs_example
+from tests.exams.examples import docs_example, gift_examples_bytes
 
 # Read off gift_examples.txt question by question: (line where it starts, kind in this portal).
 EXPECTED_KINDS = [
@@ -60,7 +60,7 @@ EXPECTED_KINDS = [
 
 
 def examples() -> Bank:
-    result = import_gift(GIFT_EXAMPLES.read_bytes(), "gift_examples.txt")
+    result = import_gift(gift_examples_bytes(), "gift_examples.txt")
     assert result.problems == [], [str(p) for p in result.problems]
     assert result.notices == []
     assert result.bank is not None
