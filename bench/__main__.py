@@ -1,10 +1,25 @@
-"""`python -m bench [courses] [options]`: run a benchmark (courses is the only one, and the default)."""
+"""`python -m bench [courses|exams] [options]`: run one benchmark, or every one in turn.
+
+Without a name every benchmark runs with its defaults, one after the other; options go
+after a name (`python -m bench exams --trainees 50`). The exit status is the worst of
+the benchmarks run: 0 all well, 1 an error response or a failed check.
+"""
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-BENCHMARKS = ("courses",)
+BENCHMARKS = ("courses", "exams")
+
+
+def _runner(name: str) -> Callable[[Sequence[str]], int]:
+    if name == "courses":
+        from bench import courses
+
+        return courses.main
+    from bench import exams
+
+    return exams.main
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -12,13 +27,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args and args[0] in ("-l", "--list"):
         print("\n".join(BENCHMARKS))
         return 0
-    name = args.pop(0) if args and not args[0].startswith("-") else "courses"
+    if args and args[0] in ("-h", "--help"):
+        print(__doc__.strip())
+        print(f"\nbenchmarks: {', '.join(BENCHMARKS)}; "
+              "`python -m bench NAME --help` lists a benchmark's options")
+        return 0
+    if not args:
+        status = 0
+        for number, name in enumerate(BENCHMARKS):
+            if number:
+                print(flush=True)
+            status = max(status, _runner(name)([]))
+            sys.stdout.flush()
+        return status
+    if args[0].startswith("-"):
+        print(f"options go after a benchmark's name ({', '.join(BENCHMARKS)}), e.g. "
+              f"`python -m bench courses {' '.join(args)}`", file=sys.stderr)
+        return 2
+    name = args.pop(0)
     if name not in BENCHMARKS:
         print(f"unknown benchmark {name!r}; available: {', '.join(BENCHMARKS)}", file=sys.stderr)
         return 2
-    from bench import courses
-
-    return courses.main(args)
+    return _runner(name)(args)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import yaml
 
-from portal.content.loader import KEY_RE, Problem, _LineLoader
+from portal.content.loader import KEY_RE, Problem, LineLoader
 from portal.exams.kinds import clean_question
 from portal.exams.validation import Report, check_fields, items, text
 from portal.messages import N_, msg
@@ -127,12 +127,12 @@ def _without_timestamps(resolvers: dict[Any, Any]) -> dict[Any, Any]:
             for first, entries in resolvers.items()}
 
 
-class _PyBankLoader(_LineLoader):
+class _PyBankLoader(LineLoader):
     """The content loader's line-recording safe loader; dates stay text (a bank holds
     JSON-able data only)."""
 
     yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = _without_timestamps(
-        _LineLoader.yaml_implicit_resolvers)
+        LineLoader.yaml_implicit_resolvers)
 
 
 try:

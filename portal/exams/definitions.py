@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from portal.content.loader import KEY_RE, Problem, _line, _LineLoader
+from portal.content.loader import KEY_RE, Problem, _line, LineLoader
 from portal.messages import N_, msg
 
 import yaml
@@ -83,7 +83,7 @@ def load_exam(text: str, rel: str) -> tuple[ExamDefinition | None, list[Problem]
         return None, [Problem(rel, None, msg(N_("文件超过 %(kb)d KB 上限"),
                                              kb=MAX_EXAM_BYTES // 1024))]
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 (a SafeLoader subclass)
+        data = yaml.load(text, Loader=LineLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return None, [Problem(rel, mark.line + 1 if mark else None, msg(
