@@ -48,17 +48,32 @@ def load_user(session: Session, token: str) -> User | None:
     return user
 
 
-def authenticate(session: Session, *, employee_no: str, password: str, now: datetime) -> User:
+def check_credentials(session: Session, *, employee_no: str, password: str) -> int:
+    """The id of the account these credentials open; reads only (argon2 is slow on purpose,
+    so callers run this outside any write transaction)."""
     user = find_user(session, employee_no)
     if not verify_password(user.password_hash if user else None, password) or user is None:
         raise InvalidCredentials(N_("工号或密码不正确"))
     if not user.active:
+        raise InvalidCredentials(N_("该账号已停用，请联系管理员"))
+    return user.id
+
+
+def record_login(session: Session, *, user_id: int, password: str, now: datetime) -> User:
+    """Note a successful sign-in (and upgrade an outdated hash)."""
+    user = get_user(session, user_id)
+    if not user.active:  # deactivated between the check and now
         raise InvalidCredentials(N_("该账号已停用，请联系管理员"))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now
     session.flush()
     return user
+
+
+def authenticate(session: Session, *, employee_no: str, password: str, now: datetime) -> User:
+    user_id = check_credentials(session, employee_no=employee_no, password=password)
+    return record_login(session, user_id=user_id, password=password, now=now)
 
 
 def end_sessions(session: Session, *, user_id: int) -> None:

@@ -15,7 +15,7 @@ from portal.auth.forms import ChangePasswordForm, LoginForm
 from portal.db import utcnow
 from portal.extensions import limiter
 from portal.web.access import public, signed_in_pending_password
-from portal.web.db import db_session
+from portal.web.db import db_session, read_phase
 from portal.web.errors import translate
 from portal.web.render import redirect_after_post, render
 
@@ -52,7 +52,10 @@ def login() -> ResponseReturnValue:
     error = None
     if form.validate_on_submit():
         try:
-            user = services.authenticate(db_session(), employee_no=form.employee_no.data,
+            with read_phase() as reading:  # argon2 runs without holding the write lock
+                user_id = services.check_credentials(reading, employee_no=form.employee_no.data,
+                                                     password=form.password.data)
+            user = services.record_login(db_session(), user_id=user_id,
                                          password=form.password.data, now=utcnow())
         except InvalidCredentials as exc:
             error = translate(exc.message)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from portal.audit import services as audit
 from portal.auth.models import Role, User
@@ -63,6 +63,12 @@ class ImportPlan:
         return bool(self.new or self.changed or self.removed)
 
 
+def _bank_with_versions() -> sa.Select[tuple[QuestionBank]]:
+    # One query for a bank's questions and their current versions, not two per question.
+    return sa.select(QuestionBank).options(
+        selectinload(QuestionBank.questions).selectinload(Question.current_version))
+
+
 def _hash(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True)
                           .encode("utf-8")).hexdigest()
@@ -73,7 +79,7 @@ def plan_import(session: Session, *, banks: list[Bank], exams: list[ExamDefiniti
     plan = ImportPlan()
     incoming: dict[str, tuple[frozenset[str], str]] = {}
     for bank in banks:
-        existing = session.scalar(sa.select(QuestionBank).where(QuestionBank.key == bank.key))
+        existing = session.scalar(_bank_with_versions().where(QuestionBank.key == bank.key))
         current = {q.qid: q for q in existing.questions} if existing else {}
         for question in bank.questions:
             ref = f"{bank.key}/{question.id}"
@@ -173,7 +179,7 @@ def apply_import(session: Session, *, banks: list[Bank], exams: list[ExamDefinit
 
 
 def _import_bank(session: Session, bank: Bank, actor_id: int | None, now: datetime) -> None:
-    record = session.scalar(sa.select(QuestionBank).where(QuestionBank.key == bank.key))
+    record = session.scalar(_bank_with_versions().where(QuestionBank.key == bank.key))
     if record is None:
         record = QuestionBank(key=bank.key, title=bank.title, updated_at=now)
         session.add(record)
@@ -504,16 +510,22 @@ class ShownQuestion:
 
 def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
     """The questions of an attempt as a trainee may see them while taking it."""
-    shown = []
-    for response in attempt.responses:
-        view = kinds.public_view(response.question_version.data)
-        if response.option_order and "choices" in view:
-            by_key = {c["key"]: c for c in view["choices"]}
-            view["choices"] = [by_key[k] for k in response.option_order if k in by_key]
-        shown.append(ShownQuestion(position=response.position, question=view,
-                                   answer=response.answer, revision=response.revision,
-                                   saved_at=response.saved_at, flagged=response.flagged))
-    return shown
+    return [_shown(response) for response in attempt.responses]
+
+
+def shown_question(session: Session, *, attempt: Attempt, position: int) -> ShownQuestion:
+    """One question of an attempt (an autosave needs only the question it saves)."""
+    return _shown(_response(session, attempt, position))
+
+
+def _shown(response: Response) -> ShownQuestion:
+    view = kinds.public_view(response.question_version.data)
+    if response.option_order and "choices" in view:
+        by_key = {c["key"]: c for c in view["choices"]}
+        view["choices"] = [by_key[k] for k in response.option_order if k in by_key]
+    return ShownQuestion(position=response.position, question=view, answer=response.answer,
+                         revision=response.revision, saved_at=response.saved_at,
+                         flagged=response.flagged)
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,7 @@ from flask_login import current_user
 from portal.auth.models import Role
 from portal.db import utcnow
 from portal.exams import answers, kinds, rules, services
-from portal.errors import NotFound
 from portal.exams.models import AttemptStatus
-from portal.messages import N_
 from portal.web.access import roles
 from portal.web.db import db_session, writes
 from portal.web.render import redirect_after_post, render
@@ -83,9 +81,7 @@ def attempt_show(attempt_id: int) -> ResponseReturnValue:
 def answer_save(attempt_id: int, position: int) -> ResponseReturnValue:
     session = db_session()
     attempt = services.get_attempt(session, user=current_user, attempt_id=attempt_id)
-    shown = next((s for s in services.shown_questions(attempt) if s.position == position), None)
-    if shown is None:
-        raise NotFound(N_("找不到该题"))
+    shown = services.shown_question(session, attempt=attempt, position=position)
     answer = answers.answer_from_form(shown.question, request.form)
     saved = services.save_answer(session, user=current_user, attempt_id=attempt_id,
                                  position=position, answer=answer,
@@ -95,17 +91,13 @@ def answer_save(attempt_id: int, position: int) -> ResponseReturnValue:
         # The receipt, and the navigation item updated out of band.
         return render("exams/attempt.html", block="receipt", saved_at=saved.saved_at,
                       stale=saved.stale, answered=answers.is_answered(
-                          answer if not saved.stale else _saved_answer(attempt, position)),
+                          answer if not saved.stale else shown.answer),
                       flagged=shown.flagged, position=position, oob=True, attempt=attempt,
                       one_per_page=attempt.exam_version.definition["layout"] == "one-per-page",
                       headers=headers)
     flash(gettext("第 %(n)d 题已保存。", n=position), "success")
     return redirect_after_post(url_for("exams.attempt_show", attempt_id=attempt_id,
                                        q=request.args.get("q", position)) + f"#q{position}")
-
-
-def _saved_answer(attempt: object, position: int) -> object:
-    return next(r.answer for r in attempt.responses if r.position == position)  # type: ignore[attr-defined]
 
 
 @bp.post("/attempts/<int:attempt_id>/flags/<int:position>")

@@ -1,6 +1,8 @@
 """The request's database session: opened on first use, committed once at the end."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, g, request
@@ -59,3 +61,20 @@ def writes(view: Any) -> Any:
     transaction takes SQLite's write lock up front like any POST."""
     view.writes = True
     return view
+
+
+@contextmanager
+def read_phase() -> Iterator[Session]:
+    """Run slow read-only work (a password check) without holding SQLite's write lock.
+
+    The request's transaction so far is ended first (it must not have written), the work
+    reads in a deferred transaction, and the request's later writes begin a fresh one.
+    """
+    session = db_session()
+    session.rollback()
+    token = write_intent.set(False)
+    try:
+        yield session
+    finally:
+        session.rollback()
+        write_intent.reset(token)

@@ -147,3 +147,34 @@ def test_language_switch_to_english_and_back(client: FlaskClient) -> None:
     assert 'lang="en"' in page and "Sign in" in page
     client.post("/language", data={"lang": "zh_CN", "next": "/login"})
     assert "登录" in client.get("/login").get_data(as_text=True)
+
+
+def test_the_password_check_does_not_hold_the_write_lock(client: FlaskClient, session: Session,
+                                                         database_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """argon2 is slow on purpose: while it runs, other requests must still be able to write."""
+    import sqlite3
+
+    from portal.auth import services as auth_services
+
+    user = make_user(session)
+    session.commit()
+    original = auth_services.verify_password
+    probes: list[bool] = []
+
+    def verify_while_probing(password_hash: str | None, password: str) -> bool:
+        other = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0,
+                                isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # fails at once if the login holds the lock
+            other.execute("ROLLBACK")
+            probes.append(True)
+        except sqlite3.OperationalError:
+            probes.append(False)
+        finally:
+            other.close()
+        return original(password_hash, password)
+
+    monkeypatch.setattr(auth_services, "verify_password", verify_while_probing)
+    assert client.post("/login", data={"employee_no": user.employee_no,
+                                       "password": PASSWORD}).status_code == 303
+    assert probes == [True]
