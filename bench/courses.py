@@ -44,6 +44,7 @@ from bench.support import (
     measure,
     new_instance,
     percentile,
+    problem_lines,
     ratios,
     serve,
     sign_in,
@@ -200,11 +201,7 @@ def format_report(report: Report) -> str:
     for ratio in report.ratios:
         lines.append(f"  {ratio.name:<12} throughput {fmt(ratio.throughput, '.2f'):>6}"
                      f"    p95 latency {fmt(ratio.p95, '.2f'):>6}x")
-    for r in report.results:
-        for kind, n in r.errors.most_common():
-            lines.append(f"error: {r.endpoint.name} {r.endpoint.path}: {n} x {kind}")
-    for line, n in report.server_exceptions.most_common(5):
-        lines.append(f"server log: {line} (logged {n} times, warm-up included)")
+    lines += problem_lines(report.results, report.server_exceptions)
     return "\n".join(lines)
 
 

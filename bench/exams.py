@@ -66,6 +66,7 @@ from bench.support import (
     machine,
     measure,
     new_instance,
+    problem_lines,
     ratio,
     run_clients,
     serve,
@@ -1137,11 +1138,7 @@ def format_report(report: Report) -> str:
             (f"  same rows in both databases: "
              f"{'yes' if imp.same_rows else 'NO: ' + imp.difference}"),
         ]
-    for r in report.results:
-        for kind, count in r.errors.most_common():
-            lines.append(f"error: {r.endpoint.name} {r.endpoint.path}: {count} x {kind}")
-    for line, count in report.server_exceptions.most_common(5):
-        lines.append(f"server log: {line} (logged {count} times, warm-up included)")
+    lines += problem_lines(report.results, report.server_exceptions)
     return "\n".join(lines)
 
 

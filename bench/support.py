@@ -127,6 +127,15 @@ def combine(parts: Sequence[EndpointResult]) -> EndpointResult:
                           [t for p in parts for t in p.latencies])
 
 
+def problem_lines(results: Sequence[EndpointResult], server_exceptions: Counter[str]) -> list[str]:
+    """The errors clients saw and the exceptions the server logged, for a report's tail."""
+    lines = [f"error: {r.endpoint.name} {r.endpoint.path}: {n} x {kind}"
+             for r in results for kind, n in r.errors.most_common()]
+    lines += [f"server log: {line} (logged {n} times, warm-up included)"
+              for line, n in server_exceptions.most_common(5)]
+    return lines
+
+
 def fmt(value: float, spec: str) -> str:
     return "n/a" if math.isnan(value) else format(value, spec)
 

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from collections.abc import Iterator
 from contextlib import contextmanager
-
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -299,4 +298,4 @@ def register(app: Flask) -> None:
         app.cli.add_command(group)
 
 
-__all__ = ["register", "cli_session"]
+__all__ = ["cli_session", "register"]

@@ -29,3 +29,17 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     status = 409
+
+
+class NothingChanged(DomainError):
+    """An edit that changes nothing: no new version is made."""
+
+    status = 422
+
+
+class VersionChanged(Conflict):
+    """Someone published a newer version while this edit was being made."""
+
+    def __init__(self, message: str | Message, *, current_number: int, **params: Any) -> None:
+        super().__init__(message, **params)
+        self.current_number = current_number

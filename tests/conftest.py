@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from portal import create_app
 from portal.db import write_intent
 from portal.migrate import upgrade
 
-FIXED_NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 

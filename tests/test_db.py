@@ -1,7 +1,7 @@
 """Database plumbing: UTC timestamps, SQLite settings."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ def test_timestamps_come_back_timezone_aware_utc(session: Session) -> None:
     session.commit()
     session.expire_all()
     loaded = session.get(User, user.id)
-    assert loaded.last_login_at == datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    assert loaded.last_login_at == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     assert loaded.last_login_at.tzinfo is not None
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from portal.errors import Conflict, DomainError
+from portal.errors import Conflict, DomainError, NothingChanged, VersionChanged  # noqa: F401 (shared)
 from portal.messages import Message
 
 if TYPE_CHECKING:
@@ -38,17 +38,3 @@ class QuestionInvalid(DomainError):
                  **params: Any) -> None:
         super().__init__(message, **params)
         self.problems = problems
-
-
-class NothingChanged(DomainError):
-    """The edited question is the current version again: no new version is made."""
-
-    status = 422
-
-
-class VersionChanged(Conflict):
-    """Someone saved a newer version of the question while the trainer was editing."""
-
-    def __init__(self, message: str | Message, *, current_number: int, **params: Any) -> None:
-        super().__init__(message, **params)
-        self.current_number = current_number

@@ -131,7 +131,7 @@ class _ModuleLinkExtension(Extension):
         super().__init__()
         self.resolve = resolve
 
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.treeprocessors.register(_ModuleLinks(md, self.resolve), "portal_module_links", 5)
 
 

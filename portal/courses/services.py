@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from portal.audit import services as audit
 from portal.auth.models import Cohort, Role, User
+from portal.auth.services import get_user
 from portal.content.loader import ContentSet, ModuleSource, TrackSource
 from portal.content.rendering import RENDERER_VERSION, render_markdown
 from portal.courses import rules, search
@@ -31,7 +32,6 @@ from portal.courses.models import (
     Track,
     TrackVersion,
 )
-from portal.auth.services import get_user
 from portal.errors import Forbidden, NotFound
 from portal.messages import N_
 

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import yaml
 
-from portal.content.loader import KEY_RE, Problem, LineLoader
+from portal.content.loader import KEY_RE, LineLoader, Problem
 from portal.exams.kinds import clean_question
 from portal.exams.validation import Report, check_fields, items, text
 from portal.messages import N_, msg

@@ -9,10 +9,10 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from portal.content.loader import KEY_RE, Problem, _line, LineLoader
-from portal.messages import N_, msg
-
 import yaml
+
+from portal.content.loader import KEY_RE, LineLoader, Problem, _line
+from portal.messages import N_, msg
 
 MAX_EXAM_BYTES = 256 * 1024
 LAYOUTS = ("one-per-page", "all-on-one-page")
@@ -83,7 +83,7 @@ def load_exam(text: str, rel: str) -> tuple[ExamDefinition | None, list[Problem]
         return None, [Problem(rel, None, msg(N_("文件超过 %(kb)d KB 上限"),
                                              kb=MAX_EXAM_BYTES // 1024))]
     try:
-        data = yaml.load(text, Loader=LineLoader)  # noqa: S506 (a SafeLoader subclass)
+        data = yaml.load(text, Loader=LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return None, [Problem(rel, mark.line + 1 if mark else None, msg(

@@ -93,4 +93,4 @@ def register(app: Flask) -> None:
 PLAIN_500 = "500 服务器出错了 / Internal Server Error"
 
 
-__all__ = ["register", "error_response", "translate"]
+__all__ = ["error_response", "register", "translate"]

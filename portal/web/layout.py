@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from functools import lru_cache
-
 from flask import Flask, request, url_for
-from markupsafe import Markup
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.auth.models import Role
 from portal.web.errors import translate

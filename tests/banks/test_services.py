@@ -3,7 +3,6 @@ exports, and the editor saving new versions through the import path."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa

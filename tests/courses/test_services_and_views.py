@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from portal.auth.models import Role
 from portal.config import PROJECT_ROOT
 from portal.content.loader import load_content
 from portal.courses import services
 from portal.courses.errors import ContentInvalid, StageLocked
 from portal.courses.models import Module, ModuleProgress, ModuleVersion, StageCompletion
-from portal.auth.models import Role
 from portal.errors import Forbidden
 from tests.factories import HX, login, make_cohort, make_user
 
