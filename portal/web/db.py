@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, g, request
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -16,14 +17,29 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def db_session() -> Session:
     if "db_session" not in g:
-        g.db_session = current_app.extensions["portal.sessionmaker"]()
+        g.db_session = current_app.extensions["portal.sessionmaker"](info={"web": True})
     return g.db_session
+
+
+class UndeclaredWrite(RuntimeError):
+    """A safe (GET) request wrote without declaring it with @writes."""
+
+
+def _refuse_undeclared_writes(session: Session, flush_context: Any, instances: Any) -> None:
+    # A write inside a deferred SQLite transaction fails with "database is locked" as soon
+    # as another process commits first; a view that writes must say so (@writes) so that its
+    # transaction takes the write lock up front. Caught here, every time, not under load.
+    if session.info.get("web") and not write_intent.get() and (
+            session.new or session.dirty or session.deleted):
+        raise UndeclaredWrite(f"{request.method} {request.endpoint} writes to the database "
+                              "without @writes")
 
 
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["portal.engine"] = engine
     app.extensions["portal.sessionmaker"] = make_sessionmaker(engine)
+    event.listen(app.extensions["portal.sessionmaker"], "before_flush", _refuse_undeclared_writes)
 
     @app.before_request
     def _declare_write_intent() -> None:
