@@ -437,7 +437,8 @@ def current_bank(session: Session, *, bank_key: str) -> Bank:
         .order_by(Question.id))
     questions = tuple(bank_files.Question(qid, version.kind, None, version.data)
                       for qid, version in rows)
-    return Bank(key=bank.key, title=bank.title, path=f"{bank.key}.yaml", questions=questions)
+    return Bank(key=bank.key, title=bank.title, path=f"{bank.key}.yaml", questions=questions,
+                description=bank.description)
 
 
 def export_yaml(session: Session, *, bank_key: str) -> str:

@@ -24,6 +24,8 @@ MAX_BANK_BYTES = 1024 * 1024
 MAX_QUESTIONS = 500
 MAX_PROBLEMS = 100  # listed per file; the rest are counted
 BANK_FIELDS = ("key", "title", "description", "questions")
+# Words the trainers' bank pages use in their addresses (/banks/import, /banks/preview).
+RESERVED_KEYS = frozenset({"import", "preview"})
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
@@ -219,6 +221,9 @@ def build_bank(raw: Any, report: Report) -> Bank | None:
     key = raw.get("key")
     if not isinstance(key, str) or not KEY_RE.match(key):
         report.add(raw, "key", N_("题库 key 应为小写字母、数字和连字符（最长 64 个字符）"))
+        key = ""
+    elif key in RESERVED_KEYS:
+        report.add(raw, "key", N_("题库 key 不能是 %(key)s（门户页面的保留字）"), key=key)
         key = ""
     title = text(report, raw, "title", limit=200)
     description = text(report, raw, "description", required=False)

@@ -17,6 +17,7 @@ class QuestionBank(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(64), unique=True)
     title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     source_hash: Mapped[str] = mapped_column(sa.String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

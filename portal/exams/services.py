@@ -185,6 +185,7 @@ def _import_bank(session: Session, bank: Bank, actor_id: int | None, now: dateti
         session.add(record)
         session.flush()
     record.title = bank.title
+    record.description = bank.description
     record.source_hash = bank.content_hash
     record.updated_at = now
     current = {q.qid: q for q in record.questions}
