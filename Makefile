@@ -40,10 +40,24 @@ run: translations demo
 	@echo "Serving on http://$(HOST):$(PORT)  (demo log-ins above; password: portal-demo)"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
+# Service and view suites that run a second time on PostgreSQL (a fresh schema per test).
+PG_SUITE := tests/auth/test_services.py tests/auth/test_views.py tests/admin/test_services.py \
+	tests/courses/test_services_and_views.py tests/courses/test_checklist.py \
+	tests/exams/test_attempt_services.py tests/exams/test_attempt_views.py \
+	tests/exams/test_grading.py tests/exams/test_reliability.py tests/exams/test_staff_views.py \
+	tests/exams/test_shipped_banks.py tests/progress/test_services.py \
+	tests/banks/test_services.py tests/authoring/test_services.py
+
 ## make test: set everything up and run the whole test suite
 test: install-test
 	$(BIN)/pybabel -q compile --use-fuzzy -d portal/translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$PORTAL_TEST_POSTGRES_URL" ] || [ "$$CI" = true ]; then \
+		echo "== the service and view suites again, on PostgreSQL =="; \
+		PORTAL_TEST_DB=postgres $(BIN)/python -m pytest -q $(PG_SUITE); \
+	else \
+		echo "PostgreSQL suites skipped: PORTAL_TEST_POSTGRES_URL is not set (see .ci/run)"; \
+	fi
 
 bench: install-test translations
 	$(BIN)/python -m bench

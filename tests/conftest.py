@@ -43,10 +43,20 @@ def make_test_app(tmp_path: Path, database_url: str, **overrides: object) -> Fla
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, migrated_template: Path) -> str:
+def database_url(tmp_path: Path, migrated_template: Path) -> Iterator[str]:
+    """A database migrated to head: a copy of the SQLite template, or with
+    PORTAL_TEST_DB=postgres a fresh PostgreSQL schema (`make test` runs the service and
+    view suites that matter most a second time that way)."""
+    if os.environ.get("PORTAL_TEST_DB") == "postgres":
+        from tests.postgres_support import fresh_postgres_schema, postgres_url
+
+        with fresh_postgres_schema(postgres_url()) as url:
+            upgrade(url)
+            yield url
+        return
     path = tmp_path / "portal.sqlite3"
     shutil.copyfile(migrated_template, path)
-    return f"sqlite:///{path}"
+    yield f"sqlite:///{path}"
 
 
 @pytest.fixture

@@ -95,10 +95,6 @@ def can_start(*, attempts_allowed: int, extra_attempts: int, finished: list[tupl
     return StartCheck(True, None, left)
 
 
-def accept_save(current_revision: int, new_revision: int) -> bool:
-    """A save carries the client's revision counter; an older one never overwrites a newer."""
-    return new_revision > current_revision
-
 
 def score(points: float, max_points: float) -> float:
     return round(100 * points / max_points, 1) if max_points else 0.0

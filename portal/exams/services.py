@@ -367,11 +367,25 @@ def _option_keys(data: dict[str, Any]) -> list[str]:
 # --- taking an attempt ---------------------------------------------------------------
 
 
-def get_attempt(session: Session, *, user: User, attempt_id: int) -> Attempt:
-    """An attempt its owner may see; anyone else gets "not found" (no hint it exists)."""
-    attempt = session.get(Attempt, attempt_id)
+def get_attempt(session: Session, *, user: User, attempt_id: int, lock: bool = False) -> Attempt:
+    """An attempt its owner may see; anyone else gets "not found" (no hint it exists).
+
+    With `lock`, the attempt's row is locked until the transaction ends (PostgreSQL; SQLite's
+    writing transactions are exclusive anyway): saves and submissions of one attempt then
+    happen one after the other, so a save acknowledged before a submission is always graded.
+    """
+    query = sa.select(Attempt).where(Attempt.id == attempt_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    attempt = session.scalar(query)
     if attempt is None or attempt.user_id != user.id:
         raise NotFound(N_("找不到该作答记录"))
+    return attempt
+
+
+def _lock(session: Session, attempt: Attempt) -> Attempt:
+    """Re-read an attempt under a row lock (its state may have changed meanwhile)."""
+    session.refresh(attempt, with_for_update=True)
     return attempt
 
 
@@ -379,6 +393,9 @@ def finalize_if_expired(session: Session, *, attempt: Attempt, now: datetime) ->
     """Submit an attempt whose deadline has passed, from its saved answers."""
     if attempt.status is not AttemptStatus.IN_PROGRESS or now < attempt.deadline_at:
         return False
+    _lock(session, attempt)
+    if attempt.status is not AttemptStatus.IN_PROGRESS:
+        return True  # another request submitted it a moment ago
     _submit(session, attempt, now=attempt.deadline_at, by="deadline")
     return True
 
@@ -386,7 +403,8 @@ def finalize_if_expired(session: Session, *, attempt: Attempt, now: datetime) ->
 def sweep_expired(session: Session, *, now: datetime) -> int:
     """Submit every attempt past its deadline (the CLI runs this on a schedule)."""
     expired = list(session.scalars(sa.select(Attempt).where(
-        Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline_at <= now)))
+        Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline_at <= now)
+        .with_for_update(skip_locked=True)))
     for attempt in expired:
         _submit(session, attempt, now=attempt.deadline_at, by="deadline")
     return len(expired)
@@ -404,21 +422,23 @@ class SavedAnswer:
 def save_answer(session: Session, *, user: User, attempt_id: int, position: int, answer: Any,
                 revision: int, now: datetime) -> SavedAnswer:
     """Save one answer at once. A late or stale save never overwrites a newer answer."""
-    attempt = get_attempt(session, user=user, attempt_id=attempt_id)
+    attempt = get_attempt(session, user=user, attempt_id=attempt_id, lock=True)
     _check_open(session, attempt, now)
     encoded = json.dumps(answer, ensure_ascii=False)
     if len(encoded.encode("utf-8")) > MAX_ANSWER_BYTES:
         raise DomainError(N_("答案过长，没有保存"))
     response = _response(session, attempt, position)
-    stale = not rules.accept_save(response.revision, revision)
-    if not stale:
-        response.answer = answer
-        response.revision = revision
-        response.saved_at = now
-        session.flush()
+    # One conditional UPDATE: of two concurrent saves only a newer revision ever wins.
+    updated = session.execute(
+        sa.update(Response)
+        .where(Response.id == response.id, Response.revision < revision)
+        .values(answer=answer, revision=revision, saved_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    session.refresh(response)
     return SavedAnswer(position=position, revision=response.revision,
                        saved_at=response.saved_at or now,
-                       seconds_left=rules.seconds_left(attempt.deadline_at, now), stale=stale)
+                       seconds_left=rules.seconds_left(attempt.deadline_at, now),
+                       stale=updated == 0)
 
 
 def set_flag(session: Session, *, user: User, attempt_id: int, position: int, flagged: bool,
@@ -448,7 +468,7 @@ def _response(session: Session, attempt: Attempt, position: int) -> Response:
 
 def submit_attempt(session: Session, *, user: User, attempt_id: int, now: datetime) -> Attempt:
     """Hand in an attempt; submitting twice is harmless."""
-    attempt = get_attempt(session, user=user, attempt_id=attempt_id)
+    attempt = get_attempt(session, user=user, attempt_id=attempt_id, lock=True)
     if finalize_if_expired(session, attempt=attempt, now=now):
         return attempt
     if attempt.status is AttemptStatus.IN_PROGRESS:
