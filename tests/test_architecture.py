@@ -7,7 +7,6 @@ from pathlib import Path
 PORTAL = Path(__file__).resolve().parent.parent / "portal"
 WEB_PACKAGES = ("flask", "flask_login", "flask_wtf", "flask_babel", "flask_limiter", "htmx_flask",
                 "wtforms", "werkzeug", "portal.web", "portal.extensions")
-DOMAIN_MODULES = ("models.py", "rules.py", "services.py", "errors.py")
 
 
 def _imports(path: Path) -> set[str]:
@@ -20,10 +19,15 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
+# The HTTP side of each domain, and the wiring; everything else is domain code.
+WEB_MODULES = ("views.py", "staff_views.py", "forms.py", "__init__.py", "cli.py",
+               "extensions.py")
+
+
 def test_domain_modules_do_not_import_the_web_layer() -> None:
     checked = 0
     for path in PORTAL.rglob("*.py"):
-        if path.name not in DOMAIN_MODULES or "web" in path.relative_to(PORTAL).parts:
+        if path.name in WEB_MODULES or "web" in path.relative_to(PORTAL).parts:
             continue
         checked += 1
         bad = {n for n in _imports(path) if n.split(".")[0] in WEB_PACKAGES or n.startswith(WEB_PACKAGES)}
