@@ -15,12 +15,13 @@ from decimal import Decimal
 from typing import Any
 
 from portal.content.loader import Problem
+from portal.exams import kinds
 from portal.exams.bank import Bank, ImportResult, decode_utf8
-from portal.exams.interop import Importer, choice_fields, essay_fields, imported_tag
+from portal.exams.interop import Importer, imported_tag
 from portal.exams.kinds import NUMBER_RE
+from portal.exams.kinds.choice import TRUE_FALSE
 from portal.exams.markup import html_to_text
 from portal.exams.normalize import normalize_number_text
-from portal.exams.validation import tidy
 from portal.messages import N_, msg
 
 MAX_GIFT_BYTES = 1024 * 1024
@@ -34,9 +35,6 @@ _GAP = "\ufdef"  # where the answer block was, in a missing-word question
 _FORMAT_RE = re.compile(r"\s*\[(html|moodle|plain|markdown)\]")
 WEIGHT_RE = re.compile(r"\s*%(-?\d{1,3}(?:\.\d{1,6})?)%")
 META_RE = re.compile(r"\[(id|tag|points|difficulty|unit):([^\]\n]*)\]")
-TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
-BLANK = "_____"
-FILL_IN_MARK = "[[1]]"
 MAX_SEGMENTS = 100  # answers in one answer block
 
 
@@ -214,9 +212,9 @@ def _parse_block(block: _Block, state: Importer) -> None:
             raw["explanation"] = explanation
         answer = answer[:general]
     body = answer.strip()
-    kind = _detect(body)
-    raw["kind"] = kind
-    gap = FILL_IN_MARK if kind == "fill-in" else BLANK
+    kind = kinds.get_kind(_detect(body))
+    raw["kind"] = kind.name
+    gap = kind.gift_gap
     prompt_held = before + _GAP + after if after.strip() else before
     raw["prompt"] = _convert(prompt_held, fmt, state, block.line, detect=False).replace(_GAP, gap)
     meta = _meta(block, state)
@@ -225,30 +223,8 @@ def _parse_block(block: _Block, state: Importer) -> None:
         raw["difficulty"] = meta["difficulty"]
     if "id" in meta:
         raw["id"] = meta["id"]
-    if "unit" in meta and kind == "numeric":
-        raw["unit"] = meta["unit"]
-    line_of = block.line_at
-    if kind == "short-answer":
-        essay_fields(raw)
-    elif kind == "numeric":
-        if not _numeric(raw, answer, base, fmt, block, state):
-            return
-    elif kind in ("single-choice", "multiple-choice"):
-        _choices(raw, answer, base, fmt, block, state)
-    elif kind == "matching":
-        if not _matching(raw, answer, base, fmt, block, state):
-            return
-    elif kind == "true-false":
-        head, _, feedback = body.partition("#")
-        raw["answer"] = TRUE_FALSE[head.strip()]
-        wrong, _, right = feedback.partition("#")
-        line = line_of(base)
-        for key, value in (("feedback_incorrect", wrong), ("feedback_correct", right)):
-            text = _convert(value, fmt, state, line)
-            if text:
-                raw[key] = text
-    else:
-        _fill_in(raw, answer, base, fmt, block, state)
+    if not kind.from_gift(raw, _Answers(answer, base, fmt, block, state, meta)):
+        return
     state.add(raw, name, meta["tags"])
 
 
@@ -264,6 +240,61 @@ def _detect(body: str) -> str:
         return "matching"
     head = body.split("#", 1)[0].strip() if body.find("#") > 0 else body
     return "true-false" if head in TRUE_FALSE else "fill-in"
+
+
+@dataclass
+class _Answers:
+    """One question's answer block, as its kind reads it (`QuestionKind.from_gift`):
+    the GIFT syntax is here, what the answers mean is the kind's."""
+
+    text: str  # the block between { and }, escapes held, general feedback cut off
+    base: int  # its offset in the question's block
+    fmt: str
+    block: _Block
+    state: Importer
+    meta: dict[str, Any]
+
+    @property
+    def body(self) -> str:
+        return self.text.strip()
+
+    @property
+    def line(self) -> int:
+        return self.block.line
+
+    def line_at(self, offset: int) -> int:
+        """The file line of an offset into the answer block."""
+        return self.block.line_at(self.base + offset)
+
+    def segments(self, markers: str, text: str | None = None,
+                 start: int = 0) -> list[tuple[int, str, str]]:
+        """The answers (line, marker, text) of the block, or of `text` found at `start`."""
+        return [(self.line_at(start + offset + len(segment) - len(segment.lstrip())), marker,
+                 segment)
+                for offset, marker, segment in _segments(self.text if text is None else text,
+                                                         markers)]
+
+    def convert(self, text: str, line: int) -> str:
+        return _convert(text, self.fmt, self.state, line)
+
+    @staticmethod
+    def release(text: str) -> str:
+        return _release(text)
+
+    def weight(self, text: str, line: int) -> tuple[float | None, str]:
+        return _weight(text, self.state, line)
+
+    def feedback(self, item: dict[str, Any], text: str, line: int) -> None:
+        _feedback(item, text, self.fmt, self.state, line)
+
+    number = staticmethod(_number)
+    plain_number = staticmethod(_plain_number)
+
+    def problem(self, where: int | None, text: str, /, **params: Any) -> None:
+        self.state.problem(where, text, **params)
+
+    def notice(self, where: int | None, text: str, /, **params: Any) -> None:
+        self.state.notice(where, text, **params)
 
 
 def _meta(block: _Block, state: Importer) -> dict[str, Any]:
@@ -291,109 +322,6 @@ def _feedback(item: dict[str, Any], text: str, fmt: str, state: Importer, line: 
     feedback = _convert(text, fmt, state, line)
     if feedback:
         item["feedback"] = feedback
-
-
-def _choices(raw: dict[str, Any], answer: str, base: int, fmt: str, block: _Block,
-             state: Importer) -> None:
-    entries: list[tuple[dict[str, Any], float]] = []
-    for offset, marker, segment in _segments(answer, "~="):
-        line = block.line_at(base + offset + len(segment) - len(segment.lstrip()))
-        weight: float | None = 100.0 if marker == "=" else None
-        if marker != "=":  # after "=" a choice is simply right, as in Moodle
-            weight, segment = _weight(segment, state, line)
-        choice_text, _, feedback = segment.partition("#")
-        item: dict[str, Any] = {"__line__": line, "text": _convert(choice_text, fmt, state, line)}
-        _feedback(item, feedback, fmt, state, line)
-        entries.append((item, weight or 0.0))
-    choice_fields(raw, entries, state)
-
-
-def _fill_in(raw: dict[str, Any], answer: str, base: int, fmt: str, block: _Block,
-             state: Importer) -> None:
-    answers: list[dict[str, Any]] = []
-    for offset, _, segment in _segments(answer, "="):
-        line = block.line_at(base + offset + len(segment) - len(segment.lstrip()))
-        weight, segment = _weight(segment, state, line)
-        accepted, _, feedback = segment.partition("#")
-        if weight is not None and weight <= 0:
-            state.notice(line, N_("第 %(line)d 行的 0 分或负分答案已忽略（本门户的填空题只列可接受的答案）"),
-                         line=line)
-            continue
-        item: dict[str, Any] = {"__line__": line, "text": _convert(accepted, fmt, state, line),
-                                "credit": tidy(weight) if weight is not None else 100}
-        _feedback(item, feedback, fmt, state, line)
-        answers.append(item)
-    raw["answers"] = answers
-
-
-def _matching(raw: dict[str, Any], answer: str, base: int, fmt: str, block: _Block,
-              state: Importer) -> bool:
-    pairs: list[dict[str, Any]] = []
-    distractors: list[str] = []
-    for offset, _, segment in _segments(answer, "="):
-        line = block.line_at(base + offset + len(segment) - len(segment.lstrip()))
-        if "->" not in segment:
-            state.problem(line, N_("匹配题的每一项应写成 =左侧 -> 右侧"))
-            return False
-        left, right = segment.split("->", 1)
-        left_text = _convert(left, fmt, state, line)
-        right_text = _release(right).strip()
-        if left_text:
-            pairs.append({"__line__": line, "left": left_text, "right": right_text})
-        else:
-            distractors.append(right_text)
-    raw["pairs"] = pairs
-    if distractors:
-        raw["distractors"] = distractors
-    return True
-
-
-def _numeric(raw: dict[str, Any], answer: str, base: int, fmt: str, block: _Block,
-             state: Importer) -> bool:
-    body_start = answer.find("#") + 1
-    body = answer[body_start:]
-    wrong = body.find("~")
-    if wrong >= 0:
-        state.notice(block.line_at(base + body_start + wrong),
-                     N_("第 %(line)d 行数值题的“其他答案”反馈（~…）没有导入"),
-                     line=block.line_at(base + body_start + wrong))
-        body = body[:wrong]
-    answers: list[dict[str, Any]] = []
-    for offset, _, segment in _segments(body, "="):
-        line = block.line_at(base + body_start + offset + len(segment) - len(segment.lstrip()))
-        weight, segment = _weight(segment, state, line)
-        number_text, _, feedback = segment.partition("#")
-        number_text = _release(number_text).strip()
-        if weight is not None and weight <= 0:
-            state.notice(line, N_("第 %(line)d 行的 0 分或负分答案已忽略（本门户的数值题只列可接受的答案）"),
-                         line=line)
-            continue
-        if ".." in number_text[1:]:
-            low_text, high_text = number_text.split("..", 1)
-            low, high = _number(low_text), _number(high_text)
-            if low is None or high is None or high < low:
-                state.problem(line, N_("数值范围 %(text)s 应写成 较小值..较大值"), text=number_text)
-                return False
-            value, tolerance = (low + high) / 2, (high - low) / 2
-        elif ":" in number_text[1:]:
-            value_text, tolerance_text = number_text.split(":", 1)
-            value, tolerance = _number(value_text), _number(tolerance_text)  # type: ignore[assignment]
-        else:
-            value, tolerance = _number(number_text), Decimal(0)  # type: ignore[assignment]
-        if value is None or tolerance is None:
-            state.problem(line, N_("数值题答案 %(text)s 应为数，可写成 值:误差 或 最小值..最大值"),
-                          text=number_text)
-            return False
-        item: dict[str, Any] = {"__line__": line, "value": _plain_number(value),
-                                "tolerance": _plain_number(tolerance),
-                                "credit": tidy(weight) if weight is not None else 100}
-        _feedback(item, feedback, fmt, state, line)
-        answers.append(item)
-    if not answers:
-        state.problem(block.line, N_("数值题没有可接受的答案"))
-        return False
-    raw["answers"] = answers
-    return True
 
 
 def import_gift(data: bytes, path: str, *, key: str | None = None,
@@ -452,68 +380,16 @@ def _number_text(value: float | Decimal) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def _answer_lines(q: dict[str, Any], note: Any) -> list[str] | None:
-    kind = q["kind"]
-    if kind == "single-choice":
-        # After "=" Moodle reads no weight: the right choice is written without one.
-        return [f"\t={_escape(c['text'])}"
-                + (f"#{_escape(c['feedback'])}" if c.get("feedback") else "")
-                if c["correct"] else
-                _item("~", c["text"], credit=c.get("credit", 0), feedback=c.get("feedback", ""))
-                for c in q["choices"]]
-    if kind == "multiple-choice":
-        scoring = q["scoring"]
-        if scoring == "weighted":
-            credits = [c["credit"] for c in q["choices"]]
-        else:
-            if scoring == "all-or-nothing":
-                note(N_("题目 %(id)s：多选题“全对才得分”在 GIFT 中无法表达，已按比例计分导出"))
-            share = 100 / sum(1 for c in q["choices"] if c["correct"])
-            credits = [tidy(share if c["correct"] else -share) for c in q["choices"]]
-        return [_item("~", c["text"], credit=credit, feedback=c.get("feedback", ""))
-                for c, credit in zip(q["choices"], credits, strict=True)]
-    if kind == "true-false":
-        feedback = ""
-        if q.get("feedback_incorrect") or q.get("feedback_correct"):
-            feedback = f"#{_escape(q.get('feedback_incorrect', ''))}"
-            if q.get("feedback_correct"):
-                feedback += f"#{_escape(q['feedback_correct'])}"
-        return [f"\t{'TRUE' if q['answer'] else 'FALSE'}{feedback}"]
-    if kind == "fill-in":
-        if len(q["blanks"]) > 1:
-            note(N_("题目 %(id)s：多空填空题无法用 GIFT 表达，未导出"))
-            return None
-        answers = q["blanks"][0]["answers"]
-        if any("->" in a["text"] for a in answers):
-            note(N_("题目 %(id)s：答案含有“->”，GIFT 会把它当作匹配题，未导出"))
-            return None
-        return [_item("=", a["text"], credit=a["credit"], feedback=a.get("feedback", ""))
-                for a in answers]
-    if kind == "numeric":
-        lines = ["\t#"]
-        for a in q["answers"]:
-            tolerance = a["tolerance"]
-            if isinstance(tolerance, str):
-                note(N_("题目 %(id)s：百分比误差已换算成绝对误差导出"))
-                tolerance = abs(Decimal(str(a["value"]))) * Decimal(tolerance.rstrip("%")) / 100
-            weight = "" if a["credit"] == 100 else f"%{_weight_text(a['credit'])}%"
-            feedback = f"#{_escape(a['feedback'])}" if a.get("feedback") else ""
-            value = f"{_number_text(a['value'])}:{_number_text(tolerance)}"
-            lines.append(f"\t={weight}{value}{feedback}")
-        return lines
-    if kind == "matching":
-        if any("->" in p["left"] for p in q["pairs"]):
-            note(N_("题目 %(id)s：匹配题左侧含有“->”，无法用 GIFT 表达，未导出"))
-            return None
-        if q.get("scoring") == "all-or-nothing":
-            note(N_("题目 %(id)s：匹配题“全对才得分”在 GIFT 中无法表达，已按每对计分导出"))
-        lines = [f"\t={_escape(p['left'])} -> {_escape(p['right'])}" for p in q["pairs"]]
-        return lines + [f"\t= -> {_escape(d)}" for d in q.get("distractors", [])]
-    if kind == "short-answer":
-        note(N_("题目 %(id)s：简答题导出为 GIFT 问答题，评分标准和参考答案没有导出"))
-        return []
-    note(N_("题目 %(id)s：%(kind)s 题型无法用 GIFT 表达，未导出"))
-    return None
+@dataclass(frozen=True)
+class _Writer:
+    """What a kind writes its answer block with (`QuestionKind.to_gift`)."""
+
+    note: Any  # note(text): a remark on this question (left out, or written with a loss)
+
+    escape = staticmethod(_escape)
+    item = staticmethod(_item)
+    weight_text = staticmethod(_weight_text)
+    number_text = staticmethod(_number_text)
 
 
 def export_gift(bank: Bank) -> ExportResult:
@@ -529,7 +405,8 @@ def export_gift(bank: Bank) -> ExportResult:
         def note(text: str, _q: dict[str, Any] = q, _line: int | None = question.line) -> None:
             notices.append(Problem(bank.path, _line, msg(text, id=_q["id"], kind=_q["kind"])))
 
-        lines = _answer_lines(q, note)
+        kind = kinds.get_kind(q["kind"])
+        lines = kind.to_gift(q, _Writer(note))
         if lines is None:
             continue
         meta = (f"// [id:{q['id']}] [points:{_number_text(q['points'])}]"
@@ -545,7 +422,7 @@ def export_gift(bank: Bank) -> ExportResult:
             lines.append(f"\t####{_escape(q['explanation'])}")
         block = "{" + ("\n" + "\n".join(lines) + "\n" if lines else "") + "}"
         prompt = q["prompt"]
-        gap = FILL_IN_MARK if q["kind"] == "fill-in" else BLANK
+        gap = kind.gift_gap
         if prompt.count(gap) == 1 and not prompt.endswith(gap):
             before, after = prompt.split(gap)
             body = _escape(before) + block + _escape(after)

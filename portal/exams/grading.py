@@ -250,11 +250,7 @@ def grading_sections(question: dict[str, Any], answer: Any,
     # Scores a trainer gave (kept by a regrade too); parts waiting for one have no verdict.
     given = {p["key"]: p["points"] for p in feedback
              if isinstance(p, dict) and p.get("correct") is not None}
-    if question.get("kind") == "case":
-        answers = answer if isinstance(answer, dict) else {}
-        parts = [(part["id"], part, answers.get(part["id"])) for part in question.get("questions", [])]
-    else:
-        parts = [("", question, answer)]
+    parts = kinds.get_kind(question.get("kind")).grading_sections(question, answer)
     sections = []
     for key, part, part_answer in parts:
         auto = kinds.grade(part, part_answer)
@@ -271,11 +267,11 @@ def scores_from_form(question: dict[str, Any], answer: Any, form: Mapping[str, A
         return {str(i): str(form.get(score_field(key, i), "") or "")[:20]
                 for i in range(1, len(q.get("rubric", [])) + 1)}
 
-    if question.get("kind") == "case":
-        answers = answer if isinstance(answer, dict) else {}
-        return {p["id"]: rubric_scores(p, p["id"]) for p in question.get("questions", [])
-                if kinds.grade(p, answers.get(p["id"])).needs_manual}
-    return rubric_scores(question, "")
+    sections = kinds.get_kind(question.get("kind")).grading_sections(question, answer)
+    if [key for key, _, _ in sections] == [""]:
+        return rubric_scores(question, "")  # no parts: the question itself has the rubric
+    return {key: rubric_scores(part, key) for key, part, part_answer in sections
+            if kinds.grade(part, part_answer).needs_manual}
 
 
 def grading_page(session: Session, *, actor: User, response_id: int, now: datetime,

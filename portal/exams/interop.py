@@ -10,11 +10,9 @@ from typing import Any
 from portal.content.loader import KEY_RE, Problem
 from portal.exams.bank import ImportResult, build_bank
 from portal.exams.kinds import TAG_PREFIXES, TAG_RE
-from portal.exams.validation import Report, tidy
+from portal.exams.validation import Report
 from portal.messages import N_, Message
 
-# Moodle has no rubric: an essay gets one criterion worth all its points, to be refined.
-IMPORTED_CRITERION = "整体评价（从其他系统导入，请补充评分标准）"
 _CATEGORY_ROOTS = ("$course$", "$system$", "$cat1$", "$module$", "top")
 
 
@@ -97,42 +95,3 @@ def imported_tag(tag: str) -> str | None:
         return tag
     topic = re.sub(r"\s+", "-", tag).lower()[:40]
     return f"topic:{topic}" if topic and TAG_RE.match(f"topic:{topic}") else None
-
-
-def choice_fields(raw: dict[str, Any], entries: list[tuple[dict[str, Any], float]],
-                  importer: Importer) -> None:
-    """Choices weighted in percent (Moodle's fractions) as single or multiple choice.
-
-    Single choice: 100 % is the right one, 0 < w < 100 partial credit; Moodle's negative
-    weights for wrong choices (a penalty) have no equivalent and count as 0. Multiple choice:
-    proportional when the weights are exactly ±100/n, otherwise weighted.
-    """
-    if raw["kind"] == "single-choice":
-        for item, weight in entries:
-            item["correct"] = weight >= 100
-            if weight < 0:
-                importer.notice(item.get("__line__"), N_("第 %(line)s 行：单选题的负分选项按 0 分导入"),
-                                line=item.get("__line__") or "?")
-            elif 0 < weight < 100:
-                item["credit"] = tidy(weight)
-    else:
-        weights = [w for _, w in entries]
-        positive = [w for w in weights if w > 0]
-        share = 100 / len(positive) if positive else 0
-        proportional = bool(positive) and all(
-            abs(w - share) < 0.01 if w > 0 else abs(w + share) < 0.01 for w in weights)
-        raw["scoring"] = "proportional" if proportional else "weighted"
-        for item, weight in entries:
-            if proportional:
-                item["correct"] = weight > 0
-            else:
-                item["credit"] = tidy(weight)
-    raw["choices"] = [item for item, _ in entries]
-
-
-def essay_fields(raw: dict[str, Any], guidance: str = "") -> None:
-    criterion: dict[str, Any] = {"__line__": raw.get("__line__"), "criterion": IMPORTED_CRITERION,
-                                 "points": raw.pop("points", 1)}
-    if guidance:
-        criterion["guidance"] = guidance
-    raw["rubric"] = [criterion]

@@ -24,8 +24,9 @@ from defusedxml import (
 from defusedxml.expatreader import DefusedExpatParser
 
 from portal.content.loader import Problem
+from portal.exams import kinds
 from portal.exams.bank import ImportResult, decode_utf8
-from portal.exams.interop import Importer, choice_fields, essay_fields, imported_tag
+from portal.exams.interop import Importer, imported_tag
 from portal.exams.kinds import NUMBER_RE
 from portal.exams.markup import html_to_text
 from portal.exams.normalize import normalize_number_text
@@ -36,7 +37,9 @@ MAX_XML_BYTES = 4 * 1024 * 1024
 MAX_ELEMENTS = 200_000
 MAX_DEPTH = 32
 _ENCODING_RE = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-SUPPORTED = ("multichoice", "truefalse", "shortanswer", "numerical", "matching", "essay")
+# Moodle question type -> the kind that reads it (each kind lists its moodle_qtypes).
+KIND_OF_QTYPE = {qtype: kind for kind in kinds.KINDS.values() for qtype in kind.moodle_qtypes}
+SUPPORTED = tuple(KIND_OF_QTYPE)
 
 
 @dataclass
@@ -221,6 +224,30 @@ def _number(text: str) -> int | float | None:
     return tidy(float(typed))
 
 
+@dataclass(frozen=True)
+class _Reader:
+    """What a kind reads its <question> with (`QuestionKind.from_moodle_xml`)."""
+
+    importer: Importer
+
+    def rich(self, element: _Element | None) -> str:
+        return _rich(element, self.importer)
+
+    def fraction(self, answer: _Element) -> float:
+        return _fraction(answer, self.importer)
+
+    def feedback(self, item: dict[str, Any], answer: _Element) -> None:
+        _feedback(item, answer, self.importer)
+
+    number = staticmethod(_number)
+
+    def problem(self, where: int | None, text: str, /, **params: Any) -> None:
+        self.importer.problem(where, text, **params)
+
+    def notice(self, where: int | None, text: str, /, **params: Any) -> None:
+        self.importer.notice(where, text, **params)
+
+
 def _question(element: _Element, importer: Importer) -> None:
     qtype = element.attrs.get("type", "")
     if qtype == "category":
@@ -251,90 +278,10 @@ def _question(element: _Element, importer: Importer) -> None:
     tags_element = element.child("tags")
     tags = [imported_tag(t.value("text") or t.text) for t in tags_element.all("tag")] \
         if tags_element is not None else []
-    answers = element.all("answer")
-    if qtype == "multichoice":
-        single = element.value("single", "true").lower() in ("true", "1")
-        raw["kind"] = "single-choice" if single else "multiple-choice"
-        entries = []
-        for answer in answers:
-            item: dict[str, Any] = {"__line__": answer.line, "text": _rich(answer, importer)}
-            _feedback(item, answer, importer)
-            entries.append((item, _fraction(answer, importer)))
-        choice_fields(raw, entries, importer)
-    elif qtype == "truefalse":
-        raw["kind"] = "true-false"
-        by_value: dict[bool, _Element] = {}
-        for answer in answers:
-            word = answer.value("text").lower()
-            if word in ("true", "false"):
-                by_value[word == "true"] = answer
-        right = [v for v, a in by_value.items() if _fraction(a, importer) >= 100]
-        if len(right) != 1:
-            importer.problem(element.line, N_("判断题应有一个 fraction=\"100\" 的 true 或 false 答案"))
-            return
-        raw["answer"] = right[0]
-        for value, key in ((right[0], "feedback_correct"), (not right[0], "feedback_incorrect")):
-            if value in by_value:
-                feedback = _rich(by_value[value].child("feedback"), importer)
-                if feedback:
-                    raw[key] = feedback
-    elif qtype == "shortanswer":
-        raw["kind"] = "fill-in"
-        if element.value("usecase") == "1":
-            importer.notice(element.line, N_("第 %(line)d 行：本门户的填空题不区分大小写"),
-                            line=element.line)
-        accepted = []
-        for answer in answers:
-            fraction = _fraction(answer, importer)
-            text = _rich(answer, importer)
-            if fraction <= 0 or text == "*":
-                importer.notice(answer.line, N_("第 %(line)d 行的 0 分答案或通配答案 * 已忽略（本门户的填空题只列可接受的答案）"),
-                                line=answer.line)
-                continue
-            item = {"__line__": answer.line, "text": text, "credit": tidy(fraction)}
-            _feedback(item, answer, importer)
-            accepted.append(item)
-        raw["answers"] = accepted
-    elif qtype == "numerical":
-        raw["kind"] = "numeric"
-        values = []
-        for answer in answers:
-            fraction = _fraction(answer, importer)
-            text = answer.value("text")
-            if fraction <= 0 or text == "*":
-                importer.notice(answer.line, N_("第 %(line)d 行的 0 分答案或通配答案 * 已忽略（本门户的数值题只列可接受的答案）"),
-                                line=answer.line)
-                continue
-            value, tolerance = _number(text), _number(answer.value("tolerance", "0") or "0")
-            if value is None or tolerance is None:
-                importer.problem(answer.line, N_("数值题答案 %(text)s 或其误差不是数"), text=text)
-                return
-            item = {"__line__": answer.line, "value": value, "tolerance": abs(tolerance),
-                    "credit": tidy(fraction)}
-            _feedback(item, answer, importer)
-            values.append(item)
-        raw["answers"] = values
-        units = element.child("units")
-        for unit in units.all("unit") if units is not None else []:
-            if _number(unit.value("multiplier", "1")) == 1 and unit.value("unit_name"):
-                raw["unit"] = unit.value("unit_name")[:20]
-                break
-    elif qtype == "matching":
-        raw["kind"] = "matching"
-        pairs, distractors = [], []
-        for sub in element.all("subquestion"):
-            left = _rich(sub, importer)
-            right = (sub.child("answer").value("text") if sub.child("answer") is not None else "")
-            if left:
-                pairs.append({"__line__": sub.line, "left": left, "right": right})
-            elif right:
-                distractors.append(right)
-        raw["pairs"] = pairs
-        if distractors:
-            raw["distractors"] = distractors
-    else:  # essay
-        raw["kind"] = "short-answer"
-        essay_fields(raw, _rich(element.child("graderinfo"), importer))
+    kind = KIND_OF_QTYPE[qtype]
+    raw["kind"] = kind.name
+    if not kind.from_moodle_xml(raw, element, _Reader(importer)):
+        return
     importer.add(raw, element.value("name") or None, tags)
 
 

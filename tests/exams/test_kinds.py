@@ -49,7 +49,7 @@ def test_an_unknown_kind_is_a_domain_error_not_a_crash() -> None:
 
 
 def test_a_new_kind_is_one_class(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(kinds, "KINDS", dict(KINDS))
+    monkeypatch.setattr(kinds.base, "KINDS", dict(KINDS))
 
     @kinds.register
     class Always(kinds.QuestionKind):

@@ -1,0 +1,339 @@
+"""The interface every question kind implements, the registry, and what kinds share.
+
+A kind is one module of this package (choice.py, text.py …) and owns every face of its
+questions: it checks its part of a definition (`validate`), grades an answer
+(`grade(question, answer) -> Grade`), strips a question down to what a trainee may see
+(`public_view`), reads an answer back from a submitted form (`answer_from_form`), names
+the template holding its input, answer, key and review macros (`template`), and maps
+itself to and from GIFT and Moodle XML (`from_gift`, `to_gift`, `from_moodle_xml`).
+Questions and answers are plain JSON-able data; nothing here knows about the web.
+Adding a kind is adding one module with a class decorated with `@register`, and its
+template `exams/kinds/<name>.html`.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+from portal.content.loader import KEY_RE, ROLES
+from portal.exams.errors import ManualScoreInvalid, UnknownKind
+from portal.exams.normalize import same_answer
+from portal.exams.validation import (
+    MAX_TEXT,
+    Report,
+    check_fields,
+    choice,
+    items,
+    number,
+    scalar_text,
+    text,
+    tidy,
+)
+from portal.messages import N_, Message, msg
+
+DIFFICULTIES = ("easy", "medium", "hard")
+TAG_PREFIXES = ("stage", "topic", "role")
+TAG_RE = re.compile(r"^(?P<prefix>[a-z]+):(?P<value>\S{1,40})$")
+COMMON_FIELDS = ("id", "kind", "prompt", "points", "difficulty", "tags", "explanation")
+CASE_PART_FIELDS = ("id", "kind", "prompt", "points", "explanation")
+MAX_POINTS = 1000
+MAX_CHOICES = 26
+MAX_ANSWERS = 50
+MAX_BLANKS = 20
+MAX_PAIRS = 30
+MAX_CRITERIA = 20
+MAX_CASE_PARTS = 20
+MAX_FORM_FIELDS = 30
+MAX_OPTIONS = 50
+MAX_ANSWER_CHARS = 20_000
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+CHOICE_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,15}$")
+FIELD_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+BLANK_RE = re.compile(r"\[\[(\d{1,3})\]\]")
+NUMBER_RE = re.compile(r"[+-]?(\d{1,15}(\.\d{0,12})?|\.\d{1,12})([eE][+-]?\d{1,3})?")
+PERCENT_RE = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,6})?)\s*%\s*$")
+# A group holding a quantifier and itself repeated, e.g. (a+)+ : catastrophic backtracking.
+NESTED_QUANTIFIER_RE = re.compile(r"\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)\s*[*+{]")
+MAX_REGEX_INPUT = 300
+
+
+# --- grades ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """One graded part of an answer: a choice set, a blank, a pair, a form field, a criterion."""
+
+    key: str
+    points: float
+    max_points: float
+    correct: bool | None  # None: waits for a trainer
+    feedback: str = ""  # the author's feedback for what was answered (content, not UI text)
+    note: Message | None = None  # a remark of the grader itself ("未作答")
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"key": self.key, "points": self.points,
+                                "max_points": self.max_points, "correct": self.correct}
+        if self.feedback:
+            data["feedback"] = self.feedback
+        if self.note is not None:
+            data["note"] = {"text": self.note.text, "params": dict(self.note.params)}
+        return data
+
+
+@dataclass(frozen=True)
+class Grade:
+    points: float
+    max_points: float
+    parts: tuple[Part, ...] = ()
+    needs_manual: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"points": self.points, "max_points": self.max_points,
+                "needs_manual": self.needs_manual, "parts": [p.as_dict() for p in self.parts]}
+
+
+def _pts(value: float) -> float:
+    return round(float(value) + 0.0, 2)
+
+
+UNANSWERED = msg(N_("未作答"))
+
+
+# --- the registry ---------------------------------------------------------------------
+
+
+class QuestionKind:
+    """The interface of a kind. Subclasses set the class attributes and override methods."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]  # N_ marked
+    fields: ClassVar[tuple[str, ...]] = ()  # kind-specific fields of a definition
+    auto_graded: ClassVar[bool] = True
+    derives_points: ClassVar[bool] = False  # points = sum of the parts' points
+    prompt_required: ClassVar[bool] = True
+    allowed_in_case: ClassVar[bool] = True
+    answer_schema: ClassVar[dict[str, Any]] = {}
+    moodle_qtypes: ClassVar[tuple[str, ...]] = ()  # the Moodle XML question types it reads
+    gift_gap: ClassVar[str] = "_____"  # what marks the answer's place in a GIFT prompt
+
+    @property
+    def template(self) -> str:
+        """The template with this kind's macros: input, answer, key, staff_key,
+        reviewer_key and optionally prompt, intro, part_label."""
+        return f"exams/kinds/{self.name}.html"
+
+    def validate(self, raw: dict[str, Any], report: Report) -> dict[str, Any] | None:
+        """Check the kind-specific fields of `raw`; return them in canonical form.
+
+        Problems go to `report` with their lines. The caller discards the result when the
+        report grew.
+        """
+        raise NotImplementedError
+
+    def derived_points(self, fields: dict[str, Any]) -> float | int:
+        raise NotImplementedError
+
+    def grade(self, question: dict[str, Any], answer: Any) -> Grade:
+        """Grade any JSON value as an answer; a malformed answer earns nothing, never raises."""
+        raise NotImplementedError
+
+    def grade_manually(self, question: dict[str, Any], answer: Any,
+                       scores: Any) -> Grade:
+        raise ManualScoreInvalid(N_("此题型自动评分，不需要人工评分"))
+
+    def public_fields(self, question: dict[str, Any]) -> dict[str, Any]:
+        """The kind-specific fields a trainee may see before submitting (built, not copied)."""
+        return {}
+
+    def public_view(self, question: dict[str, Any]) -> dict[str, Any]:
+        view = {"id": question["id"], "kind": question["kind"],
+                "prompt": question.get("prompt", ""), "points": question["points"]}
+        view.update(self.public_fields(question))
+        return view
+
+    def answer_from_form(self, view: dict[str, Any], form: Form, prefix: str = "") -> Any:
+        """The answer to `view`'s question held in `form`, whose fields are named by
+        `input_name(prefix, …)` as the kind's input macro names them."""
+        return None
+
+    def grading_sections(self, question: dict[str, Any],
+                         answer: Any) -> list[tuple[str, dict[str, Any], Any]]:
+        """What a grader sees side by side: (key, (sub-)question, its answer) per part."""
+        return [("", question, answer)]
+
+    # --- GIFT and Moodle XML (the readers and writers are passed in by gift.py and
+    # moodle_xml.py, which own the syntax; a kind says what its questions become) ---
+
+    def from_gift(self, raw: dict[str, Any], gift: Any) -> bool:
+        """Fill `raw` from a GIFT answer block (see gift._Answers); False to drop it."""
+        raise NotImplementedError  # gift._detect never picks a kind without a mapping
+
+    def to_gift(self, question: dict[str, Any], gift: Any) -> list[str] | None:
+        """The lines of the GIFT answer block (see gift._Writer); None: not expressible."""
+        gift.note(N_("题目 %(id)s：%(kind)s 题型无法用 GIFT 表达，未导出"))
+        return None
+
+    def from_moodle_xml(self, raw: dict[str, Any], element: Any, xml: Any) -> bool:
+        """Fill `raw` from a Moodle XML <question> (see moodle_xml._Reader); False to drop."""
+        raise NotImplementedError  # only kinds listing moodle_qtypes are asked
+
+
+KINDS: dict[str, QuestionKind] = {}
+
+
+def register(cls: type[QuestionKind]) -> type[QuestionKind]:
+    if cls.name in KINDS:
+        raise ValueError(f"question kind {cls.name!r} registered twice")
+    KINDS[cls.name] = cls()
+    return cls
+
+
+def get_kind(name: Any) -> QuestionKind:
+    kind = KINDS.get(name) if isinstance(name, str) else None
+    if kind is None:
+        raise UnknownKind(name)
+    return kind
+
+
+def grade(question: dict[str, Any], answer: Any) -> Grade:
+    return get_kind(question.get("kind")).grade(question, answer)
+
+
+def grade_manually(question: dict[str, Any], answer: Any, scores: Any) -> Grade:
+    """A trainer's rubric scores applied; raises ManualScoreInvalid when they do not fit."""
+    return get_kind(question.get("kind")).grade_manually(question, answer, scores)
+
+
+def public_view(question: dict[str, Any]) -> dict[str, Any]:
+    """What a trainee may see of a question before submitting: never a key or an explanation."""
+    return get_kind(question.get("kind")).public_view(question)
+
+
+# --- common fields --------------------------------------------------------------------
+
+
+def clean_question(raw: Any, report: Report, *, parent: Any = None, key: str | None = None,
+                   within_case: bool = False) -> dict[str, Any] | None:
+    """Check one question (common fields, then its kind's); its canonical form or None."""
+    if not isinstance(raw, dict):
+        report.add(parent, key, N_("每道题应为“字段: 值”的形式"))
+        return None
+    start = report.count()
+    qid = raw.get("id")
+    if not isinstance(qid, str) or not KEY_RE.match(qid):
+        report.add(raw, "id", N_("题目 id 应为小写字母、数字和连字符（最长 64 个字符），如 refund-01"))
+        qid = ""
+    kind_name = raw.get("kind")
+    kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
+    if kind is None:
+        report.add(raw, "kind", N_("未知的题型 %(kind)s（可用：%(allowed)s）"), kind=str(kind_name),
+                   allowed=", ".join(KINDS))
+        return None
+    if within_case and not kind.allowed_in_case:
+        report.add(raw, "kind", N_("案例题的小题不能是 %(kind)s"), kind=kind.name)
+        return None
+    common = CASE_PART_FIELDS if within_case else COMMON_FIELDS
+    check_fields(report, raw, common + kind.fields)
+    prompt = text(report, raw, "prompt", required=kind.prompt_required, limit=MAX_TEXT)
+    points = number(report, raw, "points", low=0, high=MAX_POINTS, allow_low=False,
+                    required=not kind.derives_points)
+    question: dict[str, Any] = {"id": qid, "kind": kind.name, "prompt": prompt, "points": points}
+    if not within_case:
+        question["difficulty"] = choice(report, raw, "difficulty", DIFFICULTIES, default="medium")
+        question["tags"] = _tags(raw, report)
+    fields = kind.validate(raw, report)
+    explanation = text(report, raw, "explanation", required=False, limit=MAX_TEXT)
+    if fields is None or report.count() > start:
+        return None
+    question.update(fields)
+    if kind.derives_points:
+        total = tidy(kind.derived_points(fields))
+        if points is not None and abs(points - total) > 1e-6:
+            report.add(raw, "points", N_("points（%(given)s）应等于各部分分值之和（%(total)s），也可以省略"),
+                       given=points, total=total)
+            return None
+        question["points"] = total
+    if explanation:
+        question["explanation"] = explanation
+    return question
+
+
+def _tags(raw: dict[str, Any], report: Report) -> list[str]:
+    value = raw.get("tags", [])
+    if not isinstance(value, list):
+        report.add(raw, "tags", N_("tags 应为列表，如 [stage:basics, topic:发票, role:after-sales]"))
+        return []
+    tags: list[str] = []
+    for tag in value:
+        match = TAG_RE.match(tag) if isinstance(tag, str) else None
+        if match is None or match["prefix"] not in TAG_PREFIXES:
+            report.add(raw, "tags", N_("标签 %(tag)s 不合规：应为 stage:阶段key、topic:主题 或 role:岗位"),
+                       tag=str(tag))
+            continue
+        if match["prefix"] == "stage" and not KEY_RE.match(match["value"]):
+            report.add(raw, "tags", N_("标签 %(tag)s 不合规：阶段 key 只能用小写字母、数字和连字符"), tag=tag)
+        elif match["prefix"] == "role" and match["value"] not in ROLES:
+            report.add(raw, "tags", N_("标签 %(tag)s 不合规：岗位只能是 %(allowed)s"), tag=tag,
+                       allowed=", ".join(ROLES))
+        elif tag in tags:
+            report.add(raw, "tags", N_("标签 %(tag)s 重复"), tag=tag)
+        else:
+            tags.append(tag)
+    return tags
+
+
+def _list_of_texts(report: Report, node: dict[str, Any], key: str, *, low: int, high: int,
+                   required: bool = True) -> list[str]:
+    values = items(report, node, key, low=low, high=high, required=required)
+    result: list[str] = []
+    for index, value in enumerate(values, 1):
+        item = scalar_text(report, value, node, key, what=f"{key}[{index}]")
+        if not item:
+            report.add(node, key, N_("%(name)s 不能为空"), name=f"{key}[{index}]")
+        elif any(same_answer(item, seen) for seen in result):
+            report.add(node, key, N_("%(name)s 中有重复的值 %(value)s"), name=key, value=item)
+        else:
+            result.append(item)
+    return result
+
+
+def _answer_text(answer: Any, limit: int = MAX_ANSWER_CHARS) -> str:
+    """An answer value as text: strings as they are, numbers as written, anything else empty."""
+    if isinstance(answer, str):
+        return answer[:limit]
+    if isinstance(answer, int) and not isinstance(answer, bool) and abs(answer) < 10**15:
+        return str(answer)
+    if isinstance(answer, float) and math.isfinite(answer) and abs(answer) < 1e15:
+        return repr(answer)
+    return ""
+
+
+# --- answers from a submitted form ----------------------------------------------------
+
+MAX_FIELD_CHARS = 5000
+
+
+class Form(Protocol):
+    """A submitted form: a werkzeug MultiDict in the web layer, a dict of lists in tests."""
+
+    def get(self, key: str, default: Any = None) -> Any: ...
+    def getlist(self, key: str) -> list[Any]: ...
+
+
+def input_name(prefix: str, part: str = "answer", key: Any = None) -> str:
+    """The name of an answer's form field; the one place input macros and
+    `answer_from_form` take them from ("answer", "blank-2", "match-1", "field-order_no")."""
+    return f"{prefix}{part}" if key is None else f"{prefix}{part}-{key}"
+
+
+def form_text(form: Form, name: str) -> str:
+    return str(form.get(name, "") or "")[:MAX_FIELD_CHARS]
+
+
+def answer_from_form(view: dict[str, Any], form: Form, prefix: str = "") -> Any:
+    """The answer to `view`'s question held in `form`; None for a kind not known."""
+    kind = KINDS.get(view.get("kind")) if isinstance(view.get("kind"), str) else None
+    return kind.answer_from_form(view, form, prefix) if kind is not None else None

@@ -1,0 +1,319 @@
+"""Choice kinds: single choice, multiple choice and true/false."""
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from portal.exams.kinds.base import (
+    CHOICE_KEY_RE,
+    LETTERS,
+    MAX_CHOICES,
+    UNANSWERED,
+    Form,
+    Grade,
+    Part,
+    QuestionKind,
+    _pts,
+    form_text,
+    get_kind,
+    input_name,
+    register,
+)
+from portal.exams.normalize import same_answer
+from portal.exams.validation import Report, boolean, check_fields, choice, items, number, text, tidy
+from portal.messages import N_
+
+
+def _choices(raw: dict[str, Any], report: Report, *, credit: str) -> list[dict[str, Any]]:
+    """The choices of a choice question. credit: "partial" (single), "none" or "weighted"."""
+    allowed = ("key", "text", "correct", "feedback") + (("credit",) if credit != "none" else ())
+    result: list[dict[str, Any]] = []
+    keys: set[str] = set()
+    for index, entry in enumerate(items(report, raw, "choices", low=2, high=MAX_CHOICES)):
+        if not isinstance(entry, dict):
+            report.add(raw, "choices", N_("%(what)s 应为“字段: 值”的形式（text、correct …）"),
+                       what=f"choices[{index + 1}]")
+            continue
+        check_fields(report, entry, allowed)
+        key = entry.get("key", LETTERS[index])
+        if not isinstance(key, str) or not CHOICE_KEY_RE.match(key):
+            report.add(entry, "key", N_("选项 key 应为 1 到 16 个小写字母、数字或连字符"))
+            key = LETTERS[index]
+        if key in keys:
+            report.add(entry, "key", N_("选项 key %(key)s 重复"), key=key)
+        keys.add(key)
+        choice_text = text(report, entry, "text")
+        if choice_text and any(same_answer(choice_text, c["text"]) for c in result):
+            report.add(entry, "text", N_("选项 %(text)s 重复"), text=choice_text)
+        item: dict[str, Any] = {"key": key, "text": choice_text}
+        if credit == "weighted":
+            weight = number(report, entry, "credit", low=-100, high=100, required=False, default=0)
+            item["correct"] = bool(weight and weight > 0)
+            if "correct" in entry and entry["correct"] is not item["correct"]:
+                report.add(entry, "correct", N_("按权重计分时，correct 应与 credit 一致（credit 大于 0 即为正确选项）"))
+            item["credit"] = weight if weight is not None else 0
+        else:
+            item["correct"] = boolean(report, entry, "correct", default=False)
+            if credit == "partial" and "credit" in entry:
+                if item["correct"]:
+                    report.add(entry, "credit", N_("正确选项得满分，不需要 credit"))
+                else:
+                    weight = number(report, entry, "credit", low=0, high=100, required=False)
+                    if weight is not None and weight >= 100:
+                        report.add(entry, "credit", N_("错误选项的 credit 应小于 100（满分请用 correct: true）"))
+                    elif weight:
+                        item["credit"] = weight
+        feedback = text(report, entry, "feedback", required=False)
+        if feedback:
+            item["feedback"] = feedback
+        result.append(item)
+    return result
+
+
+def _public_choices(question: dict[str, Any]) -> list[dict[str, str]]:
+    return [{"key": c["key"], "text": c["text"]} for c in question.get("choices", [])]
+
+
+@register
+class SingleChoice(QuestionKind):
+    name = "single-choice"
+    label = N_("单选题")
+    fields = ("choices",)
+    answer_schema: ClassVar[dict[str, Any]] = {
+        "type": "string", "description": "the key of the chosen choice"}
+
+    def validate(self, raw: dict[str, Any], report: Report) -> dict[str, Any] | None:
+        choices = _choices(raw, report, credit="partial")
+        if len(choices) >= 2 and sum(1 for c in choices if c["correct"]) != 1:
+            report.add(raw, "choices", N_("单选题应恰好有一个正确选项（correct: true）"))
+        return {"choices": choices}
+
+    def grade(self, question: dict[str, Any], answer: Any) -> Grade:
+        points = question["points"]
+        chosen = next((c for c in question["choices"] if isinstance(answer, str)
+                       and c["key"] == answer), None)
+        if chosen is None:
+            return Grade(0.0, points, (Part("choice", 0.0, points, False, note=UNANSWERED),))
+        fraction = 1.0 if chosen["correct"] else chosen.get("credit", 0) / 100
+        earned = _pts(points * fraction)
+        return Grade(earned, points, (Part("choice", earned, points, bool(chosen["correct"]),
+                                           chosen.get("feedback", "")),))
+
+    def public_fields(self, question: dict[str, Any]) -> dict[str, Any]:
+        return {"choices": _public_choices(question)}
+
+    def answer_from_form(self, view: dict[str, Any], form: Form, prefix: str = "") -> Any:
+        return form_text(form, input_name(prefix)) or None
+
+    def from_gift(self, raw: dict[str, Any], gift: Any) -> bool:
+        _gift_choices(raw, gift)
+        return True
+
+    def to_gift(self, question: dict[str, Any], gift: Any) -> list[str] | None:
+        # After "=" Moodle reads no weight: the right choice is written without one.
+        return [f"\t={gift.escape(c['text'])}"
+                + (f"#{gift.escape(c['feedback'])}" if c.get("feedback") else "")
+                if c["correct"] else
+                gift.item("~", c["text"], credit=c.get("credit", 0), feedback=c.get("feedback", ""))
+                for c in question["choices"]]
+
+    moodle_qtypes = ("multichoice",)
+
+    def from_moodle_xml(self, raw: dict[str, Any], element: Any, xml: Any) -> bool:
+        """Moodle's multichoice is single or multiple choice by its <single>."""
+        single = element.value("single", "true").lower() in ("true", "1")
+        kind = self if single else get_kind(MultipleChoice.name)
+        raw["kind"] = kind.name
+        entries = []
+        for answer in element.all("answer"):
+            item: dict[str, Any] = {"__line__": answer.line, "text": xml.rich(answer)}
+            xml.feedback(item, answer)
+            entries.append((item, xml.fraction(answer)))
+        kind.from_weights(raw, entries, xml)  # type: ignore[attr-defined]
+        return True
+
+    def from_weights(self, raw: dict[str, Any], entries: list[tuple[dict[str, Any], float]],
+                     importer: Any) -> None:
+        """Choices weighted in percent (Moodle's fractions): 100 % is the right one,
+        0 < w < 100 partial credit; Moodle's negative weights for wrong choices (a penalty)
+        have no equivalent and count as 0."""
+        for item, weight in entries:
+            item["correct"] = weight >= 100
+            if weight < 0:
+                importer.notice(item.get("__line__"), N_("第 %(line)s 行：单选题的负分选项按 0 分导入"),
+                                line=item.get("__line__") or "?")
+            elif 0 < weight < 100:
+                item["credit"] = tidy(weight)
+        raw["choices"] = [item for item, _ in entries]
+
+
+@register
+class MultipleChoice(QuestionKind):
+    name = "multiple-choice"
+    label = N_("多选题")
+    fields = ("choices", "scoring")
+    scorings = ("all-or-nothing", "proportional", "weighted")
+    answer_schema: ClassVar[dict[str, Any]] = {
+        "type": "array", "items": {"type": "string"}, "uniqueItems": True,
+        "description": "the keys of the chosen choices"}
+
+    def validate(self, raw: dict[str, Any], report: Report) -> dict[str, Any] | None:
+        scoring = choice(report, raw, "scoring", self.scorings, default="all-or-nothing")
+        choices = _choices(raw, report, credit="weighted" if scoring == "weighted" else "none")
+        if scoring == "weighted":
+            total = sum(c["credit"] for c in choices if c["credit"] > 0)
+            if choices and abs(total - 100) > 0.01:
+                report.add(raw, "choices", N_("按权重计分时，正确选项的 credit 之和应为 100（现为 %(total)s）"),
+                           total=tidy(total))
+        elif choices and not any(c["correct"] for c in choices):
+            report.add(raw, "choices", N_("多选题至少要有一个正确选项（correct: true）"))
+        return {"scoring": scoring, "choices": choices}
+
+    def grade(self, question: dict[str, Any], answer: Any) -> Grade:
+        points = question["points"]
+        keys = {c["key"] for c in question["choices"]}
+        chosen = ({a for a in answer if isinstance(a, str) and a in keys}
+                  if isinstance(answer, list) else set())
+        if not chosen:
+            return Grade(0.0, points, (Part("choices", 0.0, points, False, note=UNANSWERED),))
+        right = {c["key"] for c in question["choices"] if c["correct"]}
+        scoring = question.get("scoring", "all-or-nothing")
+        if scoring == "weighted":
+            fraction = sum(c["credit"] for c in question["choices"] if c["key"] in chosen) / 100
+        elif scoring == "proportional":
+            fraction = (len(chosen & right) - len(chosen - right)) / len(right)
+        else:
+            fraction = 1.0 if chosen == right else 0.0
+        earned = _pts(points * min(1.0, max(0.0, fraction)))
+        feedback = "\n".join(c["feedback"] for c in question["choices"]
+                             if c["key"] in chosen and c.get("feedback"))
+        return Grade(earned, points, (Part("choices", earned, points, chosen == right, feedback),))
+
+    def public_fields(self, question: dict[str, Any]) -> dict[str, Any]:
+        # The scoring rule is part of the instructions; which choices are right is not.
+        return {"scoring": question.get("scoring", "all-or-nothing"),
+                "choices": _public_choices(question)}
+
+    def answer_from_form(self, view: dict[str, Any], form: Form, prefix: str = "") -> Any:
+        keys = {c["key"] for c in view.get("choices", [])}
+        return sorted({str(v) for v in form.getlist(input_name(prefix)) if str(v) in keys})
+
+    def from_gift(self, raw: dict[str, Any], gift: Any) -> bool:
+        _gift_choices(raw, gift)
+        return True
+
+    def to_gift(self, question: dict[str, Any], gift: Any) -> list[str] | None:
+        scoring = question["scoring"]
+        if scoring == "weighted":
+            credits = [c["credit"] for c in question["choices"]]
+        else:
+            if scoring == "all-or-nothing":
+                gift.note(N_("题目 %(id)s：多选题“全对才得分”在 GIFT 中无法表达，已按比例计分导出"))
+            share = 100 / sum(1 for c in question["choices"] if c["correct"])
+            credits = [tidy(share if c["correct"] else -share) for c in question["choices"]]
+        return [gift.item("~", c["text"], credit=credit, feedback=c.get("feedback", ""))
+                for c, credit in zip(question["choices"], credits, strict=True)]
+
+    def from_weights(self, raw: dict[str, Any], entries: list[tuple[dict[str, Any], float]],
+                     importer: Any) -> None:
+        """Choices weighted in percent: proportional when the weights are exactly ±100/n,
+        otherwise weighted."""
+        weights = [w for _, w in entries]
+        positive = [w for w in weights if w > 0]
+        share = 100 / len(positive) if positive else 0
+        proportional = bool(positive) and all(
+            abs(w - share) < 0.01 if w > 0 else abs(w + share) < 0.01 for w in weights)
+        raw["scoring"] = "proportional" if proportional else "weighted"
+        for item, weight in entries:
+            if proportional:
+                item["correct"] = weight > 0
+            else:
+                item["credit"] = tidy(weight)
+        raw["choices"] = [item for item, _ in entries]
+
+
+@register
+class TrueFalse(QuestionKind):
+    name = "true-false"
+    label = N_("判断题")
+    fields = ("answer", "feedback_correct", "feedback_incorrect")
+    answer_schema: ClassVar[dict[str, Any]] = {"type": "boolean"}
+
+    def validate(self, raw: dict[str, Any], report: Report) -> dict[str, Any] | None:
+        if not isinstance(raw.get("answer"), bool):
+            report.add(raw, "answer", N_("判断题的 answer 应为 true（对）或 false（错）"))
+        fields: dict[str, Any] = {"answer": raw.get("answer") is True}
+        for name in ("feedback_correct", "feedback_incorrect"):
+            value = text(report, raw, name, required=False)
+            if value:
+                fields[name] = value
+        return fields
+
+    def grade(self, question: dict[str, Any], answer: Any) -> Grade:
+        points = question["points"]
+        if isinstance(answer, str) and answer.strip().lower() in ("true", "false"):
+            answer = answer.strip().lower() == "true"
+        if not isinstance(answer, bool):
+            return Grade(0.0, points, (Part("answer", 0.0, points, False, note=UNANSWERED),))
+        right = answer == question["answer"]
+        earned = _pts(points) if right else 0.0
+        feedback = question.get("feedback_correct" if right else "feedback_incorrect", "")
+        return Grade(earned, points, (Part("answer", earned, points, right, feedback),))
+
+    def answer_from_form(self, view: dict[str, Any], form: Form, prefix: str = "") -> Any:
+        return {"true": True, "false": False}.get(form_text(form, input_name(prefix)))
+
+    def from_gift(self, raw: dict[str, Any], gift: Any) -> bool:
+        head, _, feedback = gift.body.partition("#")
+        raw["answer"] = TRUE_FALSE[head.strip()]
+        wrong, _, right = feedback.partition("#")
+        line = gift.line_at(0)
+        for key, value in (("feedback_incorrect", wrong), ("feedback_correct", right)):
+            converted = gift.convert(value, line)
+            if converted:
+                raw[key] = converted
+        return True
+
+    def to_gift(self, question: dict[str, Any], gift: Any) -> list[str] | None:
+        feedback = ""
+        if question.get("feedback_incorrect") or question.get("feedback_correct"):
+            feedback = f"#{gift.escape(question.get('feedback_incorrect', ''))}"
+            if question.get("feedback_correct"):
+                feedback += f"#{gift.escape(question['feedback_correct'])}"
+        return [f"\t{'TRUE' if question['answer'] else 'FALSE'}{feedback}"]
+
+    moodle_qtypes = ("truefalse",)
+
+    def from_moodle_xml(self, raw: dict[str, Any], element: Any, xml: Any) -> bool:
+        by_value: dict[bool, Any] = {}
+        for answer in element.all("answer"):
+            word = answer.value("text").lower()
+            if word in ("true", "false"):
+                by_value[word == "true"] = answer
+        right = [v for v, a in by_value.items() if xml.fraction(a) >= 100]
+        if len(right) != 1:
+            xml.problem(element.line, N_("判断题应有一个 fraction=\"100\" 的 true 或 false 答案"))
+            return False
+        raw["answer"] = right[0]
+        for value, key in ((right[0], "feedback_correct"), (not right[0], "feedback_incorrect")):
+            if value in by_value:
+                feedback = xml.rich(by_value[value].child("feedback"))
+                if feedback:
+                    raw[key] = feedback
+        return True
+
+
+# GIFT's words for true and false (gift.py decides a true/false question by them).
+TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
+
+
+def _gift_choices(raw: dict[str, Any], gift: Any) -> None:
+    entries: list[tuple[dict[str, Any], float]] = []
+    for line, marker, segment in gift.segments("~="):
+        weight: float | None = 100.0 if marker == "=" else None
+        if marker != "=":  # after "=" a choice is simply right, as in Moodle
+            weight, segment = gift.weight(segment, line)
+        choice_text, _, feedback = segment.partition("#")
+        item: dict[str, Any] = {"__line__": line, "text": gift.convert(choice_text, line)}
+        gift.feedback(item, feedback, line)
+        entries.append((item, weight or 0.0))
+    get_kind(raw["kind"]).from_weights(raw, entries, gift)  # type: ignore[attr-defined]
