@@ -45,6 +45,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     import_models()
     _init_extensions(app)
+    from portal.web import templating
+
+    templating.init_app(app)
     _register_blueprints(app)
     from portal.web import layout
 

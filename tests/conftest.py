@@ -36,6 +36,8 @@ def make_test_app(tmp_path: Path, database_url: str, **overrides: object) -> Fla
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
+        # A name a template does not define fails the test instead of rendering as nothing.
+        "JINJA_STRICT_UNDEFINED": True,
     }
     config.update(overrides)
     os.environ["PORTAL_INSTANCE_PATH"] = str(tmp_path / "instance")

@@ -43,19 +43,9 @@ FORMAT_LABELS = {
 
 @bp.context_processor
 def _banks_context() -> dict[str, Any]:
-    return {"kind_label": kind_label, "difficulty_label": difficulty_label,
+    return {"difficulty_label": difficulty_label,
             "format_label": format_label, "describe_problem": describe_problem,
-            "all_kinds": list(kinds.KINDS), "Change": rules.Change, "points": points}
-
-
-def points(value: float) -> str:
-    """2.0 → "2", 1.5 → "1.5"."""
-    return f"{value:g}"
-
-
-def kind_label(name: str) -> str:
-    kind = kinds.KINDS.get(name)
-    return gettext(kind.label) if kind is not None else name
+            "all_kinds": list(kinds.KINDS), "Change": rules.Change}
 
 
 def difficulty_label(name: str) -> str:

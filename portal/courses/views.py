@@ -76,7 +76,7 @@ def stage_complete(trainee_id: int, stage_key: str) -> ResponseReturnValue:
     except ContentInvalid as exc:
         return render("courses/trainee_track.html", trainee=trainee, view=view,
                       error=translate(exc.message), error_stage=stage_key, status=422,
-                      block="stages")
+                      block="stages", exam_keys=existing_exam_keys(session))
     flash(gettext("已标记该阶段考核通过，下一阶段已为其开放。"), "success")
     return redirect_after_post(url_for("courses.trainee_track", trainee_id=trainee_id))
 
@@ -113,6 +113,6 @@ def checklist_confirm(trainee_id: int, stage_key: str) -> ResponseReturnValue:
         trainee, view = services.trainee_track(session, actor=current_user, trainee_id=trainee_id)
         return render("courses/trainee_track.html", trainee=trainee, view=view,
                       error=translate(exc.message), error_stage=stage_key, status=422,
-                      block="stages")
+                      block="stages", exam_keys=existing_exam_keys(session))
     flash(gettext("已确认该新客服融入团队，下一阶段已为其开放。"), "success")
     return redirect_after_post(url_for("courses.trainee_track", trainee_id=trainee_id))

@@ -14,36 +14,22 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.auth.models import Role
 from portal.db import utcnow
-from portal.exams import grading, kinds
+from portal.exams import grading
 from portal.exams.errors import ManualScoreInvalid
 from portal.web.access import roles
 from portal.web.db import db_session, writes
 from portal.web.errors import translate
 from portal.web.render import redirect_after_post, render
+from portal.web.templating import points
 
 bp = Blueprint("exam_staff", __name__, template_folder="templates")
 
 EXAM_KEY_MAX = 64
 
 
-def points(value: Any) -> str:
-    """A score or a number of points as people write it: 9, 9.5, 66.7 (not 9.0)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    return f"{value:g}"
-
-
-@bp.app_template_filter("pts")
-def _points_filter(value: Any) -> str:
-    return points(value)
-
-
 @bp.context_processor
 def _staff_context() -> dict[str, object]:
-    def kind_label(name: str) -> str:
-        return gettext(kinds.get_kind(name).label)
-
-    return {"kind_label": kind_label, "may_grade": current_user.is_authenticated
+    return {"may_grade": current_user.is_authenticated
             and current_user.role is Role.TRAINER}
 
 

@@ -1,8 +1,6 @@
 """Taking exams: the start page, the attempt with autosave, submitting, the result."""
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
@@ -10,26 +8,13 @@ from flask_login import current_user
 
 from portal.auth.models import Role
 from portal.db import utcnow
-from portal.exams import answers, kinds, rules, services
+from portal.exams import answers, rules, services
 from portal.exams.models import AttemptStatus
 from portal.web.access import roles
 from portal.web.db import db_session, writes
 from portal.web.render import redirect_after_post, render
 
 bp = Blueprint("exams", __name__, template_folder="templates")
-BLANK_MARK = re.compile(r"\[\[(\d+)\]\]")
-
-
-@bp.context_processor
-def _exam_context() -> dict[str, object]:
-    def kind_label(name: str) -> str:
-        return gettext(kinds.get_kind(name).label)
-
-    def mark_blanks(prompt: str) -> str:
-        """Fill-in prompts mark blanks [[1]], [[2]] …; show them as numbered gaps."""
-        return BLANK_MARK.sub(lambda m: gettext("【第 %(n)s 空】", n=m.group(1)), prompt or "")
-
-    return {"kind_label": kind_label, "mark_blanks": mark_blanks}
 
 
 @bp.get("/exams/<exam_key>")
