@@ -119,6 +119,11 @@
     if (!isAutosave(form) || !event.detail.successful) { return; }
     var left = event.detail.xhr.getResponseHeader("X-Seconds-Left");
     if (left !== null) { setCountdown(parseInt(left, 10)); }
+    // After a stale save (another tab saved a newer answer, which the server swapped into
+    // this page) count on from the stored revision, so the next change here is newer again.
+    var stored = parseInt(event.detail.xhr.getResponseHeader("X-Revision") || "", 10);
+    var mine = parseInt(form.getAttribute("data-revision") || "0", 10) || 0;
+    if (!isNaN(stored) && stored > mine) { form.setAttribute("data-revision", String(stored)); }
     if (failing > 0) {
       failing = 0;
       banner("连接已恢复，答案已保存。", "ok");
