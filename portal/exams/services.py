@@ -426,10 +426,10 @@ class SavedAnswer:
 def save_answer(session: Session, *, user: User, attempt_id: int, position: int, answer: Any,
                 revision: int, now: datetime) -> SavedAnswer:
     """Save one answer at once. A late or stale save never overwrites a newer answer."""
+    attempt = get_attempt(session, user=user, attempt_id=attempt_id, lock=True)
     if isinstance(revision, bool) or not isinstance(revision, int) \
             or not 1 <= revision <= MAX_REVISION:
         raise RevisionInvalid()
-    attempt = get_attempt(session, user=user, attempt_id=attempt_id, lock=True)
     _check_open(session, attempt, now)
     encoded = json.dumps(answer, ensure_ascii=False)
     if len(encoded.encode("utf-8")) > MAX_ANSWER_BYTES:

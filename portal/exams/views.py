@@ -81,10 +81,10 @@ def attempt_show(attempt_id: int) -> ResponseReturnValue:
 @roles(Role.TRAINEE)
 def answer_save(attempt_id: int, position: int) -> ResponseReturnValue:
     session = db_session()
+    attempt = services.get_attempt(session, user=current_user, attempt_id=attempt_id)
     raw_revision = request.form.get("revision", "")
     if not (raw_revision.isascii() and raw_revision.isdigit()):
         raise RevisionInvalid()  # not a whole number (or negative): no page of ours sends that
-    attempt = services.get_attempt(session, user=current_user, attempt_id=attempt_id)
     shown = services.shown_question(session, attempt=attempt, position=position)
     answer = answers.answer_from_form(shown.question, request.form)
     saved = services.save_answer(session, user=current_user, attempt_id=attempt_id,
