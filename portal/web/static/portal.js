@@ -130,6 +130,18 @@
       setTimeout(function () { if (failing === 0) { banner(""); } }, 5000);
     }
   });
+  // A stale save swaps the kept answer into the question (out of band). Replacing a field
+  // that has focus and an unsaved edit makes the browser fire "change" on it; that event
+  // must not save again, or "已保存" would replace the receipt that explains what happened.
+  var replacedInputs = null;
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (target && target.classList && target.classList.contains("question__inputs")) { replacedInputs = target; }
+  });
+  document.addEventListener("htmx:oobAfterSwap", function () { replacedInputs = null; });
+  document.addEventListener("change", function (event) {
+    if (replacedInputs && replacedInputs.contains(event.target)) { event.stopPropagation(); }
+  }, true);
   window.addEventListener("online", function () {
     document.querySelectorAll("form[data-autosave]").forEach(function (form) {
       var id = form.getAttribute("hx-post");
