@@ -44,6 +44,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from portal.db import import_models
 
     import_models()
+    from portal.web import routing
+
+    routing.register(app)  # before any route: every <int:…> in a path is bounded
     _init_extensions(app)
     _register_blueprints(app)
     from portal.web import layout
