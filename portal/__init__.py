@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as portal_config
@@ -44,6 +44,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from portal.db import import_models
 
     import_models()
+    from portal.web import routing
+
+    routing.register(app)  # before any route: every <int:…> in a path is bounded
     _init_extensions(app)
     from portal.web import templating
 
@@ -63,6 +66,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.web import db as web_db
     from portal.web import errors, security
     from portal.web.access import enforce_access
+    from portal.web.render import is_htmx
 
     web_db.init_app(app)
     htmx.init_app(app)
@@ -85,7 +89,7 @@ def _init_extensions(app: Flask) -> None:
     @app.context_processor
     def _layout_context() -> dict[str, Any]:
         return {"current_locale": select_locale(), "languages": app.config["LANGUAGES"],
-                "htmx_request": request.headers.get("HX-Request") == "true"}
+                "htmx_request": is_htmx()}
 
 
 def _register_blueprints(app: Flask) -> None:

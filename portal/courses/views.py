@@ -14,7 +14,7 @@ from portal.exams.services import existing_exam_keys
 from portal.web.access import roles, signed_in
 from portal.web.db import db_session, writes
 from portal.web.errors import translate
-from portal.web.render import redirect_after_post, render
+from portal.web.render import is_htmx, redirect_after_post, render
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 
@@ -34,7 +34,7 @@ def module_done(track_key: str, module_key: str) -> ResponseReturnValue:
     done = request.form.get("done", "1") == "1"
     page = services.set_module_done(db_session(), user=current_user, track_key=track_key,
                                     module_key=module_key, done=done, now=utcnow())
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         return render("courses/module.html", page=page, block="done_control")
     flash(gettext("已标记为完成。") if done else gettext("已取消完成标记。"), "success")
     return redirect_after_post(url_for("courses.module_show", track_key=track_key,
@@ -95,7 +95,7 @@ def checklist_tick(track_key: str, stage_key: str, item_key: str) -> ResponseRet
     view = services.tick_checklist_item(db_session(), user=current_user, track_key=track_key,
                                         stage_key=stage_key, item_key=item_key,
                                         ticked=request.form.get("ticked") == "1", now=utcnow())
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         return render("home/trainee.html", cohort=current_user.cohort, view=view, block="track",
                       exam_keys=existing_exam_keys(db_session()))
     flash(gettext("清单已保存。"), "success")

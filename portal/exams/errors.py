@@ -27,3 +27,13 @@ class ManualScoreInvalid(DomainError):
     """A trainer's rubric scores do not fit the question (missing criteria, out of range)."""
 
     status = 422
+
+
+class RevisionInvalid(DomainError):
+    """An autosave carried a revision that no page of the portal sends (negative, not a
+    whole number, absurdly large): refused, so it cannot make later saves look stale."""
+
+    status = 422
+
+    def __init__(self) -> None:
+        super().__init__(N_("保存请求的版本号无效，答案没有保存。请刷新页面后重新作答。"))

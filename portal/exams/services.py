@@ -17,6 +17,7 @@ from portal.errors import Conflict, DomainError, Forbidden, NotFound
 from portal.exams import kinds, rules
 from portal.exams.bank import Bank
 from portal.exams.definitions import ExamDefinition
+from portal.exams.errors import RevisionInvalid
 from portal.exams.models import (
     Attempt,
     AttemptStatus,
@@ -31,6 +32,8 @@ from portal.exams.models import (
 from portal.messages import N_
 
 MAX_ANSWER_BYTES = 20_000
+# A page counts its saves from 1; no real attempt comes near a billion saves of one answer.
+MAX_REVISION = 10**9
 
 
 class AttemptClosed(Conflict):
@@ -417,12 +420,16 @@ class SavedAnswer:
     saved_at: datetime
     seconds_left: int
     stale: bool  # an older revision arrived late and was ignored
+    answer: Any = None  # the answer now stored: the newer one when `stale`
 
 
 def save_answer(session: Session, *, user: User, attempt_id: int, position: int, answer: Any,
                 revision: int, now: datetime) -> SavedAnswer:
     """Save one answer at once. A late or stale save never overwrites a newer answer."""
     attempt = get_attempt(session, user=user, attempt_id=attempt_id, lock=True)
+    if isinstance(revision, bool) or not isinstance(revision, int) \
+            or not 1 <= revision <= MAX_REVISION:
+        raise RevisionInvalid()
     _check_open(session, attempt, now)
     encoded = json.dumps(answer, ensure_ascii=False)
     if len(encoded.encode("utf-8")) > MAX_ANSWER_BYTES:
@@ -438,7 +445,7 @@ def save_answer(session: Session, *, user: User, attempt_id: int, position: int,
     return SavedAnswer(position=position, revision=response.revision,
                        saved_at=response.saved_at or now,
                        seconds_left=rules.seconds_left(attempt.deadline_at, now),
-                       stale=updated == 0)
+                       stale=updated == 0, answer=response.answer)
 
 
 def set_flag(session: Session, *, user: User, attempt_id: int, position: int, flagged: bool,

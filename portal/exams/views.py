@@ -9,10 +9,11 @@ from flask_login import current_user
 from portal.auth.models import Role
 from portal.db import utcnow
 from portal.exams import answers, rules, services
+from portal.exams.errors import RevisionInvalid
 from portal.exams.models import AttemptStatus
 from portal.web.access import roles
 from portal.web.db import db_session, writes
-from portal.web.render import redirect_after_post, render
+from portal.web.render import is_htmx, redirect_after_post, render
 
 bp = Blueprint("exams", __name__, template_folder="templates")
 
@@ -66,21 +67,30 @@ def attempt_show(attempt_id: int) -> ResponseReturnValue:
 def answer_save(attempt_id: int, position: int) -> ResponseReturnValue:
     session = db_session()
     attempt = services.get_attempt(session, user=current_user, attempt_id=attempt_id)
+    raw_revision = request.form.get("revision", "")
+    if not (raw_revision.isascii() and raw_revision.isdigit()):
+        raise RevisionInvalid()  # not a whole number (or negative): no page of ours sends that
     shown = services.shown_question(session, attempt=attempt, position=position)
     answer = answers.answer_from_form(shown.question, request.form)
     saved = services.save_answer(session, user=current_user, attempt_id=attempt_id,
                                  position=position, answer=answer,
-                                 revision=request.form.get("revision", 0, type=int), now=utcnow())
-    headers = {"X-Seconds-Left": str(saved.seconds_left)}
-    if request.headers.get("HX-Request") == "true":
-        # The receipt, and the navigation item updated out of band.
+                                 revision=int(raw_revision), now=utcnow())
+    # The stored revision: after a stale save the page continues counting from it.
+    headers = {"X-Seconds-Left": str(saved.seconds_left), "X-Revision": str(saved.revision)}
+    if is_htmx():
+        # The receipt, and the navigation item updated out of band; after a stale save also
+        # the question's inputs, showing the newer answer that was kept.
         return render("exams/attempt.html", block="receipt", saved_at=saved.saved_at,
-                      stale=saved.stale, answered=answers.is_answered(
-                          answer if not saved.stale else shown.answer),
+                      stale=saved.stale, answered=answers.is_answered(saved.answer),
                       flagged=shown.flagged, position=position, oob=True, attempt=attempt,
+                      question=shown.question, answer=saved.answer,
                       one_per_page=attempt.exam_version.definition["layout"] == "one-per-page",
                       headers=headers)
-    flash(gettext("第 %(n)d 题已保存。", n=position), "success")
+    if saved.stale:
+        flash(gettext("第 %(n)d 题：另一个窗口已保存了更新的答案，这次的修改没有保存；"
+                      "页面显示的是保留下来的答案。", n=position), "warning")
+    else:
+        flash(gettext("第 %(n)d 题已保存。", n=position), "success")
     return redirect_after_post(url_for("exams.attempt_show", attempt_id=attempt_id,
                                        q=request.args.get("q", position)) + f"#q{position}")
 
@@ -91,7 +101,7 @@ def flag_toggle(attempt_id: int, position: int) -> ResponseReturnValue:
     response = services.set_flag(db_session(), user=current_user, attempt_id=attempt_id,
                                  position=position, flagged=request.form.get("flagged") == "1",
                                  now=utcnow())
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         return render("exams/attempt.html", block="flag", position=position,
                       flagged=response.flagged, attempt=response.attempt,
                       answered=answers.is_answered(response.answer))

@@ -15,6 +15,7 @@ from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
 from portal.auth.models import Role
+from portal.web.render import is_htmx
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -83,11 +84,11 @@ def enforce_access() -> Any:
     if policy.public:
         return None
     if not current_user.is_authenticated:
-        if request.headers.get("HX-Request") == "true":
+        if is_htmx():
             abort(401)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if current_user.must_change_password and not policy.during_password_change:
-        if request.headers.get("HX-Request") == "true":
+        if is_htmx():
             abort(403)
         return redirect(url_for("auth.change_password"))
     if not policy.allows(current_user.role):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, request
+from flask import Flask
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from portal.errors import DomainError
 from portal.messages import Message
-from portal.web.render import render
+from portal.web.render import is_htmx, render
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def _explanations() -> dict[int, str]:
 def error_response(status: int, detail: str | None = None) -> Response:
     title = _titles().get(status, gettext("出错了"))
     detail = detail or _explanations().get(status, "")
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         # An alert swapped into the page's alert area, whatever the request targeted.
         return render(
             "web/_alert.html", status=status, level="error", title=title, detail=detail,

@@ -3,19 +3,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, make_response, request
+from flask import current_app, make_response
 from flask.typing import ResponseReturnValue
+from htmx_flask import request
 from werkzeug.wrappers import Response
+
+
+def is_htmx() -> bool:
+    """Was this request made by htmx? The one place the portal asks (htmx-flask's request.htmx)."""
+    return bool(request.htmx)
 
 
 def wants_fragment() -> bool:
     """An htmx request that swaps part of a page (not a boosted navigation or history restore)."""
-    h = request.headers
-    return (
-        h.get("HX-Request") == "true"
-        and h.get("HX-Boosted") != "true"
-        and h.get("HX-History-Restore-Request") != "true"
-    )
+    return is_htmx() and not request.htmx.boosted and not request.htmx.history_restore_request
 
 
 def render_block(template_name: str, block: str, **context: Any) -> str:
@@ -59,7 +60,7 @@ def redirect_after_post(location: str) -> ResponseReturnValue:
     HX-Redirect (a full navigation) rather than HX-Location: the target page must
     be rendered whole, and an HX-Location request would look like a fragment request.
     """
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         response = make_response("", 200)
         response.headers["HX-Redirect"] = location
     else:

@@ -65,6 +65,31 @@ def test_answers_are_saved_kept_across_reload_and_survive_going_offline(
     assert _answer(live_server, attempt_id, 1) == "b"
 
 
+def test_a_stale_tab_shows_the_newer_answer_another_tab_saved(
+        context: BrowserContext, live_server: LiveServer) -> None:
+    tab_a = context.new_page()
+    log_in(tab_a, "demo-trainee")
+    tab_a.goto("/exams/demo-exam")
+    tab_a.get_by_role("link", name="继续作答").or_(
+        tab_a.get_by_role("button", name=re.compile("开始考试|再考一次"))).first.click()
+    attempt_id = int(re.search(r"/attempts/(\d+)", tab_a.url).group(1))
+    tab_b = context.new_page()  # the same trainee in a second tab, opened on the same page
+    tab_b.goto(tab_a.url)
+    tab_b.locator("#q5").get_by_label("答案").fill("300")
+    expect(tab_b.locator("#receipt-5")).to_contain_text("已保存")
+    # The first tab, still showing the old page, saves an older revision of question 5.
+    field_a = tab_a.locator("#q5").get_by_label("答案")
+    field_a.fill("299")
+    expect(tab_a.locator("#receipt-5")).to_contain_text("另一个窗口")
+    expect(tab_a.locator("#receipt-5")).not_to_contain_text("已保存")
+    expect(field_a).to_have_value("300")  # the kept answer, swapped into the stale tab
+    assert _answer(live_server, attempt_id, 5) == "300"
+    # A change made now in the first tab is the newest one and is saved.
+    tab_a.locator("#q5").get_by_label("答案").fill("301")
+    expect(tab_a.locator("#receipt-5")).to_contain_text("已保存")
+    assert _answer(live_server, attempt_id, 5) == "301"
+
+
 def test_the_deadline_submits_the_attempt_and_the_review_explains(
         page: Page, live_server: LiveServer) -> None:
     page.clock.install()

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from portal.auth.models import Role
 from portal.web.access import policy_of
@@ -64,8 +64,8 @@ def expected_for(endpoint: str) -> object:
 def sample_url(app: Flask, rule: Rule) -> str:
     values = {}
     for arg in rule.arguments:
-        converter = rule._converters[arg].__class__.__name__
-        values[arg] = 999999 if converter in ("IntegerConverter",) else "no-such-thing"
+        is_int = isinstance(rule._converters[arg], IntegerConverter)
+        values[arg] = 999999 if is_int else "no-such-thing"
     with app.test_request_context():
         return app.url_for(rule.endpoint, **values)
 

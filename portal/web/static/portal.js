@@ -119,12 +119,29 @@
     if (!isAutosave(form) || !event.detail.successful) { return; }
     var left = event.detail.xhr.getResponseHeader("X-Seconds-Left");
     if (left !== null) { setCountdown(parseInt(left, 10)); }
+    // After a stale save (another tab saved a newer answer, which the server swapped into
+    // this page) count on from the stored revision, so the next change here is newer again.
+    var stored = parseInt(event.detail.xhr.getResponseHeader("X-Revision") || "", 10);
+    var mine = parseInt(form.getAttribute("data-revision") || "0", 10) || 0;
+    if (!isNaN(stored) && stored > mine) { form.setAttribute("data-revision", String(stored)); }
     if (failing > 0) {
       failing = 0;
       banner("连接已恢复，答案已保存。", "ok");
       setTimeout(function () { if (failing === 0) { banner(""); } }, 5000);
     }
   });
+  // A stale save swaps the kept answer into the question (out of band). Replacing a field
+  // that has focus and an unsaved edit makes the browser fire "change" on it; that event
+  // must not save again, or "已保存" would replace the receipt that explains what happened.
+  var replacedInputs = null;
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (target && target.classList && target.classList.contains("question__inputs")) { replacedInputs = target; }
+  });
+  document.addEventListener("htmx:oobAfterSwap", function () { replacedInputs = null; });
+  document.addEventListener("change", function (event) {
+    if (replacedInputs && replacedInputs.contains(event.target)) { event.stopPropagation(); }
+  }, true);
   window.addEventListener("online", function () {
     document.querySelectorAll("form[data-autosave]").forEach(function (form) {
       var id = form.getAttribute("hx-post");
