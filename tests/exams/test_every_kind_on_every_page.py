@@ -255,6 +255,16 @@ def test_every_kind_in_the_bank_browser_and_the_editor_preview(world: World) -> 
             assert shown in body, (kind, shown)
 
 
+def test_a_new_question_of_every_kind_opens_with_its_preview(world: World) -> None:
+    for kind in _kinds_in_order():
+        page = world.trainer_client.get(f"/banks/{BANK}/questions/new?kind={kind}")
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200, kind
+        preview = _section(text, 'id="preview-trainee"', None)
+        assert kinds.get_kind(kind).label in preview and "发现" not in preview, kind
+        assert_no_internal_keys(preview, f"new {kind}")
+
+
 def test_a_trainer_edits_a_question_of_every_kind(session: Session, world: World) -> None:
     client = world.trainer_client
     for qid in ORDER:
