@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,8 +96,8 @@ def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> dict[str, 
     mapping["__line__"] = node.start_mark.line + 1
     mapping["__lines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value
                             if isinstance(k, yaml.ScalarNode)}
-    keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
-    duplicates = {k for k in keys if keys.count(k) > 1}
+    keys = Counter(k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode))
+    duplicates = {k for k, n in keys.items() if n > 1}  # linear: a file may have many keys
     if duplicates:
         mapping["__duplicates__"] = sorted(duplicates)
     return mapping
