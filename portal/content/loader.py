@@ -127,17 +127,11 @@ def _read_text(path: Path, rel: str, problems: list[Problem]) -> str | None:
 def _parse_yaml(text: str, rel: str, problems: list[Problem], line_offset: int = 0) -> Any:
     try:
         return yaml.load(text, Loader=LineLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 + line_offset if mark else None
-        reason = getattr(exc, "problem", None) or str(exc)
-        context = getattr(exc, "context_mark", None)
-        if context is not None and mark is not None and context.line != mark.line:
-            problems.append(Problem(rel, line, msg(
-                N_("YAML 格式错误（从第 %(start)d 行开始）：%(reason)s"),
-                start=context.line + 1 + line_offset, reason=reason)))
-        else:
-            problems.append(Problem(rel, line, msg(N_("YAML 格式错误：%(reason)s"), reason=reason)))
+    except yaml.YAMLError as exc:  # PyYAML's English reason, said in Chinese with its line
+        from portal.content.parse_errors import yaml_problem
+
+        line, message = yaml_problem(exc, text)
+        problems.append(Problem(rel, line + line_offset if line else None, message))
         return None
 
 

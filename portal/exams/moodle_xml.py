@@ -24,6 +24,7 @@ from defusedxml import (
 from defusedxml.expatreader import DefusedExpatParser
 
 from portal.content.loader import Problem
+from portal.content.parse_errors import xml_reason
 from portal.exams.bank import ImportResult, decode_utf8
 from portal.exams.interop import Importer, choice_fields, essay_fields, imported_tag
 from portal.exams.kinds import NUMBER_RE
@@ -142,15 +143,12 @@ def _parse(data: bytes, path: str, problems: list[Problem]) -> _Element | None:
         problems.append(Problem(path, builder.line(), msg(
             N_("XML 文件的元素太多或嵌套太深（最多 %(count)d 个元素、%(depth)d 层）"),
             count=MAX_ELEMENTS, depth=MAX_DEPTH)))
-    except xml.sax.SAXParseException as exc:
-        problems.append(Problem(path, exc.getLineNumber(), msg(
-            N_("XML 格式错误（第 %(line)s 行第 %(column)s 列）：%(reason)s"),
-            line=exc.getLineNumber(), column=exc.getColumnNumber(), reason=exc.getMessage())))
+    except xml.sax.SAXParseException as exc:  # expat's English reason, said in Chinese
+        problems.append(Problem(path, exc.getLineNumber(), xml_reason(exc.getMessage())))
     except xml.sax.SAXException as exc:
-        problems.append(Problem(path, builder.line(), msg(N_("XML 格式错误：%(reason)s"),
-                                                          reason=exc.getMessage())))
-    except ValueError as exc:  # pyexpat refusing an encoding, for one
-        problems.append(Problem(path, None, msg(N_("XML 格式错误：%(reason)s"), reason=str(exc))))
+        problems.append(Problem(path, builder.line(), xml_reason(exc.getMessage())))
+    except ValueError:  # pyexpat refusing an encoding, for one
+        problems.append(Problem(path, None, msg(N_("XML 文件无法读取：请用 UTF-8 编码另存后重新上传"))))
     else:
         return builder.root
     return None
