@@ -28,7 +28,7 @@ def yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[int | None, Message]:
     if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
         position = exc.position if isinstance(exc.position, int) else 0
         return text[:position].count("\n") + 1, msg(
-            N_("文件里有不可见的控制字符：请删除它们后重新保存"))
+            N_("YAML 格式错误：文件里有不可见的控制字符，请删除它们后重新保存"))
     problem = str(getattr(exc, "problem", None) or "")
     context = str(getattr(exc, "context", None) or "")
     problem_mark = getattr(exc, "problem_mark", None)
@@ -39,56 +39,56 @@ def yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[int | None, Message]:
     source = _text_line(text, line)
     if "\t" in source[:len(source) - len(source.lstrip())] or "'\\t'" in problem \
             or "tab" in problem:
-        return line, msg(N_("用了制表符（Tab）缩进，请改用空格"))
+        return line, msg(N_("YAML 格式错误：用了制表符（Tab）缩进，请改用空格"))
     if "quoted scalar" in context:
-        return start or line, msg(N_("引号没有闭合：请在这段文字的末尾补上对应的引号"))
+        return start or line, msg(N_("YAML 格式错误：引号没有闭合，请在这段文字的末尾补上对应的引号"))
     if "flow sequence" in both or "expected ',' or ']'" in problem:
-        return start or line, msg(N_("方括号 [ 没有闭合或其中缺少逗号：请检查 [ ] 是否成对"))
+        return start or line, msg(N_("YAML 格式错误：方括号 [ 没有闭合或其中缺少逗号，请检查 [ ] 是否成对"))
     if "flow mapping" in both or "expected ',' or '}'" in problem:
-        return start or line, msg(N_("花括号 { 没有闭合或其中缺少逗号：请检查 { } 是否成对"))
+        return start or line, msg(N_("YAML 格式错误：花括号 { 没有闭合或其中缺少逗号，请检查 { } 是否成对"))
     if "mapping values are not allowed" in problem:
-        return line, msg(N_("这里不能出现“: ”：文字中含有冒号时请给整段文字加引号，或检查缩进"))
+        return line, msg(N_("YAML 格式错误：这里不能出现“: ”，文字中含有冒号时请给整段文字加引号，或检查缩进"))
     if "duplicate anchor" in both:
-        return line, msg(N_("锚点（&名字）重复：每个锚点只能定义一次"))
+        return line, msg(N_("YAML 格式错误：锚点（&名字）重复，每个锚点只能定义一次"))
     if "undefined alias" in both or "found undefined" in problem and "alias" in problem:
-        return line, msg(N_("引用了没有定义的别名（*名字）：请把内容直接写出来"))
+        return line, msg(N_("YAML 格式错误：引用了没有定义的别名（*名字），请把内容直接写出来"))
     if "constructor for the tag" in problem or "tag handle" in problem or "tag" in context:
         tag = problem.rsplit(" ", 1)[-1].strip("'\"") if "constructor" in problem else ""
-        return line, msg(N_("用了不支持的 YAML 标签 %(tag)s：这里只能写普通文字、数字、列表和“字段: 值”；"
+        return line, msg(N_("YAML 格式错误：用了不支持的 YAML 标签 %(tag)s：这里只能写普通文字、数字、列表和“字段: 值”；"
                             "以 ! 开头的文字请加引号"), tag=tag)
     if "cannot start any token" in problem:
-        return line, msg(N_("这一行以不能开头的字符（如 @ 或 `）开始：请给这段文字加引号"))
+        return line, msg(N_("YAML 格式错误：这一行以不能开头的字符（如 @ 或 `）开始，请给这段文字加引号"))
     if "special characters are not allowed" in problem or "control characters" in problem:
-        return line, msg(N_("文件里有不可见的控制字符：请删除它们后重新保存"))
+        return line, msg(N_("YAML 格式错误：文件里有不可见的控制字符，请删除它们后重新保存"))
     if "block end" in problem or "expected key" in problem or "expected ':'" in problem \
             or "block mapping" in both or "block collection" in both or "simple key" in both:
-        return line, msg(N_("缩进没有对齐，或缺少“字段: 值”中的冒号：同一层的字段请用相同数量的空格缩进"))
+        return line, msg(N_("YAML 格式错误：缩进没有对齐，或缺少“字段: 值”中的冒号，同一层的字段请用相同数量的空格缩进"))
     if "end of stream" in problem:
-        return line, msg(N_("文件意外结束：请检查最后几行是否完整（引号、括号是否闭合）"))
-    return line, msg(N_("YAML 格式有误：请检查这一行及上一行的缩进、冒号和引号"))
+        return line, msg(N_("YAML 格式错误：文件意外结束，请检查最后几行是否完整（引号、括号是否闭合）"))
+    return line, msg(N_("YAML 格式错误：请检查这一行及上一行的缩进、冒号和引号"))
 
 
 # expat's error codes (xml.parsers.expat.errors) -> what to tell the trainer.
 _EXPAT: dict[str, str] = {
-    "XML_ERROR_SYNTAX": N_("XML 语法错误：请检查这一行的尖括号和引号"),
-    "XML_ERROR_NO_ELEMENTS": N_("XML 文件不完整或是空的：请检查文件末尾的结束标签是否齐全"),
-    "XML_ERROR_INVALID_TOKEN": N_("XML 不完整或含有非法字符（例如未转义的 & 或 <）：请把 & 写成 &amp;，< 写成 &lt;"),
-    "XML_ERROR_UNCLOSED_TOKEN": N_("XML 标记没有写完：请检查这一行的尖括号是否闭合"),
-    "XML_ERROR_PARTIAL_CHAR": N_("XML 中有不完整的字符：请用 UTF-8 重新保存文件"),
-    "XML_ERROR_TAG_MISMATCH": N_("结束标签与开始标签不匹配：请检查这一行的结束标签及其对应的开始标签"),
-    "XML_ERROR_DUPLICATE_ATTRIBUTE": N_("同一个元素里有重复的属性"),
-    "XML_ERROR_JUNK_AFTER_DOC_ELEMENT": N_("根元素结束后还有内容：整份文件应只有一个 <quiz> 根元素"),
-    "XML_ERROR_UNDEFINED_ENTITY": N_("用了未定义的实体（如 &nbsp;）：请改成对应的字符，或把 & 写成 &amp;"),
-    "XML_ERROR_RECURSIVE_ENTITY_REF": N_("实体递归引用自身，不予导入"),
-    "XML_ERROR_ASYNC_ENTITY": N_("实体使用不当，不予导入"),
-    "XML_ERROR_BAD_CHAR_REF": N_("字符引用（&#…;）指向了不允许的字符"),
-    "XML_ERROR_BINARY_ENTITY_REF": N_("实体引用指向了二进制内容，不予导入"),
-    "XML_ERROR_MISPLACED_XML_PI": N_("<?xml …?> 声明只能写在文件的第一行最前面"),
-    "XML_ERROR_UNKNOWN_ENCODING": N_("XML 声明了不支持的字符编码：请另存为 UTF-8"),
-    "XML_ERROR_INCORRECT_ENCODING": N_("XML 声明的编码与文件的实际编码不一致：请另存为 UTF-8"),
-    "XML_ERROR_UNCLOSED_CDATA_SECTION": N_("<![CDATA[ 段没有闭合：请补上 ]]>"),
-    "XML_ERROR_XML_DECL": N_("<?xml …?> 声明写得不对"),
-    "XML_ERROR_UNBOUND_PREFIX": N_("用了未声明的命名空间前缀"),
+    "XML_ERROR_SYNTAX": N_("XML 格式错误：请检查这一行的尖括号和引号"),
+    "XML_ERROR_NO_ELEMENTS": N_("XML 格式错误：文件不完整或是空的，请检查文件末尾的结束标签是否齐全"),
+    "XML_ERROR_INVALID_TOKEN": N_("XML 格式错误：文件不完整或含有非法字符（例如未转义的 & 或 <），请把 & 写成 &amp;，< 写成 &lt;"),
+    "XML_ERROR_UNCLOSED_TOKEN": N_("XML 格式错误：标记没有写完，请检查这一行的尖括号是否闭合"),
+    "XML_ERROR_PARTIAL_CHAR": N_("XML 格式错误：文件中有不完整的字符，请用 UTF-8 重新保存文件"),
+    "XML_ERROR_TAG_MISMATCH": N_("XML 格式错误：结束标签与开始标签不匹配，请检查这一行的结束标签及其对应的开始标签"),
+    "XML_ERROR_DUPLICATE_ATTRIBUTE": N_("XML 格式错误：同一个元素里有重复的属性"),
+    "XML_ERROR_JUNK_AFTER_DOC_ELEMENT": N_("XML 格式错误：根元素结束后还有内容，整份文件应只有一个 <quiz> 根元素"),
+    "XML_ERROR_UNDEFINED_ENTITY": N_("XML 格式错误：用了未定义的实体（如 &nbsp;），请改成对应的字符，或把 & 写成 &amp;"),
+    "XML_ERROR_RECURSIVE_ENTITY_REF": N_("XML 格式错误：实体递归引用自身，不予导入"),
+    "XML_ERROR_ASYNC_ENTITY": N_("XML 格式错误：实体使用不当，不予导入"),
+    "XML_ERROR_BAD_CHAR_REF": N_("XML 格式错误：字符引用（&#…;）指向了不允许的字符"),
+    "XML_ERROR_BINARY_ENTITY_REF": N_("XML 格式错误：实体引用指向了二进制内容，不予导入"),
+    "XML_ERROR_MISPLACED_XML_PI": N_("XML 格式错误：<?xml …?> 声明只能写在文件的第一行最前面"),
+    "XML_ERROR_UNKNOWN_ENCODING": N_("XML 格式错误：文件声明了不支持的字符编码，请另存为 UTF-8"),
+    "XML_ERROR_INCORRECT_ENCODING": N_("XML 格式错误：文件声明的编码与文件的实际编码不一致，请另存为 UTF-8"),
+    "XML_ERROR_UNCLOSED_CDATA_SECTION": N_("XML 格式错误：<![CDATA[ 段没有闭合，请补上 ]]>"),
+    "XML_ERROR_XML_DECL": N_("XML 格式错误：<?xml …?> 声明写得不对"),
+    "XML_ERROR_UNBOUND_PREFIX": N_("XML 格式错误：用了未声明的命名空间前缀"),
 }
 _EXPAT_BY_MESSAGE: dict[str, str] = {}
 
@@ -111,5 +111,5 @@ def xml_reason(reason: str) -> Message:
         if reason == english or reason.startswith(english):
             return msg(text)
     if "unclosed token" in reason or "no element found" in reason:
-        return msg(N_("XML 文件不完整：请检查文件末尾的结束标签是否齐全"))
-    return msg(N_("XML 格式有误：请检查这一行的标签、尖括号和引号"))
+        return msg(N_("XML 格式错误：文件不完整，请检查文件末尾的结束标签是否齐全"))
+    return msg(N_("XML 格式错误：请检查这一行的标签、尖括号和引号"))

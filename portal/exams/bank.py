@@ -116,7 +116,7 @@ def decode_utf8(data: bytes, path: str, problems: list[Problem], *, limit: int) 
         position = exc.start + (len(data) - len(body))
         line = data[:position].count(b"\n") + 1
         problems.append(Problem(path, line, msg(
-            N_("第 %(line)d 行不是有效的 UTF-8 编码（文件的第 %(pos)d 个字节）"),
+            N_("不是有效的 UTF-8 编码（文件的第 %(pos)d 个字节）"),
             line=line, pos=position + 1)))
         return None
 

@@ -122,7 +122,7 @@ def _convert(held: str, fmt: str, state: Importer, line: int, *, detect: bool = 
     if fmt == "html":
         text, images = html_to_text(text)
         if images:
-            state.notice(line, N_("第 %(line)d 行的图片没有导入（只导入文字）"), line=line)
+            state.notice(line, N_("图片没有导入（只导入文字）"), line=line)
     return text.strip()
 
 
@@ -186,7 +186,7 @@ def _parse_block(block: _Block, state: Importer) -> None:
             pos = 2
     opening, closing = held.find("{", pos), held.find("}", pos)
     if opening < 0 and closing < 0:
-        state.notice(block.line, N_("第 %(line)d 行是没有答案区的说明文字，已跳过（本门户只导入题目）"),
+        state.notice(block.line, N_("这是没有答案区的说明文字，已跳过（本门户只导入题目）"),
                      line=block.line)
         return
     if opening < 0 or 0 <= closing < opening:
@@ -316,7 +316,7 @@ def _fill_in(raw: dict[str, Any], answer: str, base: int, fmt: str, block: _Bloc
         weight, segment = _weight(segment, state, line)
         accepted, _, feedback = segment.partition("#")
         if weight is not None and weight <= 0:
-            state.notice(line, N_("第 %(line)d 行的 0 分或负分答案已忽略（本门户的填空题只列可接受的答案）"),
+            state.notice(line, N_("0 分或负分答案已忽略（本门户的填空题只列可接受的答案）"),
                          line=line)
             continue
         item: dict[str, Any] = {"__line__": line, "text": _convert(accepted, fmt, state, line),
@@ -355,7 +355,7 @@ def _numeric(raw: dict[str, Any], answer: str, base: int, fmt: str, block: _Bloc
     wrong = body.find("~")
     if wrong >= 0:
         state.notice(block.line_at(base + body_start + wrong),
-                     N_("第 %(line)d 行数值题的“其他答案”反馈（~…）没有导入"),
+                     N_("数值题的“其他答案”反馈（~…）没有导入"),
                      line=block.line_at(base + body_start + wrong))
         body = body[:wrong]
     answers: list[dict[str, Any]] = []
@@ -365,7 +365,7 @@ def _numeric(raw: dict[str, Any], answer: str, base: int, fmt: str, block: _Bloc
         number_text, _, feedback = segment.partition("#")
         number_text = _release(number_text).strip()
         if weight is not None and weight <= 0:
-            state.notice(line, N_("第 %(line)d 行的 0 分或负分答案已忽略（本门户的数值题只列可接受的答案）"),
+            state.notice(line, N_("0 分或负分答案已忽略（本门户的数值题只列可接受的答案）"),
                          line=line)
             continue
         if ".." in number_text[1:]:
@@ -408,7 +408,7 @@ def import_gift(data: bytes, path: str, *, key: str | None = None,
     bad = _NONCHARACTERS.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
-        problems.append(Problem(path, line, msg(N_("第 %(line)d 行含有不允许的字符 U+%(code)04X"),
+        problems.append(Problem(path, line, msg(N_("含有不允许的字符 U+%(code)04X"),
                                                 line=line, code=ord(bad[0]))))
         return ImportResult(None, problems, notices)
     state = Importer(path, problems, notices)

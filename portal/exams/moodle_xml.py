@@ -166,7 +166,7 @@ def _as_utf8(data: bytes, encoding: str, path: str, problems: list[Problem]) -> 
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         problems.append(Problem(path, line, msg(
-            N_("第 %(line)d 行不是有效的 %(encoding)s 编码（文件的第 %(pos)d 个字节）"),
+            N_("不是有效的 %(encoding)s 编码（文件的第 %(pos)d 个字节）"),
             line=line, encoding=encoding, pos=exc.start + 1)))
         return None
     declaration = re.match(r"\s*<\?xml[^>]*\?>", text)
@@ -188,7 +188,7 @@ def _rich(element: _Element | None, importer: Importer,
     if element.attrs.get("format", default) == "html":
         text, images = html_to_text(text)
         if images:
-            importer.notice(element.line, N_("第 %(line)d 行的图片没有导入（只导入文字）"),
+            importer.notice(element.line, N_("图片没有导入（只导入文字）"),
                             line=element.line)
     return text.strip()
 
@@ -225,7 +225,7 @@ def _question(element: _Element, importer: Importer) -> None:
         importer.category(element.value("category"))
         return
     if qtype == "description":
-        importer.notice(element.line, N_("第 %(line)d 行是说明文字（description），已跳过（本门户只导入题目）"),
+        importer.notice(element.line, N_("这是说明文字（description），已跳过（本门户只导入题目）"),
                         line=element.line)
         return
     if qtype not in SUPPORTED:
@@ -279,14 +279,14 @@ def _question(element: _Element, importer: Importer) -> None:
     elif qtype == "shortanswer":
         raw["kind"] = "fill-in"
         if element.value("usecase") == "1":
-            importer.notice(element.line, N_("第 %(line)d 行：本门户的填空题不区分大小写"),
+            importer.notice(element.line, N_("本门户的填空题不区分大小写"),
                             line=element.line)
         accepted = []
         for answer in answers:
             fraction = _fraction(answer, importer)
             text = _rich(answer, importer)
             if fraction <= 0 or text == "*":
-                importer.notice(answer.line, N_("第 %(line)d 行的 0 分答案或通配答案 * 已忽略（本门户的填空题只列可接受的答案）"),
+                importer.notice(answer.line, N_("0 分答案或通配答案 * 已忽略（本门户的填空题只列可接受的答案）"),
                                 line=answer.line)
                 continue
             item = {"__line__": answer.line, "text": text, "credit": tidy(fraction)}
@@ -300,7 +300,7 @@ def _question(element: _Element, importer: Importer) -> None:
             fraction = _fraction(answer, importer)
             text = answer.value("text")
             if fraction <= 0 or text == "*":
-                importer.notice(answer.line, N_("第 %(line)d 行的 0 分答案或通配答案 * 已忽略（本门户的数值题只列可接受的答案）"),
+                importer.notice(answer.line, N_("0 分答案或通配答案 * 已忽略（本门户的数值题只列可接受的答案）"),
                                 line=answer.line)
                 continue
             value, tolerance = _number(text), _number(answer.value("tolerance", "0") or "0")
