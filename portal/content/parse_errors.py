@@ -26,7 +26,12 @@ def _text_line(text: str, line: int | None) -> str:
 def yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[int | None, Message]:
     """The line and a Chinese message for an error from PyYAML (pure Python or libyaml)."""
     if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
-        position = exc.position if isinstance(exc.position, int) else 0
+        # Where the character first occurs (libyaml counts bytes, PyYAML characters).
+        character = exc.character
+        if isinstance(character, int):
+            character = chr(character)
+        found = text.find(character) if isinstance(character, str) and character else -1
+        position = max(found, 0)
         return text[:position].count("\n") + 1, msg(
             N_("YAML 格式错误：文件里有不可见的控制字符，请删除它们后重新保存"))
     problem = str(getattr(exc, "problem", None) or "")
