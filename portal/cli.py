@@ -163,19 +163,20 @@ def _load_valid_content(path: str | None):  # type: ignore[no-untyped-def]
 
 def _exam_keys_on_disk() -> set[str] | None:
     """The exam keys defined in question_banks/exams/ (None when there is no such folder)."""
-    import yaml
-
     from portal.config import PROJECT_ROOT
+    from portal.exams.bank import decode_utf8, parse_yaml
+    from portal.exams.definitions import MAX_EXAM_BYTES
 
     folder = PROJECT_ROOT / "question_banks" / "exams"
     if not folder.is_dir():
         return None
     keys = set()
     for path in folder.glob("*.yaml"):
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError):
-            continue  # `flask exams check` reports broken exam files
+        # The exam files' own safe reader (no alias bombs); `flask exams check` reports
+        # what is wrong with a broken file.
+        problems: list = []
+        text = decode_utf8(path.read_bytes(), path.name, problems, limit=MAX_EXAM_BYTES)
+        data = parse_yaml(text, path.name, problems) if text is not None else None
         if isinstance(data, dict) and isinstance(data.get("key"), str):
             keys.add(data["key"])
     return keys

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,8 +96,8 @@ def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> dict[str, 
     mapping["__line__"] = node.start_mark.line + 1
     mapping["__lines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value
                             if isinstance(k, yaml.ScalarNode)}
-    keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
-    duplicates = {k for k in keys if keys.count(k) > 1}
+    keys = Counter(k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode))
+    duplicates = {k for k, n in keys.items() if n > 1}  # linear: a file may have many keys
     if duplicates:
         mapping["__duplicates__"] = sorted(duplicates)
     return mapping
@@ -126,17 +127,11 @@ def _read_text(path: Path, rel: str, problems: list[Problem]) -> str | None:
 def _parse_yaml(text: str, rel: str, problems: list[Problem], line_offset: int = 0) -> Any:
     try:
         return yaml.load(text, Loader=LineLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 + line_offset if mark else None
-        reason = getattr(exc, "problem", None) or str(exc)
-        context = getattr(exc, "context_mark", None)
-        if context is not None and mark is not None and context.line != mark.line:
-            problems.append(Problem(rel, line, msg(
-                N_("YAML 格式错误（从第 %(start)d 行开始）：%(reason)s"),
-                start=context.line + 1 + line_offset, reason=reason)))
-        else:
-            problems.append(Problem(rel, line, msg(N_("YAML 格式错误：%(reason)s"), reason=reason)))
+    except yaml.YAMLError as exc:  # PyYAML's English reason, said in Chinese with its line
+        from portal.content.parse_errors import yaml_problem
+
+        line, message = yaml_problem(exc, text)
+        problems.append(Problem(rel, line + line_offset if line else None, message))
         return None
 
 

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import yaml
 
 from portal.content.loader import KEY_RE, LineLoader, Problem
+from portal.content.parse_errors import yaml_problem
 from portal.exams.kinds import clean_question
 from portal.exams.validation import Report, check_fields, items, text
 from portal.messages import N_, msg
@@ -115,7 +116,7 @@ def decode_utf8(data: bytes, path: str, problems: list[Problem], *, limit: int) 
         position = exc.start + (len(data) - len(body))
         line = data[:position].count(b"\n") + 1
         problems.append(Problem(path, line, msg(
-            N_("第 %(line)d 行不是有效的 UTF-8 编码（文件的第 %(pos)d 个字节）"),
+            N_("不是有效的 UTF-8 编码（文件的第 %(pos)d 个字节）"),
             line=line, pos=position + 1)))
         return None
 
@@ -197,13 +198,9 @@ def parse_yaml(text_: str, path: str, problems: list[Problem]) -> Any:
         return yaml.load(text_, Loader=_BankLoader)  # a SafeLoader subclass
     except _Refused as exc:
         problems.append(Problem(path, exc.line, msg(exc.text, **exc.params)))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        reason = exc.problem or exc.context or ""
-        problems.append(Problem(path, mark.line + 1 if mark else None,
-                                msg(N_("YAML 格式错误：%(reason)s"), reason=reason)))
-    except yaml.YAMLError as exc:
-        problems.append(Problem(path, None, msg(N_("YAML 格式错误：%(reason)s"), reason=str(exc))))
+    except yaml.YAMLError as exc:  # PyYAML's English reason, said in Chinese with its line
+        line, message = yaml_problem(exc, text_)
+        problems.append(Problem(path, line, message))
     except RecursionError:  # pragma: no cover - the depth limit comes first
         problems.append(Problem(path, None, msg(N_("YAML 嵌套层次过深"))))
     except ValueError:  # an integer too long to convert, for one

@@ -6,15 +6,18 @@ banks by the caller (who knows which questions exist).
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
-from portal.content.loader import KEY_RE, LineLoader, Problem, _line
+from portal.content.loader import KEY_RE, Problem, _line
+from portal.exams.bank import parse_yaml
 from portal.messages import N_, msg
 
 MAX_EXAM_BYTES = 256 * 1024
+MAX_TITLE = 200
+MAX_INSTRUCTIONS = 20_000
+MAX_REFERENCE = 200  # "bank/question-id", a tag
 LAYOUTS = ("one-per-page", "all-on-one-page")
 COUNTS = ("highest", "last")
 REVIEW_WHEN = ("after-submit", "after-close", "never")
@@ -77,17 +80,21 @@ def _choice(data: dict[str, Any], name: str, allowed: tuple[str, ...], rel: str,
     return str(value)
 
 
+def _too_long(data: dict[str, Any], name: str, rel: str, limit: int) -> Problem:
+    return Problem(rel, _line(data, key=name), msg(
+        N_("%(name)s 过长（最多 %(limit)d 个字符）"), name=name, limit=limit))
+
+
 def load_exam(text: str, rel: str) -> tuple[ExamDefinition | None, list[Problem]]:
     problems: list[Problem] = []
     if len(text.encode("utf-8")) > MAX_EXAM_BYTES:
         return None, [Problem(rel, None, msg(N_("文件超过 %(kb)d KB 上限"),
                                              kb=MAX_EXAM_BYTES // 1024))]
-    try:
-        data = yaml.load(text, Loader=LineLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return None, [Problem(rel, mark.line + 1 if mark else None, msg(
-            N_("YAML 格式错误：%(reason)s"), reason=getattr(exc, "problem", None) or str(exc)))]
+    # The bank files' strict reader: no aliases, anchors or tags (no alias bomb), bounded
+    # nesting and size, every YAML error in Chinese with its line.
+    data = parse_yaml(text, rel, problems)
+    if problems:
+        return None, problems
     if not isinstance(data, dict):
         return None, [Problem(rel, 1, msg(N_("考试文件应为“字段: 值”的形式")))]
     for dup in data.get("__duplicates__", []):
@@ -100,6 +107,13 @@ def load_exam(text: str, rel: str) -> tuple[ExamDefinition | None, list[Problem]
     if not title:
         problems.append(Problem(rel, _line(data, key="title"), msg(N_("缺少字段 %(name)s"),
                                                                      name="title")))
+    elif len(title) > MAX_TITLE:
+        problems.append(_too_long(data, "title", rel, MAX_TITLE))
+        title = title[:MAX_TITLE]
+    instructions = str(data.get("instructions") or "").strip()
+    if len(instructions) > MAX_INSTRUCTIONS:
+        problems.append(_too_long(data, "instructions", rel, MAX_INSTRUCTIONS))
+        instructions = instructions[:MAX_INSTRUCTIONS]
     kind = _choice(data, "kind", KINDS, rel, problems, "written")
     track = data.get("track")
     stage = data.get("stage")
@@ -133,9 +147,12 @@ def load_exam(text: str, rel: str) -> tuple[ExamDefinition | None, list[Problem]
         problems.append(Problem(rel, _line(data, key="areas"), msg(N_("areas 应为“标签: 方向”的形式"))))
     else:
         for tag, area in areas_raw.items():
-            if tag.startswith("__"):
+            if isinstance(tag, str) and tag.startswith("__"):
                 continue
-            if area not in AREAS:
+            if not isinstance(tag, str) or len(tag) > MAX_REFERENCE:
+                problems.append(Problem(rel, _line(areas_raw), msg(
+                    N_("areas 的标签应为不超过 %(limit)d 个字符的文字"), limit=MAX_REFERENCE)))
+            elif area not in AREAS:
                 problems.append(Problem(rel, _line(areas_raw, key=tag), msg(
                     N_("标签 %(tag)s 的方向只能是 %(allowed)s 之一"), tag=tag,
                     allowed=", ".join(AREAS))))
@@ -149,12 +166,14 @@ def load_exam(text: str, rel: str) -> tuple[ExamDefinition | None, list[Problem]
             N_("questions 应包含 fixed（固定题目列表）和/或 random（随机抽题规则）"))))
         questions = {}
     raw_fixed = questions.get("fixed", [])
-    if not isinstance(raw_fixed, list) or not all(isinstance(q, str) and "/" in q for q in raw_fixed):
+    if not isinstance(raw_fixed, list) or not all(
+            isinstance(q, str) and "/" in q and len(q) <= MAX_REFERENCE for q in raw_fixed):
         problems.append(Problem(rel, _line(questions, key="fixed"), msg(
-            N_("fixed 应为“题库/题目id”形式的列表"))))
+            N_("fixed 应为“题库/题目id”形式的列表（每项不超过 %(limit)d 个字符）"),
+            limit=MAX_REFERENCE)))
     else:
         fixed = list(raw_fixed)
-        dupes = sorted({q for q in fixed if fixed.count(q) > 1})
+        dupes = sorted(q for q, n in Counter(fixed).items() if n > 1)  # linear, not O(n²)
         if dupes:
             problems.append(Problem(rel, _line(questions, key="fixed"), msg(
                 N_("fixed 中题目重复：%(ids)s"), ids=", ".join(dupes))))
@@ -169,7 +188,8 @@ def load_exam(text: str, rel: str) -> tuple[ExamDefinition | None, list[Problem]
             continue
         count = _int(pick, "count", rel, problems, low=1, high=200, default=1)
         tags = pick.get("tags", [])
-        if not isinstance(tags, list) or not tags or not all(isinstance(t, str) for t in tags):
+        if not isinstance(tags, list) or not tags or not all(
+                isinstance(t, str) and len(t) <= MAX_REFERENCE for t in tags):
             problems.append(Problem(rel, _line(pick, key="tags"), msg(N_("tags 应为非空的标签列表"))))
             tags = []
         mix = pick.get("difficulty") or {}
@@ -179,9 +199,10 @@ def load_exam(text: str, rel: str) -> tuple[ExamDefinition | None, list[Problem]
                 N_("difficulty 应为“难度: 数量”的形式"))))
         else:
             for level, n in mix.items():
-                if level.startswith("__"):
+                if isinstance(level, str) and level.startswith("__"):
                     continue
-                if level not in DIFFICULTIES or not isinstance(n, int) or n < 0:
+                if level not in DIFFICULTIES or not isinstance(n, int) or isinstance(n, bool) \
+                        or not 0 <= n <= 200:
                     problems.append(Problem(rel, _line(mix, key=level), msg(
                         N_("难度只能是 easy、medium、hard，数量为非负整数"))))
                 else:
@@ -198,6 +219,6 @@ def load_exam(text: str, rel: str) -> tuple[ExamDefinition | None, list[Problem]
         time_limit_minutes=time_limit, attempts=attempts, counts=counts, wait_minutes=wait,
         shuffle_questions=shuffle_questions, shuffle_options=shuffle_options, layout=layout,
         review_when=review_when, review_show=[str(s) for s in show], areas=areas, fixed=fixed,
-        random=random, instructions=str(data.get("instructions") or "").strip(), source_text=text,
+        random=random, instructions=instructions, source_text=text,
         source_hash=hashlib.sha256(text.encode("utf-8")).hexdigest())
     return definition, problems

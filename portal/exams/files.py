@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from portal.content.loader import Problem
-from portal.exams.bank import Bank, load_banks
-from portal.exams.definitions import ExamDefinition, load_exam
+from portal.exams.bank import Bank, decode_utf8, load_banks
+from portal.exams.definitions import MAX_EXAM_BYTES, ExamDefinition, load_exam
 from portal.messages import N_, msg
 
 
@@ -27,13 +27,10 @@ def load_folder(root: Path) -> ExamContent:
     keys: dict[str, str] = {}
     for path in sorted((root / "exams").glob("*.yaml")):
         rel = str(path.relative_to(base))
-        try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            content.problems.append(Problem(rel, None, msg(
-                N_("不是有效的 UTF-8 编码（第 %(pos)d 字节）"), pos=exc.start)))
+        text = decode_utf8(path.read_bytes(), rel, content.problems, limit=MAX_EXAM_BYTES)
+        if text is None:
             continue
-        exam, found = load_exam(text, rel)
+        exam, found = load_exam(text, rel)  # the bank files' safe reader and limits
         content.problems.extend(found)
         if exam is not None and not found:
             if exam.key in keys:

@@ -120,7 +120,7 @@ def _convert(held: str, fmt: str, state: Importer, line: int, *, detect: bool = 
     if fmt == "html":
         text, images = html_to_text(text)
         if images:
-            state.notice(line, N_("第 %(line)d 行的图片没有导入（只导入文字）"), line=line)
+            state.notice(line, N_("图片没有导入（只导入文字）"), line=line)
     return text.strip()
 
 
@@ -184,7 +184,7 @@ def _parse_block(block: _Block, state: Importer) -> None:
             pos = 2
     opening, closing = held.find("{", pos), held.find("}", pos)
     if opening < 0 and closing < 0:
-        state.notice(block.line, N_("第 %(line)d 行是没有答案区的说明文字，已跳过（本门户只导入题目）"),
+        state.notice(block.line, N_("这是没有答案区的说明文字，已跳过（本门户只导入题目）"),
                      line=block.line)
         return
     if opening < 0 or 0 <= closing < opening:
@@ -336,7 +336,7 @@ def import_gift(data: bytes, path: str, *, key: str | None = None,
     bad = _NONCHARACTERS.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
-        problems.append(Problem(path, line, msg(N_("第 %(line)d 行含有不允许的字符 U+%(code)04X"),
+        problems.append(Problem(path, line, msg(N_("含有不允许的字符 U+%(code)04X"),
                                                 line=line, code=ord(bad[0]))))
         return ImportResult(None, problems, notices)
     state = Importer(path, problems, notices)

@@ -24,6 +24,7 @@ from defusedxml import (
 from defusedxml.expatreader import DefusedExpatParser
 
 from portal.content.loader import Problem
+from portal.content.parse_errors import xml_reason
 from portal.exams import kinds
 from portal.exams.bank import ImportResult, decode_utf8
 from portal.exams.interop import Importer, imported_tag
@@ -145,15 +146,12 @@ def _parse(data: bytes, path: str, problems: list[Problem]) -> _Element | None:
         problems.append(Problem(path, builder.line(), msg(
             N_("XML 文件的元素太多或嵌套太深（最多 %(count)d 个元素、%(depth)d 层）"),
             count=MAX_ELEMENTS, depth=MAX_DEPTH)))
-    except xml.sax.SAXParseException as exc:
-        problems.append(Problem(path, exc.getLineNumber(), msg(
-            N_("XML 格式错误（第 %(line)s 行第 %(column)s 列）：%(reason)s"),
-            line=exc.getLineNumber(), column=exc.getColumnNumber(), reason=exc.getMessage())))
+    except xml.sax.SAXParseException as exc:  # expat's English reason, said in Chinese
+        problems.append(Problem(path, exc.getLineNumber(), xml_reason(exc.getMessage())))
     except xml.sax.SAXException as exc:
-        problems.append(Problem(path, builder.line(), msg(N_("XML 格式错误：%(reason)s"),
-                                                          reason=exc.getMessage())))
-    except ValueError as exc:  # pyexpat refusing an encoding, for one
-        problems.append(Problem(path, None, msg(N_("XML 格式错误：%(reason)s"), reason=str(exc))))
+        problems.append(Problem(path, builder.line(), xml_reason(exc.getMessage())))
+    except ValueError:  # pyexpat refusing an encoding, for one
+        problems.append(Problem(path, None, msg(N_("XML 文件无法读取：请用 UTF-8 编码另存后重新上传"))))
     else:
         return builder.root
     return None
@@ -171,7 +169,7 @@ def _as_utf8(data: bytes, encoding: str, path: str, problems: list[Problem]) -> 
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         problems.append(Problem(path, line, msg(
-            N_("第 %(line)d 行不是有效的 %(encoding)s 编码（文件的第 %(pos)d 个字节）"),
+            N_("不是有效的 %(encoding)s 编码（文件的第 %(pos)d 个字节）"),
             line=line, encoding=encoding, pos=exc.start + 1)))
         return None
     declaration = re.match(r"\s*<\?xml[^>]*\?>", text)
@@ -193,7 +191,7 @@ def _rich(element: _Element | None, importer: Importer,
     if element.attrs.get("format", default) == "html":
         text, images = html_to_text(text)
         if images:
-            importer.notice(element.line, N_("第 %(line)d 行的图片没有导入（只导入文字）"),
+            importer.notice(element.line, N_("图片没有导入（只导入文字）"),
                             line=element.line)
     return text.strip()
 
@@ -254,7 +252,7 @@ def _question(element: _Element, importer: Importer) -> None:
         importer.category(element.value("category"))
         return
     if qtype == "description":
-        importer.notice(element.line, N_("第 %(line)d 行是说明文字（description），已跳过（本门户只导入题目）"),
+        importer.notice(element.line, N_("这是说明文字（description），已跳过（本门户只导入题目）"),
                         line=element.line)
         return
     if qtype not in SUPPORTED:

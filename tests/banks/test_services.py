@@ -199,7 +199,7 @@ def test_hostile_yaml_is_refused_even_as_an_exam(session: Session) -> None:
 def test_invalid_utf8_is_reported_with_its_position(session: Session) -> None:
     data = "key: x\ntitle: 题库\n".encode() + b"prompt: \xff\n"
     check = services.check_upload(session, files=[services.UploadedFile("x.yaml", data)])
-    assert problem_texts(check) == ["x.yaml:3: 第 3 行不是有效的 UTF-8 编码（文件的第 30 个字节）"]
+    assert problem_texts(check) == ["x.yaml:3: 不是有效的 UTF-8 编码（文件的第 30 个字节）"]
 
 
 def test_unsupported_too_many_and_too_big_uploads_are_refused(session: Session) -> None:

@@ -11,6 +11,7 @@ from bench import exams
 from bench.support import gunicorn_available
 from portal.exams import answers, kinds
 from portal.exams.bank import MAX_QUESTIONS, load_bank
+from tests.postgres_support import unavailable
 
 
 def _bench_bank_views() -> list[dict]:
@@ -99,7 +100,8 @@ def test_python_m_bench_without_a_name_runs_every_benchmark(
 @pytest.mark.parametrize("server", ["gunicorn", "werkzeug"])
 def test_a_tiny_run_saves_submits_sweeps_imports_and_loses_nothing(server: str) -> None:
     if server == "gunicorn" and not gunicorn_available():
-        pytest.skip("gunicorn is not installed")
+        # gunicorn is a dependency of the portal: without it the install is broken.
+        unavailable("gunicorn is not importable (pip install -e '.[test]') or this is not POSIX")
     report = exams.run(exams.Options(trainees=3, seconds=0.3, warmup=1, questions=30,
                                      server=server))
 

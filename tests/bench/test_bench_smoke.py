@@ -8,6 +8,7 @@ import pytest
 
 from bench import courses
 from bench.__main__ import main as bench_main
+from tests.postgres_support import unavailable
 
 
 def _result(name: str, ok: int, elapsed: float, latencies: list[float]) -> courses.EndpointResult:
@@ -72,7 +73,8 @@ def test_only_the_last_exception_of_a_chained_traceback_is_counted() -> None:
 @pytest.mark.parametrize("server", ["gunicorn", "werkzeug"])
 def test_a_tiny_run_measures_every_endpoint_and_prints_positive_ratios(server: str) -> None:
     if server == "gunicorn" and not courses.gunicorn_available():
-        pytest.skip("gunicorn is not installed")
+        # gunicorn is a dependency of the portal: without it the install is broken.
+        unavailable("gunicorn is not importable (pip install -e '.[test]') or this is not POSIX")
     report = courses.run(courses.Options(concurrency=2, seconds=0.3, warmup=1, server=server))
 
     by_name = {r.endpoint.name: r for r in report.results}

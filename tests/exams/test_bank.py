@@ -257,7 +257,7 @@ def test_invalid_utf8_is_reported_with_its_line_and_byte() -> None:
     assert bank is None
     position = data.index(b"\xe9\x98") + 1
     assert [str(p) for p in problems] == [
-        f"demo.yaml:6: 第 6 行不是有效的 UTF-8 编码（文件的第 {position} 个字节）"]
+        f"demo.yaml:6: 不是有效的 UTF-8 编码（文件的第 {position} 个字节）"]
 
 
 def test_a_byte_order_mark_is_fine() -> None:

@@ -133,7 +133,7 @@ def test_categories_comments_essays_descriptions_and_html() -> None:
 """)
     assert result.problems == [], [str(p) for p in result.problems]
     assert [str(n) for n in result.notices] == [
-        "题库.gift:11: 第 11 行是没有答案区的说明文字，已跳过（本门户只导入题目）"]
+        "题库.gift:11: 这是没有答案区的说明文字，已跳过（本门户只导入题目）"]
     first, essay, kanji = (q.definition for q in result.bank.questions)  # type: ignore[union-attr]
     assert first["id"] == "refund-01" and first["points"] == 3 and first["difficulty"] == "hard"
     assert first["tags"] == ["role:after-sales", "topic:退款", "topic:售后-处理"]

@@ -32,8 +32,8 @@ def test_every_supported_type_imports_as_its_kind() -> None:
         ("q-6", "numeric", 86), ("q-7", "matching", 104), ("q-8", "short-answer", 113)]
     assert [str(n) for n in result.notices] == [
         "moodle_sample.xml:31: 第 31 行：单选题的负分选项按 0 分导入",
-        "moodle_sample.xml:82: 第 82 行的 0 分答案或通配答案 * 已忽略（本门户的填空题只列可接受的答案）",
-        "moodle_sample.xml:121: 第 121 行是说明文字（description），已跳过（本门户只导入题目）"]
+        "moodle_sample.xml:82: 0 分答案或通配答案 * 已忽略（本门户的填空题只列可接受的答案）",
+        "moodle_sample.xml:121: 这是说明文字（description），已跳过（本门户只导入题目）"]
 
 
 def test_the_sample_keeps_its_meaning() -> None:
@@ -72,7 +72,7 @@ def test_invalid_utf8_is_reported_with_its_line_and_byte() -> None:
         b"\xc3(" + b"</question></quiz>"
     result = import_moodle_xml(data, "bad.xml")
     assert result.bank is None
-    assert str(result.problems[0]).startswith("bad.xml:3: 第 3 行不是有效的 UTF-8 编码（文件的第 ")
+    assert str(result.problems[0]).startswith("bad.xml:3: 不是有效的 UTF-8 编码（文件的第 ")
 
 
 @pytest.mark.parametrize(("body", "line", "words"), [
@@ -119,6 +119,6 @@ def test_a_gbk_file_is_read_and_bad_bytes_are_located() -> None:
     assert result.bank.questions[0].line == 3
     broken = import_moodle_xml(b'<?xml version="1.0" encoding="GBK"?>\n<quiz>\n\x81</quiz>', "b.xml")
     assert [str(p) for p in broken.problems] == [
-        "b.xml:3: 第 3 行不是有效的 gbk 编码（文件的第 45 个字节）"]
+        "b.xml:3: 不是有效的 gbk 编码（文件的第 45 个字节）"]
     unknown = import_moodle_xml(b'<?xml version="1.0" encoding="klingon"?><quiz/>', "k.xml")
     assert "不支持的字符编码 klingon" in str(unknown.problems[0])

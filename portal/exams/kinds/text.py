@@ -138,7 +138,7 @@ class FillIn(QuestionKind):
             weight, segment = gift.weight(segment, line)
             accepted, _, feedback = segment.partition("#")
             if weight is not None and weight <= 0:
-                gift.notice(line, N_("第 %(line)d 行的 0 分或负分答案已忽略（本门户的填空题只列可接受的答案）"),
+                gift.notice(line, N_("0 分或负分答案已忽略（本门户的填空题只列可接受的答案）"),
                             line=line)
                 continue
             item: dict[str, Any] = {"__line__": line, "text": gift.convert(accepted, line),
@@ -163,14 +163,14 @@ class FillIn(QuestionKind):
 
     def from_moodle_xml(self, raw: dict[str, Any], element: Any, xml: Any) -> bool:
         if element.value("usecase") == "1":
-            xml.notice(element.line, N_("第 %(line)d 行：本门户的填空题不区分大小写"),
+            xml.notice(element.line, N_("本门户的填空题不区分大小写"),
                        line=element.line)
         accepted = []
         for answer in element.all("answer"):
             fraction = xml.fraction(answer)
             typed = xml.rich(answer)
             if fraction <= 0 or typed == "*":
-                xml.notice(answer.line, N_("第 %(line)d 行的 0 分答案或通配答案 * 已忽略（本门户的填空题只列可接受的答案）"),
+                xml.notice(answer.line, N_("0 分答案或通配答案 * 已忽略（本门户的填空题只列可接受的答案）"),
                            line=answer.line)
                 continue
             item = {"__line__": answer.line, "text": typed, "credit": tidy(fraction)}
@@ -300,7 +300,7 @@ class Numeric(QuestionKind):
         wrong = body.find("~")
         if wrong >= 0:
             line = gift.line_at(body_start + wrong)
-            gift.notice(line, N_("第 %(line)d 行数值题的“其他答案”反馈（~…）没有导入"), line=line)
+            gift.notice(line, N_("数值题的“其他答案”反馈（~…）没有导入"), line=line)
             body = body[:wrong]
         answers: list[dict[str, Any]] = []
         for line, _, segment in gift.segments("=", body, start=body_start):
@@ -308,7 +308,7 @@ class Numeric(QuestionKind):
             number_text, _, feedback = segment.partition("#")
             number_text = gift.release(number_text).strip()
             if weight is not None and weight <= 0:
-                gift.notice(line, N_("第 %(line)d 行的 0 分或负分答案已忽略（本门户的数值题只列可接受的答案）"),
+                gift.notice(line, N_("0 分或负分答案已忽略（本门户的数值题只列可接受的答案）"),
                             line=line)
                 continue
             if ".." in number_text[1:]:
@@ -359,7 +359,7 @@ class Numeric(QuestionKind):
             fraction = xml.fraction(answer)
             typed = answer.value("text")
             if fraction <= 0 or typed == "*":
-                xml.notice(answer.line, N_("第 %(line)d 行的 0 分答案或通配答案 * 已忽略（本门户的数值题只列可接受的答案）"),
+                xml.notice(answer.line, N_("0 分答案或通配答案 * 已忽略（本门户的数值题只列可接受的答案）"),
                            line=answer.line)
                 continue
             value, tolerance = xml.number(typed), xml.number(answer.value("tolerance", "0") or "0")
