@@ -16,6 +16,7 @@ from typing import Any
 
 from portal.content.loader import Problem
 from portal.exams.bank import Bank, ImportResult, decode_utf8
+from portal.exams.categories import join_path
 from portal.exams.interop import Importer, choice_fields, essay_fields, imported_tag
 from portal.exams.kinds import NUMBER_RE
 from portal.exams.markup import html_to_text
@@ -70,6 +71,14 @@ def _hold(text: str) -> str:
 
 def _release(text: str) -> str:
     return "".join(_RELEASE.get(ch, ch) for ch in text)
+
+
+_UNHOLD = {v: "\\" + k for k, v in _HOLD.items()}
+
+
+def _unhold(text: str) -> str:
+    """Held text as it was written, escapes included."""
+    return "".join(_UNHOLD.get(ch, ch) for ch in text)
 
 
 def _blocks(text: str) -> list[_Block]:
@@ -173,8 +182,8 @@ def _parse_block(block: _Block, state: Importer) -> None:
     held = block.text
     if not held:
         return  # only comments
-    if held.startswith("$CATEGORY:"):
-        state.category(_release(held[len("$CATEGORY:"):]))
+    if held.startswith("$CATEGORY:"):  # taken literally, escapes and all, as Moodle does
+        state.category(_unhold(held[len("$CATEGORY:"):]), block.line)
         return
     pos, name = 0, None
     if held.startswith("::"):
@@ -523,6 +532,7 @@ def export_gift(bank: Bank) -> ExportResult:
     out = [f"// {title} ({bank.key})",
            ("// Exported in GIFT format; [points:…] and [difficulty:…] comments are read back "
             "by the training portal."), ""]
+    category: list[str] = []
     for question in bank.questions:
         q = question.definition
 
@@ -551,5 +561,9 @@ def export_gift(bank: Bank) -> ExportResult:
             body = _escape(before) + block + _escape(after)
         else:
             body = _escape(prompt) + block
-        out.extend([meta, f"::{q['id']}::[markdown]{body}", ""])
+        if q.get("category", []) != category:  # $CATEGORY: when it changes, as Moodle writes
+            category = q.get("category", [])
+            out.extend([f"$CATEGORY: {join_path(category)}", ""])
+        title = f"::{_escape(q['title'])}::" if q.get("title") else ""
+        out.extend([meta, f"{title}[markdown]{body}", ""])
     return ExportResult("\n".join(out), notices)

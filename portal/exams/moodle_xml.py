@@ -224,7 +224,7 @@ def _number(text: str) -> int | float | None:
 def _question(element: _Element, importer: Importer) -> None:
     qtype = element.attrs.get("type", "")
     if qtype == "category":
-        importer.category(element.value("category"))
+        importer.category(element.value("category"), element.line)
         return
     if qtype == "description":
         importer.notice(element.line, N_("第 %(line)d 行是说明文字（description），已跳过（本门户只导入题目）"),
