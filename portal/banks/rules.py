@@ -5,9 +5,12 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from portal.exams.categories import is_within, split_path
 
 
 class FileFormat(StrEnum):
@@ -143,6 +146,7 @@ def digest(files: list[tuple[str, bytes, str | None, str | None]],
 
 STATUSES = ("active", "retired", "all")
 MAX_SEARCH_CHARS = 100
+MAX_CATEGORY_ARG = 1200  # a category path in the address (10 levels of 100 characters)
 
 
 def fold(text: str) -> str:
@@ -175,6 +179,7 @@ class QuestionFilter:
     tag: str = ""
     text: str = ""
     status: str = "all"
+    category: str = ""  # a path prefix, written as categories.join_path(levels, contexts=False)
 
     @classmethod
     def from_args(cls, args: Any) -> QuestionFilter:
@@ -185,16 +190,24 @@ class QuestionFilter:
         status = arg("status")
         return cls(kind=arg("kind"), difficulty=arg("difficulty"), tag=arg("tag"),
                    text=arg("q")[:MAX_SEARCH_CHARS],
-                   status=status if status in STATUSES else "all")
+                   status=status if status in STATUSES else "all",
+                   category=arg("category")[:MAX_CATEGORY_ARG])
 
     @property
     def active(self) -> bool:
         return bool(self.kind or self.difficulty or self.tag or self.text
-                    or self.status != "all")
+                    or self.status != "all" or self.category)
+
+    @property
+    def category_levels(self) -> list[str]:
+        return split_path(self.category, contexts=False)
 
     def matches(self, *, kind: str, difficulty: str, tags: list[str], retired: bool,
-                text: str) -> bool:
-        """`text` is the question's searchable_text."""
+                text: str, category: Sequence[str] = ()) -> bool:
+        """`text` is the question's searchable_text; `category` its category path, which
+        must lie within the filter's (the filter's path itself, or below it)."""
+        if self.category and not is_within(category, self.category_levels):
+            return False
         if self.kind and kind != self.kind:
             return False
         if self.difficulty and difficulty != self.difficulty:

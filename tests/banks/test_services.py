@@ -24,7 +24,15 @@ from portal.exams import services as exam_services
 from portal.exams.bank import load_bank
 from portal.exams.gift import import_gift
 from portal.exams.models import Question, QuestionBank, QuestionVersion
-from tests.banks.bank_fixtures import EXAM, SENTINEL, SMALL_BANK, import_small_bank, upload
+from tests.banks.bank_fixtures import (
+    CATEGORISED_GIFT,
+    EXAM,
+    SENTINEL,
+    SMALL_BANK,
+    import_categorised_bank,
+    import_small_bank,
+    upload,
+)
 from tests.exams.examples import FIXTURES, docs_example, docs_example_text, gift_examples_bytes
 from tests.factories import make_user
 
@@ -281,6 +289,41 @@ def test_the_listing_filters_by_kind_difficulty_tag_text_and_status(session: Ses
     assert "topic:KPI" in listing.tags and listing.total == 4
     with pytest.raises(NotFound):
         services.bank_listing(session, bank_key="nope", filters=QuestionFilter())
+
+
+def test_the_listing_shows_category_paths_and_titles_and_filters_by_category(
+        session: Session, now: datetime) -> None:
+    import_categorised_bank(session, now)
+
+    def rows(category: str = "") -> list[tuple[str, str, tuple[str, ...]]]:
+        listing = services.bank_listing(session, bank_key="categorised",
+                                        filters=QuestionFilter(category=category))
+        return [(r.question.qid, r.title, r.category) for r in listing.rows]
+
+    assert rows() == [("promise-yunda", "没答应的快递", ("售后", "发货承诺")),
+                      ("promise-48h", "", ("售后", "发货承诺")),
+                      ("invoice-title", "改抬头", ("售后", "发票")),
+                      ("presale-deposit", "", ("售前",))]
+    assert [qid for qid, _, _ in rows("售后")] == ["promise-yunda", "promise-48h", "invoice-title"]
+    assert [qid for qid, _, _ in rows("售后/发票")] == ["invoice-title"]
+    assert rows("售后/退款") == []
+    listing = services.bank_listing(session, bank_key="categorised", filters=QuestionFilter())
+    assert listing.categories == [("售前",), ("售后",), ("售后", "发票"), ("售后", "发货承诺")]
+    assert [r.question.qid for r in services.bank_listing(
+        session, bank_key="categorised", filters=QuestionFilter(text="改抬头")).rows] == [
+        "invoice-title"]  # titles are searched too
+
+
+def test_gift_export_of_a_stored_bank_keeps_categories_and_titles(session: Session,
+                                                                 now: datetime) -> None:
+    import_categorised_bank(session, now)
+    exported = services.export_gift(session, bank_key="categorised")
+    again = import_gift(exported.text.encode("utf-8"), "again.gift", key="categorised",
+                        title="分类题库").bank
+    original = import_gift(CATEGORISED_GIFT.encode("utf-8"), "categorised.gift",
+                           key="categorised", title="分类题库").bank
+    assert again is not None and original is not None
+    assert [q.definition for q in again.questions] == [q.definition for q in original.questions]
 
 
 def test_yaml_export_round_trips_and_reimports_unchanged(session: Session, now: datetime) -> None:

@@ -137,11 +137,55 @@ def test_categories_comments_essays_descriptions_and_html() -> None:
     first, essay, kanji = (q.definition for q in result.bank.questions)  # type: ignore[union-attr]
     assert first["id"] == "refund-01" and first["points"] == 3 and first["difficulty"] == "hard"
     assert first["tags"] == ["role:after-sales", "topic:退款", "topic:售后-处理"]
+    assert first["category"] == ["售后 处理"] and first["title"] == "退款"
     assert first["prompt"] == "在途订单申请**仅退款**怎么办？"
     assert first["explanation"] == "货已发出，先拒绝。"
     assert essay["kind"] == "short-answer" and essay["id"] == "q-2" and essay["points"] == 1
     assert grade(essay, "先核实").needs_manual
     assert kanji["id"] == "kanji" and kanji["prompt"] == "Two plus two equals [[1]] ."
+
+
+def test_category_paths_and_titles_are_kept_and_exported_when_they_change() -> None:
+    result = gift(r"""$CATEGORY: $course$/售后/发货承诺
+
+::没答应的快递:: 买家要韵达，客服没答应，发申通算违约吗？{F}
+
+// [id:promise-02]
+::承诺\:48 小时::承诺 48 小时发货，第三天才发，算违约吗？{T}
+
+$CATEGORY: $system$/top/售后/发票//收据/开票时间
+
+开票后买家改抬头，还能重开吗？{T}
+
+$CATEGORY: $course$/top
+
+:: 预售
+   定金 ::预售定金可以退吗？{F}
+""")
+    assert result.problems == [], [str(p) for p in result.problems]
+    bank = result.bank
+    assert bank is not None
+    data = [q.definition for q in bank.questions]
+    assert [q.get("category") for q in data] == [
+        ["售后", "发货承诺"], ["售后", "发货承诺"], ["售后", "发票/收据", "开票时间"], None]
+    assert [q.get("title") for q in data] == ["没答应的快递", "承诺:48 小时", None, "预售 定金"]
+    assert [q.id for q in bank.questions] == ["q-1", "promise-02", "q-3", "q-4"]
+    assert data[2]["tags"] == ["topic:开票时间"]
+    exported = export_gift(bank).text
+    assert exported.count("$CATEGORY:") == 3  # only where the category changes
+    assert "$CATEGORY: $course$/top/售后/发货承诺\n" in exported
+    assert "$CATEGORY: $course$/top/售后/发票//收据/开票时间\n" in exported
+    assert "\n$CATEGORY: $course$/top\n" in exported
+    assert "::承诺\\:48 小时::[markdown]" in exported and "::q-3::" not in exported
+    again, notices = reimport(bank)
+    assert notices == []
+    assert again.as_data() == bank.as_data()
+
+
+def test_a_bad_category_is_reported_at_its_own_line_once() -> None:
+    result = gift(f"题一 {{T}}\n\n$CATEGORY: $course$/售后/{'长' * 101}\n\n题二 {{T}}\n\n题三 {{F}}\n")
+    assert result.bank is None
+    assert [str(p) for p in result.problems] == ["题库.gift:3: category[2] 太长（最多 100 个字符）"]
 
 
 @pytest.mark.parametrize(("text", "line", "words"), [
