@@ -33,7 +33,8 @@ from tests.banks.bank_fixtures import (
     import_small_bank,
     upload,
 )
-from tests.exams.examples import FIXTURES, docs_example, docs_example_text, gift_examples_bytes
+from tests.exams.examples import FIXTURES, docs_example, docs_example_text
+from tests.exams.gift_corpora import CORPORA, Corpus
 from tests.factories import make_user
 
 # Moodle's own examples file, as the issue names it (tests/exams/fixtures holds a copy).
@@ -152,20 +153,21 @@ def test_an_import_that_would_break_an_existing_exam_is_refused(session: Session
     assert "已有的考试“售后小测”（small-exam）将无法组卷" in problem_texts(check)[0]
 
 
-def test_gift_examples_import_into_the_bank_chosen_in_the_form(session: Session,
-                                                               now: datetime) -> None:
-    data = gift_examples_bytes()
-    expected = import_gift(data, "gift_examples.txt", key="moodle-examples").bank
+@pytest.mark.parametrize("corpus", CORPORA)
+def test_a_gift_corpus_imports_into_the_bank_chosen_in_the_form(session: Session, now: datetime,
+                                                                corpus: Corpus) -> None:
+    data = corpus.read()
+    expected = import_gift(data, corpus.file_name, key="chosen-bank").bank
     assert expected is not None
-    files = [services.UploadedFile("gift_examples.txt", data, "moodle-examples", "Moodle 示例")]
+    files = [services.UploadedFile(corpus.file_name, data, "chosen-bank", "表单中填写的题库")]
     check = services.check_upload(session, files=files)
     assert check.ok, problem_texts(check)
-    assert check.files[0].bank_key == "moodle-examples" and check.files[0].default_key == "gift-examples"
+    assert check.files[0].bank_key == "chosen-bank" and check.files[0].default_key == corpus.key
     services.confirm_upload(session, files=files, expected_digest=check.digest, actor_id=None,
                             now=now)
-    stored = {q.qid: q.current_version.kind for q in session.scalars(sa.select(Question))}
-    assert stored == {q.id: q.kind for q in expected.questions}
-    assert session.scalars(sa.select(QuestionBank)).one().title == "Moodle 示例"
+    stored = {q.qid: q.current_version.data for q in session.scalars(sa.select(Question))}
+    assert stored == {q.id: q.definition for q in expected.questions}  # titles, categories too
+    assert session.scalars(sa.select(QuestionBank)).one().title == "表单中填写的题库"
 
 
 def test_a_gift_file_without_a_key_is_named_after_the_file(session: Session) -> None:
