@@ -5,12 +5,9 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
-
-from portal.exams.categories import is_within, split_path
 
 
 class FileFormat(StrEnum):
@@ -179,7 +176,8 @@ class QuestionFilter:
     tag: str = ""
     text: str = ""
     status: str = "all"
-    category: str = ""  # a path prefix, written as categories.join_path(levels, contexts=False)
+    # A category path, as exams.categories.join_path(levels, contexts=False) writes it.
+    category: str = ""
 
     @classmethod
     def from_args(cls, args: Any) -> QuestionFilter:
@@ -198,15 +196,11 @@ class QuestionFilter:
         return bool(self.kind or self.difficulty or self.tag or self.text
                     or self.status != "all" or self.category)
 
-    @property
-    def category_levels(self) -> list[str]:
-        return split_path(self.category, contexts=False)
-
     def matches(self, *, kind: str, difficulty: str, tags: list[str], retired: bool,
-                text: str, category: Sequence[str] = ()) -> bool:
-        """`text` is the question's searchable_text; `category` its category path, which
-        must lie within the filter's (the filter's path itself, or below it)."""
-        if self.category and not is_within(category, self.category_levels):
+                text: str, category: str = "") -> bool:
+        """`text` is the question's searchable_text; `category` its category path written
+        as the filter's is, which must be the filter's path or lie below it."""
+        if self.category and not within_category(category, self.category):
             return False
         if self.kind and kind != self.kind:
             return False
@@ -217,6 +211,18 @@ class QuestionFilter:
         if self.status == "active" and retired or self.status == "retired" and not retired:
             return False
         return all(word in text for word in fold(self.text).split())
+
+
+def within_category(path: str, prefix: str) -> bool:
+    """Whether a category path is `prefix` or below it, both written with "/" between
+    levels and "//" for a slash within a level (a level never starts or ends with "/", so a
+    lone "/" is always a boundary): "售后/发票" is within "售后", "售后//售前" is not."""
+    if path == prefix:
+        return True
+    if prefix.endswith("/"):  # not a path this portal writes
+        return False
+    rest = path[len(prefix):] if path.startswith(prefix) else ""
+    return rest.startswith("/") and not rest.startswith("//")
 
 
 def excerpt(text: str, limit: int = 60) -> str:

@@ -376,7 +376,8 @@ def bank_listing(session: Session, *, bank_key: str,
         paths.update(categories.prefixes(category))
         if filters.matches(kind=version.kind, difficulty=version.difficulty, tags=version.tags,
                            retired=question.retired,
-                           text=rules.searchable_text(question.qid, data), category=category):
+                           text=rules.searchable_text(question.qid, data),
+                           category=categories.join_path(category, contexts=False)):
             rows.append(QuestionRow(question, version,
                                     rules.excerpt(data.get("prompt") or data.get("scenario", "")),
                                     title=data.get("title", ""), category=category))

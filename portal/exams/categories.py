@@ -55,11 +55,6 @@ def label(levels: Sequence[str]) -> str:
     return SEPARATOR.join(levels)
 
 
-def is_within(levels: Sequence[str], prefix: Sequence[str]) -> bool:
-    """True when `levels` is `prefix` or lies below it."""
-    return list(levels[:len(prefix)]) == list(prefix)
-
-
 def prefixes(levels: Sequence[str]) -> list[tuple[str, ...]]:
     """Every path from the first level down to `levels`: [售后], [售后, 发货承诺]."""
     return [tuple(levels[:depth]) for depth in range(1, len(levels) + 1)]

@@ -71,13 +71,15 @@ def test_filters_match_kind_difficulty_tag_status_and_every_word() -> None:
 
 def test_the_category_filter_takes_a_path_and_everything_below_it() -> None:
     row = {"kind": "true-false", "difficulty": "easy", "tags": [], "retired": False, "text": "",
-           "category": ["售后", "发票/收据", "开票时间"]}
+           "category": "售后/发票//收据/开票时间"}  # levels 售后, 发票/收据, 开票时间
     assert QuestionFilter(category="售后").matches(**row)
     assert QuestionFilter(category="售后/发票//收据").matches(**row)  # "//": a slash in a name
     assert QuestionFilter(category="售后/发票//收据/开票时间").matches(**row)
     assert not QuestionFilter(category="售后/发票").matches(**row)
     assert not QuestionFilter(category="售后/发票//收据/开票时间/更深").matches(**row)
-    assert not QuestionFilter(category="售前").matches(**{**row, "category": []})
+    assert not QuestionFilter(category="售后/发").matches(**row)  # whole levels only
+    assert not QuestionFilter(category="售后/发票/").matches(**row)
+    assert not QuestionFilter(category="售前").matches(**{**row, "category": ""})
     assert QuestionFilter.from_args({"category": " 售后 "}).active
 
 
