@@ -143,6 +143,7 @@ def digest(files: list[tuple[str, bytes, str | None, str | None]],
 
 STATUSES = ("active", "retired", "all")
 MAX_SEARCH_CHARS = 100
+MAX_CATEGORY_ARG = 1200  # a category path in the address (10 levels of 100 characters)
 
 
 def fold(text: str) -> str:
@@ -175,6 +176,8 @@ class QuestionFilter:
     tag: str = ""
     text: str = ""
     status: str = "all"
+    # A category path, as exams.categories.join_path(levels, contexts=False) writes it.
+    category: str = ""
 
     @classmethod
     def from_args(cls, args: Any) -> QuestionFilter:
@@ -185,16 +188,20 @@ class QuestionFilter:
         status = arg("status")
         return cls(kind=arg("kind"), difficulty=arg("difficulty"), tag=arg("tag"),
                    text=arg("q")[:MAX_SEARCH_CHARS],
-                   status=status if status in STATUSES else "all")
+                   status=status if status in STATUSES else "all",
+                   category=arg("category")[:MAX_CATEGORY_ARG])
 
     @property
     def active(self) -> bool:
         return bool(self.kind or self.difficulty or self.tag or self.text
-                    or self.status != "all")
+                    or self.status != "all" or self.category)
 
     def matches(self, *, kind: str, difficulty: str, tags: list[str], retired: bool,
-                text: str) -> bool:
-        """`text` is the question's searchable_text."""
+                text: str, category: str = "") -> bool:
+        """`text` is the question's searchable_text; `category` its category path written
+        as the filter's is, which must be the filter's path or lie below it."""
+        if self.category and not within_category(category, self.category):
+            return False
         if self.kind and kind != self.kind:
             return False
         if self.difficulty and difficulty != self.difficulty:
@@ -204,6 +211,18 @@ class QuestionFilter:
         if self.status == "active" and retired or self.status == "retired" and not retired:
             return False
         return all(word in text for word in fold(self.text).split())
+
+
+def within_category(path: str, prefix: str) -> bool:
+    """Whether a category path is `prefix` or below it, both written with "/" between
+    levels and "//" for a slash within a level (a level never starts or ends with "/", so a
+    lone "/" is always a boundary): "售后/发票" is within "售后", "售后//售前" is not."""
+    if path == prefix:
+        return True
+    if prefix.endswith("/"):  # not a path this portal writes
+        return False
+    rest = path[len(prefix):] if path.startswith(prefix) else ""
+    return rest.startswith("/") and not rest.startswith("//")
 
 
 def excerpt(text: str, limit: int = 60) -> str:

@@ -32,7 +32,7 @@ from portal.banks.rules import Change, FileFormat
 from portal.content.loader import Problem
 from portal.errors import NotFound
 from portal.exams import bank as bank_files
-from portal.exams import gift, kinds, moodle_xml
+from portal.exams import categories, gift, kinds, moodle_xml
 from portal.exams import rules as exam_rules
 from portal.exams import services as exam_services
 from portal.exams.bank import MAX_BANK_BYTES, Bank, build_bank, decode_utf8, dump_bank, parse_yaml
@@ -340,6 +340,8 @@ class QuestionRow:
     question: Question
     version: QuestionVersion
     excerpt: str
+    title: str = ""  # shown instead of the id when the question has one
+    category: tuple[str, ...] = ()  # its category path
 
 
 @dataclass(frozen=True)
@@ -350,6 +352,7 @@ class BankListing:
     kinds: list[str]  # present in the bank, for the filter
     difficulties: list[str]
     tags: list[str]
+    categories: list[tuple[str, ...]] = field(default_factory=list)  # every path and prefix present
 
 
 def bank_listing(session: Session, *, bank_key: str,
@@ -363,21 +366,26 @@ def bank_listing(session: Session, *, bank_key: str,
     tags: set[str] = set()
     present_kinds: set[str] = set()
     difficulties: set[str] = set()
+    paths: set[tuple[str, ...]] = set()
     for question, version in found:
         tags.update(version.tags)
         present_kinds.add(version.kind)
         difficulties.add(version.difficulty)
         data = version.data
+        category = tuple(data.get("category", ()))
+        paths.update(categories.prefixes(category))
         if filters.matches(kind=version.kind, difficulty=version.difficulty, tags=version.tags,
                            retired=question.retired,
-                           text=rules.searchable_text(question.qid, data)):
+                           text=rules.searchable_text(question.qid, data),
+                           category=categories.join_path(category, contexts=False)):
             rows.append(QuestionRow(question, version,
-                                    rules.excerpt(data.get("prompt") or data.get("scenario", ""))))
+                                    rules.excerpt(data.get("prompt") or data.get("scenario", "")),
+                                    title=data.get("title", ""), category=category))
     order = list(kinds.KINDS)
     return BankListing(bank=bank, total=len(found), rows=rows,
                        kinds=[k for k in order if k in present_kinds],
                        difficulties=[d for d in kinds.DIFFICULTIES if d in difficulties],
-                       tags=sorted(tags))
+                       tags=sorted(tags), categories=sorted(paths))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from portal.banks.errors import (
 from portal.banks.forms import QuestionForm, UploadForm, carried_fields, read_carried
 from portal.content.loader import Problem
 from portal.db import utcnow
-from portal.exams import kinds
+from portal.exams import categories, kinds
 from portal.web.access import roles
 from portal.web.db import db_session
 from portal.web.errors import translate
@@ -45,7 +45,13 @@ FORMAT_LABELS = {
 def _banks_context() -> dict[str, Any]:
     return {"difficulty_label": difficulty_label,
             "format_label": format_label, "describe_problem": describe_problem,
-            "all_kinds": list(kinds.KINDS), "Change": rules.Change}
+            "all_kinds": list(kinds.KINDS), "Change": rules.Change,
+            "category_label": categories.label, "category_value": category_value}
+
+
+def category_value(levels: Any) -> str:
+    """A category path as the category filter's value in the address."""
+    return categories.join_path(levels, contexts=False)
 
 
 def difficulty_label(name: str) -> str:

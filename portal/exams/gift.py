@@ -18,6 +18,7 @@ from portal.content.loader import Problem
 from portal.exams import kinds
 from portal.exams.bank import Bank, ImportResult, decode_utf8
 from portal.exams.interop import Importer, imported_tag
+from portal.exams.categories import join_path
 from portal.exams.kinds import NUMBER_RE
 from portal.exams.kinds.choice import TRUE_FALSE
 from portal.exams.markup import html_to_text
@@ -68,6 +69,14 @@ def _hold(text: str) -> str:
 
 def _release(text: str) -> str:
     return "".join(_RELEASE.get(ch, ch) for ch in text)
+
+
+_UNHOLD = {v: "\\" + k for k, v in _HOLD.items()}
+
+
+def _unhold(text: str) -> str:
+    """Held text as it was written, escapes included."""
+    return "".join(_UNHOLD.get(ch, ch) for ch in text)
 
 
 def _blocks(text: str) -> list[_Block]:
@@ -171,8 +180,8 @@ def _parse_block(block: _Block, state: Importer) -> None:
     held = block.text
     if not held:
         return  # only comments
-    if held.startswith("$CATEGORY:"):
-        state.category(_release(held[len("$CATEGORY:"):]))
+    if held.startswith("$CATEGORY:"):  # taken literally, escapes and all, as Moodle does
+        state.category(_unhold(held[len("$CATEGORY:"):]), block.line)
         return
     pos, name = 0, None
     if held.startswith("::"):
@@ -399,6 +408,7 @@ def export_gift(bank: Bank) -> ExportResult:
     out = [f"// {title} ({bank.key})",
            ("// Exported in GIFT format; [points:…] and [difficulty:…] comments are read back "
             "by the training portal."), ""]
+    category: list[str] = []
     for question in bank.questions:
         q = question.definition
 
@@ -428,5 +438,9 @@ def export_gift(bank: Bank) -> ExportResult:
             body = _escape(before) + block + _escape(after)
         else:
             body = _escape(prompt) + block
-        out.extend([meta, f"::{q['id']}::[markdown]{body}", ""])
+        if q.get("category", []) != category:  # $CATEGORY: when it changes, as Moodle writes
+            category = q.get("category", [])
+            out.extend([f"$CATEGORY: {join_path(category)}", ""])
+        title = f"::{_escape(q['title'])}::" if q.get("title") else ""
+        out.extend([meta, f"{title}[markdown]{body}", ""])
     return ExportResult("\n".join(out), notices)

@@ -9,11 +9,11 @@ from typing import Any
 
 from portal.content.loader import KEY_RE, Problem
 from portal.exams.bank import ImportResult, build_bank
+from portal.exams.categories import clean_category, split_path
 from portal.exams.kinds import TAG_PREFIXES, TAG_RE
 from portal.exams.validation import Report
 from portal.messages import N_, Message
 
-_CATEGORY_ROOTS = ("$course$", "$system$", "$cat1$", "$module$", "top")
 
 
 @dataclass
@@ -24,6 +24,7 @@ class Importer:
     problems: list[Problem] = field(default_factory=list)
     notices: list[Problem] = field(default_factory=list)
     topic: str | None = None  # from the last category, for the questions that follow
+    category_path: list[str] = field(default_factory=list)  # the same, level by level
     questions: list[dict[str, Any]] = field(default_factory=list)
     names: list[str | None] = field(default_factory=list)
 
@@ -38,12 +39,25 @@ class Importer:
         if self.topic and self.topic not in kept:
             kept.append(self.topic)
         raw["tags"] = kept
+        if self.category_path:
+            raw["category"] = list(self.category_path)
+        title = " ".join(name.split()) if name else ""
+        if title:
+            raw["title"] = title
         self.questions.append(raw)
         self.names.append(name)
 
-    def category(self, path: str) -> None:
-        parts = [p.strip() for p in path.split("/") if p.strip() not in ("", *_CATEGORY_ROOTS)]
-        self.topic = imported_tag(parts[-1]) if parts else None
+    def category(self, path: str, line: int | None = None) -> None:
+        """A Moodle category ("$course$/top/售后/发货承诺") for the questions that follow:
+        their category path, and a topic tag of its last level (exams draw by tag)."""
+        levels = split_path(path)
+        report = Report(self.path, self.problems, line=line)
+        start = report.count()
+        levels = clean_category(report, {"category": levels})
+        if report.count() > start:  # reported here, at the category's line, and only once
+            levels = []
+        self.category_path = levels
+        self.topic = imported_tag(levels[-1]) if levels else None
 
     def finish(self, *, key: str | None, title: str | None) -> ImportResult:
         """Ids given, then everything checked as one bank; a bank only if all is valid."""

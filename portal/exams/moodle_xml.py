@@ -249,7 +249,7 @@ class _Reader:
 def _question(element: _Element, importer: Importer) -> None:
     qtype = element.attrs.get("type", "")
     if qtype == "category":
-        importer.category(element.value("category"))
+        importer.category(element.value("category"), element.line)
         return
     if qtype == "description":
         importer.notice(element.line, N_("这是说明文字（description），已跳过（本门户只导入题目）"),

@@ -86,3 +86,33 @@ def import_small_bank(session: Session, now: datetime, *, with_exam: bool = Fals
     assert check.ok, [str(p) for p in check.problems]
     services.confirm_upload(session, files=files, expected_digest=check.digest,
                             actor_id=actor_id, now=now)
+
+
+# A GIFT file with nested categories and titles: what the bank browser shows as paths.
+CATEGORISED_GIFT = """\
+$CATEGORY: $course$/top/售后/发货承诺
+
+// [id:promise-yunda]
+::没答应的快递::客服没答应发韵达，发了申通，算违背承诺吗？{F}
+
+// [id:promise-48h]
+承诺 48 小时内发货，第三天才发，算违背承诺吗？{T}
+
+$CATEGORY: $course$/top/售后/发票
+
+// [id:invoice-title]
+::改抬头::开票后买家要改抬头，可以作废重开吗？{T}
+
+$CATEGORY: $course$/top/售前
+
+// [id:presale-deposit]
+预售定金在尾款未付时可以退吗？{F}
+"""
+
+
+def import_categorised_bank(session: Session, now: datetime) -> None:
+    files = [upload("categorised.gift", CATEGORISED_GIFT, key="categorised", title="分类题库")]
+    check = services.check_upload(session, files=files)
+    assert check.ok, [str(p) for p in check.problems]
+    services.confirm_upload(session, files=files, expected_digest=check.digest, actor_id=None,
+                            now=now)

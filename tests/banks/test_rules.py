@@ -69,6 +69,20 @@ def test_filters_match_kind_difficulty_tag_status_and_every_word() -> None:
     assert not QuestionFilter(status="retired").matches(**row)
 
 
+def test_the_category_filter_takes_a_path_and_everything_below_it() -> None:
+    row = {"kind": "true-false", "difficulty": "easy", "tags": [], "retired": False, "text": "",
+           "category": "售后/发票//收据/开票时间"}  # levels 售后, 发票/收据, 开票时间
+    assert QuestionFilter(category="售后").matches(**row)
+    assert QuestionFilter(category="售后/发票//收据").matches(**row)  # "//": a slash in a name
+    assert QuestionFilter(category="售后/发票//收据/开票时间").matches(**row)
+    assert not QuestionFilter(category="售后/发票").matches(**row)
+    assert not QuestionFilter(category="售后/发票//收据/开票时间/更深").matches(**row)
+    assert not QuestionFilter(category="售后/发").matches(**row)  # whole levels only
+    assert not QuestionFilter(category="售后/发票/").matches(**row)
+    assert not QuestionFilter(category="售前").matches(**{**row, "category": ""})
+    assert QuestionFilter.from_args({"category": " 售后 "}).active
+
+
 def test_filters_from_query_arguments() -> None:
     f = QuestionFilter.from_args({"kind": " numeric ", "q": "x" * 500, "status": "bogus"})
     assert f.kind == "numeric" and len(f.text) == rules.MAX_SEARCH_CHARS and f.status == "all"

@@ -24,8 +24,17 @@ from portal.exams import services as exam_services
 from portal.exams.bank import load_bank
 from portal.exams.gift import import_gift
 from portal.exams.models import Question, QuestionBank, QuestionVersion
-from tests.banks.bank_fixtures import EXAM, SENTINEL, SMALL_BANK, import_small_bank, upload
-from tests.exams.examples import FIXTURES, docs_example, docs_example_text, gift_examples_bytes
+from tests.banks.bank_fixtures import (
+    CATEGORISED_GIFT,
+    EXAM,
+    SENTINEL,
+    SMALL_BANK,
+    import_categorised_bank,
+    import_small_bank,
+    upload,
+)
+from tests.exams.examples import FIXTURES, docs_example, docs_example_text
+from tests.exams.gift_corpora import CORPORA, Corpus
 from tests.factories import make_user
 
 # Moodle's own examples file, as the issue names it (tests/exams/fixtures holds a copy).
@@ -144,20 +153,21 @@ def test_an_import_that_would_break_an_existing_exam_is_refused(session: Session
     assert "已有的考试“售后小测”（small-exam）将无法组卷" in problem_texts(check)[0]
 
 
-def test_gift_examples_import_into_the_bank_chosen_in_the_form(session: Session,
-                                                               now: datetime) -> None:
-    data = gift_examples_bytes()
-    expected = import_gift(data, "gift_examples.txt", key="moodle-examples").bank
+@pytest.mark.parametrize("corpus", CORPORA)
+def test_a_gift_corpus_imports_into_the_bank_chosen_in_the_form(session: Session, now: datetime,
+                                                                corpus: Corpus) -> None:
+    data = corpus.read()
+    expected = import_gift(data, corpus.file_name, key="chosen-bank").bank
     assert expected is not None
-    files = [services.UploadedFile("gift_examples.txt", data, "moodle-examples", "Moodle 示例")]
+    files = [services.UploadedFile(corpus.file_name, data, "chosen-bank", "表单中填写的题库")]
     check = services.check_upload(session, files=files)
     assert check.ok, problem_texts(check)
-    assert check.files[0].bank_key == "moodle-examples" and check.files[0].default_key == "gift-examples"
+    assert check.files[0].bank_key == "chosen-bank" and check.files[0].default_key == corpus.key
     services.confirm_upload(session, files=files, expected_digest=check.digest, actor_id=None,
                             now=now)
-    stored = {q.qid: q.current_version.kind for q in session.scalars(sa.select(Question))}
-    assert stored == {q.id: q.kind for q in expected.questions}
-    assert session.scalars(sa.select(QuestionBank)).one().title == "Moodle 示例"
+    stored = {q.qid: q.current_version.data for q in session.scalars(sa.select(Question))}
+    assert stored == {q.id: q.definition for q in expected.questions}  # titles, categories too
+    assert session.scalars(sa.select(QuestionBank)).one().title == "表单中填写的题库"
 
 
 def test_a_gift_file_without_a_key_is_named_after_the_file(session: Session) -> None:
@@ -281,6 +291,41 @@ def test_the_listing_filters_by_kind_difficulty_tag_text_and_status(session: Ses
     assert "topic:KPI" in listing.tags and listing.total == 4
     with pytest.raises(NotFound):
         services.bank_listing(session, bank_key="nope", filters=QuestionFilter())
+
+
+def test_the_listing_shows_category_paths_and_titles_and_filters_by_category(
+        session: Session, now: datetime) -> None:
+    import_categorised_bank(session, now)
+
+    def rows(category: str = "") -> list[tuple[str, str, tuple[str, ...]]]:
+        listing = services.bank_listing(session, bank_key="categorised",
+                                        filters=QuestionFilter(category=category))
+        return [(r.question.qid, r.title, r.category) for r in listing.rows]
+
+    assert rows() == [("promise-yunda", "没答应的快递", ("售后", "发货承诺")),
+                      ("promise-48h", "", ("售后", "发货承诺")),
+                      ("invoice-title", "改抬头", ("售后", "发票")),
+                      ("presale-deposit", "", ("售前",))]
+    assert [qid for qid, _, _ in rows("售后")] == ["promise-yunda", "promise-48h", "invoice-title"]
+    assert [qid for qid, _, _ in rows("售后/发票")] == ["invoice-title"]
+    assert rows("售后/退款") == []
+    listing = services.bank_listing(session, bank_key="categorised", filters=QuestionFilter())
+    assert listing.categories == [("售前",), ("售后",), ("售后", "发票"), ("售后", "发货承诺")]
+    assert [r.question.qid for r in services.bank_listing(
+        session, bank_key="categorised", filters=QuestionFilter(text="改抬头")).rows] == [
+        "invoice-title"]  # titles are searched too
+
+
+def test_gift_export_of_a_stored_bank_keeps_categories_and_titles(session: Session,
+                                                                 now: datetime) -> None:
+    import_categorised_bank(session, now)
+    exported = services.export_gift(session, bank_key="categorised")
+    again = import_gift(exported.text.encode("utf-8"), "again.gift", key="categorised",
+                        title="分类题库").bank
+    original = import_gift(CATEGORISED_GIFT.encode("utf-8"), "categorised.gift",
+                           key="categorised", title="分类题库").bank
+    assert again is not None and original is not None
+    assert [q.definition for q in again.questions] == [q.definition for q in original.questions]
 
 
 def test_yaml_export_round_trips_and_reimports_unchanged(session: Session, now: datetime) -> None:

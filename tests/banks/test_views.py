@@ -14,7 +14,13 @@ from portal.auth.models import Role, User
 from portal.exams.bank import load_bank
 from portal.exams.gift import import_gift
 from portal.exams.models import QuestionBank, QuestionVersion
-from tests.banks.bank_fixtures import EXAM, SENTINEL, SMALL_BANK, import_small_bank
+from tests.banks.bank_fixtures import (
+    EXAM,
+    SENTINEL,
+    SMALL_BANK,
+    import_categorised_bank,
+    import_small_bank,
+)
 from tests.exams.examples import FIXTURES, docs_example_text
 from tests.factories import HX, login, make_user
 
@@ -128,6 +134,48 @@ def test_a_question_shows_what_trainees_see_its_key_and_its_versions(
     assert 'id="version-1"' in page and "当前版本" in page and "0 次作答" in page
     assert client.get(f"{BANK}/questions/promise-01?version=3").status_code == 404
     assert client.get(f"{BANK}/questions/nope").status_code == 404
+
+
+def test_the_list_shows_category_paths_and_titles_and_filters_by_category(
+        client: FlaskClient, trainer: User, session: Session, now: datetime) -> None:
+    import_categorised_bank(session, now)
+    session.commit()
+    page = client.get("/banks/categorised").get_data(as_text=True)
+    row = page.split('/banks/categorised/questions/promise-yunda"')[0].rsplit("<tr", 1)[1]
+    assert '<span class="bank-questions__category">售后 › 发货承诺</span>' in row
+    after = page.split('/banks/categorised/questions/promise-yunda"', 1)[1]
+    assert after.startswith(">没答应的快递</a>")  # the title, not the id, is the link
+    assert '<code class="bank-questions__id">promise-yunda</code>' in after
+    assert '/questions/promise-48h"><code>promise-48h</code></a>' in page  # no title: the id
+    assert '<option value="售后/发货承诺">售后 › 发货承诺</option>' in page
+    body = client.get("/banks/categorised?category=售后", headers=HX).get_data(as_text=True)
+    assert "显示 3 道题（共 4 道）" in body and "presale-deposit" not in body
+    body = client.get("/banks/categorised?category=售后/发票", headers=HX).get_data(as_text=True)
+    assert "invoice-title" in body and "promise-yunda" not in body
+    page = client.get("/banks/categorised?category=售后/发票").get_data(as_text=True)
+    assert '<option value="售后/发票" selected>售后 › 发票</option>' in page
+
+
+def test_a_question_page_shows_its_title_and_category(client: FlaskClient, trainer: User,
+                                                      session: Session, now: datetime) -> None:
+    import_categorised_bank(session, now)
+    session.commit()
+    page = client.get("/banks/categorised/questions/invoice-title").get_data(as_text=True)
+    assert "<dt>标题</dt><dd>改抬头</dd>" in page
+    assert ('<dt>分类</dt><dd><a href="/banks/categorised?category=%E5%94%AE%E5%90%8E/'
+            '%E5%8F%91%E7%A5%A8">售后 › 发票</a></dd>') in page
+    page = client.get("/banks/categorised/questions/promise-48h").get_data(as_text=True)
+    assert "<dt>标题</dt>" not in page
+    small = client.get("/banks/categorised/questions/presale-deposit").get_data(as_text=True)
+    assert ">售前</a>" in small
+
+
+def test_a_bank_without_categories_has_no_category_filter(client: FlaskClient, trainer: User,
+                                                          imported: None) -> None:
+    page = client.get(BANK).get_data(as_text=True)
+    assert 'id="bank-category"' not in page and "<dt>分类</dt>" not in page
+    page = client.get(f"{BANK}/questions/promise-01").get_data(as_text=True)
+    assert "<dt>分类</dt><dd>未分类</dd>" in page
 
 
 # --- export ------------------------------------------------------------------------------

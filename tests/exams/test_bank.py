@@ -306,3 +306,56 @@ def test_a_file_full_of_mistakes_lists_the_first_hundred() -> None:
     found = only_problems(text)
     assert len(found) == 101
     assert found[-1] == "question_banks/demo.yaml: 另有 50 处问题未列出，请先改正上面这些"
+
+
+# --- title and category path ------------------------------------------------------------
+
+LABELLED = """  - id: promise-01
+    kind: true-false
+    title: "  没答应的   快递要求 "
+    category: [售后, " 发货  承诺 ", 2024]
+    prompt: 客服没答应发韵达，发了申通，算违背承诺吗？
+    points: 1
+    answer: false
+"""
+
+
+def test_title_and_category_path_are_kept_squeezed_and_round_trip_in_yaml() -> None:
+    bank, problems = load(HEAD + LABELLED)
+    assert problems == []
+    definition = bank.questions[0].definition  # type: ignore[attr-defined]
+    assert definition["title"] == "没答应的 快递要求"
+    assert definition["category"] == ["售后", "发货 承诺", "2024"]
+    text = dump_bank(bank)  # type: ignore[arg-type]
+    assert "category:\n  - 售后\n  - 发货 承诺\n  - '2024'\n" in text
+    again, problems = load_bank(text.encode("utf-8"), "exported.yaml")
+    assert problems == [] and again is not None
+    assert again.as_data() == bank.as_data()  # type: ignore[attr-defined]
+
+
+def test_a_question_without_title_or_category_has_neither_in_its_definition() -> None:
+    bank, problems = load(HEAD + SINGLE.format(id="plain") + LABELLED.replace(
+        "    category: [售后, \" 发货  承诺 \", 2024]\n", "    category: []\n"))
+    assert problems == []
+    plain, labelled = (q.definition for q in bank.questions)  # type: ignore[attr-defined]
+    assert "title" not in plain and "category" not in plain
+    assert "category" not in labelled
+
+
+@pytest.mark.parametrize(("field", "line", "words"), [
+    ("category: 售后/发货承诺", 11, "category 应为分类路径的列表，从上到下逐级写出，如 [售后, 发货承诺]"),
+    ("category: [售后, '  ']", 11, "category 的第 2 级是空的"),
+    ("category: [售后, [发货]]", 11, "category[2] 应为文本"),
+    ("category: [售后, true]", 11, "category[2] 应为文本"),
+    (f"category: [{'长' * 101}]", 11, "category[1] 太长（最多 100 个字符）"),
+    ("category: [a, b, c, d, e, f, g, h, i, j, k]", 11, "category 最多 10 级"),
+    ("category: [售后, /发货]", 11, "category 的第 2 级不能以 / 开头或结尾"),
+    (f"title: {'题' * 256}", 11, "title 太长（最多 255 个字符）"),
+    ("title: [一, 二]", 11, "title 应为文本"),
+])
+def test_bad_titles_and_categories_are_reported_with_their_line(field: str, line: int,
+                                                               words: str) -> None:
+    text = HEAD + SINGLE.format(id="q1") + "    " + field + "\n"
+    found = only_problems(text)
+    assert any(p.startswith(f"question_banks/demo.yaml:{line}: ") and words in p
+               for p in found), found

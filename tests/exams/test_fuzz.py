@@ -6,6 +6,7 @@ import json
 import math
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,7 +16,8 @@ from portal.exams.gift import export_gift, import_gift
 from portal.exams.kinds import COMMON_FIELDS, KINDS, Grade, grade, public_view
 from portal.exams.moodle_xml import import_moodle_xml
 from portal.exams.validation import Report
-from tests.exams.examples import FIXTURES, docs_example, docs_example_text, gift_examples_bytes
+from tests.exams.examples import FIXTURES, docs_example, docs_example_text
+from tests.exams.gift_corpora import CORPORA, Corpus
 
 FUZZ = settings(max_examples=200, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -92,10 +94,11 @@ def test_gift_reader_never_raises_on_near_valid_gift(text: str) -> None:
         assert_reported(import_gift(exported.text.encode("utf-8"), "again.gift"))
 
 
+@pytest.mark.parametrize("corpus", CORPORA)
 @FUZZ
 @given(st.data())
-def test_gift_reader_never_raises_on_mutated_examples(data: st.DataObject) -> None:
-    lines = gift_examples_bytes().decode("utf-8").split("\n")
+def test_gift_reader_never_raises_on_mutated_examples(corpus: Corpus, data: st.DataObject) -> None:
+    lines = corpus.read().decode("utf-8").split("\n")
     start = data.draw(st.integers(0, len(lines) - 1))
     chunk = lines[start:start + data.draw(st.integers(1, 12))]
     for _ in range(data.draw(st.integers(0, 4))):

@@ -1,5 +1,6 @@
-"""GIFT: Moodle's own examples import with every question's kind right; errors come with
-lines; export then import gives the same questions back for the kinds GIFT can express."""
+"""GIFT: full corpora (this project's own, and Moodle's examples when present) import with
+every question's kind and meaning right and grade as Moodle would; errors come with lines;
+export then import gives the same questions back for the kinds GIFT can express."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,60 +10,14 @@ import pytest
 from portal.exams.bank import Bank, ImportResult
 from portal.exams.gift import export_gift, import_gift
 from portal.exams.kinds import grade
-from tests.exams.examples import docs_example, gift_examples_bytes
-
-# Read off gift_examples.txt question by question: (line where it starts, kind in this portal).
-EXPECTED_KINDS = [
-    (8, "single-choice"),     # {~Grant ~Jefferson =no one}
-    (10, "single-choice"),    # missing word {~buried =entombed ~living}
-    (12, "true-false"),       # {FALSE}
-    (14, "fill-in"),          # short answer {=no one =nobody}
-    (16, "numeric"),          # {#1822:1}
-    (25, "single-choice"),
-    (27, "single-choice"),
-    (29, "single-choice"),    # multi-line, missing word
-    (35, "single-choice"),
-    (43, "fill-in"),
-    (45, "fill-in"),          # missing word {=four =4}.
-    (49, "true-false"),       # {F}
-    (51, "true-false"),       # {T}
-    (55, "matching"),
-    (61, "matching"),
-    (70, "numeric"),          # {#1822}
-    (72, "numeric"),          # {#3.1415:0.0005}.
-    (74, "numeric"),          # {#3.141..3.142}.
-    (76, "numeric"),          # two answers, one at 50 %
-    (85, "numeric"),          # after a comment line, {#4}
-    (90, "fill-in"),          # ::Kanji Origins:: … {=China}
-    (93, "single-choice"),    # ::Thanksgiving Date::
-    (98, "single-choice"),    # feedback on every choice
-    (103, "fill-in"),         # short answer with feedback
-    (108, "fill-in"),         # [markdown]
-    (113, "true-false"),      # {FALSE#feedback}
-    (115, "single-choice"),   # ~%50% partial credit
-    (117, "single-choice"),   # ::Jesus' hometown:: weights on wrong choices
-    (123, "fill-in"),         # ::Jesus' hometown:: short answer with weights
-    (130, "multiple-choice"),  # multiple answers, 50/50, wrong ones 0
-    (136, "multiple-choice"),  # multiple answers, 50/50, wrong ones -50
-    (143, "single-choice"),   # escaped \=
-    (148, "single-choice"),   # ::GIFT Control Characters::
-    (167, "single-choice"),
-    (169, "single-choice"),
-    (171, "true-false"),
-    (173, "fill-in"),
-    (175, "numeric"),
-    (177, "matching"),        # {=Canada->Ottawa …} on one line
-    (184, "single-choice"),   # ::Grant's Tomb::
-    (190, "single-choice"),
-    (195, "fill-in"),         # ::Jesus' hometown (Short answer ex.)::
-    (202, "numeric"),         # ::Numerical example::
-]
+from tests.exams.examples import docs_example, gift_corpus_bytes
+from tests.exams.gift_corpora import CORPORA, PROJECT, Corpus
 
 
-def examples() -> Bank:
-    result = import_gift(gift_examples_bytes(), "gift_examples.txt")
+def imported(corpus: Corpus) -> Bank:
+    result = import_gift(corpus.read(), corpus.file_name)
     assert result.problems == [], [str(p) for p in result.problems]
-    assert result.notices == []
+    assert [str(n) for n in result.notices] == corpus.import_notices
     assert result.bank is not None
     return result.bank
 
@@ -75,45 +30,44 @@ def gift(text: str) -> ImportResult:
     return import_gift(text.encode("utf-8"), "题库.gift", key="demo", title="演示")
 
 
-def test_every_question_of_moodles_examples_imports_with_its_kind() -> None:
-    bank = examples()
-    assert [(q.line, q.kind) for q in bank.questions] == EXPECTED_KINDS
-    assert bank.key == "gift-examples" and bank.title == "gift_examples"
+# --- the full corpora: this project's own, and Moodle's examples when they are there --------
 
 
-def test_the_examples_keep_their_meaning() -> None:
-    bank = examples()
-    assert by_line(bank, 10)["prompt"] == "Grant is _____ in Grant's tomb."
-    assert by_line(bank, 45)["prompt"] == "Two plus two equals [[1]]."
-    assert by_line(bank, 29)["prompt"].endswith("on the _____ Thursday of November.")
-    assert by_line(bank, 74)["answers"] == [{"value": 3.1415, "tolerance": 0.0005, "credit": 100}]
-    assert [(a["tolerance"], a["credit"]) for a in by_line(bank, 76)["answers"]] == [(0, 100), (2, 50)]
-    assert by_line(bank, 108)["prompt"] == "Who's buried in **Grant's tomb**?"
-    assert by_line(bank, 113)["feedback_incorrect"] == "No one is buried in Grant's tomb."
-    assert by_line(bank, 115)["choices"][1]["credit"] == 50
-    assert by_line(bank, 130)["scoring"] == "weighted"
-    assert by_line(bank, 136)["scoring"] == "proportional"
-    assert [c["text"] for c in by_line(bank, 143)["choices"]] == ["= 2 + 2", "= 2 + 3", "= 2 + 4"]
-    control = by_line(bank, 148)["choices"]
-    assert [c["text"] for c in control] == ["~", "=", "#", "{", "}", "\\"]
-    assert control[5]["correct"] and control[5]["feedback"].startswith("Correct! \\ (backslash)")
-    assert by_line(bank, 202)["answers"][1]["feedback"] == (
-        "He was born in 1822.\nYou get 50% credit for being close.")
-    assert by_line(bank, 61)["pairs"][3] == {"left": "India", "right": "New Delhi"}
-    assert [q.id for q in bank.questions if not q.id.startswith("q-")] == [
-        "kanji-origins", "thanksgiving-date", "jesus-hometown", "jesus-hometown-2",
-        "gift-control-characters", "grant-s-tomb", "jesus-hometown-short-answer-ex",
-        "numerical-example"]
+@pytest.mark.parametrize("corpus", CORPORA)
+def test_every_question_of_the_corpus_imports_with_its_kind(corpus: Corpus) -> None:
+    bank = imported(corpus)
+    assert [(q.line, q.kind) for q in bank.questions] == corpus.kinds
+    assert bank.key == corpus.key and bank.title == corpus.title
 
 
-def test_imported_questions_grade_as_moodle_would() -> None:
-    bank = examples()
-    assert grade(by_line(bank, 136), ["b", "c"]).points == 1
-    assert grade(by_line(bank, 136), ["a", "b", "c", "d"]).points == 0
-    assert grade(by_line(bank, 130), ["a", "b", "c", "d"]).points == 1  # Moodle's own loophole
-    assert grade(by_line(bank, 123), "Nazereth").points == 0.75
-    assert grade(by_line(bank, 74), "3.1418").points == 1
-    assert grade(by_line(bank, 76), "1823").points == 0.5
+@pytest.mark.parametrize("corpus", CORPORA)
+def test_the_corpus_keeps_its_meaning(corpus: Corpus) -> None:
+    bank = imported(corpus)
+    for line, read, expected in corpus.meaning:
+        assert read(by_line(bank, line)) == expected, line
+    assert [q.id for q in bank.questions if not q.id.startswith("q-")] == corpus.ids_from_titles
+
+
+@pytest.mark.parametrize("corpus", CORPORA)
+def test_imported_questions_grade_as_moodle_would(corpus: Corpus) -> None:
+    bank = imported(corpus)
+    for line, answer, points in corpus.grades:
+        assert grade(by_line(bank, line), answer).points == points, (line, answer)
+
+
+def test_the_projects_corpus_uses_every_gift_feature() -> None:
+    """What makes it a full-syntax corpus: if an edit drops a feature, this says which."""
+    text = gift_corpus_bytes().decode("utf-8")
+    for feature in ("$CATEGORY: $course$/", "$CATEGORY: $system$/", "//", "::", "[markdown]",
+                    "[html]", "[plain]", "[moodle]", "~%50%", "~%-50%", "=%50%", "=%75%", "####",
+                    "#", "{T}", "{F}", "{TRUE", "{FALSE", "{#", "..", "->", "= ->", "{}",
+                    "\\=", "\\~", "\\#", "\\{", "\\}", "\\:", "\\\\", "\\n", "[id:",
+                    "[tag:", "[points:", "[difficulty:"):
+        assert feature in text, feature
+    kinds = {kind for _, kind in PROJECT.kinds}
+    assert kinds == {"single-choice", "multiple-choice", "true-false", "fill-in", "numeric",
+                     "matching", "short-answer"}
+    assert any("说明文字" in notice for notice in PROJECT.import_notices)  # a description
 
 
 def test_categories_comments_essays_descriptions_and_html() -> None:
@@ -137,11 +91,55 @@ def test_categories_comments_essays_descriptions_and_html() -> None:
     first, essay, kanji = (q.definition for q in result.bank.questions)  # type: ignore[union-attr]
     assert first["id"] == "refund-01" and first["points"] == 3 and first["difficulty"] == "hard"
     assert first["tags"] == ["role:after-sales", "topic:退款", "topic:售后-处理"]
+    assert first["category"] == ["售后 处理"] and first["title"] == "退款"
     assert first["prompt"] == "在途订单申请**仅退款**怎么办？"
     assert first["explanation"] == "货已发出，先拒绝。"
     assert essay["kind"] == "short-answer" and essay["id"] == "q-2" and essay["points"] == 1
     assert grade(essay, "先核实").needs_manual
     assert kanji["id"] == "kanji" and kanji["prompt"] == "Two plus two equals [[1]] ."
+
+
+def test_category_paths_and_titles_are_kept_and_exported_when_they_change() -> None:
+    result = gift(r"""$CATEGORY: $course$/售后/发货承诺
+
+::没答应的快递:: 买家要韵达，客服没答应，发申通算违约吗？{F}
+
+// [id:promise-02]
+::承诺\:48 小时::承诺 48 小时发货，第三天才发，算违约吗？{T}
+
+$CATEGORY: $system$/top/售后/发票//收据/开票时间
+
+开票后买家改抬头，还能重开吗？{T}
+
+$CATEGORY: $course$/top
+
+:: 预售
+   定金 ::预售定金可以退吗？{F}
+""")
+    assert result.problems == [], [str(p) for p in result.problems]
+    bank = result.bank
+    assert bank is not None
+    data = [q.definition for q in bank.questions]
+    assert [q.get("category") for q in data] == [
+        ["售后", "发货承诺"], ["售后", "发货承诺"], ["售后", "发票/收据", "开票时间"], None]
+    assert [q.get("title") for q in data] == ["没答应的快递", "承诺:48 小时", None, "预售 定金"]
+    assert [q.id for q in bank.questions] == ["q-1", "promise-02", "q-3", "q-4"]
+    assert data[2]["tags"] == ["topic:开票时间"]
+    exported = export_gift(bank).text
+    assert exported.count("$CATEGORY:") == 3  # only where the category changes
+    assert "$CATEGORY: $course$/top/售后/发货承诺\n" in exported
+    assert "$CATEGORY: $course$/top/售后/发票//收据/开票时间\n" in exported
+    assert "\n$CATEGORY: $course$/top\n" in exported
+    assert "::承诺\\:48 小时::[markdown]" in exported and "::q-3::" not in exported
+    again, notices = reimport(bank)
+    assert notices == []
+    assert again.as_data() == bank.as_data()
+
+
+def test_a_bad_category_is_reported_at_its_own_line_once() -> None:
+    result = gift(f"题一 {{T}}\n\n$CATEGORY: $course$/售后/{'长' * 101}\n\n题二 {{T}}\n\n题三 {{F}}\n")
+    assert result.bank is None
+    assert [str(p) for p in result.problems] == ["题库.gift:3: category[2] 太长（最多 100 个字符）"]
 
 
 @pytest.mark.parametrize(("text", "line", "words"), [
@@ -188,10 +186,11 @@ def reimport(bank: Bank) -> tuple[Bank, list[str]]:
     return result.bank, [str(n) for n in exported.notices]
 
 
-def test_moodles_examples_round_trip_exactly() -> None:
-    bank = examples()
+@pytest.mark.parametrize("corpus", CORPORA)
+def test_the_corpus_round_trips_exactly(corpus: Corpus) -> None:
+    bank = imported(corpus)
     again, notices = reimport(bank)
-    assert notices == []
+    assert notices == corpus.export_notices
     assert again.as_data() == bank.as_data()
 
 

@@ -44,6 +44,8 @@ def test_the_sample_keeps_its_meaning() -> None:
     assert first["prompt"] == "买家留言要发**韵达**，客服没有答应，店铺只有申通。\n\n发申通算违背承诺吗？"
     assert first["points"] == 2 and first["explanation"] == "以聊天记录中的承诺为准。"
     assert first["tags"] == ["topic:发货", "role:after-sales", "topic:发票"]  # category: 售后/发票
+    assert first["category"] == ["售后", "发票"] and first["title"] == "发货承诺"
+    assert [q.definition["title"] for q in bank.questions][1:3] == ["违规做法", "违规做法（加权）"]
     assert first["choices"][0] == {"key": "a", "text": "不算", "correct": True,
                                    "feedback": "对，客服没有答应。"}
     assert q["q-2"]["scoring"] == "proportional" and q["q-3"]["scoring"] == "weighted"
@@ -53,6 +55,23 @@ def test_the_sample_keeps_its_meaning() -> None:
     assert q["q-7"]["distractors"] == ["发布广告"]
     assert q["q-8"]["rubric"][0]["points"] == 6
     assert q["q-8"]["rubric"][0]["guidance"] == "安抚、核实重量、补发或退款。"
+
+
+def test_nested_categories_keep_every_level_until_the_next_category() -> None:
+    result = inline("""<question type="category"><category><text>$course$/Iota/Kappa/Lambda</text></category></question>
+<question type="truefalse"><name><text>  Mu   Nu </text></name>
+<questiontext><text>对吗</text></questiontext><answer fraction="100"><text>true</text></answer></question>
+<question type="category"><category><text>$system$/top/售后//售前/退货</text></category></question>
+<question type="essay"><questiontext><text>写出退货步骤</text></questiontext></question>
+<question type="category"><category><text>$course$/top</text></category></question>
+<question type="essay"><questiontext><text>写出换货步骤</text></questiontext></question>""")
+    assert result.problems == [], [str(p) for p in result.problems]
+    assert result.bank is not None
+    first, second, third = (q.definition for q in result.bank.questions)
+    assert first["category"] == ["Iota", "Kappa", "Lambda"] and first["title"] == "Mu Nu"
+    assert first["tags"] == ["topic:lambda"]
+    assert second["category"] == ["售后/售前", "退货"] and "title" not in second
+    assert "category" not in third and third["tags"] == []
 
 
 @pytest.mark.parametrize("name", ["billion_laughs.xml", "xxe.xml", "xxe_parameter.xml"])

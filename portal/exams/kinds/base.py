@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from portal.content.loader import KEY_RE, ROLES
+from portal.exams.categories import clean_labels
 from portal.exams.errors import ManualScoreInvalid, UnknownKind
 from portal.exams.normalize import same_answer
 from portal.exams.validation import (
@@ -36,7 +37,8 @@ from portal.messages import N_, Message, msg
 DIFFICULTIES = ("easy", "medium", "hard")
 TAG_PREFIXES = ("stage", "topic", "role")
 TAG_RE = re.compile(r"^(?P<prefix>[a-z]+):(?P<value>\S{1,40})$")
-COMMON_FIELDS = ("id", "kind", "prompt", "points", "difficulty", "tags", "explanation")
+COMMON_FIELDS = ("id", "kind", "title", "category", "prompt", "points", "difficulty", "tags",
+                 "explanation")
 CASE_PART_FIELDS = ("id", "kind", "prompt", "points", "explanation")
 MAX_POINTS = 1000
 MAX_CHOICES = 26
@@ -244,6 +246,7 @@ def clean_question(raw: Any, report: Report, *, parent: Any = None, key: str | N
     if not within_case:
         question["difficulty"] = choice(report, raw, "difficulty", DIFFICULTIES, default="medium")
         question["tags"] = _tags(raw, report)
+        question.update(clean_labels(raw, report))  # title and category path, when given
     fields = kind.validate(raw, report)
     explanation = text(report, raw, "explanation", required=False, limit=MAX_TEXT)
     if fields is None or report.count() > start:
