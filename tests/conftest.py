@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from portal import create_app
 from portal.db import write_intent
 from portal.migrate import upgrade
+from tests.factories import make_test_app
 
 FIXED_NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -26,22 +26,6 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "portal.sqlite3"
     upgrade(f"sqlite:///{path}")
     return path
-
-
-def make_test_app(tmp_path: Path, database_url: str, **overrides: object) -> Flask:
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
-        "DATABASE_URL": database_url,
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "SERVER_NAME": None,
-        # A name a template does not define fails the test instead of rendering as nothing.
-        "JINJA_STRICT_UNDEFINED": True,
-    }
-    config.update(overrides)
-    os.environ["PORTAL_INSTANCE_PATH"] = str(tmp_path / "instance")
-    return create_app(config)
 
 
 @pytest.fixture
@@ -69,7 +53,7 @@ def app_config() -> dict[str, object]:
 
 @pytest.fixture
 def app(tmp_path: Path, database_url: str, app_config: dict[str, object]) -> Iterator[Flask]:
-    application = make_test_app(tmp_path, database_url, **app_config)
+    application = make_test_app(tmp_path=tmp_path, database_url=database_url, **app_config)
     yield application
     application.extensions["portal.engine"].dispose()
 

@@ -1,19 +1,87 @@
-"""Test factories: users and cohorts written straight to the database."""
+"""Test factories: every builder that puts state in the database for a test, in one place.
+
+Builders take the `session` (and keyword arguments only), add what they make and flush;
+they never commit, so a test (or a fixture) decides when its state is shared with the app.
+The data they build from (bank and exam files, stage lists) lives in the `*_fixtures.py`
+modules beside the tests; test modules import builders from here, never from each other.
+"""
 from __future__ import annotations
 
 import itertools
-from datetime import date
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from functools import cache
+from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from portal import create_app
 from portal.auth.models import Cohort, Role, User
 from portal.auth.passwords import hash_password
+from portal.banks import services as bank_services
+from portal.banks.services import UploadedFile
+from portal.courses.models import Module, ModuleProgress, StageCompletion, Track, TrackVersion
+from portal.courses.services import publish_module_version
 from portal.db import utcnow
+from portal.exams import grading
+from portal.exams import services as exam_services
+from portal.exams.bank import load_bank
+from portal.exams.definitions import load_exam
+from portal.exams.models import Attempt, Question, Response
+from tests.banks import bank_fixtures
+from tests.exams import exam_fixtures, grading_fixtures
+from tests.progress import progress_fixtures
 
 PASSWORD = "correct-horse-42"
+HX = {"HX-Request": "true"}
 _seq = itertools.count(1)
+
+
+# --- the app -----------------------------------------------------------------------------------
+
+
+def make_test_app(*, tmp_path: Path, database_url: str, **overrides: object) -> Flask:
+    """The portal configured for tests on `database_url` (already migrated)."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
+        "DATABASE_URL": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+        # A name a template does not define fails the test instead of rendering as nothing.
+        "JINJA_STRICT_UNDEFINED": True,
+    }
+    config.update(overrides)
+    os.environ["PORTAL_INSTANCE_PATH"] = str(tmp_path / "instance")
+    return create_app(config)
+
+
+@contextmanager
+def counting_statements(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements the app's engine runs inside the block."""
+    statements: list[str] = []
+    engine = app.extensions["portal.engine"]
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+# --- people ------------------------------------------------------------------------------------
 
 
 @cache
@@ -56,4 +124,238 @@ def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
 
 
-HX = {"HX-Request": "true"}
+# --- tracks, reading and stages ----------------------------------------------------------------
+
+
+def make_track(session: Session, *, now: datetime, key: str = progress_fixtures.TRACK_KEY,
+               title: str = "进度测试路线",
+               stages: list[dict[str, Any]] = progress_fixtures.STAGES,
+               modules: Mapping[str, str] = progress_fixtures.MODULE_TITLES) -> Track:
+    """A published track with `stages` and one published version of each of `modules`
+    (key → title). By default the progress tests' track: three stages, five modules."""
+    track = Track(key=key)
+    session.add(track)
+    session.flush()
+    for module_key, module_title in modules.items():
+        module = Module(track_id=track.id, key=module_key)
+        session.add(module)
+        session.flush()
+        publish_module_version(session, module=module, track_key=key, title=module_title,
+                               summary="", minutes=10, tags=[], roles=["all"],
+                               body_markdown=f"# {module_title}\n", source_hash=module_key,
+                               actor_id=None, now=now)
+    version = TrackVersion(track_id=track.id, number=1, title=title, summary="",
+                           stages=stages, source_text="", source_hash="h", created_at=now)
+    session.add(version)
+    session.flush()
+    track.current_version = version
+    session.flush()
+    return track
+
+
+def read(session: Session, *, user: User, track: Track, module_key: str, opened: datetime,
+         seconds: int, completed: datetime | None = None) -> ModuleProgress:
+    """`user` opened a module of `track` at `opened` and spent `seconds` reading it."""
+    module = next(m for m in track.modules if m.key == module_key)
+    progress = ModuleProgress(user_id=user.id, module_id=module.id, first_opened_at=opened,
+                              last_opened_at=opened, completed_at=completed, seconds_spent=seconds)
+    session.add(progress)
+    session.flush()
+    return progress
+
+
+def pass_stage(session: Session, *, user: User, stage_key: str, at: datetime, source: str,
+               track_key: str = progress_fixtures.TRACK_KEY, by: User | None = None,
+               reason: str = "") -> StageCompletion:
+    completion = StageCompletion(user_id=user.id, track_key=track_key, stage_key=stage_key,
+                                 completed_at=at, source=source,
+                                 by_user_id=by.id if by else None, reason=reason)
+    session.add(completion)
+    session.flush()
+    return completion
+
+
+@dataclass
+class Scenario:
+    track: Track
+    cohort: Cohort
+    trainer: User
+    supervisor: User
+    outsider: User       # a trainer who does not follow the cohort
+    fresh: User          # has opened nothing
+    reading: User        # read m-a, started m-b; s1 still open
+    second: User         # s1 passed by hand, reading s2
+    done: User           # every stage passed
+    inactive: User       # left: not in the grid
+
+
+def build_scenario(session: Session, *, now: datetime, start: date) -> Scenario:
+    """The progress track and a cohort (starting `start`) whose trainees stand at different
+    points of it, followed by a trainer and a supervisor."""
+    track = make_track(session, now=now)
+    trainer = make_user(session, role=Role.TRAINER, display_name="带教周老师")
+    supervisor = make_user(session, role=Role.SUPERVISOR)
+    outsider = make_user(session, role=Role.TRAINER)
+    cohort = make_cohort(session, name="进度测试批次", start_date=start,
+                         track_key=progress_fixtures.TRACK_KEY, staff=[trainer, supervisor])
+    made = {}
+    for n, (name, label) in enumerate([("fresh", "甲新人"), ("reading", "乙新人"),
+                                       ("second", "丙新人"), ("done", "丁新人"),
+                                       ("inactive", "戊离职")], start=1):
+        made[name] = make_user(session, cohort=cohort, display_name=label,
+                               employee_no=f"P{n:03d}", active=name != "inactive")
+        made[name].created_at = now - timedelta(days=3)
+    t = now - timedelta(days=1)
+    read(session, user=made["reading"], track=track, module_key="m-a", opened=t, seconds=600,
+         completed=t + timedelta(minutes=15))
+    read(session, user=made["reading"], track=track, module_key="m-b",
+         opened=t + timedelta(minutes=20), seconds=125)
+    read(session, user=made["second"], track=track, module_key="m-a", opened=t, seconds=300,
+         completed=t)
+    read(session, user=made["second"], track=track, module_key="m-c",
+         opened=t + timedelta(hours=2), seconds=60)
+    pass_stage(session, user=made["second"], stage_key="s1", at=t + timedelta(hours=1),
+               source="manual", by=trainer, reason="线下笔试满分")
+    for stage, source in (("s1", "exam"), ("s2", "checklist"), ("s3", "exam")):
+        pass_stage(session, user=made["done"], stage_key=stage, at=t, source=source)
+    # Someone else's trainee, with progress of their own: never in this grid.
+    other = make_user(session, cohort=make_cohort(session, track_key=progress_fixtures.TRACK_KEY))
+    read(session, user=other, track=track, module_key="m-a", opened=t, seconds=999)
+    session.flush()
+    return Scenario(track=track, cohort=cohort, trainer=trainer, supervisor=supervisor,
+                    outsider=outsider, **made)
+
+
+def cohort_with_trainees(session: Session, *, now: datetime, trainer: User, size: int) -> int:
+    """A cohort of `size` trainees on the progress track (made already) with some reading and
+    some passed stages, followed by `trainer` (for query counts). Returns the cohort's id."""
+    cohort = make_cohort(session, track_key=progress_fixtures.TRACK_KEY, staff=[trainer])
+    track = session.scalars(sa.select(Track).where(Track.key == progress_fixtures.TRACK_KEY)).one()
+    for n in range(size):
+        trainee = make_user(session, cohort=cohort)
+        read(session, user=trainee, track=track, module_key="m-a", opened=now, seconds=60 * n,
+             completed=now if n % 2 else None)
+        if n % 3 == 0:
+            pass_stage(session, user=trainee, stage_key="s1", at=now, source="exam")
+            read(session, user=trainee, track=track, module_key="m-c", opened=now, seconds=30)
+    return cohort.id
+
+
+# --- banks and exams ---------------------------------------------------------------------------
+
+
+def upload(name: str, text: str | bytes, **keys: str) -> UploadedFile:
+    """A file as the bank upload form hands it over (`key`, `title` as typed in the form)."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return UploadedFile(name, data, keys.get("key"), keys.get("title"))
+
+
+def import_small_bank(session: Session, *, now: datetime, with_exam: bool = False,
+                      actor_id: int | None = None) -> None:
+    """The small after-sales bank (and its exam), through the upload's check and confirm."""
+    files = [upload("after-sales-small.yaml", bank_fixtures.SMALL_BANK)]
+    if with_exam:
+        files.append(upload("small-exam.yaml", bank_fixtures.EXAM))
+    check = bank_services.check_upload(session, files=files)
+    assert check.ok, [str(p) for p in check.problems]
+    bank_services.confirm_upload(session, files=files, expected_digest=check.digest,
+                                 actor_id=actor_id, now=now)
+
+
+def import_exam(session: Session, *, now: datetime, bank: str, bank_file: str,
+                exams: tuple[str, ...], exam_file: str = "exam.yaml") -> None:
+    """Import one bank file and the exam files over it, as `flask exams import` does."""
+    loaded, problems = load_bank(bank.encode("utf-8"), bank_file)
+    assert loaded is not None, [str(p) for p in problems]
+    definitions = []
+    for text in exams:
+        definition, problems = load_exam(text, exam_file)
+        assert definition is not None and not problems, [str(p) for p in problems]
+        definitions.append(definition)
+    exam_services.apply_import(session, banks=[loaded], exams=definitions, actor_id=None, now=now)
+
+
+def import_demo_exam(session: Session, *, now: datetime, exam: str = exam_fixtures.EXAM) -> None:
+    """The demo bank (one question of each auto-graded kind) and its exam."""
+    import_exam(session, now=now, bank=exam_fixtures.BANK, bank_file="demo-bank.yaml",
+                exams=(exam,), exam_file="demo-exam.yaml")
+
+
+def import_grading_exam(session: Session, *, now: datetime, bank: str = grading_fixtures.BANK,
+                        exams: tuple[str, ...] = (grading_fixtures.EXAM,
+                                                  grading_fixtures.STAGED_EXAM)) -> None:
+    """The grading bank (a short answer and a case) and its two exams."""
+    import_exam(session, now=now, bank=bank, bank_file="grading-bank.yaml", exams=exams)
+
+
+@dataclass
+class World:
+    cohort: Cohort
+    trainee: User
+    trainer: User
+    second_trainer: User  # follows the same cohort: for lock conflicts
+    supervisor: User
+    outsider: User  # a trainer of another cohort
+
+
+def build_world(session: Session, *, now: datetime) -> World:
+    """The grading exams, their track, a cohort with two trainers and a supervisor, one
+    trainee, and a trainer of another cohort."""
+    import_grading_exam(session, now=now)
+    make_track(session, now=now, key=grading_fixtures.TRACK_KEY, title="评分测试路线",
+               stages=grading_fixtures.STAGES, modules={})
+    trainer = make_user(session, role=Role.TRAINER, display_name="王培训")
+    second = make_user(session, role=Role.TRAINER, display_name="李培训")
+    supervisor = make_user(session, role=Role.SUPERVISOR, display_name="陈主管")
+    outsider = make_user(session, role=Role.TRAINER, display_name="外批次培训")
+    cohort = make_cohort(session, track_key=grading_fixtures.TRACK_KEY,
+                         staff=[trainer, second, supervisor])
+    make_cohort(session, track_key=grading_fixtures.TRACK_KEY, staff=[outsider])
+    trainee = make_user(session, cohort=cohort, display_name="林新人")
+    return World(cohort=cohort, trainee=trainee, trainer=trainer, second_trainer=second,
+                 supervisor=supervisor, outsider=outsider)
+
+
+def take_and_submit(session: Session, *, trainee: User, now: datetime,
+                    exam_key: str = "grading-exam",
+                    answers: dict[int, Any] | None = None) -> Attempt:
+    """`trainee` starts the exam at `now`, answers (by position) and submits five minutes later."""
+    attempt = exam_services.start_attempt(session, user=trainee, exam_key=exam_key, now=now)
+    for position, answer in (grading_fixtures.ANSWERS if answers is None else answers).items():
+        exam_services.save_answer(session, user=trainee, attempt_id=attempt.id,
+                                  position=position, answer=answer, revision=1, now=now)
+    exam_services.submit_attempt(session, user=trainee, attempt_id=attempt.id,
+                                 now=now + timedelta(minutes=5))
+    return attempt
+
+
+def response_at(attempt: Attempt, position: int) -> Response:
+    return next(r for r in attempt.responses if r.position == position)
+
+
+def grade_all(session: Session, *, trainer: User, attempt: Attempt, now: datetime) -> None:
+    """`trainer` gives full marks to the essay and the case part of a grading-exam attempt."""
+    for position, scores in ((2, grading_fixtures.FULL_ESSAY), (3, grading_fixtures.FULL_CASE)):
+        response = response_at(attempt, position)
+        grading.grading_page(session, actor=trainer, response_id=response.id, now=now)
+        grading.grade_response(session, actor=trainer, response_id=response.id, scores=scores,
+                               comment="", now=now)
+
+
+def fix_choice_key(session: Session, *, now: datetime) -> Question:
+    """Import a new version of the choice question whose key is "b" (the "corrected" key)."""
+    fixed = grading_fixtures.BANK.replace(
+        "{key: a, text: 先核对订单状态, correct: true}", "{key: a, text: 先核对订单状态}").replace(
+        "{key: b, text: 直接修改地址}", "{key: b, text: 直接修改地址, correct: true}")
+    import_grading_exam(session, now=now, bank=fixed, exams=())
+    return session.scalars(sa.select(Question).where(Question.qid == "choice")).one()
+
+
+def import_categorised_bank(session: Session, *, now: datetime) -> None:
+    """A GIFT bank with nested categories and titles, through the upload's check and confirm."""
+    files = [upload("categorised.gift", bank_fixtures.CATEGORISED_GIFT, key="categorised",
+                    title="分类题库")]
+    check = bank_services.check_upload(session, files=files)
+    assert check.ok, [str(p) for p in check.problems]
+    bank_services.confirm_upload(session, files=files, expected_digest=check.digest,
+                                  actor_id=None, now=now)

@@ -140,11 +140,10 @@ def test_each_migration_steps_down_and_up_again(empty_database_url: str) -> None
 def test_app_runs_on_postgres_with_demo_data(tmp_path: Path, empty_postgres_url: str) -> None:
     from portal.db import utcnow
     from portal.demo import DEMO_ACCOUNTS, DEMO_COHORT, DEMO_PASSWORD, load_demo_data
-    from tests.conftest import make_test_app
-    from tests.factories import HX
+    from tests.factories import HX, make_test_app
 
     upgrade(empty_postgres_url)
-    app = make_test_app(tmp_path, empty_postgres_url)
+    app = make_test_app(tmp_path=tmp_path, database_url=empty_postgres_url)
     try:
         with app.extensions["portal.sessionmaker"]() as session:
             load_demo_data(session, now=utcnow())

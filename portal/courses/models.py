@@ -8,30 +8,23 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, utcnow
+from portal.versioning import Version, Versioned, version_of
 
 
-class Track(Base):
+class Track(Versioned, Base):
     """An onboarding track; its stages live in the current version's definition."""
 
     __tablename__ = "track"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    current_version_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("track_version.id", use_alter=True, ondelete="SET NULL"))
 
-    current_version: Mapped[TrackVersion | None] = relationship(
-        foreign_keys=[current_version_id], post_update=True)
     modules: Mapped[list[Module]] = relationship(back_populates="track", order_by="Module.key")
 
 
-class TrackVersion(Base):
+class TrackVersion(Version, Base):
     __tablename__ = "track_version"
-    __table_args__ = (sa.UniqueConstraint("track_id", "number"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    track_id: Mapped[int] = mapped_column(sa.ForeignKey("track.id", ondelete="CASCADE"), index=True)
-    number: Mapped[int]
+    track_id: Mapped[int] = version_of("track")
     title: Mapped[str] = mapped_column(sa.String(200))
     summary: Mapped[str] = mapped_column(sa.Text, default="")
     # The stages in order, as plain data: key, title, summary, kind, planned_day,
@@ -39,34 +32,24 @@ class TrackVersion(Base):
     stages: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
     source_text: Mapped[str] = mapped_column(sa.Text)
     source_hash: Mapped[str] = mapped_column(sa.String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
 
-class Module(Base):
+class Module(Versioned, Base):
     __tablename__ = "module"
     __table_args__ = (sa.UniqueConstraint("track_id", "key"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     track_id: Mapped[int] = mapped_column(sa.ForeignKey("track.id", ondelete="CASCADE"), index=True)
     key: Mapped[str] = mapped_column(sa.String(64))
-    current_version_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("module_version.id", use_alter=True, ondelete="SET NULL"))
 
     track: Mapped[Track] = relationship(back_populates="modules")
-    current_version: Mapped[ModuleVersion | None] = relationship(
-        foreign_keys=[current_version_id], post_update=True)
 
 
-class ModuleVersion(Base):
+class ModuleVersion(Version, Base):
     """One published text of a module, rendered and sanitised once, at creation."""
 
     __tablename__ = "module_version"
-    __table_args__ = (sa.UniqueConstraint("module_id", "number"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    module_id: Mapped[int] = mapped_column(sa.ForeignKey("module.id", ondelete="CASCADE"), index=True)
-    number: Mapped[int]
+    module_id: Mapped[int] = version_of("module")
     title: Mapped[str] = mapped_column(sa.String(200))
     summary: Mapped[str] = mapped_column(sa.Text, default="")
     minutes: Mapped[int]
@@ -76,8 +59,6 @@ class ModuleVersion(Base):
     body_html: Mapped[str] = mapped_column(sa.Text)
     toc_html: Mapped[str] = mapped_column(sa.Text, default="")
     source_hash: Mapped[str] = mapped_column(sa.String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
 
 class ModuleProgress(Base):

@@ -34,6 +34,7 @@ from portal.courses.models import (
 )
 from portal.errors import Forbidden, NotFound
 from portal.messages import N_
+from portal.versioning import add_version, new_version_if_changed
 
 
 @dataclass
@@ -77,22 +78,18 @@ def _import_track(session: Session, source: TrackSource, actor_id: int | None, n
     for module_source in source.modules:
         _import_module(session, track, module_source, actor_id, now, report)
     current = track.current_version
-    track_hash = source.source_hash
-    if current is not None and current.source_hash == track_hash:
-        report.unchanged.append(f"track:{source.key}")
-        return
     stages = [
         {**{k: v for k, v in asdict(stage).items() if k != "checklist"},
          "checklist": [asdict(item) for item in stage.checklist]}
         for stage in source.stages
     ]
-    version = TrackVersion(
-        track_id=track.id, number=(current.number + 1) if current else 1, title=source.title,
-        summary=source.summary, stages=stages, source_text=source.source_text,
-        source_hash=track_hash, created_at=now, created_by_id=actor_id)
-    session.add(version)
-    session.flush()
-    track.current_version = version
+    version = new_version_if_changed(
+        session, thing=track, content_hash=source.source_hash, actor_id=actor_id, now=now,
+        version=TrackVersion(title=source.title, summary=source.summary, stages=stages,
+                             source_text=source.source_text))
+    if version is None:
+        report.unchanged.append(f"track:{source.key}")
+        return
     (report.changed if current else report.new).append(f"track:{source.key}")
 
 
@@ -128,16 +125,11 @@ def publish_module_version(session: Session, *, module: Module, track_key: str, 
     """A new version becomes current; progress is kept (it belongs to the module)."""
     rendered = render_markdown(body_markdown,
                                resolve_module=lambda key: rules.module_path(track_key, key))
-    current = module.current_version
-    version = ModuleVersion(
-        module_id=module.id, number=(current.number + 1) if current else 1, title=title,
-        summary=summary, minutes=minutes, tags=tags, roles=roles, body_markdown=body_markdown,
-        body_html=rendered.html, toc_html=rendered.toc_html, source_hash=source_hash,
-        created_at=now, created_by_id=actor_id)
-    session.add(version)
-    session.flush()
-    module.current_version = version
-    return version
+    return add_version(session, thing=module, content_hash=source_hash, actor_id=actor_id, now=now,
+                       version=ModuleVersion(title=title, summary=summary, minutes=minutes,
+                                             tags=tags, roles=roles, body_markdown=body_markdown,
+                                             body_html=rendered.html,
+                                             toc_html=rendered.toc_html))
 
 
 def export_content(session: Session, *, folder: Path) -> list[Path]:

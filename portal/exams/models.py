@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, utcnow
+from portal.versioning import LAST, Version, Versioned, version_of
 
 
 class QuestionBank(Base):
@@ -24,36 +25,28 @@ class QuestionBank(Base):
     questions: Mapped[list[Question]] = relationship(back_populates="bank", order_by="Question.qid")
 
 
-class Question(Base):
+class Question(Versioned, Base):
     """A question with a stable id in its bank; its text and key live in versions."""
 
     __tablename__ = "question"
     __table_args__ = (sa.UniqueConstraint("bank_id", "qid"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     bank_id: Mapped[int] = mapped_column(sa.ForeignKey("question_bank.id", ondelete="CASCADE"),
                                          index=True)
     qid: Mapped[str] = mapped_column(sa.String(64))
-    current_version_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("question_version.id", use_alter=True, ondelete="SET NULL"))
     # Removed from the bank file: kept for old attempts, never drawn again.
-    retired: Mapped[bool] = mapped_column(default=False)
+    retired: Mapped[bool] = mapped_column(default=False, sort_order=LAST + 1)
 
     bank: Mapped[QuestionBank] = relationship(back_populates="questions")
-    current_version: Mapped[QuestionVersion | None] = relationship(
-        foreign_keys=[current_version_id], post_update=True)
 
 
-class QuestionVersion(Base):
+class QuestionVersion(Version, Base):
     """One text of a question, with its answer key; attempts point at the version they got."""
 
     __tablename__ = "question_version"
-    __table_args__ = (sa.UniqueConstraint("question_id", "number"),)
+    hash_attribute = "content_hash"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    question_id: Mapped[int] = mapped_column(sa.ForeignKey("question.id", ondelete="CASCADE"),
-                                             index=True)
-    number: Mapped[int]
+    question_id: Mapped[int] = version_of("question")
     kind: Mapped[str] = mapped_column(sa.String(32))
     difficulty: Mapped[str] = mapped_column(sa.String(16))
     points: Mapped[float]
@@ -61,39 +54,26 @@ class QuestionVersion(Base):
     # The whole definition as validated (prompt, options, key, explanation, rubric ...).
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     question: Mapped[Question] = relationship(foreign_keys=[question_id])
 
 
-class Exam(Base):
+class Exam(Versioned, Base):
     __tablename__ = "exam"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    current_version_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("exam_version.id", use_alter=True, ondelete="SET NULL"))
-
-    current_version: Mapped[ExamVersion | None] = relationship(
-        foreign_keys=[current_version_id], post_update=True)
 
 
-class ExamVersion(Base):
+class ExamVersion(Version, Base):
     __tablename__ = "exam_version"
-    __table_args__ = (sa.UniqueConstraint("exam_id", "number"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    exam_id: Mapped[int] = mapped_column(sa.ForeignKey("exam.id", ondelete="CASCADE"), index=True)
-    number: Mapped[int]
+    exam_id: Mapped[int] = version_of("exam")
     title: Mapped[str] = mapped_column(sa.String(200))
     track_key: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     stage_key: Mapped[str | None] = mapped_column(sa.String(64))
     # The definition as validated: rules, selection, review policy, placement areas.
     definition: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     source_hash: Mapped[str] = mapped_column(sa.String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     exam: Mapped[Exam] = relationship(foreign_keys=[exam_id])
 

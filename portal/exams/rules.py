@@ -80,7 +80,7 @@ class StartCheck:
 
 
 def can_start(*, attempts_allowed: int, extra_attempts: int, finished: list[tuple[datetime, bool]],
-              wait_minutes: int, now: datetime, already_passed_counts: bool = False) -> StartCheck:
+              wait_minutes: int, now: datetime) -> StartCheck:
     """Whether a new attempt may start. `finished` holds (submitted_at, passed) per attempt."""
     used = len(finished)
     left = max(0, attempts_allowed + extra_attempts - used)
@@ -93,7 +93,6 @@ def can_start(*, attempts_allowed: int, extra_attempts: int, finished: list[tupl
             return StartCheck(False, msg(N_("两次作答之间需间隔 %(n)d 分钟"), n=wait_minutes), left,
                               ready)
     return StartCheck(True, None, left)
-
 
 
 def score(points: float, max_points: float) -> float:
@@ -117,8 +116,8 @@ def review_visible(policy: dict[str, Any], *, submitted: bool, deadline_at: date
         return set()
     when = policy.get("review_when", "after-submit")
     show = set(policy.get("review_show", ["score"]))
-    if when == "never":
-        return show & {"score"}
-    if when == "after-close" and now < deadline_at:
-        return show & {"score"}
-    return show
+    if when == "after-submit" or (when == "after-close" and now >= deadline_at):
+        return show
+    # "never", "after-close" before the deadline, and any policy this code does not know
+    # (a stored exam version is data): the score at most.
+    return show & {"score"}

@@ -30,6 +30,7 @@ from portal.exams.models import (
     Response,
 )
 from portal.messages import N_
+from portal.versioning import new_version_if_changed
 
 MAX_ANSWER_BYTES = 20_000
 # A page counts its saves from 1; no real attempt comes near a billion saves of one answer.
@@ -199,18 +200,11 @@ def _import_bank(session: Session, bank: Bank, actor_id: int | None, now: dateti
             session.add(question)
             session.flush()
         question.retired = False
-        content_hash = _hash(item.definition)
-        version = question.current_version
-        if version is not None and version.content_hash == content_hash:
-            continue
-        new = QuestionVersion(
-            question_id=question.id, number=(version.number + 1) if version else 1,
-            kind=item.kind, difficulty=item.difficulty, points=float(item.points),
-            tags=list(item.tags), data=item.definition, content_hash=content_hash,
-            created_at=now, created_by_id=actor_id)
-        session.add(new)
-        session.flush()
-        question.current_version = new
+        new_version_if_changed(
+            session, thing=question, content_hash=_hash(item.definition), actor_id=actor_id,
+            now=now, version=QuestionVersion(kind=item.kind, difficulty=item.difficulty,
+                                             points=float(item.points), tags=list(item.tags),
+                                             data=item.definition))
     ids = {q.id for q in bank.questions}
     for qid, question in current.items():
         if qid not in ids:
@@ -224,16 +218,10 @@ def _import_exam(session: Session, exam: ExamDefinition, actor_id: int | None,
         record = Exam(key=exam.key)
         session.add(record)
         session.flush()
-    current = record.current_version
-    if current is not None and current.source_hash == exam.source_hash:
-        return
-    version = ExamVersion(exam_id=record.id, number=(current.number + 1) if current else 1,
-                          title=exam.title, track_key=exam.track, stage_key=exam.stage,
-                          definition=_definition_data(exam), source_hash=exam.source_hash,
-                          created_at=now, created_by_id=actor_id)
-    session.add(version)
-    session.flush()
-    record.current_version = version
+    new_version_if_changed(
+        session, thing=record, content_hash=exam.source_hash, actor_id=actor_id, now=now,
+        version=ExamVersion(title=exam.title, track_key=exam.track, stage_key=exam.stage,
+                            definition=_definition_data(exam)))
 
 
 # --- exams for a trainee -----------------------------------------------------------

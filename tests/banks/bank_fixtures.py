@@ -1,13 +1,6 @@
 """A small bank for the bank-management tests; its keys and explanations carry a sentinel."""
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy.orm import Session
-
-from portal.banks import services
-from portal.banks.services import UploadedFile
-
 SENTINEL = "KEY-SENTINEL-7731"
 
 SMALL_BANK = f"""\
@@ -72,22 +65,6 @@ questions:
 """
 
 
-def upload(name: str, text: str | bytes, **keys: str) -> UploadedFile:
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    return UploadedFile(name, data, keys.get("key"), keys.get("title"))
-
-
-def import_small_bank(session: Session, now: datetime, *, with_exam: bool = False,
-                      actor_id: int | None = None) -> None:
-    files = [upload("after-sales-small.yaml", SMALL_BANK)]
-    if with_exam:
-        files.append(upload("small-exam.yaml", EXAM))
-    check = services.check_upload(session, files=files)
-    assert check.ok, [str(p) for p in check.problems]
-    services.confirm_upload(session, files=files, expected_digest=check.digest,
-                            actor_id=actor_id, now=now)
-
-
 # A GIFT file with nested categories and titles: what the bank browser shows as paths.
 CATEGORISED_GIFT = """\
 $CATEGORY: $course$/top/售后/发货承诺
@@ -108,11 +85,3 @@ $CATEGORY: $course$/top/售前
 // [id:presale-deposit]
 预售定金在尾款未付时可以退吗？{F}
 """
-
-
-def import_categorised_bank(session: Session, now: datetime) -> None:
-    files = [upload("categorised.gift", CATEGORISED_GIFT, key="categorised", title="分类题库")]
-    check = services.check_upload(session, files=files)
-    assert check.ok, [str(p) for p in check.problems]
-    services.confirm_upload(session, files=files, expected_digest=check.digest, actor_id=None,
-                            now=now)

@@ -12,8 +12,7 @@ from portal.auth.models import Role
 from portal.banks import services
 from portal.content.loader import _parse_yaml
 from portal.exams.definitions import load_exam
-from tests.banks.bank_fixtures import upload
-from tests.factories import login, make_user
+from tests.factories import login, make_user, upload
 
 ENGLISH = re.compile(r"[A-Za-z]{4,}")  # an English word (YAML, XML, UTF, Tab, quiz are allowed)
 ALLOWED_WORDS = {"YAML", "quiz", "CDATA", "description", "nbsp"}

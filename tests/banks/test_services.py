@@ -24,18 +24,10 @@ from portal.exams import services as exam_services
 from portal.exams.bank import load_bank
 from portal.exams.gift import import_gift
 from portal.exams.models import Question, QuestionBank, QuestionVersion
-from tests.banks.bank_fixtures import (
-    CATEGORISED_GIFT,
-    EXAM,
-    SENTINEL,
-    SMALL_BANK,
-    import_categorised_bank,
-    import_small_bank,
-    upload,
-)
+from tests.banks.bank_fixtures import CATEGORISED_GIFT, EXAM, SENTINEL, SMALL_BANK
 from tests.exams.examples import FIXTURES, docs_example, docs_example_text
 from tests.exams.gift_corpora import CORPORA, Corpus
-from tests.factories import make_user
+from tests.factories import import_categorised_bank, import_small_bank, make_user, upload
 
 # Moodle's own examples file, as the issue names it (tests/exams/fixtures holds a copy).
 
@@ -79,7 +71,7 @@ def test_a_valid_yaml_bank_is_a_dry_run_until_confirmed(session: Session, now: d
 
 def test_importing_the_same_file_again_shows_all_unchanged_and_changes_nothing(
         session: Session, now: datetime) -> None:
-    import_small_bank(session, now)
+    import_small_bank(session, now=now)
     before = (versions(session), audits(session))
     files = [upload("after-sales-small.yaml", SMALL_BANK)]
     check = services.check_upload(session, files=files)
@@ -92,7 +84,7 @@ def test_importing_the_same_file_again_shows_all_unchanged_and_changes_nothing(
 
 def test_a_changed_and_a_removed_question_are_reported_then_versioned_and_retired(
         session: Session, now: datetime) -> None:
-    import_small_bank(session, now)
+    import_small_bank(session, now=now)
     changed = SMALL_BANK.replace("买家多付的钱可以开进发票。", "买家多付的钱不能开进发票吗？")
     changed = changed.split("  - id: groups-01")[0]
     files = [upload("after-sales-small.yaml", changed)]
@@ -146,7 +138,7 @@ def test_an_exam_whose_questions_cannot_be_drawn_is_a_problem(session: Session) 
 
 def test_an_import_that_would_break_an_existing_exam_is_refused(session: Session,
                                                                now: datetime) -> None:
-    import_small_bank(session, now, with_exam=True)
+    import_small_bank(session, now=now, with_exam=True)
     without_hard = SMALL_BANK.replace("difficulty: hard", "difficulty: medium")
     check = services.check_upload(session, files=[upload("after-sales-small.yaml", without_hard)])
     assert not check.ok
@@ -234,7 +226,7 @@ def test_confirming_imports_only_what_was_reviewed(session: Session, now: dateti
     files = [upload("after-sales-small.yaml", SMALL_BANK)]
     check = services.check_upload(session, files=files)
     # Meanwhile someone else imports a changed version of the bank.
-    import_small_bank(session, now)
+    import_small_bank(session, now=now)
     with pytest.raises(PlanChanged) as exc:
         services.confirm_upload(session, files=files, expected_digest=check.digest,
                                 actor_id=None, now=now)
@@ -259,7 +251,7 @@ def test_a_blank_key_and_the_default_key_are_the_same_review(session: Session, n
 
 
 def test_the_overview_counts_questions_by_state_and_kind(session: Session, now: datetime) -> None:
-    import_small_bank(session, now)
+    import_small_bank(session, now=now)
     removed = SMALL_BANK.split("  - id: groups-01")[0]
     files = [upload("after-sales-small.yaml", removed)]
     check = services.check_upload(session, files=files)
@@ -272,7 +264,7 @@ def test_the_overview_counts_questions_by_state_and_kind(session: Session, now: 
 
 def test_the_listing_filters_by_kind_difficulty_tag_text_and_status(session: Session,
                                                                     now: datetime) -> None:
-    import_small_bank(session, now)
+    import_small_bank(session, now=now)
 
     def ids(**kw: str) -> list[str]:
         listing = services.bank_listing(session, bank_key="after-sales-small",
@@ -295,7 +287,7 @@ def test_the_listing_filters_by_kind_difficulty_tag_text_and_status(session: Ses
 
 def test_the_listing_shows_category_paths_and_titles_and_filters_by_category(
         session: Session, now: datetime) -> None:
-    import_categorised_bank(session, now)
+    import_categorised_bank(session, now=now)
 
     def rows(category: str = "") -> list[tuple[str, str, tuple[str, ...]]]:
         listing = services.bank_listing(session, bank_key="categorised",
@@ -318,7 +310,7 @@ def test_the_listing_shows_category_paths_and_titles_and_filters_by_category(
 
 def test_gift_export_of_a_stored_bank_keeps_categories_and_titles(session: Session,
                                                                  now: datetime) -> None:
-    import_categorised_bank(session, now)
+    import_categorised_bank(session, now=now)
     exported = services.export_gift(session, bank_key="categorised")
     again = import_gift(exported.text.encode("utf-8"), "again.gift", key="categorised",
                         title="分类题库").bank
@@ -382,7 +374,7 @@ def _text(session: Session, qid: str) -> str:
 
 def test_saving_an_edit_makes_a_new_version_and_attempts_keep_theirs(
         session: Session, now: datetime) -> None:
-    import_small_bank(session, now, with_exam=True)
+    import_small_bank(session, now=now, with_exam=True)
     trainee = make_user(session)
     trainer = make_user(session, role=Role.TRAINER)
     attempt = exam_services.start_attempt(session, user=trainee, exam_key="small-exam", now=now,
@@ -410,7 +402,7 @@ def test_saving_an_edit_makes_a_new_version_and_attempts_keep_theirs(
 
 
 def test_problems_point_at_lines_of_the_edited_text(session: Session, now: datetime) -> None:
-    import_small_bank(session, now)
+    import_small_bank(session, now=now)
     text = _text(session, "invoice-01").replace("answer: false", "answer: maybe")
     checked = services.check_question(session, bank_key="after-sales-small",
                                       original_qid="invoice-01", text=text)
@@ -428,7 +420,7 @@ def test_problems_point_at_lines_of_the_edited_text(session: Session, now: datet
 
 
 def test_ids_are_stable_and_never_reused(session: Session, now: datetime) -> None:
-    import_small_bank(session, now)
+    import_small_bank(session, now=now)
     renamed = _text(session, "invoice-01").replace("id: invoice-01", "id: invoice-02")
     checked = services.check_question(session, bank_key="after-sales-small",
                                       original_qid="invoice-01", text=renamed)
@@ -450,7 +442,7 @@ def test_ids_are_stable_and_never_reused(session: Session, now: datetime) -> Non
 @pytest.mark.parametrize("kind", list(rules.QUESTION_TEMPLATES))
 def test_a_new_question_of_every_kind_is_saved_from_its_template(
         session: Session, now: datetime, kind: str) -> None:
-    import_small_bank(session, now)
+    import_small_bank(session, now=now)
     text = services.new_question_text(session, bank_key="after-sales-small", kind=kind)
     checked = services.check_question(session, bank_key="after-sales-small", original_qid=None,
                                       text=text)
@@ -463,7 +455,7 @@ def test_a_new_question_of_every_kind_is_saved_from_its_template(
 
 
 def test_the_preview_of_a_question_never_holds_its_key(session: Session, now: datetime) -> None:
-    import_small_bank(session, now)
+    import_small_bank(session, now=now)
     for qid in ("promise-01", "invoice-01", "aov-01", "groups-01"):
         checked = services.check_question(session, bank_key="after-sales-small",
                                           original_qid=qid, text=_text(session, qid))
@@ -472,7 +464,7 @@ def test_the_preview_of_a_question_never_holds_its_key(session: Session, now: da
 
 
 def test_saving_over_a_newer_version_needs_a_second_save(session: Session, now: datetime) -> None:
-    import_small_bank(session, now)
+    import_small_bank(session, now=now)
     first = _text(session, "aov-01")
     services.save_question(session, bank_key="after-sales-small", original_qid="aov-01",
                            text=first.replace("points: 2", "points: 3"), base_number=1,
@@ -488,7 +480,7 @@ def test_saving_over_a_newer_version_needs_a_second_save(session: Session, now: 
 
 
 def test_an_edit_that_would_break_an_exam_is_refused(session: Session, now: datetime) -> None:
-    import_small_bank(session, now, with_exam=True)
+    import_small_bank(session, now=now, with_exam=True)
     text = _text(session, "aov-01").replace("difficulty: hard", "difficulty: easy")
     with pytest.raises(QuestionInvalid) as exc:
         services.save_question(session, bank_key="after-sales-small", original_qid="aov-01",
@@ -498,7 +490,7 @@ def test_an_edit_that_would_break_an_exam_is_refused(session: Session, now: date
 
 
 def test_editing_a_retired_question_brings_it_back(session: Session, now: datetime) -> None:
-    import_small_bank(session, now)
+    import_small_bank(session, now=now)
     text = _text(session, "groups-01")
     files = [upload("after-sales-small.yaml", SMALL_BANK.split("  - id: groups-01")[0])]
     check = services.check_upload(session, files=files)
@@ -511,7 +503,7 @@ def test_editing_a_retired_question_brings_it_back(session: Session, now: dateti
 
 
 def test_unknown_banks_and_questions_are_not_found(session: Session, now: datetime) -> None:
-    import_small_bank(session, now)
+    import_small_bank(session, now=now)
     with pytest.raises(NotFound):
         services.question_detail(session, bank_key="after-sales-small", qid="nope")
     with pytest.raises(NotFound):

@@ -14,15 +14,9 @@ from portal.auth.models import Role, User
 from portal.exams.bank import load_bank
 from portal.exams.gift import import_gift
 from portal.exams.models import QuestionBank, QuestionVersion
-from tests.banks.bank_fixtures import (
-    EXAM,
-    SENTINEL,
-    SMALL_BANK,
-    import_categorised_bank,
-    import_small_bank,
-)
+from tests.banks.bank_fixtures import EXAM, SENTINEL, SMALL_BANK
 from tests.exams.examples import FIXTURES, docs_example_text
-from tests.factories import HX, login, make_user
+from tests.factories import HX, import_categorised_bank, import_small_bank, login, make_user
 
 BANK = "/banks/after-sales-small"
 
@@ -37,7 +31,7 @@ def trainer(client: FlaskClient, session: Session) -> User:
 
 @pytest.fixture
 def imported(session: Session, now: datetime) -> None:
-    import_small_bank(session, now, with_exam=True)
+    import_small_bank(session, now=now, with_exam=True)
     session.commit()
 
 
@@ -138,7 +132,7 @@ def test_a_question_shows_what_trainees_see_its_key_and_its_versions(
 
 def test_the_list_shows_category_paths_and_titles_and_filters_by_category(
         client: FlaskClient, trainer: User, session: Session, now: datetime) -> None:
-    import_categorised_bank(session, now)
+    import_categorised_bank(session, now=now)
     session.commit()
     page = client.get("/banks/categorised").get_data(as_text=True)
     row = page.split('/banks/categorised/questions/promise-yunda"')[0].rsplit("<tr", 1)[1]
@@ -158,7 +152,7 @@ def test_the_list_shows_category_paths_and_titles_and_filters_by_category(
 
 def test_a_question_page_shows_its_title_and_category(client: FlaskClient, trainer: User,
                                                       session: Session, now: datetime) -> None:
-    import_categorised_bank(session, now)
+    import_categorised_bank(session, now=now)
     session.commit()
     page = client.get("/banks/categorised/questions/invoice-title").get_data(as_text=True)
     assert "<dt>标题</dt><dd>改抬头</dd>" in page
@@ -184,7 +178,7 @@ def test_a_bank_without_categories_has_no_category_filter(client: FlaskClient, t
 def test_exports_download_yaml_and_gift(client: FlaskClient, trainer: User, session: Session,
                                         now: datetime) -> None:
     from portal.banks import services
-    from tests.banks.bank_fixtures import upload as file
+    from tests.factories import upload as file
 
     files = [file("after-sales-demo.yaml", docs_example_text())]
     check = services.check_upload(session, files=files)
@@ -287,7 +281,7 @@ def test_a_confirm_that_no_longer_matches_the_review_imports_nothing(
         client: FlaskClient, trainer: User, session: Session, now: datetime) -> None:
     page = upload(client, ("after-sales-small.yaml", SMALL_BANK)).get_data(as_text=True)
     data = confirm_data(page)
-    import_small_bank(session, now)  # someone else was quicker
+    import_small_bank(session, now=now)  # someone else was quicker
     session.commit()
     before = versions(session)
     response = client.post("/banks/import", data=data, content_type="multipart/form-data")

@@ -16,8 +16,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from portal.db import utcnow
 from portal.demo import load_demo_data
-from tests.conftest import make_test_app
 from tests.e2e.support import REPORT_CSP_VIOLATIONS, ConsoleWatch, LiveServer
+from tests.factories import make_test_app
 from tests.postgres_support import chromium_path
 
 CHROMIUM_ARGS = [
@@ -41,13 +41,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory,
     database = tmp / "portal.sqlite3"
     shutil.copyfile(migrated_template, database)
     app = make_test_app(
-        tmp, f"sqlite:///{database}",
+        tmp_path=tmp, database_url=f"sqlite:///{database}",
         TESTING=False,
         WTF_CSRF_ENABLED=True,
         RATELIMIT_ENABLED=True,
         LOGIN_LIMIT_ACCOUNT="100 per minute",
-        LOGIN_LIMIT_ADDRESS="300 per minute",
-    )
+        LOGIN_LIMIT_ADDRESS="300 per minute")
     with app.extensions["portal.sessionmaker"]() as session:
         load_demo_data(session, now=utcnow())
         session.commit()

@@ -98,7 +98,7 @@ def test_content_scripts_never_run(page: Page, live_server: LiveServer) -> None:
 
     from portal.courses.models import Module
     from portal.courses.services import publish_module_version
-    from tests.content.test_rendering import XSS_PAYLOADS
+    from tests.content.content_fixtures import XSS_PAYLOADS
 
     with live_server.db() as session:
         module = session.scalars(sa.select(Module).where(Module.key == "department-structure")).one()

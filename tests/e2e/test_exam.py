@@ -12,7 +12,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from portal.db import utcnow
 from portal.exams.models import Attempt, Response
 from tests.e2e.support import ConsoleWatch, LiveServer, assert_accessible, log_in, screenshot
-from tests.exams.exam_fixtures import import_demo_exam
+from tests.factories import import_demo_exam
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module", autouse=True)
 def demo_exam(live_server: LiveServer) -> None:
     with live_server.db() as session:
-        import_demo_exam(session, utcnow())
+        import_demo_exam(session, now=utcnow())
 
 
 def _answer(live_server: LiveServer, attempt_id: int, position: int) -> object:

@@ -9,7 +9,8 @@ from playwright.sync_api import Page, expect
 
 from portal.db import utcnow
 from tests.e2e.support import LiveServer, assert_accessible, log_in, log_out, screenshot
-from tests.exams.test_grading import BANK, import_grading_exam
+from tests.exams.grading_fixtures import BANK
+from tests.factories import import_grading_exam
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +35,7 @@ ANSWER = "非常抱歉让您久等了，我马上为您查询物流，预计明�
 @pytest.fixture(scope="module", autouse=True)
 def short_answer_exam(live_server: LiveServer) -> None:
     with live_server.db() as session:
-        import_grading_exam(session, utcnow(), bank=BANK, exams=(EXAM,))
+        import_grading_exam(session, now=utcnow(), bank=BANK, exams=(EXAM,))
 
 
 def test_a_trainer_grades_a_short_answer_and_the_trainee_sees_the_final_score(

@@ -1,14 +1,6 @@
 """A small bank and exam for attempt tests; every secret carries a sentinel string."""
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy.orm import Session
-
-from portal.exams import services
-from portal.exams.bank import load_bank
-from portal.exams.definitions import load_exam
-
 SENTINEL = "SECRET-KEY-SENTINEL"
 
 BANK = f"""
@@ -100,11 +92,3 @@ questions:
 
 ANSWERS_RIGHT = {1: "a", 2: ["a", "b"], 3: True, 4: ["红"], 5: "300",
                  6: {"reason": f"地址变更 {SENTINEL}", "staff_id": "KF0123"}}
-
-
-def import_demo_exam(session: Session, now: datetime, *, exam: str = EXAM) -> None:
-    bank, problems = load_bank(BANK.encode("utf-8"), "demo-bank.yaml")
-    assert bank is not None, [str(p) for p in problems]
-    definition, problems = load_exam(exam, "demo-exam.yaml")
-    assert definition is not None and not problems, [str(p) for p in problems]
-    services.apply_import(session, banks=[bank], exams=[definition], actor_id=None, now=now)

@@ -11,13 +11,13 @@ from portal.auth.models import User
 from portal.errors import NotFound
 from portal.exams import services
 from portal.exams.models import Attempt, AttemptStatus, Response
-from tests.exams.exam_fixtures import ANSWERS_RIGHT, SENTINEL, import_demo_exam
-from tests.factories import make_user
+from tests.exams.exam_fixtures import ANSWERS_RIGHT, SENTINEL
+from tests.factories import import_demo_exam, make_user
 
 
 @pytest.fixture
 def trainee(session: Session, now: datetime) -> User:
-    import_demo_exam(session, now)
+    import_demo_exam(session, now=now)
     user = make_user(session)
     session.commit()
     return user

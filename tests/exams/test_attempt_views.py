@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from portal.auth.models import User
 from portal.exams.models import Attempt, Response
-from tests.exams.exam_fixtures import SENTINEL, import_demo_exam
-from tests.factories import HX, login, make_user
+from tests.exams.exam_fixtures import SENTINEL
+from tests.factories import HX, import_demo_exam, login, make_user
 
 FORMS = {1: {"answer": "a"}, 2: {"answer": ["a", "b"]}, 3: {"answer": "true"},
          4: {"blank-1": "红"}, 5: {"answer": "300"},
@@ -20,7 +20,7 @@ FORMS = {1: {"answer": "a"}, 2: {"answer": ["a", "b"]}, 3: {"answer": "true"},
 
 @pytest.fixture
 def trainee(client: FlaskClient, session: Session, now: datetime) -> User:
-    import_demo_exam(session, now)
+    import_demo_exam(session, now=now)
     user = make_user(session)
     session.commit()
     login(client, user)
@@ -126,7 +126,7 @@ def test_other_trainees_get_404_on_every_attempt_url(client: FlaskClient, traine
 def test_one_question_per_page_layout(client: FlaskClient, session: Session, now: datetime) -> None:
     from tests.exams.exam_fixtures import EXAM
 
-    import_demo_exam(session, now, exam=EXAM.replace("shuffle_options: false",
+    import_demo_exam(session, now=now, exam=EXAM.replace("shuffle_options: false",
                                                      "shuffle_options: false\nlayout: one-per-page"))
     user = make_user(session)
     session.commit()

@@ -25,8 +25,8 @@ from portal.banks.services import UploadedFile
 from portal.exams import kinds
 from portal.exams.models import Attempt, QuestionVersion
 from tests.exams.examples import docs_example_text
-from tests.exams.test_grading import TRACK_KEY, make_track
-from tests.factories import HX, login, make_cohort, make_user
+from tests.exams.grading_fixtures import STAGES, TRACK_KEY
+from tests.factories import HX, login, make_cohort, make_track, make_user
 
 BANK = "after-sales-demo"
 ORDER = ["promise-express-01", "campaign-rules-01", "invoice-amount-01", "return-window-01",
@@ -123,7 +123,7 @@ def world(app: Flask, session: Session, now: datetime) -> World:
     assert check.ok, [str(p) for p in check.problems]
     bank_services.confirm_upload(session, files=files, expected_digest=check.digest,
                                  actor_id=None, now=now)
-    make_track(session, now)
+    make_track(session, now=now, key=TRACK_KEY, title="评分测试路线", stages=STAGES, modules={})
     trainer = make_user(session, role=Role.TRAINER, display_name="王培训")
     cohort = make_cohort(session, track_key=TRACK_KEY, staff=[trainer])
     trainee = make_user(session, cohort=cohort, display_name="林新人")

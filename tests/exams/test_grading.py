@@ -1,12 +1,11 @@
 """The trainer's side of exams through the services: the grading queue and its lock, manual
 grading that finalises a score (and passes a stage), overrides, and regrade with a dry run.
 
-The helpers at the top (a bank with a short answer and a case, a track, a cohort with its
-staff) are shared with the view and browser tests of grading.
+The bank, exams and track are in grading_fixtures.py; the builders (the world of a cohort
+with its staff, an attempt taken and submitted) in tests/factories.py.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,161 +14,24 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.audit.models import AuditEvent
-from portal.auth.models import Cohort, Role, User
-from portal.courses.models import StageCompletion, Track, TrackVersion
+from portal.courses.models import StageCompletion
 from portal.errors import Forbidden, NotFound
 from portal.exams import grading, services
 from portal.exams.bank import load_bank
-from portal.exams.definitions import load_exam
 from portal.exams.errors import ManualScoreInvalid
-from portal.exams.models import Attempt, AttemptStatus, ExamOverride, Question, Response
-from tests.factories import make_cohort, make_user
-
-TRACK_KEY = "grading-track"
-
-BANK = """
-key: grading-bank
-title: 评分测试题库
-questions:
-  - id: choice
-    kind: single-choice
-    prompt: 顾客要求改收货地址，第一步做什么？
-    points: 10
-    tags: [stage:s1]
-    explanation: 先看订单是否已发货。
-    choices:
-      - {key: a, text: 先核对订单状态, correct: true}
-      - {key: b, text: 直接修改地址}
-  - id: essay
-    kind: short-answer
-    prompt: 顾客投诉物流太慢，你怎么回复？
-    tags: [stage:s1]
-    explanation: 致歉、查询、给出时间。
-    reference_answer: 先致歉，再查询物流，告诉顾客预计送达时间。
-    rubric:
-      - {criterion: 先安抚并致歉, points: 4, guidance: 有明确的致歉即可得分}
-      - {criterion: 查询并说明物流, points: 6}
-  - id: case
-    kind: case
-    tags: [stage:s1]
-    scenario: 顾客说包裹里少了一件商品。
-    questions:
-      - id: q1
-        kind: true-false
-        prompt: 应先核实仓库的发货记录。
-        points: 4
-        answer: true
-      - id: q2
-        kind: short-answer
-        prompt: 写出你的处理步骤。
-        rubric:
-          - {criterion: 核实发货记录, points: 3}
-          - {criterion: 补发或退款, points: 3}
-"""
-
-EXAM = """
-key: grading-exam
-title: 评分测试考试
-pass_mark: 60
-time_limit_minutes: 30
-attempts: 2
-counts: highest
-wait_minutes: 0
-shuffle_questions: false
-shuffle_options: false
-review: {when: after-submit, show: [score, responses, correct, explanations]}
-questions:
-  fixed: [grading-bank/choice, grading-bank/essay, grading-bank/case]
-"""
-
-STAGED_EXAM = EXAM.replace("key: grading-exam", "key: grading-staged").replace(
-    "title: 评分测试考试", f"title: 入门阶段考核\ntrack: {TRACK_KEY}\nstage: s1")
-
-STAGES: list[dict[str, Any]] = [
-    {"key": key, "title": title, "summary": "", "kind": "modules", "planned_day": day,
-     "planned_duration": "半天", "modules": [], "assessment": assessment, "roles": ["all"],
-     "checklist": []}
-    for key, title, day, assessment in (("s1", "入门", 1, "grading-staged"),
-                                        ("s2", "操作", 2, None))]
-
-# Choice right, an essay and a case part for a trainer, the case's true/false right.
-ANSWERS: dict[int, Any] = {1: "a", 2: "先向顾客道歉，然后查询物流并告知预计时间。",
-                           3: {"q1": True, "q2": "先核实发货记录，再给顾客补发。"}}
-FULL_ESSAY = {"1": 4, "2": 6}
-FULL_CASE = {"q2": {"1": 3, "2": 3}}
-
-
-def import_grading_exam(session: Session, now: datetime, *, bank: str = BANK,
-                        exams: tuple[str, ...] = (EXAM, STAGED_EXAM)) -> None:
-    loaded, problems = load_bank(bank.encode("utf-8"), "grading-bank.yaml")
-    assert loaded is not None, [str(p) for p in problems]
-    definitions = []
-    for text in exams:
-        definition, problems = load_exam(text, "exam.yaml")
-        assert definition is not None and not problems, [str(p) for p in problems]
-        definitions.append(definition)
-    services.apply_import(session, banks=[loaded], exams=definitions, actor_id=None, now=now)
-
-
-def make_track(session: Session, now: datetime) -> Track:
-    track = Track(key=TRACK_KEY)
-    session.add(track)
-    session.flush()
-    version = TrackVersion(track_id=track.id, number=1, title="评分测试路线", summary="",
-                           stages=STAGES, source_text="", source_hash="h", created_at=now)
-    session.add(version)
-    session.flush()
-    track.current_version = version
-    session.flush()
-    return track
-
-
-@dataclass
-class World:
-    cohort: Cohort
-    trainee: User
-    trainer: User
-    second_trainer: User  # follows the same cohort: for lock conflicts
-    supervisor: User
-    outsider: User  # a trainer of another cohort
-
-
-def build_world(session: Session, now: datetime) -> World:
-    import_grading_exam(session, now)
-    make_track(session, now)
-    trainer = make_user(session, role=Role.TRAINER, display_name="王培训")
-    second = make_user(session, role=Role.TRAINER, display_name="李培训")
-    supervisor = make_user(session, role=Role.SUPERVISOR, display_name="陈主管")
-    outsider = make_user(session, role=Role.TRAINER, display_name="外批次培训")
-    cohort = make_cohort(session, track_key=TRACK_KEY, staff=[trainer, second, supervisor])
-    make_cohort(session, track_key=TRACK_KEY, staff=[outsider])
-    trainee = make_user(session, cohort=cohort, display_name="林新人")
-    return World(cohort=cohort, trainee=trainee, trainer=trainer, second_trainer=second,
-                 supervisor=supervisor, outsider=outsider)
-
-
-def take_and_submit(session: Session, trainee: User, now: datetime, *,
-                    exam_key: str = "grading-exam",
-                    answers: dict[int, Any] | None = None) -> Attempt:
-    attempt = services.start_attempt(session, user=trainee, exam_key=exam_key, now=now)
-    for position, answer in (ANSWERS if answers is None else answers).items():
-        services.save_answer(session, user=trainee, attempt_id=attempt.id, position=position,
-                             answer=answer, revision=1, now=now)
-    services.submit_attempt(session, user=trainee, attempt_id=attempt.id,
-                            now=now + timedelta(minutes=5))
-    return attempt
-
-
-def response_at(attempt: Attempt, position: int) -> Response:
-    return next(r for r in attempt.responses if r.position == position)
-
-
-def grade_all(session: Session, trainer: User, attempt: Attempt, now: datetime) -> None:
-    for position, scores in ((2, FULL_ESSAY), (3, FULL_CASE)):
-        response = response_at(attempt, position)
-        grading.grading_page(session, actor=trainer, response_id=response.id, now=now)
-        grading.grade_response(session, actor=trainer, response_id=response.id, scores=scores,
-                               comment="", now=now)
+from portal.exams.models import Attempt, AttemptStatus, ExamOverride, Question
+from tests.exams.grading_fixtures import ANSWERS, BANK, FULL_CASE, FULL_ESSAY, TRACK_KEY
+from tests.factories import (
+    World,
+    build_world,
+    fix_choice_key,
+    grade_all,
+    import_grading_exam,
+    make_cohort,
+    make_user,
+    response_at,
+    take_and_submit,
+)
 
 
 def audit_events(session: Session, action: str) -> list[AuditEvent]:
@@ -179,14 +41,14 @@ def audit_events(session: Session, action: str) -> list[AuditEvent]:
 
 @pytest.fixture
 def world(session: Session, now: datetime) -> World:
-    built = build_world(session, now)
+    built = build_world(session, now=now)
     session.commit()
     return built
 
 
 @pytest.fixture
 def submitted(session: Session, world: World, now: datetime) -> Attempt:
-    return take_and_submit(session, world.trainee, now)
+    return take_and_submit(session, trainee=world.trainee, now=now)
 
 
 # --- pure helpers ---------------------------------------------------------------------------
@@ -241,7 +103,7 @@ def test_the_queue_holds_manual_items_of_followed_cohorts_oldest_first(
     assert submitted.status is AttemptStatus.SUBMITTED and submitted.score is None
     assert submitted.points == 14  # the choice and the case's true/false so far
     later_trainee = make_user(session, cohort=world.cohort, display_name="后交卷")
-    later = take_and_submit(session, later_trainee, now + timedelta(minutes=10),
+    later = take_and_submit(session, trainee=later_trainee, now=now + timedelta(minutes=10),
                             exam_key="grading-staged")
     queue = grading.grading_queue(session, actor=world.trainer, now=now)
     assert [(i.attempt.id, i.position, i.kind) for i in queue.items] == [
@@ -257,7 +119,7 @@ def test_the_queue_holds_manual_items_of_followed_cohorts_oldest_first(
 
 def test_an_empty_short_answer_is_zero_without_a_trainer(session: Session, world: World,
                                                           now: datetime) -> None:
-    attempt = take_and_submit(session, world.trainee, now,
+    attempt = take_and_submit(session, trainee=world.trainee, now=now,
                               answers={1: "a", 2: " ", 3: {"q1": True, "q2": ""}})
     assert attempt.status is AttemptStatus.GRADED and attempt.points == 14
     assert grading.grading_queue(session, actor=world.trainer, now=now).items == []
@@ -332,7 +194,7 @@ def test_scores_outside_the_rubric_are_refused(session: Session, world: World,
 
 def test_the_last_manual_item_makes_the_score_final_and_passes_the_stage(
         session: Session, world: World, now: datetime) -> None:
-    attempt = take_and_submit(session, world.trainee, now, exam_key="grading-staged")
+    attempt = take_and_submit(session, trainee=world.trainee, now=now, exam_key="grading-staged")
     essay, case = response_at(attempt, 2), response_at(attempt, 3)
     grading.grading_page(session, actor=world.trainer, response_id=essay.id, now=now)
     grading.grade_response(session, actor=world.trainer, response_id=essay.id, scores=FULL_ESSAY,
@@ -385,7 +247,7 @@ def test_results_list_followed_trainees_with_their_counted_scores(
     rows = {r.trainee.id: r for r in results.rows}
     assert set(rows) == {world.trainee.id, idle.id}
     assert rows[world.trainee.id].waiting == 1 and rows[world.trainee.id].passed is None
-    grade_all(session, world.trainer, submitted, now)
+    grade_all(session, trainer=world.trainer, attempt=submitted, now=now)
     results = grading.exam_results(session, actor=world.trainer, exam_key="grading-exam", now=now)
     row = next(r for r in results.rows if r.trainee.id == world.trainee.id)
     assert (row.counted_score, row.passed, row.attempts_left) == (100.0, True, 1)
@@ -423,7 +285,7 @@ def test_an_override_extends_the_attempt_in_progress_and_is_audited(
 
 def test_an_override_adds_attempts(session: Session, world: World, now: datetime) -> None:
     for _ in range(2):
-        take_and_submit(session, world.trainee, now, answers={})
+        take_and_submit(session, trainee=world.trainee, now=now, answers={})
     with pytest.raises(services.CannotStart):
         services.start_attempt(session, user=world.trainee, exam_key="grading-exam", now=now)
     grading.create_override(session, actor=world.trainer, exam_key="grading-exam",
@@ -477,25 +339,16 @@ def test_overrides_are_for_followed_trainees_and_trainers_only(session: Session,
 # --- regrade -----------------------------------------------------------------------------------
 
 
-def _fix_choice_key(session: Session, now: datetime) -> Question:
-    """Import a new version of the choice question whose key is "b" (the "corrected" key)."""
-    fixed = BANK.replace("{key: a, text: 先核对订单状态, correct: true}",
-                         "{key: a, text: 先核对订单状态}").replace(
-        "{key: b, text: 直接修改地址}", "{key: b, text: 直接修改地址, correct: true}")
-    import_grading_exam(session, now, bank=fixed, exams=())
-    return session.scalars(sa.select(Question).where(Question.qid == "choice")).one()
-
-
 def test_the_regrade_dry_run_equals_the_applied_result_and_is_audited(
         session: Session, world: World, now: datetime) -> None:
-    first = take_and_submit(session, world.trainee, now)
-    grade_all(session, world.trainer, first, now)
+    first = take_and_submit(session, trainee=world.trainee, now=now)
+    grade_all(session, trainer=world.trainer, attempt=first, now=now)
     assert first.score == 100.0 and first.passed
     other = make_user(session, cohort=world.cohort)
-    second = take_and_submit(session, other, now, answers={**ANSWERS, 1: "b"})
+    second = take_and_submit(session, trainee=other, now=now, answers={**ANSWERS, 1: "b"})
     outsider_cohort_trainee = make_user(session, cohort=make_cohort(session, staff=[]))
-    unseen = take_and_submit(session, outsider_cohort_trainee, now)
-    question = _fix_choice_key(session, now)
+    unseen = take_and_submit(session, trainee=outsider_cohort_trainee, now=now)
+    question = fix_choice_key(session, now=now)
     old_version = response_at(first, 1).question_version_id
 
     same = grading.plan_regrade(session, actor=world.trainer, question_id=question.id,
@@ -539,7 +392,7 @@ def test_the_regrade_dry_run_equals_the_applied_result_and_is_audited(
 
 def test_a_regrade_that_turns_a_fail_into_a_pass_passes_the_stage(
         session: Session, world: World, now: datetime) -> None:
-    attempt = take_and_submit(session, world.trainee, now, exam_key="grading-staged",
+    attempt = take_and_submit(session, trainee=world.trainee, now=now, exam_key="grading-staged",
                               answers={1: "b", 2: "道歉", 3: {"q1": False, "q2": "补发"}})
     for position, scores in ((2, {"1": 4, "2": 0}), (3, {"q2": {"1": 3, "2": 3}})):
         response = response_at(attempt, position)
@@ -547,7 +400,7 @@ def test_a_regrade_that_turns_a_fail_into_a_pass_passes_the_stage(
         grading.grade_response(session, actor=world.trainer, response_id=response.id,
                                scores=scores, comment="", now=now)
     assert attempt.score == 33.3 and attempt.passed is False
-    question = _fix_choice_key(session, now)
+    question = fix_choice_key(session, now=now)
     plan = grading.plan_regrade(session, actor=world.trainer, question_id=question.id,
                                 use_current=True)
     assert [(line.old_passed, line.new_passed, line.new_score) for line in plan.pass_changes] == [
@@ -561,11 +414,11 @@ def test_a_regrade_that_turns_a_fail_into_a_pass_passes_the_stage(
 
 def test_a_new_rubric_line_sends_a_graded_answer_back_to_the_queue(
         session: Session, world: World, submitted: Attempt, now: datetime) -> None:
-    grade_all(session, world.trainer, submitted, now)
+    grade_all(session, trainer=world.trainer, attempt=submitted, now=now)
     longer = BANK.replace("      - {criterion: 查询并说明物流, points: 6}",
                           "      - {criterion: 查询并说明物流, points: 6}\n"
                           "      - {criterion: 告知预计时间, points: 2}")
-    import_grading_exam(session, now, bank=longer, exams=())
+    import_grading_exam(session, now=now, bank=longer, exams=())
     essay = session.scalars(sa.select(Question).where(Question.qid == "essay")).one()
     plan = grading.plan_regrade(session, actor=world.trainer, question_id=essay.id,
                                 use_current=True)
@@ -582,7 +435,7 @@ def test_a_new_rubric_line_sends_a_graded_answer_back_to_the_queue(
 
 def test_a_stale_dry_run_is_refused_and_only_trainers_regrade(
         session: Session, world: World, submitted: Attempt, now: datetime) -> None:
-    question = _fix_choice_key(session, now)
+    question = fix_choice_key(session, now=now)
     with pytest.raises(grading.RegradeStale):
         grading.apply_regrade(session, actor=world.trainer, question_id=question.id,
                               use_current=True, expected_version_id=-1, now=now)

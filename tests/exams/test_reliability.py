@@ -16,14 +16,12 @@ from portal.auth.models import User
 from portal.exams import services
 from portal.exams.errors import RevisionInvalid
 from portal.exams.models import Response
-from tests.conftest import make_test_app
-from tests.exams.exam_fixtures import import_demo_exam
-from tests.factories import HX, PASSWORD, make_user
+from tests.factories import HX, PASSWORD, import_demo_exam, make_test_app, make_user
 
 
 @pytest.fixture
 def trainee(session: Session, now: datetime) -> User:
-    import_demo_exam(session, now)
+    import_demo_exam(session, now=now)
     user = make_user(session)
     session.commit()
     return user
@@ -84,7 +82,7 @@ def test_saves_survive_a_server_restart(tmp_path: Path, database_url: str, app: 
                     data={"answer": "a", "revision": "1"}).status_code == 200
     # The process dies: its engine and every pooled connection go away without a goodbye.
     app.extensions["portal.engine"].dispose()
-    restarted = make_test_app(tmp_path / "second", database_url)
+    restarted = make_test_app(tmp_path=tmp_path / "second", database_url=database_url)
     try:
         tab2 = _client(restarted, trainee)
         page = tab2.get(f"/attempts/{attempt_id}").get_data(as_text=True)

@@ -12,19 +12,21 @@ from sqlalchemy.orm import Session
 
 from portal.auth.models import Role
 from portal.exams.models import Attempt, AttemptStatus, ExamOverride, Question, Response
-from tests.exams.test_grading import (
+from tests.factories import (
+    HX,
     World,
-    _fix_choice_key,
     build_world,
+    fix_choice_key,
+    login,
+    make_user,
     response_at,
     take_and_submit,
 )
-from tests.factories import HX, login, make_user
 
 
 @pytest.fixture
 def world(session: Session, now: datetime) -> World:
-    built = build_world(session, now)
+    built = build_world(session, now=now)
     session.commit()
     return built
 
@@ -34,7 +36,7 @@ def attempt(session: Session, world: World) -> Attempt:
     # The views use the real clock: the attempt is taken just now.
     from portal.db import utcnow
 
-    taken = take_and_submit(session, world.trainee, utcnow() - timedelta(minutes=6))
+    taken = take_and_submit(session, trainee=world.trainee, now=utcnow() - timedelta(minutes=6))
     session.commit()
     return taken
 
@@ -258,7 +260,7 @@ def test_staff_review_an_attempt_with_its_key_and_trainers_get_a_regrade_link(
 
 def test_regrade_previews_then_applies(client: FlaskClient, session: Session, world: World,
                                        attempt: Attempt, now: datetime) -> None:
-    question = _fix_choice_key(session, now)
+    question = fix_choice_key(session, now=now)
     session.commit()
     login(client, world.trainer)
     review = _text(client.get(f"/attempts/{attempt.id}/review"))
@@ -297,7 +299,7 @@ def _urls(attempt: Attempt, question_id: int, trainee_id: int) -> list[tuple[str
 def test_a_trainer_of_another_cohort_reaches_nothing_of_it(
         client: FlaskClient, session: Session, world: World, attempt: Attempt,
         now: datetime) -> None:
-    question = _fix_choice_key(session, now)
+    question = fix_choice_key(session, now=now)
     session.commit()
     login(client, world.outsider)
     form = {"score-1": "4", "score-2": "6", "use_current": "1",

@@ -6,7 +6,7 @@ from datetime import date
 from portal.courses.rules import StageState, stage_statuses
 from portal.progress import rules
 from portal.progress.rules import ModuleState, ScheduleFilter
-from tests.progress.conftest import STAGES, START
+from tests.progress.progress_fixtures import STAGES, START
 
 
 def test_module_state_follows_opening_and_completion() -> None:

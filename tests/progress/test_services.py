@@ -14,12 +14,13 @@ from portal.errors import Forbidden, NotFound
 from portal.progress import services
 from portal.progress.rules import ModuleState
 from portal.progress.services import EventKind, GridFilters
-from tests.factories import make_cohort, make_user
-from tests.progress.conftest import (
+from tests.factories import (
     Scenario,
     cohort_with_trainees,
     counting_statements,
+    make_cohort,
     make_track,
+    make_user,
     read,
 )
 
@@ -137,8 +138,8 @@ def test_the_grid_takes_as_many_queries_for_30_trainees_as_for_10(
         app: Flask, session: Session, now: datetime) -> None:
     make_track(session, now=now)
     trainer = make_user(session, role=Role.TRAINER)
-    small = cohort_with_trainees(session, now, trainer, 10)
-    large = cohort_with_trainees(session, now, trainer, 30)
+    small = cohort_with_trainees(session, now=now, trainer=trainer, size=10)
+    large = cohort_with_trainees(session, now=now, trainer=trainer, size=30)
     session.commit()
     counts = {}
     for cohort_id in (small, large):
@@ -184,7 +185,7 @@ def test_timeline_lists_events_newest_first_by_local_day(session: Session, now: 
 
 def test_timeline_marks_planned_days_and_needs_a_followed_trainee(
         session: Session, now: datetime, scenario: Scenario) -> None:
-    read(session, scenario.fresh, scenario.track, "m-a", opened=now, seconds=0)
+    read(session, user=scenario.fresh, track=scenario.track, module_key="m-a", opened=now, seconds=0)
     timeline = services.trainee_timeline(session, actor=scenario.trainer,
                                          trainee_id=scenario.fresh.id, now=now, tz=SHANGHAI)
     assert timeline.days[0].day.isoformat() == "2026-11-23"

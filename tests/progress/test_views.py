@@ -10,13 +10,15 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from portal.auth.models import Role
-from tests.factories import HX, login, make_user
-from tests.progress.conftest import (
+from tests.factories import (
+    HX,
     Scenario,
     build_scenario,
     cohort_with_trainees,
     counting_statements,
+    login,
     make_track,
+    make_user,
 )
 
 # The views use the real clock: a cohort that started long ago has every open stage overdue.
@@ -139,8 +141,8 @@ def test_the_page_takes_as_many_queries_for_30_trainees_as_for_10(
         app: Flask, client: FlaskClient, session: Session, now: datetime) -> None:
     make_track(session, now=now)
     trainer = make_user(session, role=Role.TRAINER)
-    small = cohort_with_trainees(session, now, trainer, 10)
-    large = cohort_with_trainees(session, now, trainer, 30)
+    small = cohort_with_trainees(session, now=now, trainer=trainer, size=10)
+    large = cohort_with_trainees(session, now=now, trainer=trainer, size=30)
     session.commit()
     login(client, trainer)
     counts = []

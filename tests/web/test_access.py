@@ -15,50 +15,7 @@ from werkzeug.routing import IntegerConverter, Rule
 from portal.auth.models import Role
 from portal.web.access import policy_of
 from tests.factories import HX, login, make_user
-
-PUBLIC = "public"
-ANY = frozenset(Role)
-STAFF = frozenset({Role.TRAINER, Role.SUPERVISOR, Role.ADMIN})
-
-# Expected access by endpoint; an entry ending in "." covers a whole blueprint.
-EXPECTED: dict[str, object] = {
-    "static": PUBLIC,
-    "web.static": PUBLIC,
-    "web.htmx_js": PUBLIC,
-    "web.set_language": PUBLIC,
-    "web.healthz": PUBLIC,
-    "auth.login": PUBLIC,
-    "auth.logout": ANY,
-    "auth.change_password": ANY,
-    "home.index": ANY,
-    "admin.": frozenset({Role.ADMIN}),
-    "authoring.": frozenset({Role.TRAINER}),  # trainers author content; nobody else
-    "banks.": frozenset({Role.TRAINER}),  # question banks hold answer keys: trainers only
-    "courses.module_show": ANY,
-    "courses.search": ANY,
-    "exams.": frozenset({Role.TRAINEE}),
-    "courses.checklist_tick": frozenset({Role.TRAINEE}),
-    "courses.checklist_confirm": frozenset({Role.SUPERVISOR}),
-    "courses.module_done": frozenset({Role.TRAINEE}),
-    "courses.module_reading": frozenset({Role.TRAINEE}),
-    "courses.trainee_track": frozenset({Role.TRAINER, Role.SUPERVISOR}),
-    "courses.stage_complete": frozenset({Role.TRAINER, Role.SUPERVISOR}),
-    "progress.cohort_grid": STAFF,
-    "progress.trainee_timeline": STAFF,
-    "exam_staff.": frozenset({Role.TRAINER}),  # grading, overrides, regrade: trainers only
-    "exam_staff.exam_list": frozenset({Role.TRAINER, Role.SUPERVISOR}),
-    "exam_staff.exam_results": frozenset({Role.TRAINER, Role.SUPERVISOR}),
-    "exam_staff.attempt_review": frozenset({Role.TRAINER, Role.SUPERVISOR}),
-}
-
-
-def expected_for(endpoint: str) -> object:
-    if endpoint in EXPECTED:
-        return EXPECTED[endpoint]
-    prefix = endpoint.split(".")[0] + "."
-    if prefix in EXPECTED:
-        return EXPECTED[prefix]
-    raise AssertionError(f"no expected access declared in this test for endpoint {endpoint!r}")
+from tests.web.access_fixtures import PUBLIC, expected_for  # noqa: E402
 
 
 def sample_url(app: Flask, rule: Rule) -> str:

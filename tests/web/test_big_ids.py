@@ -13,9 +13,8 @@ from werkzeug.routing import IntegerConverter, Rule
 
 from portal.auth.models import Role
 from portal.migrate import upgrade
-from tests.conftest import make_test_app
-from tests.factories import login, make_user
-from tests.web.test_access import PUBLIC, expected_for
+from tests.factories import login, make_test_app, make_user
+from tests.web.access_fixtures import PUBLIC, expected_for
 
 # Past PostgreSQL's INTEGER, past SQLite's 64 bits, and far past both.
 TOO_LARGE = (2**31, 2**63, 2**64, 10**30)
@@ -30,13 +29,13 @@ def any_db_app(request: pytest.FixtureRequest, tmp_path: Path,
 
         with fresh_postgres_schema(postgres_url()) as url:
             upgrade(url)
-            app = make_test_app(tmp_path, url)
+            app = make_test_app(tmp_path=tmp_path, database_url=url)
             yield app
             app.extensions["portal.engine"].dispose()
         return
     path = tmp_path / "portal.sqlite3"
     shutil.copyfile(migrated_template, path)
-    app = make_test_app(tmp_path, f"sqlite:///{path}")
+    app = make_test_app(tmp_path=tmp_path, database_url=f"sqlite:///{path}")
     yield app
     app.extensions["portal.engine"].dispose()
 
