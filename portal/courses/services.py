@@ -12,8 +12,8 @@ import yaml
 from sqlalchemy.orm import Session
 
 from portal.audit import services as audit
+from portal.auth import access
 from portal.auth.models import Cohort, Role, User
-from portal.auth.services import get_user
 from portal.content.loader import ContentSet, ModuleSource, TrackSource
 from portal.content.rendering import RENDERER_VERSION, render_markdown
 from portal.courses import rules, search
@@ -32,7 +32,7 @@ from portal.courses.models import (
     Track,
     TrackVersion,
 )
-from portal.errors import Forbidden, NotFound
+from portal.errors import NotFound
 from portal.messages import N_
 
 
@@ -350,14 +350,8 @@ def trainee_track(session: Session, *, actor: User, trainee_id: int) -> tuple[Us
 
 
 def _followed_trainee(session: Session, *, actor: User, trainee_id: int) -> User:
-    """The trainee, if `actor` follows their cohort (admins follow every cohort)."""
-    trainee = get_user(session, trainee_id)
-    if trainee.role is not Role.TRAINEE:
-        raise NotFound(N_("找不到该新客服"))
-    if actor.role is not Role.ADMIN and (trainee.cohort is None
-                                         or trainee.cohort not in actor.staffed_cohorts):
-        raise Forbidden(N_("你不负责该新客服所在的批次"))
-    return trainee
+    """The trainee, if `actor` may see them (the rule is `auth.access`)."""
+    return access.check_may_see_trainee(session, actor=actor, trainee_id=trainee_id)
 
 
 def search_modules(session: Session, *, user: User, query: str) -> list[tuple[str, search.Hit]]:
