@@ -10,7 +10,6 @@ from portal.auth.models import Role
 from portal.courses import services
 from portal.courses.errors import ChecklistIncomplete, ContentInvalid
 from portal.db import utcnow
-from portal.exams.services import existing_exam_keys
 from portal.web.access import roles, signed_in
 from portal.web.db import db_session, writes
 from portal.web.errors import translate
@@ -58,8 +57,7 @@ def module_reading(track_key: str, module_key: str) -> ResponseReturnValue:
 @roles(Role.TRAINER, Role.SUPERVISOR)
 def trainee_track(trainee_id: int) -> ResponseReturnValue:
     trainee, view = services.trainee_track(db_session(), actor=current_user, trainee_id=trainee_id)
-    return render("courses/trainee_track.html", trainee=trainee, view=view, error=None,
-                  exam_keys=existing_exam_keys(db_session()))
+    return render("courses/trainee_track.html", trainee=trainee, view=view, error=None)
 
 
 @bp.post("/trainees/<int:trainee_id>/stages/<stage_key>/complete")
@@ -96,8 +94,7 @@ def checklist_tick(track_key: str, stage_key: str, item_key: str) -> ResponseRet
                                         stage_key=stage_key, item_key=item_key,
                                         ticked=request.form.get("ticked") == "1", now=utcnow())
     if request.headers.get("HX-Request") == "true":
-        return render("home/trainee.html", cohort=current_user.cohort, view=view, block="track",
-                      exam_keys=existing_exam_keys(db_session()))
+        return render("home/trainee.html", cohort=current_user.cohort, view=view, block="track")
     flash(gettext("清单已保存。"), "success")
     return redirect_after_post(url_for("home.index") + f"#stage-{stage_key}")
 
