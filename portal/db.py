@@ -115,9 +115,11 @@ def insert_ignore(session: Session, model: type[Base], values: Mapping[str, Any]
         stmt = sqlite.insert(model)
     else:  # pragma: no cover - the portal runs on these two only
         raise NotImplementedError(f"insert_ignore is not written for {dialect}")
-    stmt = stmt.values(dict(values)).on_conflict_do_nothing(index_elements=list(index_elements))
-    result = session.execute(stmt)
-    return bool(result.rowcount)
+    # RETURNING tells whether a row was written (rowcount is -1 for this on psycopg).
+    primary_key = sa.inspect(model).primary_key
+    stmt = (stmt.values(dict(values)).on_conflict_do_nothing(index_elements=list(index_elements))
+            .returning(*primary_key))
+    return session.execute(stmt).first() is not None
 
 
 def import_models() -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from portal.audit import services as audit
 from portal.auth.models import Role, User
 from portal.courses import services as courses
+from portal.db import insert_ignore
 from portal.errors import Conflict, DomainError, Forbidden, NotFound
 from portal.exams import kinds, rules
 from portal.exams.bank import Bank
@@ -326,13 +327,20 @@ def start_attempt(session: Session, *, user: User, exam_key: str, now: datetime,
         refs = rules.select_questions(definition, list(pool.values()), rng)
     except rules.SelectionError as exc:
         raise CannotStart(exc.message) from exc
-    attempt = Attempt(
-        user_id=user.id, exam_id=status.exam.id, exam_version_id=version.id,
-        number=len(status.attempts) + 1, status=AttemptStatus.IN_PROGRESS, started_at=now,
-        deadline_at=rules.deadline(now, minutes=definition["time_limit_minutes"],
-                                   extra_minutes=status.extra_minutes))
-    session.add(attempt)
-    session.flush()
+    number = len(status.attempts) + 1
+    # An upsert: two starts at once (a second tab, a double click) both found no open
+    # attempt; the later one gets the attempt the earlier one started.
+    started = insert_ignore(session, Attempt, {
+        "user_id": user.id, "exam_id": status.exam.id, "exam_version_id": version.id,
+        "number": number, "status": AttemptStatus.IN_PROGRESS, "started_at": now,
+        "deadline_at": rules.deadline(now, minutes=definition["time_limit_minutes"],
+                                      extra_minutes=status.extra_minutes)},
+        index_elements=("user_id", "exam_id", "number"))
+    attempt = session.scalars(sa.select(Attempt).where(
+        Attempt.user_id == user.id, Attempt.exam_id == status.exam.id,
+        Attempt.number == number)).one()
+    if not started:
+        return attempt
     versions = _current_versions(session, refs)
     for position, ref in enumerate(refs, start=1):
         qv = versions[ref]
