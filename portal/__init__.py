@@ -52,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     templating.init_app(app)
     _register_blueprints(app)
+    _register_assessments()
     from portal.web import layout
 
     layout.register(app)  # after the blueprints: it loads their templates
@@ -90,6 +91,15 @@ def _init_extensions(app: Flask) -> None:
     def _layout_context() -> dict[str, Any]:
         return {"current_locale": select_locale(), "languages": app.config["LANGUAGES"],
                 "htmx_request": is_htmx()}
+
+
+def _register_assessments() -> None:
+    """Assessment domains tell courses which of their assessments are online (one way:
+    exams knows courses, courses never imports exams)."""
+    from portal.courses import services as courses
+    from portal.exams import services as exams
+
+    courses.register_assessment_catalog(courses.AssessmentSource.EXAM, exams.existing_exam_keys)
 
 
 def _register_blueprints(app: Flask) -> None:

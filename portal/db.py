@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -95,6 +97,29 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+def insert_ignore(session: Session, model: type[Base], values: Mapping[str, Any], *,
+                  index_elements: Sequence[str]) -> bool:
+    """`INSERT … ON CONFLICT (index_elements) DO NOTHING`: True if this call inserted the row.
+
+    The get-or-create of a request: two requests that both found no row (a second tab, a
+    double click) would otherwise collide on the unique constraint and the loser would
+    fail. On PostgreSQL the loser waits for the winner's transaction and then inserts
+    nothing; select the row afterwards to get it, whoever wrote it.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(model)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(model)
+    else:  # pragma: no cover - the portal runs on these two only
+        raise NotImplementedError(f"insert_ignore is not written for {dialect}")
+    # RETURNING tells whether a row was written (rowcount is -1 for this on psycopg).
+    primary_key = sa.inspect(model).primary_key
+    stmt = (stmt.values(dict(values)).on_conflict_do_nothing(index_elements=list(index_elements))
+            .returning(*primary_key))
+    return session.execute(stmt).first() is not None
 
 
 def import_models() -> None:

@@ -6,14 +6,17 @@ why; with CI=true it fails them, so CI can never go green by silently skipping t
 from __future__ import annotations
 
 import os
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, Generic, NoReturn, TypeVar
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL_VAR = "PORTAL_TEST_POSTGRES_URL"
@@ -61,3 +64,78 @@ def fresh_postgres_schema(server_url: str) -> Iterator[str]:
                 conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     finally:
         admin.dispose()
+
+
+@contextmanager
+def migrated_postgres_database() -> Iterator[str]:
+    """A fresh schema upgraded to head, as a URL: the `database_url` of a test module whose
+    tests only make sense on PostgreSQL (fails under CI, skips otherwise, without a server)."""
+    from portal.migrate import upgrade
+
+    with fresh_postgres_schema(postgres_url()) as url:
+        upgrade(url)
+        yield url
+
+
+T = TypeVar("T")
+
+
+@dataclass
+class Outcome(Generic[T]):
+    value: T | None = None
+    error: BaseException | None = None
+
+
+def interleave(sessions: sessionmaker[Session], first: Callable[[Session], T],
+               second: Callable[[Session], T], *, timeout: float = 10.0
+               ) -> tuple[Outcome[T], Outcome[T]]:
+    """Run two requests' work in two threads, each with its own session and connection, in
+    the order that makes a get-or-create collide: `second` reads while `first` has written
+    but not committed, and `first` commits once `second` sends its first INSERT.
+
+    Each callable is one request: it runs, then its session commits (or rolls back on an
+    error, which is returned, not raised).
+    """
+    first_wrote = threading.Event()
+    second_inserts = threading.Event()
+    outcomes: list[Outcome[T]] = [Outcome(), Outcome()]
+
+    def run_first() -> None:
+        with sessions() as session:
+            try:
+                outcomes[0].value = first(session)
+                session.flush()
+                first_wrote.set()
+                second_inserts.wait(timeout)
+                session.commit()
+            except BaseException as exc:  # noqa: BLE001 - reported to the test
+                first_wrote.set()
+                session.rollback()
+                outcomes[0].error = exc
+
+    def run_second() -> None:
+        first_wrote.wait(timeout)
+        with sessions() as session:
+            connection = session.connection()
+
+            @sa.event.listens_for(connection, "before_cursor_execute")
+            def _on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+                if statement.lstrip().upper().startswith("INSERT"):
+                    second_inserts.set()
+
+            try:
+                outcomes[1].value = second(session)
+                session.commit()
+            except BaseException as exc:  # noqa: BLE001 - reported to the test
+                session.rollback()
+                outcomes[1].error = exc
+            finally:
+                second_inserts.set()
+
+    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout * 3)
+    assert not any(t.is_alive() for t in threads), "the interleaved requests hung"
+    return outcomes[0], outcomes[1]

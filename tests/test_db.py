@@ -33,3 +33,20 @@ def test_sqlite_pragmas(session: Session) -> None:
     assert session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
     assert session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
     assert session.execute(sa.text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_insert_ignore_writes_once_and_says_whether_it_wrote(session: Session) -> None:
+    from portal.courses.models import StageCompletion
+    from portal.db import insert_ignore, utcnow
+
+    user = make_user(session)
+    values = {"user_id": user.id, "track_key": "new-hire", "stage_key": "basics",
+              "completed_at": utcnow(), "source": "exam", "reason": "第一次"}
+    keys = ("user_id", "track_key", "stage_key")
+    assert insert_ignore(session, StageCompletion, values, index_elements=keys) is True
+    assert insert_ignore(session, StageCompletion, {**values, "source": "manual",
+                                                    "reason": "第二次"},
+                         index_elements=keys) is False
+    rows = session.scalars(sa.select(StageCompletion).where(
+        StageCompletion.user_id == user.id)).all()
+    assert [(r.source, r.reason) for r in rows] == [("exam", "第一次")]

@@ -347,6 +347,10 @@ def _load_stage(raw: Any, rel: str, problems: list[Problem], modules: dict[str, 
         problems.append(Problem(rel, _line(raw, key="assessment"), msg(N_("assessment 应为考试 key（小写字母、数字、连字符）"))))
         assessment = None
     checklist: list[ChecklistItem] = []
+    if kind == "team-integration" and assessment is not None:
+        problems.append(Problem(rel, _line(raw, key="assessment"), msg(
+            N_("融入团队阶段以清单为考核，不能再设 assessment（请删去这一行）"))))
+        assessment = None
     if kind == "team-integration":
         items = raw.get("checklist")
         if not isinstance(items, list) or not items:

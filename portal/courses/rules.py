@@ -1,6 +1,7 @@
 """Pure rules of the onboarding track: which stages are open, planned days, progress."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -10,6 +11,47 @@ from typing import Any
 def module_path(track_key: str, module_key: str) -> str:
     """The portal URL of a module (internal links in content are rewritten to it)."""
     return f"/tracks/{track_key}/modules/{module_key}"
+
+
+class AssessmentSource(StrEnum):
+    """What passed a stage; the value is stored in `StageCompletion.source`.
+
+    An assessment domain (written exams today; chat exams and observation reviews next)
+    reports a pass to courses with its source; courses never asks the domain's tables.
+    """
+
+    EXAM = "exam"  # a written exam (portal.exams); the value rows have always had
+    CHAT_EXAM = "chat-exam"  # a simulated-chat exam
+    OBSERVATION = "observation"  # a supervisor's observation review
+    CHECKLIST = "checklist"  # the team-integration checklist, confirmed by a supervisor
+    MANUAL = "manual"  # marked passed by a trainer or supervisor, with a reason
+
+
+# The sources that are taken online in an assessment domain, not decided by a person.
+ONLINE_SOURCES = frozenset({AssessmentSource.EXAM, AssessmentSource.CHAT_EXAM,
+                            AssessmentSource.OBSERVATION})
+
+
+@dataclass(frozen=True)
+class StageAssessment:
+    """The assessment a stage's definition asks for: its kind and, for an online one, its key."""
+
+    source: AssessmentSource
+    key: str | None = None
+
+
+def stage_assessment(stage: Mapping[str, Any]) -> StageAssessment:
+    """What a stage needs to pass, from its definition alone.
+
+    A team-integration stage passes by its checklist; `assessment: <key>` names a written
+    exam; a stage without one is marked passed by its trainer.
+    """
+    if stage.get("kind") == "team-integration":
+        return StageAssessment(AssessmentSource.CHECKLIST)
+    key = stage.get("assessment")
+    if key:
+        return StageAssessment(AssessmentSource.EXAM, str(key))
+    return StageAssessment(AssessmentSource.MANUAL)
 
 
 class StageState(StrEnum):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -12,8 +13,8 @@ import yaml
 from sqlalchemy.orm import Session
 
 from portal.audit import services as audit
+from portal.auth import access
 from portal.auth.models import Cohort, Role, User
-from portal.auth.services import get_user
 from portal.content.loader import ContentSet, ModuleSource, TrackSource
 from portal.content.rendering import RENDERER_VERSION, render_markdown
 from portal.courses import rules, search
@@ -32,7 +33,9 @@ from portal.courses.models import (
     Track,
     TrackVersion,
 )
-from portal.errors import Forbidden, NotFound
+from portal.courses.rules import ONLINE_SOURCES, AssessmentSource, StageAssessment
+from portal.db import insert_ignore
+from portal.errors import NotFound
 from portal.messages import N_
 from portal.versioning import add_version, new_version_if_changed
 
@@ -163,6 +166,71 @@ def _track_yaml(key: str, version: TrackVersion) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
 
 
+# --- assessments ----------------------------------------------------------------
+# A stage's definition says which kind of assessment it needs (rules.stage_assessment);
+# whether that assessment exists online yet is known to its domain, which registers a
+# catalog here at app start (portal.create_app). Courses never imports those domains.
+
+AssessmentCatalog = Callable[[Session], set[str]]
+_catalogs: dict[AssessmentSource, AssessmentCatalog] = {}
+
+
+def register_assessment_catalog(source: AssessmentSource, catalog: AssessmentCatalog) -> None:
+    """An assessment domain tells courses how to list the keys of its assessments online."""
+    if source not in ONLINE_SOURCES:
+        raise ValueError(f"{source} is not an online assessment")
+    _catalogs[source] = catalog
+
+
+def online_stage_assessments(session: Session,
+                             stages: list[dict[str, Any]]) -> dict[str, StageAssessment]:
+    """The stages (by key) whose assessment can be taken online now."""
+    wanted = {s["key"]: rules.stage_assessment(s) for s in stages}
+    sources = {a.source for a in wanted.values() if a.source in _catalogs}
+    online = {source: _catalogs[source](session) for source in sources}
+    return {key: a for key, a in wanted.items() if a.key in online.get(a.source, ())}
+
+
+def stage_assessments(session: Session, *, track_key: str) -> dict[str, StageAssessment] | None:
+    """What each stage of a published track needs to pass; None if the track is not imported."""
+    track = session.scalar(sa.select(Track).where(Track.key == track_key))
+    if track is None or track.current_version is None:
+        return None
+    return {s["key"]: rules.stage_assessment(s) for s in track.current_version.stages}
+
+
+def record_assessment_passed(session: Session, *, user_id: int, track_key: str, stage_key: str,
+                             source: AssessmentSource, reference: str,
+                             now: datetime) -> StageCompletion:
+    """An assessment domain reports that a trainee passed a stage's assessment; idempotent.
+
+    `reference` says what was passed, for the timeline ("考试名 #2: 90"). The first pass is
+    kept; a later one (another attempt, a concurrent request) changes nothing.
+    """
+    completion, _ = _pass_stage(session, user_id=user_id, track_key=track_key,
+                                stage_key=stage_key, source=source, by_user_id=None,
+                                reason=reference, now=now)
+    return completion
+
+
+def _pass_stage(session: Session, *, user_id: int, track_key: str, stage_key: str,
+                source: AssessmentSource, by_user_id: int | None, reason: str,
+                now: datetime) -> tuple[StageCompletion, bool]:
+    """The stage's completion, written unless one exists: (completion, written by this call).
+
+    An upsert, so that two requests passing the same stage at once (an exam graded while
+    a trainer marks it, a double click) both succeed and the first one counts.
+    """
+    inserted = insert_ignore(session, StageCompletion, {
+        "user_id": user_id, "track_key": track_key, "stage_key": stage_key,
+        "completed_at": now, "source": source.value, "by_user_id": by_user_id,
+        "reason": reason}, index_elements=("user_id", "track_key", "stage_key"))
+    completion = session.scalars(sa.select(StageCompletion).where(
+        StageCompletion.user_id == user_id, StageCompletion.track_key == track_key,
+        StageCompletion.stage_key == stage_key)).one()
+    return completion, inserted
+
+
 # --- reading ------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -173,6 +241,7 @@ class TrackView:
     modules: dict[str, Module]
     progress: dict[str, ModuleProgress]
     checklists: dict[str, rules.ChecklistState]  # team-integration stages by key
+    online: dict[str, StageAssessment]  # stages whose assessment can be taken online now
 
 
 def get_track(session: Session, track_key: str) -> Track:
@@ -214,7 +283,8 @@ def _track_view(session: Session, track: Track, user: User, cohort: Cohort | Non
     checklists = {s["key"]: rules.checklist_state(s, ticks.get(s["key"], set()))
                   for s in version.stages if s.get("kind") == "team-integration"}
     return TrackView(track=track, version=version, statuses=statuses, modules=modules,
-                     progress=progress, checklists=checklists)
+                     progress=progress, checklists=checklists,
+                     online=online_stage_assessments(session, version.stages))
 
 
 def passed_stages(session: Session, *, user_id: int, track_key: str) -> set[str]:
@@ -266,13 +336,19 @@ def open_module(session: Session, *, user: User, track_key: str, module_key: str
 
 
 def _progress(session: Session, user_id: int, module_id: int, now: datetime) -> ModuleProgress:
-    progress = session.scalar(sa.select(ModuleProgress).where(
-        ModuleProgress.user_id == user_id, ModuleProgress.module_id == module_id))
+    """The trainee's progress on the module, started on the first visit.
+
+    Two first visits at once (a second tab, a double click) both find no row: the insert
+    is an upsert, so the later one takes the row the earlier one wrote instead of failing.
+    """
+    query = sa.select(ModuleProgress).where(ModuleProgress.user_id == user_id,
+                                            ModuleProgress.module_id == module_id)
+    progress = session.scalar(query)
     if progress is None:
-        progress = ModuleProgress(user_id=user_id, module_id=module_id, first_opened_at=now,
-                                  last_opened_at=now)
-        session.add(progress)
-        session.flush()
+        insert_ignore(session, ModuleProgress, {
+            "user_id": user_id, "module_id": module_id, "first_opened_at": now,
+            "last_opened_at": now}, index_elements=("user_id", "module_id"))
+        progress = session.scalars(query).one()
     return progress
 
 
@@ -312,22 +388,15 @@ def complete_stage_manually(session: Session, *, actor: User, trainee_id: int, t
     stage = next((s for s in track.current_version.stages if s["key"] == stage_key), None)
     if stage is None:
         raise NotFound(N_("找不到该阶段"))
-    if stage.get("kind") == "team-integration":
+    if rules.stage_assessment(stage).source is AssessmentSource.CHECKLIST:
         raise ChecklistIncomplete(N_("融入团队阶段由新客服勾选清单、主管确认，不能直接标记"))
-    from portal.exams.services import existing_exam_keys
-
-    if stage.get("assessment") in existing_exam_keys(session):
+    if stage_key in online_stage_assessments(session, [stage]):
         raise ChecklistIncomplete(N_("该阶段已有在线考试，须通过考试完成"))
-    existing = session.scalar(sa.select(StageCompletion).where(
-        StageCompletion.user_id == trainee.id, StageCompletion.track_key == track_key,
-        StageCompletion.stage_key == stage_key))
-    if existing is not None:
-        return existing
-    completion = StageCompletion(user_id=trainee.id, track_key=track_key, stage_key=stage_key,
-                                 completed_at=now, source="manual", by_user_id=actor.id,
-                                 reason=reason.strip())
-    session.add(completion)
-    session.flush()
+    completion, written = _pass_stage(
+        session, user_id=trainee.id, track_key=track_key, stage_key=stage_key,
+        source=AssessmentSource.MANUAL, by_user_id=actor.id, reason=reason.strip(), now=now)
+    if not written:
+        return completion
     audit.record(session, actor_id=actor.id, action="stage.complete_manual", target_type="user",
                  target_id=trainee.id,
                  details={"track": track_key, "stage": stage_key, "reason": reason.strip()},
@@ -342,14 +411,8 @@ def trainee_track(session: Session, *, actor: User, trainee_id: int) -> tuple[Us
 
 
 def _followed_trainee(session: Session, *, actor: User, trainee_id: int) -> User:
-    """The trainee, if `actor` follows their cohort (admins follow every cohort)."""
-    trainee = get_user(session, trainee_id)
-    if trainee.role is not Role.TRAINEE:
-        raise NotFound(N_("找不到该新客服"))
-    if actor.role is not Role.ADMIN and (trainee.cohort is None
-                                         or trainee.cohort not in actor.staffed_cohorts):
-        raise Forbidden(N_("你不负责该新客服所在的批次"))
-    return trainee
+    """The trainee, if `actor` may see them (the rule is `auth.access`)."""
+    return access.check_may_see_trainee(session, actor=actor, trainee_id=trainee_id)
 
 
 def search_modules(session: Session, *, user: User, query: str) -> list[tuple[str, search.Hit]]:
@@ -400,14 +463,15 @@ def tick_checklist_item(session: Session, *, user: User, track_key: str, stage_k
                           stage=status.title, previous=status.unlocked_by or "")
     if status.state is rules.StageState.PASSED:
         raise ChecklistIncomplete(N_("主管已确认该清单，不能再修改"))
-    existing = session.scalar(sa.select(ChecklistTick).where(
-        ChecklistTick.user_id == user.id, ChecklistTick.track_key == track_key,
-        ChecklistTick.stage_key == stage_key, ChecklistTick.item_key == item_key))
-    if ticked and existing is None:
-        session.add(ChecklistTick(user_id=user.id, track_key=track_key, stage_key=stage_key,
-                                  item_key=item_key, ticked_at=now))
-    elif not ticked and existing is not None:
-        session.delete(existing)
+    if ticked:  # an upsert: the same tick sent twice at once (a double click) is one tick
+        insert_ignore(session, ChecklistTick, {
+            "user_id": user.id, "track_key": track_key, "stage_key": stage_key,
+            "item_key": item_key, "ticked_at": now},
+            index_elements=("user_id", "track_key", "stage_key", "item_key"))
+    else:
+        session.execute(sa.delete(ChecklistTick).where(
+            ChecklistTick.user_id == user.id, ChecklistTick.track_key == track_key,
+            ChecklistTick.stage_key == stage_key, ChecklistTick.item_key == item_key))
     session.flush()
     result = track_for_trainee(session, user=user)
     assert result is not None
@@ -433,27 +497,12 @@ def confirm_checklist(session: Session, *, actor: User, trainee_id: int, stage_k
     if not state.complete:
         raise ChecklistIncomplete(N_("新客服还有 %(n)d 项没有勾选，暂不能确认"),
                                   n=len(state.items) - state.done)
-    completion = StageCompletion(user_id=trainee.id, track_key=view.track.key,
-                                 stage_key=stage_key, completed_at=now, source="checklist",
-                                 by_user_id=actor.id, reason="")
-    session.add(completion)
-    session.flush()
+    completion, written = _pass_stage(
+        session, user_id=trainee.id, track_key=view.track.key, stage_key=stage_key,
+        source=AssessmentSource.CHECKLIST, by_user_id=actor.id, reason="", now=now)
+    if not written:
+        return completion
     audit.record(session, actor_id=actor.id, action="stage.confirm_checklist", target_type="user",
                  target_id=trainee.id, details={"track": view.track.key, "stage": stage_key},
                  now=now)
-    return completion
-
-
-def record_stage_passed(session: Session, *, user_id: int, track_key: str, stage_key: str,
-                        source: str, reason: str, now: datetime) -> StageCompletion:
-    """A stage passed by its assessment (the exams domain calls this); idempotent."""
-    existing = session.scalar(sa.select(StageCompletion).where(
-        StageCompletion.user_id == user_id, StageCompletion.track_key == track_key,
-        StageCompletion.stage_key == stage_key))
-    if existing is not None:
-        return existing
-    completion = StageCompletion(user_id=user_id, track_key=track_key, stage_key=stage_key,
-                                 completed_at=now, source=source, by_user_id=None, reason=reason)
-    session.add(completion)
-    session.flush()
     return completion

@@ -10,7 +10,6 @@ from portal.auth.models import Role
 from portal.courses import services
 from portal.courses.errors import ChecklistIncomplete, ContentInvalid
 from portal.db import utcnow
-from portal.exams.services import existing_exam_keys
 from portal.web.access import roles, signed_in
 from portal.web.db import db_session, writes
 from portal.web.errors import translate
@@ -58,8 +57,7 @@ def module_reading(track_key: str, module_key: str) -> ResponseReturnValue:
 @roles(Role.TRAINER, Role.SUPERVISOR)
 def trainee_track(trainee_id: int) -> ResponseReturnValue:
     trainee, view = services.trainee_track(db_session(), actor=current_user, trainee_id=trainee_id)
-    return render("courses/trainee_track.html", trainee=trainee, view=view, error=None,
-                  exam_keys=existing_exam_keys(db_session()))
+    return render("courses/trainee_track.html", trainee=trainee, view=view, error=None)
 
 
 @bp.post("/trainees/<int:trainee_id>/stages/<stage_key>/complete")
@@ -76,7 +74,7 @@ def stage_complete(trainee_id: int, stage_key: str) -> ResponseReturnValue:
     except ContentInvalid as exc:
         return render("courses/trainee_track.html", trainee=trainee, view=view,
                       error=translate(exc.message), error_stage=stage_key, status=422,
-                      block="stages", exam_keys=existing_exam_keys(session))
+                      block="stages")
     flash(gettext("已标记该阶段考核通过，下一阶段已为其开放。"), "success")
     return redirect_after_post(url_for("courses.trainee_track", trainee_id=trainee_id))
 
@@ -96,8 +94,7 @@ def checklist_tick(track_key: str, stage_key: str, item_key: str) -> ResponseRet
                                         stage_key=stage_key, item_key=item_key,
                                         ticked=request.form.get("ticked") == "1", now=utcnow())
     if is_htmx():
-        return render("home/trainee.html", cohort=current_user.cohort, view=view, block="track",
-                      exam_keys=existing_exam_keys(db_session()))
+        return render("home/trainee.html", cohort=current_user.cohort, view=view, block="track")
     flash(gettext("清单已保存。"), "success")
     return redirect_after_post(url_for("home.index") + f"#stage-{stage_key}")
 
@@ -113,6 +110,6 @@ def checklist_confirm(trainee_id: int, stage_key: str) -> ResponseReturnValue:
         trainee, view = services.trainee_track(session, actor=current_user, trainee_id=trainee_id)
         return render("courses/trainee_track.html", trainee=trainee, view=view,
                       error=translate(exc.message), error_stage=stage_key, status=422,
-                      block="stages", exam_keys=existing_exam_keys(session))
+                      block="stages")
     flash(gettext("已确认该新客服融入团队，下一阶段已为其开放。"), "success")
     return redirect_after_post(url_for("courses.trainee_track", trainee_id=trainee_id))

@@ -1,9 +1,9 @@
 """The trainer's side of exams: the grading queue and its locks, staff views of attempts,
 per-trainee overrides (extra time, extra attempts) and regrading after a key is fixed.
 
-Who may do what: trainers and supervisors see the attempts of trainees in the cohorts they
-follow (cohort.staff); only trainers grade, grant overrides and regrade. Everything is
-checked here, whatever the views declare.
+Who may do what: staff see the attempts of the trainees `portal.auth.access` lets them see
+(trainers and supervisors: the cohorts they staff); only trainers grade, grant overrides
+and regrade. Everything is checked here, whatever the views declare.
 """
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.audit import services as audit
-from portal.auth.models import COHORT_STAFF_ROLES, Cohort, Role, User, cohort_staff
+from portal.auth import access
+from portal.auth.models import Cohort, Role, User
 from portal.errors import Conflict, DomainError, Forbidden, NotFound
 from portal.exams import kinds, rules, services
 from portal.exams.models import (
@@ -65,11 +66,9 @@ class RegradeStale(Conflict):
 
 
 def followed_cohort_ids(session: Session, *, actor: User) -> set[int]:
-    """The cohorts whose trainees' attempts `actor` may see."""
-    if actor.role not in COHORT_STAFF_ROLES:
-        raise Forbidden(N_("只有培训组长和客服主管可以查看新客服的考试"))
-    return set(session.scalars(sa.select(cohort_staff.c.cohort_id)
-                               .where(cohort_staff.c.user_id == actor.id)))
+    """The cohorts whose trainees' attempts `actor` may see (the rule is `auth.access`)."""
+    access.check_sees_trainees(actor)
+    return access.visible_cohort_ids(session, actor=actor)
 
 
 def _check_trainer(actor: User) -> None:
@@ -78,13 +77,13 @@ def _check_trainer(actor: User) -> None:
 
 
 def _visible_attempt(session: Session, actor: User, attempt_id: int) -> Attempt:
-    """An attempt of a trainee in a followed cohort; anything else is "not found"."""
-    cohorts = followed_cohort_ids(session, actor=actor)
+    """An attempt of a trainee `actor` may see; anything else is "not found"."""
+    access.check_sees_trainees(actor)
     attempt = session.get(Attempt, attempt_id)
     if attempt is None:
         raise NotFound(N_("找不到该作答记录"))
     trainee = session.get(User, attempt.user_id)
-    if trainee is None or trainee.cohort_id not in cohorts:
+    if trainee is None or not access.may_see_trainee(session, actor=actor, trainee=trainee):
         raise NotFound(N_("找不到该作答记录"))
     return attempt
 
@@ -98,13 +97,7 @@ def _visible_response(session: Session, actor: User, response_id: int) -> Respon
 
 
 def _followed_trainee(session: Session, actor: User, trainee_id: int) -> User:
-    cohorts = followed_cohort_ids(session, actor=actor)
-    trainee = session.get(User, trainee_id)
-    if trainee is None or trainee.role is not Role.TRAINEE:
-        raise NotFound(N_("找不到该新客服"))
-    if trainee.cohort_id not in cohorts:
-        raise Forbidden(N_("你不负责该新客服所在的批次"))
-    return trainee
+    return access.check_may_see_trainee(session, actor=actor, trainee_id=trainee_id)
 
 
 def _names(session: Session, ids: set[int | None]) -> dict[int, str]:

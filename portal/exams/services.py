@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.audit import services as audit
 from portal.auth.models import Role, User
+from portal.courses import services as courses
+from portal.db import insert_ignore
 from portal.errors import Conflict, DomainError, Forbidden, NotFound
 from portal.exams import kinds, rules
 from portal.exams.bank import Bank
@@ -126,16 +128,14 @@ def _stage_problem(session: Session, exam: ExamDefinition) -> str | None:
     """An exam that passes a stage must name a stage of an imported track whose assessment it is."""
     if exam.track is None:
         return None
-    from portal.courses.models import Track
-
-    track = session.scalar(sa.select(Track).where(Track.key == exam.track))
-    if track is None or track.current_version is None:
+    stages = courses.stage_assessments(session, track_key=exam.track)
+    if stages is None:
         return None  # courses not imported yet: checked again when they are
-    stage = next((s for s in track.current_version.stages if s["key"] == exam.stage), None)
-    if stage is None:
+    assessment = stages.get(exam.stage or "")
+    if assessment is None:
         return f"路线 {exam.track} 没有阶段 {exam.stage}"
-    if stage.get("assessment") != exam.key:
-        return f"阶段 {exam.track}/{exam.stage} 的考核是 {stage.get('assessment')}，不是 {exam.key}"
+    if assessment.source is not courses.AssessmentSource.EXAM or assessment.key != exam.key:
+        return f"阶段 {exam.track}/{exam.stage} 的考核是 {assessment.key}，不是 {exam.key}"
     return None
 
 
@@ -291,8 +291,6 @@ def _check_may_take(session: Session, user: User, version: ExamVersion) -> None:
         raise Forbidden(N_("只有新客服可以参加考试"))
     if version.track_key is None:
         return
-    from portal.courses import services as courses
-
     view = courses.track_for_trainee(session, user=user)
     if view is None or view.track.key != version.track_key:
         raise NotFound(N_("这场考试不属于你的培训路线"))
@@ -320,13 +318,20 @@ def start_attempt(session: Session, *, user: User, exam_key: str, now: datetime,
         refs = rules.select_questions(definition, list(pool.values()), rng)
     except rules.SelectionError as exc:
         raise CannotStart(exc.message) from exc
-    attempt = Attempt(
-        user_id=user.id, exam_id=status.exam.id, exam_version_id=version.id,
-        number=len(status.attempts) + 1, status=AttemptStatus.IN_PROGRESS, started_at=now,
-        deadline_at=rules.deadline(now, minutes=definition["time_limit_minutes"],
-                                   extra_minutes=status.extra_minutes))
-    session.add(attempt)
-    session.flush()
+    number = len(status.attempts) + 1
+    # An upsert: two starts at once (a second tab, a double click) both found no open
+    # attempt; the later one gets the attempt the earlier one started.
+    started = insert_ignore(session, Attempt, {
+        "user_id": user.id, "exam_id": status.exam.id, "exam_version_id": version.id,
+        "number": number, "status": AttemptStatus.IN_PROGRESS, "started_at": now,
+        "deadline_at": rules.deadline(now, minutes=definition["time_limit_minutes"],
+                                      extra_minutes=status.extra_minutes)},
+        index_elements=("user_id", "exam_id", "number"))
+    attempt = session.scalars(sa.select(Attempt).where(
+        Attempt.user_id == user.id, Attempt.exam_id == status.exam.id,
+        Attempt.number == number)).one()
+    if not started:
+        return attempt
     versions = _current_versions(session, refs)
     for position, ref in enumerate(refs, start=1):
         qv = versions[ref]
@@ -501,12 +506,10 @@ def settle_attempt(session: Session, attempt: Attempt, now: datetime) -> None:
         definition = attempt.exam_version.definition
         attempt.passed = attempt.score >= definition["pass_mark"]
         if attempt.passed and attempt.exam_version.track_key and attempt.exam_version.stage_key:
-            from portal.courses import services as courses
-
-            courses.record_stage_passed(
+            courses.record_assessment_passed(
                 session, user_id=attempt.user_id, track_key=attempt.exam_version.track_key,
-                stage_key=attempt.exam_version.stage_key, source="exam",
-                reason=f"{attempt.exam_version.title} #{attempt.number}: {attempt.score:g}",
+                stage_key=attempt.exam_version.stage_key, source=courses.AssessmentSource.EXAM,
+                reference=f"{attempt.exam_version.title} #{attempt.number}: {attempt.score:g}",
                 now=now)
     session.flush()
 

@@ -8,7 +8,6 @@ from flask_login import current_user
 from portal.auth import services as auth_services
 from portal.auth.models import Role
 from portal.courses import services as courses_services
-from portal.exams import services as exams_services
 from portal.web.access import signed_in
 from portal.web.db import db_session
 from portal.web.render import render
@@ -24,7 +23,6 @@ def index() -> ResponseReturnValue:
         return redirect(url_for("admin.users"))
     if role is Role.TRAINEE:
         view = courses_services.track_for_trainee(db_session(), user=current_user)
-        return render("home/trainee.html", cohort=current_user.cohort, view=view,
-                      exam_keys=exams_services.existing_exam_keys(db_session()))
+        return render("home/trainee.html", cohort=current_user.cohort, view=view)
     cohorts = auth_services.cohorts_for_staff(db_session(), user=current_user)
     return render("home/staff.html", cohorts=cohorts)

@@ -15,10 +15,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from portal.auth.models import Cohort, Role, User, cohort_staff
+from portal.auth import access
+from portal.auth.models import Cohort, Role, User
 from portal.courses import rules as course_rules
 from portal.courses.models import Module, ModuleProgress, StageCompletion, Track
-from portal.errors import Forbidden, NotFound
+from portal.errors import NotFound
 from portal.messages import N_
 from portal.progress import rules
 from portal.progress.rules import ModuleState, ScheduleFilter
@@ -27,21 +28,8 @@ from portal.progress.rules import ModuleState, ScheduleFilter
 
 
 def get_followed_cohort(session: Session, *, actor: User, cohort_id: int) -> Cohort:
-    """The cohort, if `actor` follows it (admins follow every cohort)."""
-    cohort = session.get(Cohort, cohort_id)
-    if cohort is None:
-        raise NotFound(N_("找不到该批次"))
-    _check_follows(session, actor=actor, cohort=cohort)
-    return cohort
-
-
-def _check_follows(session: Session, *, actor: User, cohort: Cohort) -> None:
-    if actor.role is Role.ADMIN:
-        return
-    follows = session.scalar(sa.select(sa.func.count()).select_from(cohort_staff).where(
-        cohort_staff.c.cohort_id == cohort.id, cohort_staff.c.user_id == actor.id))
-    if actor.role not in (Role.TRAINER, Role.SUPERVISOR) or not follows:
-        raise Forbidden(N_("你不负责这个批次"))
+    """The cohort, if `actor` may see its trainees (the rule is `auth.access`)."""
+    return access.check_may_see_cohort(session, actor=actor, cohort_id=cohort_id)
 
 
 # --- the track ------------------------------------------------------------------
@@ -338,10 +326,10 @@ class Timeline:
 def trainee_timeline(session: Session, *, actor: User, trainee_id: int, now: datetime,
                      tz: tzinfo = UTC) -> Timeline:
     """What a trainee did, newest first and grouped by (local) day, beside the stage plan."""
-    trainee = session.get(User, trainee_id)
-    if trainee is None or trainee.role is not Role.TRAINEE or trainee.cohort_id is None:
-        raise NotFound(N_("找不到该新客服"))
-    cohort = get_followed_cohort(session, actor=actor, cohort_id=trainee.cohort_id)
+    trainee = access.check_may_see_trainee(session, actor=actor, trainee_id=trainee_id)
+    cohort = trainee.cohort
+    if cohort is None:  # an admin sees trainees without a cohort, who have no plan to show
+        raise NotFound(N_("该新客服尚未分配批次"))
     today = now.astimezone(tz).date()
     events = [TimelineEvent(at=trainee.created_at, kind=EventKind.ACCOUNT_CREATED)]
     context = _track_context(session, cohort.track_key)

@@ -146,3 +146,15 @@ def test_shipped_assessments_all_have_exams() -> None:
     keys = {yaml.safe_load(p.read_text(encoding="utf-8"))["key"]
             for p in (PROJECT_ROOT / "question_banks" / "exams").glob("*.yaml")}
     assert load_content(PROJECT_ROOT / "courses", known_exams=keys).problems == []
+
+
+def test_a_team_integration_stage_takes_no_exam(tmp_path: Path) -> None:
+    track = TRACK.replace("    modules: [next]\n", """    modules: [next]
+    kind: team-integration
+    assessment: demo-two
+    checklist:
+      - {key: cs-group, title: 客服群, purpose: 日常工作群, rules: 用订单号指代订单}
+""")
+    found = messages(write_track(tmp_path, track))
+    assert any("courses/demo/track.yaml:14" in m and "融入团队阶段以清单为考核" in m
+               for m in found), found

@@ -15,6 +15,7 @@ from portal.content.loader import load_content
 from portal.courses import services
 from portal.courses.errors import ContentInvalid, StageLocked
 from portal.courses.models import Module, ModuleProgress, ModuleVersion, StageCompletion
+from portal.courses.rules import AssessmentSource
 from portal.errors import Forbidden
 from tests.factories import HX, login, make_cohort, make_user
 
@@ -180,3 +181,39 @@ def test_reimporting_files_does_not_undo_a_browser_edit(session: Session, now: d
                                      actor_id=None, now=now)
     assert "module:new-hire/company-culture" in report.unchanged
     assert module.current_version is edited
+
+
+def test_a_stage_whose_exam_is_online_is_passed_only_by_the_exam(
+        client: FlaskClient, session: Session, now: datetime, imported: None) -> None:
+    from portal.courses.errors import ChecklistIncomplete
+    from portal.exams import services as exams
+    from portal.exams.files import load_folder
+
+    trainer = make_user(session, role=Role.TRAINER)
+    trainee = make_user(session, cohort=make_cohort(session, staff=[trainer]))
+    shipped = load_folder(PROJECT_ROOT / "question_banks")
+    basics = [e for e in shipped.exams if e.key == "new-hire-basics"]
+    exams.apply_import(session, banks=shipped.banks, exams=basics, actor_id=None, now=now)
+    session.commit()
+    # The stage's definition names the exam, and the exam is online: no marking by hand.
+    with pytest.raises(ChecklistIncomplete) as refused:
+        services.complete_stage_manually(session, actor=trainer, trainee_id=trainee.id,
+                                         track_key="new-hire", stage_key="basics",
+                                         reason="线下笔试", now=now)
+    assert "该阶段已有在线考试" in str(refused.value.message)
+    login(client, trainer)
+    page = client.get(f"/trainees/{trainee.id}/track").get_data(as_text=True)
+    assert page.count("标记考核通过") == 0 and "在线考试" in page
+    client.post("/logout")
+    login(client, trainee)
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/exams/new-hire-basics"' in home and "参加考试" in home
+    # A later stage whose exam is not imported yet is still marked by hand.
+    session.rollback()  # a fresh transaction after the app's writes
+    services.record_assessment_passed(session, user_id=trainee.id, track_key="new-hire",
+                                      stage_key="basics", source=AssessmentSource.EXAM,
+                                      reference="基础知识考试 #1: 95", now=now)
+    done = services.complete_stage_manually(session, actor=trainer, trainee_id=trainee.id,
+                                            track_key="new-hire", stage_key="operations",
+                                            reason="线下实操通过", now=now)
+    assert done.source == "manual"
