@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from portal.content.loader import Problem
-from portal.errors import DomainError
+from portal.errors import Conflict, DomainError
 from portal.messages import N_, msg
 
 
@@ -37,3 +37,41 @@ class RevisionInvalid(DomainError):
 
     def __init__(self) -> None:
         super().__init__(N_("保存请求的版本号无效，答案没有保存。请刷新页面后重新作答。"))
+
+
+# --- attempts and imports
+
+
+class AttemptClosed(Conflict):
+    """The attempt was submitted or its time is up: the answer was not saved."""
+
+
+class CannotStart(DomainError):
+    status = 409
+
+
+class ImportInvalid(DomainError):
+    status = 422
+
+
+# --- grading, overrides and regrades
+
+
+class LockHeld(Conflict):
+    """Someone else holds the grading lock, or the grader's own lock is gone: nothing saved."""
+
+
+class AlreadyGraded(Conflict):
+    """The response no longer waits for a trainer."""
+
+
+class GradeInvalid(DomainError):
+    status = 422
+
+
+class OverrideInvalid(DomainError):
+    status = 422
+
+
+class RegradeStale(Conflict):
+    """The question changed again between the dry run and the confirmation."""

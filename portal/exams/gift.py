@@ -17,8 +17,8 @@ from typing import Any
 from portal.content.loader import Problem
 from portal.exams import kinds
 from portal.exams.bank import Bank, ImportResult, decode_utf8
-from portal.exams.interop import Importer, imported_tag
 from portal.exams.categories import join_path
+from portal.exams.interop import Importer, imported_tag
 from portal.exams.kinds import NUMBER_RE
 from portal.exams.kinds.choice import TRUE_FALSE
 from portal.exams.markup import html_to_text

@@ -15,7 +15,6 @@ from portal.exams.validation import Report
 from portal.messages import N_, Message
 
 
-
 @dataclass
 class Importer:
     """Questions read so far from one file, and what was found wrong or worth a remark."""

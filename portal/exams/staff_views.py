@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.auth.models import Role
 from portal.db import utcnow
-from portal.exams import grading
+from portal.exams import errors, forms, grading
 from portal.exams.errors import ManualScoreInvalid
 from portal.web.access import roles
 from portal.web.db import db_session, writes
@@ -95,14 +95,14 @@ def response_grade_save(response_id: int) -> ResponseReturnValue:
     page = grading.grading_page(session, actor=current_user, response_id=response_id, now=now,
                                 claim=False)
     response = page.response
-    scores = grading.scores_from_form(page.question, response.answer, request.form)
+    scores = forms.scores_from_form(page.sections, request.form)
     comment = request.form.get("comment", "")[: grading.MAX_COMMENT_CHARS + 1]
     try:
         grading.grade_response(session, actor=current_user, response_id=response_id,
                                scores=scores, comment=comment, now=now)
-    except (ManualScoreInvalid, grading.GradeInvalid) as exc:
+    except (ManualScoreInvalid, errors.GradeInvalid) as exc:
         return _refused(response_id, exc, status=422, comment=comment)
-    except (grading.LockHeld, grading.AlreadyGraded) as exc:
+    except (errors.LockHeld, errors.AlreadyGraded) as exc:
         return _refused(response_id, exc, status=409, comment=comment)
     attempt = response.attempt
     if attempt.score is not None:
@@ -174,7 +174,7 @@ def override_create(exam_key: str, trainee_id: int) -> ResponseReturnValue:
                 extra_minutes=form.extra_minutes.data or 0,
                 extra_attempts=form.extra_attempts.data or 0, reason=form.reason.data or "",
                 now=now)
-        except grading.OverrideInvalid as exc:
+        except errors.OverrideInvalid as exc:
             form.reason.errors = [translate(exc.message)]
         else:
             message = gettext("已为 %(name)s 记录调整。", name=result.trainee.display_name)

@@ -13,6 +13,7 @@ from flask_babel import gettext
 from jinja2 import StrictUndefined
 
 from portal.exams import kinds
+from portal.exams.forms import score_field
 from portal.exams.kinds.case import sub_prefix
 
 BLANK_MARK = re.compile(r"\[\[(\d+)\]\]")
@@ -48,5 +49,6 @@ def init_app(app: Flask) -> None:
         app.jinja_env.undefined = StrictUndefined
     app.jinja_env.globals.update(kind_label=kind_label, kind_template=kind_template,
                                  mark_blanks=mark_blanks, input_name=kinds.input_name,
-                                 sub_prefix=sub_prefix, points=points)
+                                 sub_prefix=sub_prefix, points=points,
+                                 score_field=score_field)
     app.jinja_env.filters["pts"] = points

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from portal.auth.models import User
 from portal.errors import NotFound
-from portal.exams import services
+from portal.exams import errors, services
 from portal.exams.models import Attempt, AttemptStatus, Response
 from tests.exams.exam_fixtures import ANSWERS_RIGHT, SENTINEL
 from tests.factories import import_demo_exam, make_user
@@ -77,7 +77,7 @@ def test_saves_after_the_deadline_are_refused_and_the_attempt_is_submitted(
         session: Session, trainee: User, now: datetime) -> None:
     attempt = services.start_attempt(session, user=trainee, exam_key="demo-exam", now=now)
     _save_all(session, trainee, attempt, now + timedelta(minutes=29, seconds=59), {1: "a"})
-    with pytest.raises(services.AttemptClosed) as exc:
+    with pytest.raises(errors.AttemptClosed) as exc:
         services.save_answer(session, user=trainee, attempt_id=attempt.id, position=2,
                              answer=["a", "b"], revision=1, now=now + timedelta(minutes=30))
     assert "时间已到" in str(exc.value.message)
@@ -99,7 +99,7 @@ def test_attempts_run_out(session: Session, trainee: User, now: datetime) -> Non
     for _ in range(2):
         attempt = services.start_attempt(session, user=trainee, exam_key="demo-exam", now=now)
         services.submit_attempt(session, user=trainee, attempt_id=attempt.id, now=now)
-    with pytest.raises(services.CannotStart) as exc:
+    with pytest.raises(errors.CannotStart) as exc:
         services.start_attempt(session, user=trainee, exam_key="demo-exam", now=now)
     assert "次数已用完" in str(exc.value.message)
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from portal.audit.models import AuditEvent
 from portal.courses.models import StageCompletion
 from portal.errors import Forbidden, NotFound
-from portal.exams import grading, services
+from portal.exams import errors, forms, grading, services
 from portal.exams.bank import load_bank
 from portal.exams.errors import ManualScoreInvalid
 from portal.exams.models import Attempt, AttemptStatus, ExamOverride, Question
@@ -63,17 +63,18 @@ def _question(ref: str) -> dict[str, Any]:
 def test_the_grading_form_gives_the_scores_each_kind_expects() -> None:
     essay, case = _question("essay"), _question("case")
     form = {"score-1": "3", "score-2": "５", "score-q2-1": "1", "score-q2-2": "2"}
-    assert grading.scores_from_form(essay, ANSWERS[2], form) == {"1": "3", "2": "５"}
+    assert forms.scores_from_form(grading.grading_sections(essay, ANSWERS[2], []), form) == {"1": "3", "2": "５"}
     # Only the case parts that wait for a trainer are asked for.
-    assert grading.scores_from_form(case, ANSWERS[3], form) == {"q2": {"1": "1", "2": "2"}}
-    assert grading.scores_from_form(case, {"q1": True, "q2": "  "}, form) == {}
+    assert forms.scores_from_form(grading.grading_sections(case, ANSWERS[3], []), form) == {"q2": {"1": "1", "2": "2"}}
+    assert forms.scores_from_form(grading.grading_sections(case, {"q1": True, "q2": "  "}, []), form) == {}
 
 
 def test_grading_sections_put_each_part_beside_its_rubric() -> None:
     sections = grading.grading_sections(_question("case"), ANSWERS[3], [])
     assert [(s.key, s.manual, s.points) for s in sections] == [("q1", False, 4.0),
                                                                ("q2", True, None)]
-    assert [c.field for c in sections[1].criteria] == ["score-q2-1", "score-q2-2"]
+    assert [forms.score_field(sections[1].key, c.number) for c in sections[1].criteria] == [
+        "score-q2-1", "score-q2-2"]
     essay = grading.grading_sections(_question("essay"), ANSWERS[2],
                                      [{"key": "1", "points": 3, "correct": False},
                                       {"key": "2", "points": 0, "correct": None}])
@@ -136,7 +137,7 @@ def test_a_second_grader_sees_who_holds_the_lock_and_cannot_save(
     assert not theirs.can_save and theirs.lock_holder == "王培训"
     queue = grading.grading_queue(session, actor=world.second_trainer, now=now)
     assert queue.items[0].locked_by == "王培训" and not queue.items[0].locked_by_me
-    with pytest.raises(grading.LockHeld) as refused:
+    with pytest.raises(errors.LockHeld) as refused:
         grading.grade_response(session, actor=world.second_trainer, response_id=essay.id,
                                scores={"1": 0, "2": 0}, comment="", now=now)
     assert "王培训" in str(refused.value.message)
@@ -144,7 +145,7 @@ def test_a_second_grader_sees_who_holds_the_lock_and_cannot_save(
     grading.grade_response(session, actor=world.trainer, response_id=essay.id,
                            scores=FULL_ESSAY, comment="很好", now=now + timedelta(minutes=2))
     assert essay.points == 10 and essay.locked_by_id is None and essay.grader_comment == "很好"
-    with pytest.raises(grading.AlreadyGraded):
+    with pytest.raises(errors.AlreadyGraded):
         grading.grade_response(session, actor=world.second_trainer, response_id=essay.id,
                                scores=FULL_ESSAY, comment="", now=now + timedelta(minutes=3))
 
@@ -157,7 +158,7 @@ def test_an_expired_lock_taken_by_another_refuses_the_first_graders_save(
     taken = grading.grading_page(session, actor=world.second_trainer, response_id=essay.id,
                                  now=later)
     assert taken.lock_mine
-    with pytest.raises(grading.LockHeld) as refused:
+    with pytest.raises(errors.LockHeld) as refused:
         grading.grade_response(session, actor=world.trainer, response_id=essay.id,
                                scores=FULL_ESSAY, comment="", now=later + timedelta(minutes=1))
     assert "李培训" in str(refused.value.message)
@@ -173,7 +174,7 @@ def test_an_expired_lock_nobody_took_still_saves_and_no_lock_never_does(
     grading.grade_response(session, actor=world.trainer, response_id=essay.id, scores=FULL_ESSAY,
                            comment="", now=now + timedelta(hours=1))
     assert essay.points == 10
-    with pytest.raises(grading.LockHeld) as refused:
+    with pytest.raises(errors.LockHeld) as refused:
         grading.grade_response(session, actor=world.trainer, response_id=case.id,
                                scores=FULL_CASE, comment="", now=now)
     assert "重新打开" in str(refused.value.message)
@@ -187,7 +188,7 @@ def test_scores_outside_the_rubric_are_refused(session: Session, world: World,
         grading.grade_response(session, actor=world.trainer, response_id=essay.id,
                                scores={"1": "5", "2": "6"}, comment="", now=now)
     assert "先安抚并致歉" in str(refused.value.message)
-    with pytest.raises(grading.GradeInvalid):
+    with pytest.raises(errors.GradeInvalid):
         grading.grade_response(session, actor=world.trainer, response_id=essay.id,
                                scores=FULL_ESSAY, comment="长" * 2001, now=now)
 
@@ -286,7 +287,7 @@ def test_an_override_extends_the_attempt_in_progress_and_is_audited(
 def test_an_override_adds_attempts(session: Session, world: World, now: datetime) -> None:
     for _ in range(2):
         take_and_submit(session, trainee=world.trainee, now=now, answers={})
-    with pytest.raises(services.CannotStart):
+    with pytest.raises(errors.CannotStart):
         services.start_attempt(session, user=world.trainee, exam_key="grading-exam", now=now)
     grading.create_override(session, actor=world.trainer, exam_key="grading-exam",
                             trainee_id=world.trainee.id, extra_minutes=0, extra_attempts=1,
@@ -315,7 +316,7 @@ def test_extra_time_cannot_reopen_an_attempt_whose_time_is_up(session: Session, 
 def test_overrides_need_something_to_grant_and_a_reason(
         session: Session, world: World, now: datetime, minutes: int, attempts: int, reason: str,
         message: str) -> None:
-    with pytest.raises(grading.OverrideInvalid) as refused:
+    with pytest.raises(errors.OverrideInvalid) as refused:
         grading.create_override(session, actor=world.trainer, exam_key="grading-exam",
                                 trainee_id=world.trainee.id, extra_minutes=minutes,
                                 extra_attempts=attempts, reason=reason, now=now)
@@ -436,7 +437,7 @@ def test_a_new_rubric_line_sends_a_graded_answer_back_to_the_queue(
 def test_a_stale_dry_run_is_refused_and_only_trainers_regrade(
         session: Session, world: World, submitted: Attempt, now: datetime) -> None:
     question = fix_choice_key(session, now=now)
-    with pytest.raises(grading.RegradeStale):
+    with pytest.raises(errors.RegradeStale):
         grading.apply_regrade(session, actor=world.trainer, question_id=question.id,
                               use_current=True, expected_version_id=-1, now=now)
     with pytest.raises(Forbidden):

@@ -7,37 +7,37 @@ modules are re-exported here, so callers write `banks.services.check_upload(...)
 """
 from __future__ import annotations
 
-from portal.banks.services.uploads import (  # noqa: F401
-    MAX_UPLOAD_FILES,
-    MAX_UPLOAD_BYTES,
-    UploadedFile,
-    CheckedFile,
-    UploadCheck,
-    check_upload,
-    confirm_upload,
-    exams_broken_by,
-)
 from portal.banks.services.browsing import (  # noqa: F401
+    BankListing,
     BankSummary,
+    QuestionDetail,
+    QuestionRow,
+    VersionEntry,
+    bank_listing,
     bank_overview,
+    current_bank,
+    export_gift,
+    export_yaml,
     get_bank,
     get_question,
-    QuestionRow,
-    BankListing,
-    bank_listing,
-    VersionEntry,
-    QuestionDetail,
     question_detail,
-    current_bank,
-    export_yaml,
-    export_gift,
 )
 from portal.banks.services.editor import (  # noqa: F401
     MAX_QUESTION_BYTES,
-    QuestionProblem,
     CheckedQuestion,
-    question_yaml,
-    new_question_text,
+    QuestionProblem,
     check_question,
+    new_question_text,
+    question_yaml,
     save_question,
+)
+from portal.banks.services.uploads import (  # noqa: F401
+    MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_FILES,
+    CheckedFile,
+    UploadCheck,
+    UploadedFile,
+    check_upload,
+    confirm_upload,
+    exams_broken_by,
 )

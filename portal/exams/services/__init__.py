@@ -1,0 +1,34 @@
+"""The exams domain's services, one module per seam: importing banks and exam definitions
+(`imports`) and taking attempts (`attempts`: start, autosave, submit, deadline, settling,
+what the trainee sees). Their public names are re-exported here.
+"""
+from __future__ import annotations
+
+from portal.exams.services.attempts import (  # noqa: F401
+    MAX_ANSWER_BYTES,
+    MAX_REVISION,
+    ExamStatus,
+    ReviewItem,
+    SavedAnswer,
+    ShownQuestion,
+    attempts_of,
+    exam_status,
+    existing_exam_keys,
+    finalize_if_expired,
+    get_attempt,
+    get_exam,
+    review,
+    save_answer,
+    set_flag,
+    settle_attempt,
+    shown_question,
+    shown_questions,
+    start_attempt,
+    submit_attempt,
+    sweep_expired,
+)
+from portal.exams.services.imports import (  # noqa: F401
+    ImportPlan,
+    apply_import,
+    plan_import,
+)
