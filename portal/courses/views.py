@@ -94,7 +94,9 @@ def checklist_tick(track_key: str, stage_key: str, item_key: str) -> ResponseRet
                                         stage_key=stage_key, item_key=item_key,
                                         ticked=request.form.get("ticked") == "1", now=utcnow())
     if is_htmx():
-        return render("home/trainee.html", cohort=current_user.cohort, view=view, block="track")
+        stage = next(s for s in view.statuses if s.key == stage_key)
+        return render("courses/checklist_tick.html", stage=stage,
+                      checklist=view.checklists[stage_key])
     flash(gettext("清单已保存。"), "success")
     return redirect_after_post(url_for("home.index") + f"#stage-{stage_key}")
 
