@@ -78,8 +78,8 @@ class Importer:
             given = question.get("id")
             if given is not None and not (isinstance(given, str) and KEY_RE.match(given)):
                 self.notice(question.get("__line__"), N_(
-                    "第 %(line)s 行：编号 %(id)s 不符合本门户的题目 id 规则（小写字母、数字、连字符），"
-                    "已另起 id"), line=question.get("__line__") or "?", id=str(given))
+                    "编号 %(id)s 不符合本门户的题目 id 规则（小写字母、数字、连字符），"
+                    "已另起 id"), id=str(given))
                 del question["id"]
         taken = {q["id"] for q in self.questions if "id" in q}
         for number, (question, name) in enumerate(zip(self.questions, self.names, strict=True), 1):

@@ -31,7 +31,7 @@ def test_every_supported_type_imports_as_its_kind() -> None:
         ("q-3", "multiple-choice", 51), ("q-4", "true-false", 60), ("q-5", "fill-in", 74),
         ("q-6", "numeric", 86), ("q-7", "matching", 104), ("q-8", "short-answer", 113)]
     assert [str(n) for n in result.notices] == [
-        "moodle_sample.xml:31: 第 31 行：单选题的负分选项按 0 分导入",
+        "moodle_sample.xml:31: 单选题的负分选项按 0 分导入",
         "moodle_sample.xml:82: 0 分答案或通配答案 * 已忽略（本门户的填空题只列可接受的答案）",
         "moodle_sample.xml:121: 这是说明文字（description），已跳过（本门户只导入题目）"]
 

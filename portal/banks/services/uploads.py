@@ -26,7 +26,7 @@ from portal.exams import rules as exam_rules
 from portal.exams import services as exam_services
 from portal.exams.bank import MAX_BANK_BYTES, Bank, decode_utf8, parse_yaml
 from portal.exams.definitions import ExamDefinition, load_exam
-from portal.exams.models import Exam, Question, QuestionBank, QuestionVersion
+from portal.exams.models import Exam
 from portal.messages import N_, Message, msg
 
 MAX_UPLOAD_FILES = 20
@@ -222,17 +222,6 @@ def _plan_problem(text: str) -> Problem:
     return Problem(path, None, Message(message)) if sep else Problem("", None, Message(text))
 
 
-def _pool(session: Session) -> dict[str, exam_rules.Candidate]:
-    """Every question exams may draw now (current versions of questions in use)."""
-    rows = session.execute(
-        sa.select(QuestionBank.key, Question.qid, QuestionVersion.tags, QuestionVersion.difficulty)
-        .join(Question, Question.bank_id == QuestionBank.id)
-        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-        .where(Question.retired.is_(False)))
-    return {f"{bank}/{qid}": exam_rules.Candidate(f"{bank}/{qid}", frozenset(tags), difficulty)
-            for bank, qid, tags, difficulty in rows}
-
-
 def _selection_error(definition: dict[str, Any],
                      pool: list[exam_rules.Candidate]) -> Message | None:
     try:
@@ -246,7 +235,7 @@ def exams_broken_by(session: Session, *, banks: list[Bank],
                     replaced_exams: set[str]) -> list[Problem]:
     """Exams already imported that could be put together before and no longer could once
     `banks` replace theirs (a question removed, a tag or difficulty changed)."""
-    before = _pool(session)
+    before = exam_services.question_pool(session)
     keys = {b.key for b in banks}
     after = {ref: c for ref, c in before.items() if ref.split("/", 1)[0] not in keys}
     for bank in banks:

@@ -139,8 +139,7 @@ class SingleChoice(QuestionKind):
         for item, weight in entries:
             item["correct"] = weight >= 100
             if weight < 0:
-                importer.notice(item.get("__line__"), N_("第 %(line)s 行：单选题的负分选项按 0 分导入"),
-                                line=item.get("__line__") or "?")
+                importer.notice(item.get("__line__"), N_("单选题的负分选项按 0 分导入"))
             elif 0 < weight < 100:
                 item["credit"] = tidy(weight)
         raw["choices"] = [item for item, _ in entries]

@@ -31,4 +31,5 @@ from portal.exams.services.imports import (  # noqa: F401
     ImportPlan,
     apply_import,
     plan_import,
+    question_pool,
 )

@@ -30,7 +30,7 @@ from portal.exams.models import (
     QuestionVersion,
     Response,
 )
-from portal.exams.services.imports import _db_pool
+from portal.exams.services.imports import question_pool
 from portal.messages import N_
 
 MAX_ANSWER_BYTES = 20_000
@@ -127,7 +127,7 @@ def start_attempt(session: Session, *, user: User, exam_key: str, now: datetime,
     version = status.version
     definition = version.definition
     rng = random.Random(seed if seed is not None else random.SystemRandom().randrange(2**32))
-    pool = _db_pool(session)
+    pool = question_pool(session)
     try:
         refs = rules.select_questions(definition, list(pool.values()), rng)
     except rules.SelectionError as exc:

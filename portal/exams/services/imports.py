@@ -77,7 +77,7 @@ def plan_import(session: Session, *, banks: list[Bank], exams: list[ExamDefiniti
         plan.removed.extend(f"question:{bank.key}/{qid}" for qid, q in sorted(current.items())
                             if qid not in ids and not q.retired)
     # Questions of banks not in this import stay available to exams.
-    pool = {ref: c for ref, c in _db_pool(session).items()
+    pool = {ref: c for ref, c in question_pool(session).items()
             if ref.split("/")[0] not in {b.key for b in banks}}
     pool.update({ref: rules.Candidate(ref, tags, difficulty)
                  for ref, (tags, difficulty) in incoming.items()})
@@ -115,7 +115,8 @@ def _stage_problem(session: Session, exam: ExamDefinition) -> str | None:
     return None
 
 
-def _db_pool(session: Session) -> dict[str, rules.Candidate]:
+def question_pool(session: Session) -> dict[str, rules.Candidate]:
+    """Every question exams may draw now (current versions of questions not retired)."""
     rows = session.execute(
         sa.select(QuestionBank.key, Question.qid, QuestionVersion.tags, QuestionVersion.difficulty)
         .join(Question, Question.bank_id == QuestionBank.id)
