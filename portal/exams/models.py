@@ -99,6 +99,13 @@ class AttemptStatus(StrEnum):
     GRADED = "graded"  # final score
 
 
+class SubmittedBy(StrEnum):
+    """Who ended an attempt: the trainee's own submission, or the server at the deadline."""
+
+    TRAINEE = "trainee"
+    DEADLINE = "deadline"
+
+
 class Attempt(Base):
     __tablename__ = "attempt"
     __table_args__ = (sa.UniqueConstraint("user_id", "exam_id", "number"),)
@@ -115,7 +122,7 @@ class Attempt(Base):
     started_at: Mapped[datetime]
     deadline_at: Mapped[datetime] = mapped_column(index=True)
     submitted_at: Mapped[datetime | None]
-    submitted_by: Mapped[str | None] = mapped_column(sa.String(16))  # trainee | deadline
+    submitted_by: Mapped[str | None] = mapped_column(sa.String(16))  # a SubmittedBy
     points: Mapped[float | None]
     max_points: Mapped[float | None]
     score: Mapped[float | None]  # 0-100

@@ -126,8 +126,8 @@ class StageCell:
     modules_total: int
     seconds: int
     behind: bool
-    # How and when the stage was passed: "exam", "manual" or "checklist".
-    source: str | None = None
+    # How and when the stage was passed.
+    source: course_rules.AssessmentSource | None = None
     completed_at: datetime | None = None
 
     @property
@@ -245,7 +245,7 @@ def _grid_row(trainee: User, context: _TrackContext, start_date: date,
             modules_total=status.modules_total,
             seconds=sum(modules[k].seconds for k in stage.get("modules", []) if k in modules),
             behind=rules.stage_is_behind(status, today),
-            source=completion.source if completion else None,
+            source=_source(completion),
             completed_at=completion.completed_at if completion else None)
     in_track = {k for s in context.stages for k in s.get("modules", [])}
     return GridRow(
@@ -277,7 +277,7 @@ class TimelineEvent:
     title: str = ""          # the module's or the stage's title
     stage_title: str = ""    # for modules: the stage they belong to
     seconds: int = 0         # for modules: reading time so far
-    source: str | None = None  # for stages: "exam", "manual" or "checklist"
+    source: course_rules.AssessmentSource | None = None  # for stages: how it was passed
     by_name: str | None = None
     reason: str = ""
 
@@ -303,7 +303,7 @@ class PlanRow:
     planned_duration: str
     state: course_rules.StageState
     passed_on: date | None
-    source: str | None
+    source: course_rules.AssessmentSource | None
     # Working days an open stage is past its planned date (0 when not behind). Passed
     # stages are not marked late: the planned date is when a stage starts, not its deadline.
     behind_days: int
@@ -383,7 +383,7 @@ def _stage_events(session: Session, completions: list[StageCompletion],
         names = {user_id: name for user_id, name in rows}
     titles = {s["key"]: s["title"] for s in context.stages}
     return [TimelineEvent(at=c.completed_at, kind=EventKind.STAGE_PASSED,
-                          title=titles.get(c.stage_key, c.stage_key), source=c.source,
+                          title=titles.get(c.stage_key, c.stage_key), source=_source(c),
                           by_name=names.get(c.by_user_id) if c.by_user_id else None,
                           reason=c.reason)
             for c in completions]
@@ -403,6 +403,11 @@ def _plan(context: _TrackContext, start_date: date, completions: list[StageCompl
                   if rules.stage_is_behind(status, today) else 0)
         plan.append(PlanRow(key=status.key, title=status.title, planned_date=status.planned_date,
                             planned_duration=status.planned_duration, state=status.state,
-                            passed_on=passed_on, source=completion.source if completion else None,
+                            passed_on=passed_on, source=_source(completion),
                             behind_days=behind))
     return plan
+
+
+def _source(completion: StageCompletion | None) -> course_rules.AssessmentSource | None:
+    """How a stage was passed, typed (the column holds the enum's value)."""
+    return course_rules.AssessmentSource(completion.source) if completion else None

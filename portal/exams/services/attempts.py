@@ -29,6 +29,7 @@ from portal.exams.models import (
     QuestionBank,
     QuestionVersion,
     Response,
+    SubmittedBy,
 )
 from portal.exams.services.imports import question_pool
 from portal.messages import N_
@@ -206,7 +207,7 @@ def finalize_if_expired(session: Session, *, attempt: Attempt, now: datetime) ->
     _lock(session, attempt)
     if attempt.status is not AttemptStatus.IN_PROGRESS:
         return True  # another request submitted it a moment ago
-    _submit(session, attempt, now=attempt.deadline_at, by="deadline")
+    _submit(session, attempt, now=attempt.deadline_at, by=SubmittedBy.DEADLINE)
     return True
 
 
@@ -216,7 +217,7 @@ def sweep_expired(session: Session, *, now: datetime) -> int:
         Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline_at <= now)
         .with_for_update(skip_locked=True)))
     for attempt in expired:
-        _submit(session, attempt, now=attempt.deadline_at, by="deadline")
+        _submit(session, attempt, now=attempt.deadline_at, by=SubmittedBy.DEADLINE)
     return len(expired)
 
 
@@ -286,11 +287,11 @@ def submit_attempt(session: Session, *, user: User, attempt_id: int, now: dateti
     if finalize_if_expired(session, attempt=attempt, now=now):
         return attempt
     if attempt.status is AttemptStatus.IN_PROGRESS:
-        _submit(session, attempt, now=now, by="trainee")
+        _submit(session, attempt, now=now, by=SubmittedBy.TRAINEE)
     return attempt
 
 
-def _submit(session: Session, attempt: Attempt, *, now: datetime, by: str) -> None:
+def _submit(session: Session, attempt: Attempt, *, now: datetime, by: SubmittedBy) -> None:
     attempt.submitted_at = now
     attempt.submitted_by = by
     for response in attempt.responses:
@@ -300,7 +301,7 @@ def _submit(session: Session, attempt: Attempt, *, now: datetime, by: str) -> No
         response.needs_manual = grade.needs_manual
         response.feedback = grade.as_dict()["parts"]
     settle_attempt(session, attempt, now)
-    audit.record(session, actor_id=attempt.user_id if by == "trainee" else None,
+    audit.record(session, actor_id=attempt.user_id if by is SubmittedBy.TRAINEE else None,
                  action="attempt.submit", target_type="attempt", target_id=attempt.id,
                  details={"by": by, "score": attempt.score}, now=now)
 
