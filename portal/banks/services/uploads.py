@@ -199,21 +199,18 @@ def _key_line(raw: Any) -> int | None:
 
 def _check_unique_keys(reads: list[_Read]) -> None:
     """One bank (and one exam) per key in an upload."""
-    seen_banks: dict[str, str] = {}
-    seen_exams: dict[str, str] = {}
-    for read in reads:
-        if read.bank is not None:
-            other = seen_banks.setdefault(read.bank.key, read.file.name)
+    for attr, message in (("bank", N_("题库 key %(key)s 与 %(other)s 重复")),
+                          ("exam", N_("考试 key %(key)s 与 %(other)s 重复"))):
+        seen: dict[str, str] = {}
+        for read in reads:
+            item = getattr(read, attr)
+            if item is None:
+                continue
+            other = seen.setdefault(item.key, read.file.name)
             if other != read.file.name:
                 read.file.problems.append(Problem(read.file.name, read.key_line, msg(
-                    N_("题库 key %(key)s 与 %(other)s 重复"), key=read.bank.key, other=other)))
-                read.bank = None
-        if read.exam is not None:
-            other = seen_exams.setdefault(read.exam.key, read.file.name)
-            if other != read.file.name:
-                read.file.problems.append(Problem(read.file.name, read.key_line, msg(
-                    N_("考试 key %(key)s 与 %(other)s 重复"), key=read.exam.key, other=other)))
-                read.exam = None
+                    message, key=item.key, other=other)))
+                setattr(read, attr, None)
 
 
 def _plan_problem(text: str) -> Problem:
