@@ -48,9 +48,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     routing.register(app)  # before any route: every <int:…> in a path is bounded
     _init_extensions(app)
+    from portal.exams import templating as exam_templating
     from portal.web import templating
 
     templating.init_app(app)
+    exam_templating.init_app(app)  # question kinds' helpers: every page showing a question
     _register_blueprints(app)
     _register_assessments()
     from portal.web import layout

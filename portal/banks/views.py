@@ -94,9 +94,9 @@ def question_show(bank_key: str, qid: str) -> ResponseReturnValue:
     number = request.args.get("version", type=int)
     detail = services.question_detail(db_session(), bank_key=bank_key, qid=qid, number=number)
     return render("banks/question.html", detail=detail, bank=detail.bank,
-                  question=detail.version.data,
-                  public=kinds.public_view(detail.version.data),
-                  source=services.question_yaml(detail.version.data))
+                  question=detail.version.definition,
+                  public=kinds.public_view(detail.version.definition),
+                  source=services.question_yaml(detail.version.definition))
 
 
 # --- export ------------------------------------------------------------------------------
@@ -207,7 +207,7 @@ def question_edit(bank_key: str, qid: str) -> ResponseReturnValue:
     form = QuestionForm()
     if request.method == "GET":
         assert question.current_version is not None
-        form.definition.data = services.question_yaml(question.current_version.data)
+        form.definition.data = services.question_yaml(question.current_version.definition)
         form.base_version.data = str(question.current_version.number)
     form.bank_key.data, form.qid.data = bank_key, qid
     return _edit_or_save(bank, question, form)

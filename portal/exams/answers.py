@@ -13,7 +13,7 @@ from portal.exams import kinds
 Form = kinds.Form
 
 
-def answer_from_form(view: dict[str, Any], form: Form, prefix: str = "") -> Any:
+def answer_from_form(view: kinds.PublicQuestion, form: Form, prefix: str = "") -> Any:
     """The answer to `view`'s question held in `form` (fields named `prefix` + ...)."""
     return kinds.answer_from_form(view, form, prefix)
 

@@ -1,8 +1,8 @@
 """Question-bank files (YAML): read with every problem by file and line, and written back.
 
-Pure: bytes in, plain data out. A bank is all or nothing: `load_bank` returns a Bank only
-when the file has no problem at all. The format is documented in docs/question-bank-format.md.
-Hostile files are refused safely: a size limit, no YAML aliases, anchors or tags (so no
+Pure: bytes in, typed definitions out (`kinds.QuestionDef`; `to_data()` for storage). A
+bank is all or nothing: `load_bank` returns a Bank only when the file has no problem at all.
+The format is documented in docs/question-bank-format.md. Hostile files are refused safely: a size limit, no YAML aliases, anchors or tags (so no
 alias bombs and no arbitrary objects), invalid UTF-8 reported with its position.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ import yaml
 
 from portal.content.loader import KEY_RE, LineLoader, Problem
 from portal.content.parse_errors import yaml_problem
-from portal.exams.kinds import clean_question
+from portal.exams.kinds import QuestionDef, clean_question
 from portal.exams.validation import Report, check_fields, items, text
 from portal.messages import N_, msg
 
@@ -35,23 +35,23 @@ class Question:
     id: str
     kind: str
     line: int | None
-    definition: dict[str, Any]  # canonical and JSON-able: what graders and the database get
+    definition: QuestionDef  # typed; `definition.to_data()` is what the database stores
 
     @property
     def points(self) -> float:
-        return self.definition["points"]
+        return self.definition.points
 
     @property
     def difficulty(self) -> str:
-        return self.definition["difficulty"]
+        return str(self.definition.difficulty)
 
     @property
     def tags(self) -> list[str]:
-        return self.definition["tags"]
+        return list(self.definition.tags)
 
     @property
     def explanation(self) -> str:
-        return self.definition.get("explanation", "")
+        return self.definition.explanation
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class Bank:
         data: dict[str, Any] = {"key": self.key, "title": self.title}
         if self.description:
             data["description"] = self.description
-        data["questions"] = [q.definition for q in self.questions]
+        data["questions"] = [q.definition.to_data() for q in self.questions]
         return data
 
     @property
@@ -231,13 +231,13 @@ def build_bank(raw: Any, report: Report) -> Bank | None:
         if definition is None:
             continue
         line = report.where(entry)
-        if definition["id"] in seen:
-            first = seen[definition["id"]]
+        if definition.id in seen:
+            first = seen[definition.id]
             report.add(entry, "id", N_("题目 id %(id)s 重复（第一次出现在第 %(line)s 行）"),
-                       id=definition["id"], line=first if first is not None else "?")
+                       id=definition.id, line=first if first is not None else "?")
             continue
-        seen[definition["id"]] = line
-        questions.append(Question(definition["id"], definition["kind"], line, definition))
+        seen[definition.id] = line
+        questions.append(Question(definition.id, definition.kind, line, definition))
     if report.count() > start:
         return None
     return Bank(key=key, title=title, path=report.path, questions=tuple(questions),

@@ -412,35 +412,35 @@ def export_gift(bank: Bank) -> ExportResult:
     for question in bank.questions:
         q = question.definition
 
-        def note(text: str, _q: dict[str, Any] = q, _line: int | None = question.line) -> None:
-            notices.append(Problem(bank.path, _line, msg(text, id=_q["id"], kind=_q["kind"])))
+        def note(text: str, _q: kinds.QuestionDef = q, _line: int | None = question.line) -> None:
+            notices.append(Problem(bank.path, _line, msg(text, id=_q.id, kind=_q.kind)))
 
-        kind = kinds.get_kind(q["kind"])
+        kind = kinds.get_kind(q.kind)
         lines = kind.to_gift(q, _Writer(note))
         if lines is None:
             continue
-        meta = (f"// [id:{q['id']}] [points:{_number_text(q['points'])}]"
-                f" [difficulty:{q['difficulty']}]")
-        if q.get("unit") and "]" not in q["unit"]:
-            meta += f" [unit:{q['unit']}]"
-        for tag in q["tags"]:
+        meta = (f"// [id:{q.id}] [points:{_number_text(q.points)}]"
+                f" [difficulty:{q.difficulty}]")
+        for word in kind.gift_meta(q):
+            meta += f" {word}"
+        for tag in q.tags:
             if "]" in tag:
                 note(N_("题目 %(id)s：含有“]”的标签没有导出"))
             else:
                 meta += f" [tag:{tag}]"
-        if q.get("explanation"):
-            lines.append(f"\t####{_escape(q['explanation'])}")
+        if q.explanation:
+            lines.append(f"\t####{_escape(q.explanation)}")
         block = "{" + ("\n" + "\n".join(lines) + "\n" if lines else "") + "}"
-        prompt = q["prompt"]
+        prompt = q.prompt
         gap = kind.gift_gap
         if prompt.count(gap) == 1 and not prompt.endswith(gap):
             before, after = prompt.split(gap)
             body = _escape(before) + block + _escape(after)
         else:
             body = _escape(prompt) + block
-        if q.get("category", []) != category:  # $CATEGORY: when it changes, as Moodle writes
-            category = q.get("category", [])
+        if list(q.category) != category:  # $CATEGORY: when it changes, as Moodle writes
+            category = list(q.category)
             out.extend([f"$CATEGORY: {join_path(category)}", ""])
-        title = f"::{_escape(q['title'])}::" if q.get("title") else ""
+        title = f"::{_escape(q.title)}::" if q.title else ""
         out.extend([meta, f"{title}[markdown]{body}", ""])
     return ExportResult("\n".join(out), notices)

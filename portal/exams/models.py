@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, utcnow
+from portal.exams import kinds
 from portal.versioning import LAST, Version, Versioned, version_of
 
 
@@ -56,6 +57,11 @@ class QuestionVersion(Version, Base):
     content_hash: Mapped[str] = mapped_column(sa.String(64))
 
     question: Mapped[Question] = relationship(foreign_keys=[question_id])
+
+    @property
+    def definition(self) -> kinds.QuestionDef:
+        """The typed definition of `data` (graders, pages and exports take this)."""
+        return kinds.load(self.data)
 
 
 class Exam(Versioned, Base):

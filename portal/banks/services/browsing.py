@@ -102,16 +102,15 @@ def bank_listing(session: Session, *, bank_key: str,
         tags.update(version.tags)
         present_kinds.add(version.kind)
         difficulties.add(version.difficulty)
-        data = version.data
-        category = tuple(data.get("category", ()))
+        definition = version.definition
+        category = definition.category
         paths.update(categories.prefixes(category))
         if filters.matches(kind=version.kind, difficulty=version.difficulty, tags=version.tags,
                            retired=question.retired,
-                           text=rules.searchable_text(question.qid, data),
+                           text=rules.searchable_text(question.qid, version.data),
                            category=categories.join_path(category, contexts=False)):
-            rows.append(QuestionRow(question, version,
-                                    rules.excerpt(data.get("prompt") or data.get("scenario", "")),
-                                    title=data.get("title", ""), category=category))
+            rows.append(QuestionRow(question, version, rules.excerpt(definition.summary_text),
+                                    title=definition.title, category=category))
     order = list(kinds.KINDS)
     return BankListing(bank=bank, total=len(found), rows=rows,
                        kinds=[k for k in order if k in present_kinds],
@@ -174,7 +173,7 @@ def current_bank(session: Session, *, bank_key: str) -> Bank:
         .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
         .where(Question.bank_id == bank.id, Question.retired.is_(False))
         .order_by(Question.id))
-    questions = tuple(bank_files.Question(qid, version.kind, None, version.data)
+    questions = tuple(bank_files.Question(qid, version.kind, None, version.definition)
                       for qid, version in rows)
     return Bank(key=bank.key, title=bank.title, path=f"{bank.key}.yaml", questions=questions,
                 description=bank.description)

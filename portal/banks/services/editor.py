@@ -46,11 +46,11 @@ class QuestionProblem:
 class CheckedQuestion:
     text: str
     raw: Any  # as the YAML reader read it (with lines), for building the bank on save
-    definition: dict[str, Any] | None  # canonical, when there is no problem
+    definition: kinds.QuestionDef | None  # when there is no problem
     problems: list[QuestionProblem]
 
     @property
-    def public(self) -> dict[str, Any] | None:
+    def public(self) -> kinds.PublicQuestion | None:
         """What a trainee sees before submitting: never a key or an explanation."""
         return kinds.public_view(self.definition) if self.definition is not None else None
 
@@ -78,9 +78,9 @@ _EditorDumper.add_representer(str, _represent_str)
 _EditorDumper.add_representer(list, _represent_list)
 
 
-def question_yaml(definition: dict[str, Any]) -> str:
+def question_yaml(definition: kinds.QuestionDef) -> str:
     """One question as the editor shows it; the bank loader reads it back unchanged."""
-    return yaml.dump(definition, Dumper=_EditorDumper, allow_unicode=True, sort_keys=False,
+    return yaml.dump(definition.to_data(), Dumper=_EditorDumper, allow_unicode=True, sort_keys=False,
                      width=1000, default_flow_style=False)
 
 
@@ -169,7 +169,7 @@ def save_question(session: Session, *, bank_key: str, original_qid: str | None, 
         raise NothingChanged(N_("题目没有改动，没有生成新版本"))
     exam_services.apply_import(session, banks=[edited], exams=[], actor_id=actor_id, now=now)
     assert checked.definition is not None
-    _, saved = get_question(session, bank_key=bank_key, qid=checked.definition["id"])
+    _, saved = get_question(session, bank_key=bank_key, qid=checked.definition.id)
     return saved
 
 

@@ -19,7 +19,7 @@ from portal.exams.grading.common import (  # noqa: F401
     lock_live,
 )
 from portal.exams.grading.manual import (  # noqa: F401
-    Criterion,
+    RubricLine,
     GradingPage,
     GradingSection,
     grade_response,

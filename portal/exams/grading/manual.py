@@ -34,7 +34,9 @@ from portal.messages import N_
 
 
 @dataclass(frozen=True)
-class Criterion:
+class RubricLine:
+    """A criterion of the rubric as the grading page shows it, with the score given."""
+
     number: int
     text: str
     points: float
@@ -47,12 +49,12 @@ class GradingSection:
     """A short answer, or one sub-question of a case, beside its rubric."""
 
     key: str  # "" for a short answer; the sub-question id in a case
-    question: dict[str, Any]  # the (sub-)question's full definition, rubric and all
+    question: kinds.QuestionDef  # the (sub-)question's full definition, rubric and all
     answer: Any
     manual: bool  # graded here by the trainer (otherwise graded automatically)
     points: float | None  # the automatic points of an automatic part
     max_points: float
-    criteria: list[Criterion]
+    criteria: list[RubricLine]
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class GradingPage:
     attempt: Attempt
     trainee: User
     exam_title: str
-    question: dict[str, Any]
+    question: kinds.QuestionDef
     sections: list[GradingSection]
     waiting: bool  # still waits for a trainer
     lock_holder: str | None  # who holds a live lock (may be the viewer)
@@ -74,29 +76,27 @@ class GradingPage:
         return self.waiting and self.lock_mine
 
 
-def _criteria(question: dict[str, Any], section_key: str,
-              given: Mapping[str, float]) -> list[Criterion]:
+def _criteria(question: kinds.QuestionDef, section_key: str,
+              given: Mapping[str, float]) -> list[RubricLine]:
     prefix = f"{section_key}/" if section_key else ""
-    return [Criterion(number=i, text=c["criterion"], points=c["points"],
-                      guidance=c.get("guidance", ""),
+    return [RubricLine(number=i, text=c.criterion, points=c.points, guidance=c.guidance,
                       given=given.get(f"{prefix}{i}"))
-            for i, c in enumerate(question.get("rubric", []), 1)]
+            for i, c in enumerate(kinds.rubric(question), 1)]
 
 
-def grading_sections(question: dict[str, Any], answer: Any,
+def grading_sections(question: kinds.QuestionDef, answer: Any,
                      feedback: list[Any]) -> list[GradingSection]:
     """What a grader sees of a question: each part beside its rubric, with any scores given."""
     # Scores a trainer gave (kept by a regrade too); parts waiting for one have no verdict.
     given = {p["key"]: p["points"] for p in feedback
              if isinstance(p, dict) and p.get("correct") is not None}
-    parts = kinds.get_kind(question.get("kind")).grading_sections(question, answer)
     sections = []
-    for key, part, part_answer in parts:
-        auto = kinds.grade(part, part_answer)
+    for part in kinds.grading_sections(question, answer):
+        auto = kinds.grade(part.question, part.answer)
         sections.append(GradingSection(
-            key=key, question=part, answer=part_answer, manual=auto.needs_manual,
-            points=None if auto.needs_manual else auto.points, max_points=part.get("points", 0),
-            criteria=_criteria(part, key, given) if auto.needs_manual else []))
+            key=part.key, question=part.question, answer=part.answer, manual=auto.needs_manual,
+            points=None if auto.needs_manual else auto.points, max_points=part.question.points,
+            criteria=_criteria(part.question, part.key, given) if auto.needs_manual else []))
     return sections
 
 
@@ -114,11 +114,11 @@ def grading_page(session: Session, *, actor: User, response_id: int, now: dateti
     names = _names(session, {response.locked_by_id, response.graded_by_id, attempt.user_id})
     trainee = session.get(User, attempt.user_id)
     assert trainee is not None
-    data = response.question_version.data
+    question = response.question_version.definition
     return GradingPage(
         response=response, attempt=attempt, trainee=trainee,
-        exam_title=attempt.exam_version.title, question=data,
-        sections=grading_sections(data, response.answer, response.feedback),
+        exam_title=attempt.exam_version.title, question=question,
+        sections=grading_sections(question, response.answer, response.feedback),
         waiting=waiting,
         lock_holder=names.get(response.locked_by_id or 0) if live else None,
         lock_mine=live and response.locked_by_id == actor.id,
@@ -174,7 +174,7 @@ def grade_response(session: Session, *, actor: User, response_id: int, scores: A
             raise LockHeld(N_("这道题正在由 %(name)s 评分，你的评分没有保存"),
                            name=name)
         raise LockHeld(N_("你没有锁定这道题，评分没有保存：请重新打开评分页面后再保存"))
-    grade = kinds.grade_manually(response.question_version.data, response.answer, scores)
+    grade = kinds.grade_manually(response.question_version.definition, response.answer, scores)
     before = response.points
     response.points = grade.points
     response.max_points = grade.max_points

@@ -34,14 +34,14 @@ class Regraded:
     needs_manual: bool
 
 
-def regraded(data: dict[str, Any], answer: Any, feedback: list[Any], *,
+def regraded(question: kinds.QuestionDef, answer: Any, feedback: list[Any], *,
              manually_graded: bool) -> Regraded:
-    """An answer graded again: automatic parts against `data`, a trainer's scores kept.
+    """An answer graded again: automatic parts against `question`, a trainer's scores kept.
 
     A manual criterion the old grade has no score for (a new rubric line) sends the answer
     back to the grading queue.
     """
-    auto = kinds.grade(data, answer)
+    auto = kinds.grade(question, answer)
     parts = [p.as_dict() for p in auto.parts]
     if not auto.needs_manual or not manually_graded:
         return Regraded(auto.points, auto.max_points, parts, auto.needs_manual)
@@ -132,7 +132,7 @@ def plan_regrade(session: Session, *, actor: User, question_id: int,
     for response, attempt, trainee in rows:
         version = target if use_current else response.question_version
         # A trainer's scores are kept, also those of an answer sent back to the queue.
-        new = regraded(version.data, response.answer, response.feedback,
+        new = regraded(version.definition, response.answer, response.feedback,
                        manually_graded=response.graded_by_id is not None)
         by_attempt.setdefault(attempt.id, {})[response.id] = new
         computed.append((response, attempt, trainee, new, version))

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.auth.models import Cohort, Role, User
-from portal.exams import rules, services
+from portal.exams import kinds, rules, services
 from portal.exams.grading.common import FINISHED, _names, _visible_attempt, followed_cohort_ids
 from portal.exams.models import (
     Attempt,
@@ -140,7 +140,7 @@ class StaffReviewItem:
     response_id: int
     position: int
     question_id: int
-    question: dict[str, Any]
+    question: kinds.QuestionDef
     version_number: int
     current_version_number: int | None
     answer: Any
@@ -181,7 +181,7 @@ def attempt_review(session: Session, *, actor: User, attempt_id: int,
     names = _names(session, {r.graded_by_id for r in attempt.responses})
     items = [StaffReviewItem(
         response_id=r.id, position=r.position, question_id=r.question_version.question_id,
-        question=r.question_version.data, version_number=r.question_version.number,
+        question=r.question_version.definition, version_number=r.question_version.number,
         current_version_number=current.get(r.question_version.question_id),
         answer=r.answer, points=r.points, max_points=r.max_points, needs_manual=r.needs_manual,
         feedback=r.feedback, grader_comment=r.grader_comment,

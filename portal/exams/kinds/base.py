@@ -6,16 +6,23 @@ questions: it checks its part of a definition (`validate`), grades an answer
 (`public_view`), reads an answer back from a submitted form (`answer_from_form`), names
 the template holding its input, answer, key and review macros (`template`), and maps
 itself to and from GIFT and Moodle XML (`from_gift`, `to_gift`, `from_moodle_xml`).
-Questions and answers are plain JSON-able data; nothing here knows about the web.
-Adding a kind is adding one module with a class decorated with `@register`, and its
-template `exams/kinds/<name>.html`.
+A question travels as a typed definition: a frozen dataclass of the kind's own (a
+`QuestionDef` with the fields every question has), built once from validated data by
+`load(data)` where the JSON column and the file readers sit, and turned back into JSON-able
+data only for storage and export (`to_data()`). What a trainee sees is a `PublicQuestion`
+of the kind's own. Answers stay the JSON values the browser sends; nothing here knows
+about the web. Adding a kind is adding one module with its dataclasses and a class
+decorated with `@register`, and its template `exams/kinds/<name>.html`.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from enum import StrEnum
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from portal.content.loader import KEY_RE, ROLES
 from portal.exams.categories import clean_labels
@@ -34,7 +41,23 @@ from portal.exams.validation import (
 )
 from portal.messages import N_, Message, msg
 
-DIFFICULTIES = ("easy", "medium", "hard")
+
+
+class Difficulty(StrEnum):
+    EASY = "easy"
+    MEDIUM = "medium"
+    HARD = "hard"
+
+
+class Scoring(StrEnum):
+    """How a question of several parts (choices, pairs) turns them into points."""
+
+    ALL_OR_NOTHING = "all-or-nothing"
+    PROPORTIONAL = "proportional"
+    WEIGHTED = "weighted"
+
+
+DIFFICULTIES = tuple(d.value for d in Difficulty)
 TAG_PREFIXES = ("stage", "topic", "role")
 TAG_RE = re.compile(r"^(?P<prefix>[a-z]+):(?P<value>\S{1,40})$")
 COMMON_FIELDS = ("id", "kind", "title", "category", "prompt", "points", "difficulty", "tags",
@@ -59,6 +82,131 @@ PERCENT_RE = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,6})?)\s*%\s*$")
 # A group holding a quantifier and itself repeated, e.g. (a+)+ : catastrophic backtracking.
 NESTED_QUANTIFIER_RE = re.compile(r"\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)\s*[*+{]")
 MAX_REGEX_INPUT = 300
+
+
+# --- typed definitions ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuestionDef:
+    """The fields every question has; each kind's definition adds its own.
+
+    A case's sub-question has no difficulty, tags, title or category (`difficulty` None).
+    Build one with `load(data)`; `to_data()` gives back exactly the canonical data.
+    """
+
+    id: str
+    kind: str
+    prompt: str = ""
+    points: float
+    difficulty: Difficulty | None = None
+    tags: tuple[str, ...] = ()
+    title: str = ""
+    category: tuple[str, ...] = ()
+    explanation: str = ""
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        difficulty = data.get("difficulty")
+        return cls(id=data["id"], kind=data["kind"], prompt=data.get("prompt", ""),
+                   points=data["points"],
+                   difficulty=Difficulty(difficulty) if difficulty is not None else None,
+                   tags=tuple(data.get("tags", ())), title=data.get("title", ""),
+                   category=tuple(data.get("category", ())),
+                   explanation=data.get("explanation", ""), **cls.kind_fields(data))
+
+    @classmethod
+    def kind_fields(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The constructor arguments of the kind's own fields, from canonical data."""
+        return {}
+
+    def kind_data(self) -> dict[str, Any]:
+        """The kind's own fields as canonical data."""
+        return {}
+
+    def to_data(self) -> dict[str, Any]:
+        """The canonical JSON-able form: what the database stores and files export."""
+        data: dict[str, Any] = {"id": self.id, "kind": self.kind, "prompt": self.prompt,
+                                "points": self.points}
+        if self.difficulty is not None:
+            data["difficulty"] = self.difficulty.value
+            data["tags"] = list(self.tags)
+        if self.title:
+            data["title"] = self.title
+        if self.category:
+            data["category"] = list(self.category)
+        data.update(self.kind_data())
+        if self.explanation:
+            data["explanation"] = self.explanation
+        return data
+
+    @property
+    def summary_text(self) -> str:
+        """The text a list of questions shows an excerpt of."""
+        return self.prompt
+
+    @property
+    def option_keys(self) -> list[str]:
+        """The keys of the options an attempt may shuffle (none but a choice question's)."""
+        return []
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicQuestion:
+    """What a trainee may see of a question before submitting: never a key or an explanation."""
+
+    id: str
+    kind: str
+    prompt: str
+    points: float
+
+    def to_data(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def in_order(self, keys: list[str]) -> Self:
+        """The view with its options in the order an attempt shuffled them (when it has any)."""
+        return self
+
+
+@dataclass(frozen=True)
+class Item:
+    """A keyed text a trainee picks or matches: a choice, a left item of a matching."""
+
+    key: str
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Criterion:
+    """One line of a rubric a trainer scores."""
+
+    criterion: str
+    points: float
+    guidance: str = ""
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Criterion:
+        return cls(criterion=data["criterion"], points=data["points"],
+                   guidance=data.get("guidance", ""))
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"criterion": self.criterion, "points": self.points}
+        if self.guidance:
+            data["guidance"] = self.guidance
+        return data
+
+
+Q = TypeVar("Q", bound=QuestionDef)
+P = TypeVar("P", bound=PublicQuestion)
+
+
+@dataclass(frozen=True)
+class Section:
+    """What a grader sees side by side: one part's (sub-)question and its answer."""
+
+    key: str  # "" for the question itself; a sub-question's id in a case
+    question: QuestionDef
+    answer: Any
 
 
 # --- grades ---------------------------------------------------------------------------
@@ -107,11 +255,14 @@ UNANSWERED = msg(N_("未作答"))
 # --- the registry ---------------------------------------------------------------------
 
 
-class QuestionKind:
-    """The interface of a kind. Subclasses set the class attributes and override methods."""
+class QuestionKind(Generic[Q, P]):
+    """The interface of a kind. Subclasses set the class attributes and override methods;
+    `Q` is the kind's definition type, `P` its public view's."""
 
     name: ClassVar[str]
     label: ClassVar[str]  # N_ marked
+    definition: ClassVar[type[QuestionDef]] = QuestionDef
+    public_type: ClassVar[type[PublicQuestion]] = PublicQuestion
     fields: ClassVar[tuple[str, ...]] = ()  # kind-specific fields of a definition
     auto_graded: ClassVar[bool] = True
     derives_points: ClassVar[bool] = False  # points = sum of the parts' points
@@ -128,7 +279,8 @@ class QuestionKind:
         return f"exams/kinds/{self.name}.html"
 
     def validate(self, raw: dict[str, Any], report: Report) -> dict[str, Any] | None:
-        """Check the kind-specific fields of `raw`; return them in canonical form.
+        """Check the kind-specific fields of `raw` (a file's input); return them as
+        canonical data.
 
         Problems go to `report` with their lines. The caller discards the result when the
         report grew.
@@ -138,33 +290,39 @@ class QuestionKind:
     def derived_points(self, fields: dict[str, Any]) -> float | int:
         raise NotImplementedError
 
-    def grade(self, question: dict[str, Any], answer: Any) -> Grade:
+    def load(self, data: Mapping[str, Any]) -> Q:
+        """The typed definition of canonical (validated) data."""
+        return self.definition.from_data(data)  # type: ignore[return-value]
+
+    def grade(self, question: Q, answer: Any) -> Grade:
         """Grade any JSON value as an answer; a malformed answer earns nothing, never raises."""
         raise NotImplementedError
 
-    def grade_manually(self, question: dict[str, Any], answer: Any,
-                       scores: Any) -> Grade:
+    def grade_manually(self, question: Q, answer: Any, scores: Any) -> Grade:
         raise ManualScoreInvalid(N_("此题型自动评分，不需要人工评分"))
 
-    def public_fields(self, question: dict[str, Any]) -> dict[str, Any]:
-        """The kind-specific fields a trainee may see before submitting (built, not copied)."""
+    def rubric(self, question: Q) -> tuple[Criterion, ...]:
+        """The criteria a trainer scores (none for a kind graded automatically)."""
+        return ()
+
+    def public_fields(self, question: Q) -> dict[str, Any]:
+        """The kind-specific fields a trainee may see before submitting (built, not copied),
+        as arguments of `public_type`."""
         return {}
 
-    def public_view(self, question: dict[str, Any]) -> dict[str, Any]:
-        view = {"id": question["id"], "kind": question["kind"],
-                "prompt": question.get("prompt", ""), "points": question["points"]}
-        view.update(self.public_fields(question))
-        return view
+    def public_view(self, question: Q) -> P:
+        return self.public_type(id=question.id, kind=question.kind,  # type: ignore[return-value]
+                                prompt=question.prompt, points=question.points,
+                                **self.public_fields(question))
 
-    def answer_from_form(self, view: dict[str, Any], form: Form, prefix: str = "") -> Any:
+    def answer_from_form(self, view: P, form: Form, prefix: str = "") -> Any:
         """The answer to `view`'s question held in `form`, whose fields are named by
         `input_name(prefix, …)` as the kind's input macro names them."""
         return None
 
-    def grading_sections(self, question: dict[str, Any],
-                         answer: Any) -> list[tuple[str, dict[str, Any], Any]]:
+    def grading_sections(self, question: Q, answer: Any) -> list[Section]:
         """What a grader sees side by side: (key, (sub-)question, its answer) per part."""
-        return [("", question, answer)]
+        return [Section("", question, answer)]
 
     # --- GIFT and Moodle XML (the readers and writers are passed in by gift.py and
     # moodle_xml.py, which own the syntax; a kind says what its questions become) ---
@@ -173,53 +331,78 @@ class QuestionKind:
         """Fill `raw` from a GIFT answer block (see gift._Answers); False to drop it."""
         raise NotImplementedError  # gift._detect never picks a kind without a mapping
 
-    def to_gift(self, question: dict[str, Any], gift: Any) -> list[str] | None:
+    def to_gift(self, question: Q, gift: Any) -> list[str] | None:
         """The lines of the GIFT answer block (see gift._Writer); None: not expressible."""
         gift.note(N_("题目 %(id)s：%(kind)s 题型无法用 GIFT 表达，未导出"))
         return None
+
+    def gift_meta(self, question: Q) -> list[str]:
+        """Extra `[name:value]` words of the GIFT comment line, beyond id, points, tags."""
+        return []
 
     def from_moodle_xml(self, raw: dict[str, Any], element: Any, xml: Any) -> bool:
         """Fill `raw` from a Moodle XML <question> (see moodle_xml._Reader); False to drop."""
         raise NotImplementedError  # only kinds listing moodle_qtypes are asked
 
 
-KINDS: dict[str, QuestionKind] = {}
+KINDS: dict[str, QuestionKind[Any, Any]] = {}
 
 
-def register(cls: type[QuestionKind]) -> type[QuestionKind]:
+def register(cls: type[QuestionKind[Any, Any]]) -> type[QuestionKind[Any, Any]]:
     if cls.name in KINDS:
         raise ValueError(f"question kind {cls.name!r} registered twice")
     KINDS[cls.name] = cls()
     return cls
 
 
-def get_kind(name: Any) -> QuestionKind:
+def get_kind(name: Any) -> QuestionKind[Any, Any]:
     kind = KINDS.get(name) if isinstance(name, str) else None
     if kind is None:
         raise UnknownKind(name)
     return kind
 
 
-def grade(question: dict[str, Any], answer: Any) -> Grade:
-    return get_kind(question.get("kind")).grade(question, answer)
+def load(data: Mapping[str, Any]) -> QuestionDef:
+    """The typed definition of a question's canonical data (as validated, as stored)."""
+    return get_kind(data.get("kind")).load(data)
 
 
-def grade_manually(question: dict[str, Any], answer: Any, scores: Any) -> Grade:
+def grade(question: QuestionDef, answer: Any) -> Grade:
+    return get_kind(question.kind).grade(question, answer)
+
+
+def grade_manually(question: QuestionDef, answer: Any, scores: Any) -> Grade:
     """A trainer's rubric scores applied; raises ManualScoreInvalid when they do not fit."""
-    return get_kind(question.get("kind")).grade_manually(question, answer, scores)
+    return get_kind(question.kind).grade_manually(question, answer, scores)
 
 
-def public_view(question: dict[str, Any]) -> dict[str, Any]:
+def public_view(question: QuestionDef) -> PublicQuestion:
     """What a trainee may see of a question before submitting: never a key or an explanation."""
-    return get_kind(question.get("kind")).public_view(question)
+    return get_kind(question.kind).public_view(question)
+
+
+def grading_sections(question: QuestionDef, answer: Any) -> list[Section]:
+    return get_kind(question.kind).grading_sections(question, answer)
+
+
+def rubric(question: QuestionDef) -> tuple[Criterion, ...]:
+    return get_kind(question.kind).rubric(question)
 
 
 # --- common fields --------------------------------------------------------------------
 
 
-def clean_question(raw: Any, report: Report, *, parent: Any = None, key: str | None = None,
-                   within_case: bool = False) -> dict[str, Any] | None:
-    """Check one question (common fields, then its kind's); its canonical form or None."""
+def clean_question(raw: Any, report: Report, *, parent: Any = None,
+                   key: str | None = None) -> QuestionDef | None:
+    """Check one question of a file (common fields, then its kind's); its typed definition,
+    or None with the problems in `report`."""
+    data = clean_data(raw, report, parent=parent, key=key)
+    return load(data) if data is not None else None
+
+
+def clean_data(raw: Any, report: Report, *, parent: Any = None, key: str | None = None,
+               within_case: bool = False) -> dict[str, Any] | None:
+    """Check one question (common fields, then its kind's); its canonical data or None."""
     if not isinstance(raw, dict):
         report.add(parent, key, N_("每道题应为“字段: 值”的形式"))
         return None
@@ -336,7 +519,7 @@ def form_text(form: Form, name: str) -> str:
     return str(form.get(name, "") or "")[:MAX_FIELD_CHARS]
 
 
-def answer_from_form(view: dict[str, Any], form: Form, prefix: str = "") -> Any:
+def answer_from_form(view: PublicQuestion, form: Form, prefix: str = "") -> Any:
     """The answer to `view`'s question held in `form`; None for a kind not known."""
-    kind = KINDS.get(view.get("kind")) if isinstance(view.get("kind"), str) else None
+    kind = KINDS.get(view.kind)
     return kind.answer_from_form(view, form, prefix) if kind is not None else None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from portal.exams.errors import ManualScoreInvalid
@@ -10,12 +11,16 @@ from portal.exams.kinds.base import (
     Form,
     Grade,
     Part,
+    PublicQuestion,
+    QuestionDef,
     QuestionKind,
+    Section,
     _pts,
     answer_from_form,
-    clean_question,
+    clean_data,
     grade,
     grade_manually,
+    load,
     public_view,
     register,
 )
@@ -23,10 +28,36 @@ from portal.exams.validation import MAX_TEXT, Report, items, text
 from portal.messages import N_
 
 
+@dataclass(frozen=True, kw_only=True)
+class CaseQuestion(QuestionDef):
+    scenario: str
+    questions: tuple[QuestionDef, ...]  # sub-questions of the other kinds
+
+    @classmethod
+    def kind_fields(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        return {"scenario": data["scenario"],
+                "questions": tuple(load(p) for p in data["questions"])}
+
+    def kind_data(self) -> dict[str, Any]:
+        return {"scenario": self.scenario, "questions": [p.to_data() for p in self.questions]}
+
+    @property
+    def summary_text(self) -> str:
+        return self.prompt or self.scenario
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicCase(PublicQuestion):
+    scenario: str
+    questions: tuple[PublicQuestion, ...]
+
+
 @register
-class Case(QuestionKind):
+class Case(QuestionKind[CaseQuestion, PublicCase]):
     name = "case"
     label = N_("案例题")
+    definition = CaseQuestion
+    public_type = PublicCase
     fields = ("scenario", "questions")
     derives_points = True
     prompt_required = False
@@ -40,7 +71,7 @@ class Case(QuestionKind):
         parts: list[dict[str, Any]] = []
         ids: set[str] = set()
         for entry in items(report, raw, "questions", low=1, high=MAX_CASE_PARTS):
-            part = clean_question(entry, report, parent=raw, key="questions", within_case=True)
+            part = clean_data(entry, report, parent=raw, key="questions", within_case=True)
             if part is None:
                 continue
             if part["id"] in ids:
@@ -52,46 +83,42 @@ class Case(QuestionKind):
     def derived_points(self, fields: dict[str, Any]) -> float | int:
         return sum(p["points"] for p in fields["questions"])
 
-    def _combine(self, question: dict[str, Any], grades: list[tuple[str, Grade]]) -> Grade:
+    def _combine(self, question: CaseQuestion, grades: list[tuple[str, Grade]]) -> Grade:
         parts = tuple(Part(f"{qid}/{p.key}", p.points, p.max_points, p.correct, p.feedback, p.note)
                       for qid, g in grades for p in g.parts)
-        return Grade(_pts(sum(g.points for _, g in grades)), question["points"], parts,
+        return Grade(_pts(sum(g.points for _, g in grades)), question.points, parts,
                      any(g.needs_manual for _, g in grades))
 
-    def grade(self, question: dict[str, Any], answer: Any) -> Grade:
+    def grade(self, question: CaseQuestion, answer: Any) -> Grade:
         given = answer if isinstance(answer, dict) else {}
-        return self._combine(question, [(p["id"], grade(p, given.get(p["id"])))
-                                        for p in question["questions"]])
+        return self._combine(question, [(p.id, grade(p, given.get(p.id)))
+                                        for p in question.questions])
 
-    def grade_manually(self, question: dict[str, Any], answer: Any, scores: Any) -> Grade:
+    def grade_manually(self, question: CaseQuestion, answer: Any, scores: Any) -> Grade:
         """scores: sub-question id -> that sub-question's rubric scores (manual ones only)."""
         given = answer if isinstance(answer, dict) else {}
         scores = scores if isinstance(scores, Mapping) else {}
         grades: list[tuple[str, Grade]] = []
-        for part in question["questions"]:
-            auto = grade(part, given.get(part["id"]))
+        for part in question.questions:
+            auto = grade(part, given.get(part.id))
             if auto.needs_manual:
-                if part["id"] not in scores:
-                    raise ManualScoreInvalid(N_("小题 %(id)s 还没有评分"), id=part["id"])
-                auto = grade_manually(part, given.get(part["id"]), scores[part["id"]])
-            grades.append((part["id"], auto))
+                if part.id not in scores:
+                    raise ManualScoreInvalid(N_("小题 %(id)s 还没有评分"), id=part.id)
+                auto = grade_manually(part, given.get(part.id), scores[part.id])
+            grades.append((part.id, auto))
         return self._combine(question, grades)
 
-    def public_view(self, question: dict[str, Any]) -> dict[str, Any]:
-        view = super().public_view(question)
-        view["scenario"] = question["scenario"]
-        view["questions"] = [public_view(p) for p in question["questions"]]
-        return view
+    def public_fields(self, question: CaseQuestion) -> dict[str, Any]:
+        return {"scenario": question.scenario,
+                "questions": tuple(public_view(p) for p in question.questions)}
 
-    def answer_from_form(self, view: dict[str, Any], form: Form, prefix: str = "") -> Any:
-        return {sub["id"]: answer_from_form(sub, form, prefix=sub_prefix(prefix, sub["id"]))
-                for sub in view.get("questions", [])}
+    def answer_from_form(self, view: PublicCase, form: Form, prefix: str = "") -> Any:
+        return {sub.id: answer_from_form(sub, form, prefix=sub_prefix(prefix, sub.id))
+                for sub in view.questions}
 
-    def grading_sections(self, question: dict[str, Any],
-                         answer: Any) -> list[tuple[str, dict[str, Any], Any]]:
+    def grading_sections(self, question: CaseQuestion, answer: Any) -> list[Section]:
         answers = answer if isinstance(answer, dict) else {}
-        return [(part["id"], part, answers.get(part["id"]))
-                for part in question.get("questions", [])]
+        return [Section(part.id, part, answers.get(part.id)) for part in question.questions]
 
 
 def sub_prefix(prefix: str, sub_id: str) -> str:

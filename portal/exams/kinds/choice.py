@@ -1,7 +1,10 @@
 """Choice kinds: single choice, multiple choice and true/false."""
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
 
 from portal.exams.kinds.base import (
     CHOICE_KEY_RE,
@@ -10,8 +13,12 @@ from portal.exams.kinds.base import (
     UNANSWERED,
     Form,
     Grade,
+    Item,
     Part,
+    PublicQuestion,
+    QuestionDef,
     QuestionKind,
+    Scoring,
     _pts,
     form_text,
     get_kind,
@@ -69,14 +76,106 @@ def _choices(raw: dict[str, Any], report: Report, *, credit: str) -> list[dict[s
     return result
 
 
-def _public_choices(question: dict[str, Any]) -> list[dict[str, str]]:
-    return [{"key": c["key"], "text": c["text"]} for c in question.get("choices", [])]
+@dataclass(frozen=True, kw_only=True)
+class Option:
+    """One choice of a choice question, with its key."""
+
+    key: str
+    text: str
+    correct: bool
+    credit: float | None = None  # percent; partial credit of a wrong one, or a weight
+    feedback: str = ""
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Option:
+        return cls(key=data["key"], text=data["text"], correct=data["correct"],
+                   credit=data.get("credit"), feedback=data.get("feedback", ""))
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"key": self.key, "text": self.text, "correct": self.correct}
+        if self.credit is not None:
+            data["credit"] = self.credit
+        if self.feedback:
+            data["feedback"] = self.feedback
+        return data
+
+    @property
+    def weight(self) -> float:
+        return self.credit or 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChoiceQuestion(QuestionDef):
+    choices: tuple[Option, ...]
+
+    @classmethod
+    def kind_fields(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        return {"choices": tuple(Option.from_data(c) for c in data["choices"])}
+
+    def kind_data(self) -> dict[str, Any]:
+        return {"choices": [c.to_data() for c in self.choices]}
+
+    @property
+    def option_keys(self) -> list[str]:
+        return [c.key for c in self.choices]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MultipleChoiceQuestion(ChoiceQuestion):
+    scoring: Scoring = Scoring.ALL_OR_NOTHING
+
+    @classmethod
+    def kind_fields(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        return {"scoring": Scoring(data.get("scoring", Scoring.ALL_OR_NOTHING)),
+                **super().kind_fields(data)}
+
+    def kind_data(self) -> dict[str, Any]:
+        return {"scoring": self.scoring.value, **super().kind_data()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrueFalseQuestion(QuestionDef):
+    answer: bool
+    feedback_correct: str = ""
+    feedback_incorrect: str = ""
+
+    @classmethod
+    def kind_fields(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        return {"answer": data["answer"], "feedback_correct": data.get("feedback_correct", ""),
+                "feedback_incorrect": data.get("feedback_incorrect", "")}
+
+    def kind_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"answer": self.answer}
+        for name in ("feedback_correct", "feedback_incorrect"):
+            if getattr(self, name):
+                data[name] = getattr(self, name)
+        return data
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicChoice(PublicQuestion):
+    choices: tuple[Item, ...]
+
+    def in_order(self, keys: list[str]) -> Self:
+        by_key = {c.key: c for c in self.choices}
+        return dataclasses.replace(self, choices=tuple(by_key[k] for k in keys if k in by_key))
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicMultipleChoice(PublicChoice):
+    scoring: Scoring  # part of the instructions; which choices are right is not
+
+
+def _public_choices(question: ChoiceQuestion) -> tuple[Item, ...]:
+    return tuple(Item(c.key, c.text) for c in question.choices)
 
 
 @register
-class SingleChoice(QuestionKind):
+class SingleChoice(QuestionKind[ChoiceQuestion, PublicChoice]):
     name = "single-choice"
     label = N_("单选题")
+    definition = ChoiceQuestion
+    public_type = PublicChoice
     fields = ("choices",)
     answer_schema: ClassVar[dict[str, Any]] = {
         "type": "string", "description": "the key of the chosen choice"}
@@ -87,34 +186,32 @@ class SingleChoice(QuestionKind):
             report.add(raw, "choices", N_("单选题应恰好有一个正确选项（correct: true）"))
         return {"choices": choices}
 
-    def grade(self, question: dict[str, Any], answer: Any) -> Grade:
-        points = question["points"]
-        chosen = next((c for c in question["choices"] if isinstance(answer, str)
-                       and c["key"] == answer), None)
+    def grade(self, question: ChoiceQuestion, answer: Any) -> Grade:
+        points = question.points
+        chosen = next((c for c in question.choices if isinstance(answer, str)
+                       and c.key == answer), None)
         if chosen is None:
             return Grade(0.0, points, (Part("choice", 0.0, points, False, note=UNANSWERED),))
-        fraction = 1.0 if chosen["correct"] else chosen.get("credit", 0) / 100
+        fraction = 1.0 if chosen.correct else chosen.weight / 100
         earned = _pts(points * fraction)
-        return Grade(earned, points, (Part("choice", earned, points, bool(chosen["correct"]),
-                                           chosen.get("feedback", "")),))
+        return Grade(earned, points, (Part("choice", earned, points, chosen.correct,
+                                           chosen.feedback),))
 
-    def public_fields(self, question: dict[str, Any]) -> dict[str, Any]:
+    def public_fields(self, question: ChoiceQuestion) -> dict[str, Any]:
         return {"choices": _public_choices(question)}
 
-    def answer_from_form(self, view: dict[str, Any], form: Form, prefix: str = "") -> Any:
+    def answer_from_form(self, view: PublicChoice, form: Form, prefix: str = "") -> Any:
         return form_text(form, input_name(prefix)) or None
 
     def from_gift(self, raw: dict[str, Any], gift: Any) -> bool:
         _gift_choices(raw, gift)
         return True
 
-    def to_gift(self, question: dict[str, Any], gift: Any) -> list[str] | None:
+    def to_gift(self, question: ChoiceQuestion, gift: Any) -> list[str] | None:
         # After "=" Moodle reads no weight: the right choice is written without one.
-        return [f"\t={gift.escape(c['text'])}"
-                + (f"#{gift.escape(c['feedback'])}" if c.get("feedback") else "")
-                if c["correct"] else
-                gift.item("~", c["text"], credit=c.get("credit", 0), feedback=c.get("feedback", ""))
-                for c in question["choices"]]
+        return [f"\t={gift.escape(c.text)}" + (f"#{gift.escape(c.feedback)}" if c.feedback else "")
+                if c.correct else gift.item("~", c.text, credit=c.weight, feedback=c.feedback)
+                for c in question.choices]
 
     moodle_qtypes = ("multichoice",)
 
@@ -146,11 +243,13 @@ class SingleChoice(QuestionKind):
 
 
 @register
-class MultipleChoice(QuestionKind):
+class MultipleChoice(QuestionKind[MultipleChoiceQuestion, PublicMultipleChoice]):
     name = "multiple-choice"
     label = N_("多选题")
+    definition = MultipleChoiceQuestion
+    public_type = PublicMultipleChoice
     fields = ("choices", "scoring")
-    scorings = ("all-or-nothing", "proportional", "weighted")
+    scorings = tuple(s.value for s in Scoring)
     answer_schema: ClassVar[dict[str, Any]] = {
         "type": "array", "items": {"type": "string"}, "uniqueItems": True,
         "description": "the keys of the chosen choices"}
@@ -167,50 +266,46 @@ class MultipleChoice(QuestionKind):
             report.add(raw, "choices", N_("多选题至少要有一个正确选项（correct: true）"))
         return {"scoring": scoring, "choices": choices}
 
-    def grade(self, question: dict[str, Any], answer: Any) -> Grade:
-        points = question["points"]
-        keys = {c["key"] for c in question["choices"]}
+    def grade(self, question: MultipleChoiceQuestion, answer: Any) -> Grade:
+        points = question.points
+        keys = set(question.option_keys)
         chosen = ({a for a in answer if isinstance(a, str) and a in keys}
                   if isinstance(answer, list) else set())
         if not chosen:
             return Grade(0.0, points, (Part("choices", 0.0, points, False, note=UNANSWERED),))
-        right = {c["key"] for c in question["choices"] if c["correct"]}
-        scoring = question.get("scoring", "all-or-nothing")
-        if scoring == "weighted":
-            fraction = sum(c["credit"] for c in question["choices"] if c["key"] in chosen) / 100
-        elif scoring == "proportional":
+        right = {c.key for c in question.choices if c.correct}
+        if question.scoring is Scoring.WEIGHTED:
+            fraction = sum(c.weight for c in question.choices if c.key in chosen) / 100
+        elif question.scoring is Scoring.PROPORTIONAL:
             fraction = (len(chosen & right) - len(chosen - right)) / len(right)
         else:
             fraction = 1.0 if chosen == right else 0.0
         earned = _pts(points * min(1.0, max(0.0, fraction)))
-        feedback = "\n".join(c["feedback"] for c in question["choices"]
-                             if c["key"] in chosen and c.get("feedback"))
+        feedback = "\n".join(c.feedback for c in question.choices
+                             if c.key in chosen and c.feedback)
         return Grade(earned, points, (Part("choices", earned, points, chosen == right, feedback),))
 
-    def public_fields(self, question: dict[str, Any]) -> dict[str, Any]:
-        # The scoring rule is part of the instructions; which choices are right is not.
-        return {"scoring": question.get("scoring", "all-or-nothing"),
-                "choices": _public_choices(question)}
+    def public_fields(self, question: MultipleChoiceQuestion) -> dict[str, Any]:
+        return {"scoring": question.scoring, "choices": _public_choices(question)}
 
-    def answer_from_form(self, view: dict[str, Any], form: Form, prefix: str = "") -> Any:
-        keys = {c["key"] for c in view.get("choices", [])}
+    def answer_from_form(self, view: PublicMultipleChoice, form: Form, prefix: str = "") -> Any:
+        keys = {c.key for c in view.choices}
         return sorted({str(v) for v in form.getlist(input_name(prefix)) if str(v) in keys})
 
     def from_gift(self, raw: dict[str, Any], gift: Any) -> bool:
         _gift_choices(raw, gift)
         return True
 
-    def to_gift(self, question: dict[str, Any], gift: Any) -> list[str] | None:
-        scoring = question["scoring"]
-        if scoring == "weighted":
-            credits = [c["credit"] for c in question["choices"]]
+    def to_gift(self, question: MultipleChoiceQuestion, gift: Any) -> list[str] | None:
+        if question.scoring is Scoring.WEIGHTED:
+            credits = [c.weight for c in question.choices]
         else:
-            if scoring == "all-or-nothing":
+            if question.scoring is Scoring.ALL_OR_NOTHING:
                 gift.note(N_("题目 %(id)s：多选题“全对才得分”在 GIFT 中无法表达，已按比例计分导出"))
-            share = 100 / sum(1 for c in question["choices"] if c["correct"])
-            credits = [tidy(share if c["correct"] else -share) for c in question["choices"]]
-        return [gift.item("~", c["text"], credit=credit, feedback=c.get("feedback", ""))
-                for c, credit in zip(question["choices"], credits, strict=True)]
+            share = 100 / sum(1 for c in question.choices if c.correct)
+            credits = [tidy(share if c.correct else -share) for c in question.choices]
+        return [gift.item("~", c.text, credit=credit, feedback=c.feedback)
+                for c, credit in zip(question.choices, credits, strict=True)]
 
     def from_weights(self, raw: dict[str, Any], entries: list[tuple[dict[str, Any], float]],
                      importer: Any) -> None:
@@ -231,9 +326,10 @@ class MultipleChoice(QuestionKind):
 
 
 @register
-class TrueFalse(QuestionKind):
+class TrueFalse(QuestionKind[TrueFalseQuestion, PublicQuestion]):
     name = "true-false"
     label = N_("判断题")
+    definition = TrueFalseQuestion
     fields = ("answer", "feedback_correct", "feedback_incorrect")
     answer_schema: ClassVar[dict[str, Any]] = {"type": "boolean"}
 
@@ -247,18 +343,18 @@ class TrueFalse(QuestionKind):
                 fields[name] = value
         return fields
 
-    def grade(self, question: dict[str, Any], answer: Any) -> Grade:
-        points = question["points"]
+    def grade(self, question: TrueFalseQuestion, answer: Any) -> Grade:
+        points = question.points
         if isinstance(answer, str) and answer.strip().lower() in ("true", "false"):
             answer = answer.strip().lower() == "true"
         if not isinstance(answer, bool):
             return Grade(0.0, points, (Part("answer", 0.0, points, False, note=UNANSWERED),))
-        right = answer == question["answer"]
+        right = answer == question.answer
         earned = _pts(points) if right else 0.0
-        feedback = question.get("feedback_correct" if right else "feedback_incorrect", "")
+        feedback = question.feedback_correct if right else question.feedback_incorrect
         return Grade(earned, points, (Part("answer", earned, points, right, feedback),))
 
-    def answer_from_form(self, view: dict[str, Any], form: Form, prefix: str = "") -> Any:
+    def answer_from_form(self, view: PublicQuestion, form: Form, prefix: str = "") -> Any:
         return {"true": True, "false": False}.get(form_text(form, input_name(prefix)))
 
     def from_gift(self, raw: dict[str, Any], gift: Any) -> bool:
@@ -272,13 +368,13 @@ class TrueFalse(QuestionKind):
                 raw[key] = converted
         return True
 
-    def to_gift(self, question: dict[str, Any], gift: Any) -> list[str] | None:
+    def to_gift(self, question: TrueFalseQuestion, gift: Any) -> list[str] | None:
         feedback = ""
-        if question.get("feedback_incorrect") or question.get("feedback_correct"):
-            feedback = f"#{gift.escape(question.get('feedback_incorrect', ''))}"
-            if question.get("feedback_correct"):
-                feedback += f"#{gift.escape(question['feedback_correct'])}"
-        return [f"\t{'TRUE' if question['answer'] else 'FALSE'}{feedback}"]
+        if question.feedback_incorrect or question.feedback_correct:
+            feedback = f"#{gift.escape(question.feedback_incorrect)}"
+            if question.feedback_correct:
+                feedback += f"#{gift.escape(question.feedback_correct)}"
+        return [f"\t{'TRUE' if question.answer else 'FALSE'}{feedback}"]
 
     moodle_qtypes = ("truefalse",)
 

@@ -1,14 +1,20 @@
 """Matching: each left item is matched with one of the right texts."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from portal.exams.kinds.base import (
     MAX_PAIRS,
     Form,
     Grade,
+    Item,
     Part,
+    PublicQuestion,
+    QuestionDef,
     QuestionKind,
+    Scoring,
     _list_of_texts,
     _pts,
     form_text,
@@ -20,12 +26,47 @@ from portal.exams.validation import MAX_SHORT_TEXT, Report, check_fields, choice
 from portal.messages import N_
 
 
+@dataclass(frozen=True)
+class Pair:
+    left: str
+    right: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MatchingQuestion(QuestionDef):
+    scoring: Scoring = Scoring.PROPORTIONAL
+    pairs: tuple[Pair, ...]
+    distractors: tuple[str, ...] = ()  # right texts that match no left item
+
+    @classmethod
+    def kind_fields(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        return {"scoring": Scoring(data.get("scoring", Scoring.PROPORTIONAL)),
+                "pairs": tuple(Pair(p["left"], p["right"]) for p in data["pairs"]),
+                "distractors": tuple(data.get("distractors", ()))}
+
+    def kind_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"scoring": self.scoring.value,
+                                "pairs": [{"left": p.left, "right": p.right} for p in self.pairs]}
+        if self.distractors:
+            data["distractors"] = list(self.distractors)
+        return data
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicMatching(PublicQuestion):
+    scoring: Scoring
+    left: tuple[Item, ...]  # keyed "1", "2" … in the pairs' order
+    right: tuple[str, ...]  # sorted, so that their order says nothing about the pairs
+
+
 @register
-class Matching(QuestionKind):
+class Matching(QuestionKind[MatchingQuestion, PublicMatching]):
     name = "matching"
     label = N_("匹配题")
+    definition = MatchingQuestion
+    public_type = PublicMatching
     fields = ("pairs", "distractors", "scoring")
-    scorings = ("proportional", "all-or-nothing")
+    scorings = (Scoring.PROPORTIONAL.value, Scoring.ALL_OR_NOTHING.value)
     answer_schema: ClassVar[dict[str, Any]] = {
         "type": "object", "additionalProperties": {"type": "string"},
         "description": "left item key (\"1\", \"2\" …) -> the chosen right text"}
@@ -53,31 +94,29 @@ class Matching(QuestionKind):
             fields["distractors"] = distractors
         return fields
 
-    def grade(self, question: dict[str, Any], answer: Any) -> Grade:
-        points = question["points"]
-        pairs = question["pairs"]
+    def grade(self, question: MatchingQuestion, answer: Any) -> Grade:
+        points = question.points
+        pairs = question.pairs
         given = answer if isinstance(answer, dict) else {}
         right = [isinstance(given.get(str(i)), str) and same_answer(given[str(i)][:MAX_SHORT_TEXT],
-                                                                    pair["right"])
+                                                                    pair.right)
                  for i, pair in enumerate(pairs, 1)]
         share = points / len(pairs)
-        counts = question.get("scoring", "proportional") == "proportional" or all(right)
+        counts = question.scoring is Scoring.PROPORTIONAL or all(right)
         parts = tuple(Part(str(i), _pts(share) if ok and counts else 0.0, _pts(share), ok)
                       for i, ok in enumerate(right, 1))
         earned = _pts(min(points, share * sum(right))) if counts else 0.0
         return Grade(earned, points, parts)
 
-    def public_fields(self, question: dict[str, Any]) -> dict[str, Any]:
-        rights = {p["right"] for p in question["pairs"]} | set(question.get("distractors", []))
-        # Sorted, so that the order of the right column says nothing about the pairs.
-        return {"scoring": question.get("scoring", "proportional"),
-                "left": [{"key": str(i), "text": p["left"]}
-                         for i, p in enumerate(question["pairs"], 1)],
-                "right": sorted(rights)}
+    def public_fields(self, question: MatchingQuestion) -> dict[str, Any]:
+        rights = {p.right for p in question.pairs} | set(question.distractors)
+        return {"scoring": question.scoring,
+                "left": tuple(Item(str(i), p.left) for i, p in enumerate(question.pairs, 1)),
+                "right": tuple(sorted(rights))}
 
-    def answer_from_form(self, view: dict[str, Any], form: Form, prefix: str = "") -> Any:
-        typed = {left["key"]: form_text(form, input_name(prefix, "match", left["key"]))
-                 for left in view.get("left", [])}
+    def answer_from_form(self, view: PublicMatching, form: Form, prefix: str = "") -> Any:
+        typed = {left.key: form_text(form, input_name(prefix, "match", left.key))
+                 for left in view.left}
         return {key: value for key, value in typed.items() if value}
 
     def from_gift(self, raw: dict[str, Any], gift: Any) -> bool:
@@ -99,15 +138,14 @@ class Matching(QuestionKind):
             raw["distractors"] = distractors
         return True
 
-    def to_gift(self, question: dict[str, Any], gift: Any) -> list[str] | None:
-        if any("->" in p["left"] for p in question["pairs"]):
+    def to_gift(self, question: MatchingQuestion, gift: Any) -> list[str] | None:
+        if any("->" in p.left for p in question.pairs):
             gift.note(N_("题目 %(id)s：匹配题左侧含有“->”，无法用 GIFT 表达，未导出"))
             return None
-        if question.get("scoring") == "all-or-nothing":
+        if question.scoring is Scoring.ALL_OR_NOTHING:
             gift.note(N_("题目 %(id)s：匹配题“全对才得分”在 GIFT 中无法表达，已按每对计分导出"))
-        lines = [f"\t={gift.escape(p['left'])} -> {gift.escape(p['right'])}"
-                 for p in question["pairs"]]
-        return lines + [f"\t= -> {gift.escape(d)}" for d in question.get("distractors", [])]
+        lines = [f"\t={gift.escape(p.left)} -> {gift.escape(p.right)}" for p in question.pairs]
+        return lines + [f"\t= -> {gift.escape(d)}" for d in question.distractors]
 
     moodle_qtypes = ("matching",)
 

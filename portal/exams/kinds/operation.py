@@ -4,7 +4,10 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from portal.exams.kinds.base import (
@@ -18,6 +21,8 @@ from portal.exams.kinds.base import (
     Form,
     Grade,
     Part,
+    PublicQuestion,
+    QuestionDef,
     QuestionKind,
     _answer_text,
     _list_of_texts,
@@ -38,20 +43,131 @@ from portal.exams.validation import (
 )
 from portal.messages import N_
 
-FIELD_TYPES = ("text", "select", "datetime")
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    SELECT = "select"
+    DATETIME = "datetime"
+
+
+class Rule(StrEnum):
+    """How a form field's value is checked."""
+
+    EXACT = "exact"
+    ONE_OF = "one-of"
+    REGEX = "regex"
+    CONTAINS_ALL = "contains-all"
+    DATETIME_WITHIN = "datetime-within"
+    NON_EMPTY = "non-empty"
+
+
+FIELD_TYPES = tuple(t.value for t in FieldType)
+# The fields each rule takes.
 RULES: dict[str, tuple[str, ...]] = {
-    "exact": ("value",),
-    "one-of": ("values",),
-    "regex": ("pattern",),
-    "contains-all": ("values",),
-    "datetime-within": ("start", "end"),
-    "non-empty": (),
+    Rule.EXACT: ("value",),
+    Rule.ONE_OF: ("values",),
+    Rule.REGEX: ("pattern",),
+    Rule.CONTAINS_ALL: ("values",),
+    Rule.DATETIME_WITHIN: ("start", "end"),
+    Rule.NON_EMPTY: (),
 }
 RULES_FOR_TYPE = {
-    "text": ("exact", "one-of", "regex", "contains-all", "non-empty"),
-    "select": ("exact", "one-of", "non-empty"),
-    "datetime": ("datetime-within", "non-empty"),
+    FieldType.TEXT: ("exact", "one-of", "regex", "contains-all", "non-empty"),
+    FieldType.SELECT: ("exact", "one-of", "non-empty"),
+    FieldType.DATETIME: ("datetime-within", "non-empty"),
 }
+
+
+@dataclass(frozen=True, kw_only=True)
+class FieldCheck:
+    """The rule a form field's value must satisfy, with the rule's own fields."""
+
+    rule: Rule
+    value: str = ""  # exact
+    values: tuple[str, ...] = ()  # one-of, contains-all
+    pattern: str = ""  # regex
+    start: str = ""  # datetime-within, local "YYYY-MM-DD HH:MM"
+    end: str = ""
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> FieldCheck:
+        return cls(rule=Rule(data["rule"]), value=data.get("value", ""),
+                   values=tuple(data.get("values", ())), pattern=data.get("pattern", ""),
+                   start=data.get("start", ""), end=data.get("end", ""))
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"rule": self.rule.value}
+        for name in RULES[self.rule]:
+            value = getattr(self, name)
+            data[name] = list(value) if isinstance(value, tuple) else value
+        return data
+
+
+@dataclass(frozen=True, kw_only=True)
+class FormField:
+    """One field of an operation task's form; scored when it has a check."""
+
+    name: str
+    label: str
+    type: FieldType = FieldType.TEXT
+    options: tuple[str, ...] | None = None  # a select's
+    help: str = ""
+    check: FieldCheck | None = None
+    points: float | None = None  # with a check only
+    feedback: str = ""
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> FormField:
+        options = data.get("options")
+        check = data.get("check")
+        return cls(name=data["name"], label=data["label"], type=FieldType(data["type"]),
+                   options=tuple(options) if options is not None else None,
+                   help=data.get("help", ""),
+                   check=FieldCheck.from_data(check) if check is not None else None,
+                   points=data.get("points"), feedback=data.get("feedback", ""))
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": self.name, "label": self.label, "type": self.type.value}
+        if self.options is not None:
+            data["options"] = list(self.options)
+        if self.help:
+            data["help"] = self.help
+        if self.check is not None:
+            data["check"] = self.check.to_data()
+            data["points"] = self.points
+            if self.feedback:
+                data["feedback"] = self.feedback
+        return data
+
+
+@dataclass(frozen=True, kw_only=True)
+class OperationQuestion(QuestionDef):
+    form: tuple[FormField, ...]
+
+    @classmethod
+    def kind_fields(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        return {"form": tuple(FormField.from_data(f) for f in data["form"])}
+
+    def kind_data(self) -> dict[str, Any]:
+        return {"form": [f.to_data() for f in self.form]}
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicField:
+    """A form field as the trainee sees it: no rule, no feedback."""
+
+    name: str
+    label: str
+    type: FieldType
+    options: tuple[str, ...] | None = None
+    help: str = ""
+    points: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicOperation(PublicQuestion):
+    form: tuple[PublicField, ...]
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -116,34 +232,36 @@ def _check(report: Report, entry: dict[str, Any], field_type: str,
     return result
 
 
-def passes(check: dict[str, Any], value: str) -> bool:
+def passes(check: FieldCheck, value: str) -> bool:
     """Whether a typed field value satisfies one field rule."""
-    rule = check["rule"]
-    if rule == "non-empty":
+    rule = check.rule
+    if rule is Rule.NON_EMPTY:
         return bool(value.strip())
-    if rule == "exact":
-        return same_answer(value, check["value"])
-    if rule == "one-of":
-        return any(same_answer(value, v) for v in check["values"])
-    if rule == "contains-all":
+    if rule is Rule.EXACT:
+        return same_answer(value, check.value)
+    if rule is Rule.ONE_OF:
+        return any(same_answer(value, v) for v in check.values)
+    if rule is Rule.CONTAINS_ALL:
         typed = normalize_answer(value)
-        return bool(typed) and all(normalize_answer(v) in typed for v in check["values"])
-    if rule == "regex":
+        return bool(typed) and all(normalize_answer(v) in typed for v in check.values)
+    if rule is Rule.REGEX:
         typed = unicodedata.normalize("NFKC", value).strip()
         return (len(typed) <= MAX_REGEX_INPUT
-                and _compiled(check["pattern"]).fullmatch(typed) is not None)
-    if rule == "datetime-within":
+                and _compiled(check.pattern).fullmatch(typed) is not None)
+    if rule is Rule.DATETIME_WITHIN:
         moment = parse_datetime(value)
-        start, end = parse_datetime(check["start"]), parse_datetime(check["end"])
+        start, end = parse_datetime(check.start), parse_datetime(check.end)
         return (moment is not None and start is not None and end is not None
                 and start <= moment <= end)
     return False
 
 
 @register
-class OperationTask(QuestionKind):
+class OperationTask(QuestionKind[OperationQuestion, PublicOperation]):
     name = "operation-task"
     label = N_("上机操作题")
+    definition = OperationQuestion
+    public_type = PublicOperation
     fields = ("form",)
     derives_points = True
     answer_schema: ClassVar[dict[str, Any]] = {
@@ -197,32 +315,26 @@ class OperationTask(QuestionKind):
     def derived_points(self, fields: dict[str, Any]) -> float | int:
         return sum(f.get("points", 0) for f in fields["form"])
 
-    def grade(self, question: dict[str, Any], answer: Any) -> Grade:
+    def grade(self, question: OperationQuestion, answer: Any) -> Grade:
         given = answer if isinstance(answer, dict) else {}
         parts: list[Part] = []
-        for item in question["form"]:
-            if "check" not in item:
+        for item in question.form:
+            if item.check is None:
                 continue
-            value = _answer_text(given.get(item["name"]), MAX_SHORT_TEXT)
+            points = item.points or 0
+            value = _answer_text(given.get(item.name), MAX_SHORT_TEXT)
             if not value.strip():
-                parts.append(Part(item["name"], 0.0, item["points"], False, note=UNANSWERED))
+                parts.append(Part(item.name, 0.0, points, False, note=UNANSWERED))
                 continue
-            ok = passes(item["check"], value)
-            parts.append(Part(item["name"], _pts(item["points"]) if ok else 0.0, item["points"], ok,
-                              item.get("feedback", "")))
-        return Grade(_pts(sum(p.points for p in parts)), question["points"], tuple(parts))
+            ok = passes(item.check, value)
+            parts.append(Part(item.name, _pts(points) if ok else 0.0, points, ok, item.feedback))
+        return Grade(_pts(sum(p.points for p in parts)), question.points, tuple(parts))
 
-    def public_fields(self, question: dict[str, Any]) -> dict[str, Any]:
-        form = []
-        for item in question["form"]:
-            shown: dict[str, Any] = {"name": item["name"], "label": item["label"],
-                                     "type": item["type"]}
-            for key in ("options", "help", "points"):
-                if key in item:
-                    shown[key] = item[key]
-            form.append(shown)
-        return {"form": form}
+    def public_fields(self, question: OperationQuestion) -> dict[str, Any]:
+        return {"form": tuple(PublicField(name=f.name, label=f.label, type=f.type,
+                                          options=f.options, help=f.help, points=f.points)
+                              for f in question.form)}
 
-    def answer_from_form(self, view: dict[str, Any], form: Form, prefix: str = "") -> Any:
-        return {item["name"]: form_text(form, input_name(prefix, "field", item["name"]))
-                for item in view.get("form", [])}
+    def answer_from_form(self, view: PublicOperation, form: Form, prefix: str = "") -> Any:
+        return {item.name: form_text(form, input_name(prefix, "field", item.name))
+                for item in view.form}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from portal.exams.errors import ManualScoreInvalid
@@ -10,9 +11,12 @@ from portal.exams.kinds.base import (
     MAX_CRITERIA,
     MAX_POINTS,
     UNANSWERED,
+    Criterion,
     Form,
     Grade,
     Part,
+    PublicQuestion,
+    QuestionDef,
     QuestionKind,
     _pts,
     form_text,
@@ -25,11 +29,40 @@ from portal.messages import N_
 
 # Moodle has no rubric: an essay gets one criterion worth all its points, to be refined.
 IMPORTED_CRITERION = "整体评价（从其他系统导入，请补充评分标准）"
+DEFAULT_MAX_CHARS = 2000
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShortAnswerQuestion(QuestionDef):
+    rubric: tuple[Criterion, ...]
+    reference_answer: str = ""
+    max_chars: int = DEFAULT_MAX_CHARS
+
+    @classmethod
+    def kind_fields(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        return {"rubric": tuple(Criterion.from_data(c) for c in data["rubric"]),
+                "reference_answer": data.get("reference_answer", ""),
+                "max_chars": data.get("max_chars", DEFAULT_MAX_CHARS)}
+
+    def kind_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"rubric": [c.to_data() for c in self.rubric]}
+        if self.reference_answer:
+            data["reference_answer"] = self.reference_answer
+        data["max_chars"] = self.max_chars
+        return data
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicShortAnswer(PublicQuestion):
+    max_chars: int
+
 
 @register
-class ShortAnswer(QuestionKind):
+class ShortAnswer(QuestionKind[ShortAnswerQuestion, PublicShortAnswer]):
     name = "short-answer"
     label = N_("简答题")
+    definition = ShortAnswerQuestion
+    public_type = PublicShortAnswer
     fields = ("rubric", "reference_answer", "max_chars")
     auto_graded = False
     derives_points = True
@@ -56,7 +89,7 @@ class ShortAnswer(QuestionKind):
         if reference:
             fields["reference_answer"] = reference
         fields["max_chars"] = number(report, raw, "max_chars", low=1, high=MAX_ANSWER_CHARS,
-                                     required=False, default=2000)
+                                     required=False, default=DEFAULT_MAX_CHARS)
         if not isinstance(fields["max_chars"], int):
             report.add(raw, "max_chars", N_("max_chars 应为整数"))
         return fields
@@ -64,21 +97,24 @@ class ShortAnswer(QuestionKind):
     def derived_points(self, fields: dict[str, Any]) -> float | int:
         return sum(c["points"] for c in fields["rubric"])
 
-    def grade(self, question: dict[str, Any], answer: Any) -> Grade:
-        points = question["points"]
+    def grade(self, question: ShortAnswerQuestion, answer: Any) -> Grade:
+        points = question.points
         typed = answer if isinstance(answer, str) else ""
         if not typed.strip():
             # Nothing to read: zero without troubling a trainer.
             return Grade(0.0, points, tuple(
-                Part(str(i), 0.0, c["points"], False, note=UNANSWERED)
-                for i, c in enumerate(question["rubric"], 1)))
-        return Grade(0.0, points, tuple(Part(str(i), 0.0, c["points"], None)
-                                        for i, c in enumerate(question["rubric"], 1)),
+                Part(str(i), 0.0, c.points, False, note=UNANSWERED)
+                for i, c in enumerate(question.rubric, 1)))
+        return Grade(0.0, points, tuple(Part(str(i), 0.0, c.points, None)
+                                        for i, c in enumerate(question.rubric, 1)),
                      needs_manual=True)
 
-    def grade_manually(self, question: dict[str, Any], answer: Any, scores: Any) -> Grade:
+    def rubric(self, question: ShortAnswerQuestion) -> tuple[Criterion, ...]:
+        return question.rubric
+
+    def grade_manually(self, question: ShortAnswerQuestion, answer: Any, scores: Any) -> Grade:
         """scores: criterion key ("1", "2" …) -> points given, each within the criterion's."""
-        rubric = question["rubric"]
+        rubric = question.rubric
         if not isinstance(scores, Mapping):
             raise ManualScoreInvalid(N_("请为每一条评分标准打分"))
         unknown = set(map(str, scores)) - {str(i) for i in range(1, len(rubric) + 1)}
@@ -91,24 +127,23 @@ class ShortAnswer(QuestionKind):
                 given = parse_number(given)
                 given = float(given) if given is not None else None
             if (given is None or isinstance(given, bool) or not isinstance(given, int | float)
-                    or not 0 <= given <= criterion["points"]):
+                    or not 0 <= given <= criterion.points):
                 raise ManualScoreInvalid(N_("评分标准“%(criterion)s”的得分应在 0 到 %(max)s 之间"),
-                                         criterion=criterion["criterion"], max=criterion["points"])
-            parts.append(Part(str(i), _pts(given), criterion["points"],
-                              given == criterion["points"]))
-        return Grade(_pts(sum(p.points for p in parts)), question["points"], tuple(parts))
+                                         criterion=criterion.criterion, max=criterion.points)
+            parts.append(Part(str(i), _pts(given), criterion.points, given == criterion.points))
+        return Grade(_pts(sum(p.points for p in parts)), question.points, tuple(parts))
 
-    def public_fields(self, question: dict[str, Any]) -> dict[str, Any]:
-        return {"max_chars": question.get("max_chars", 2000)}
+    def public_fields(self, question: ShortAnswerQuestion) -> dict[str, Any]:
+        return {"max_chars": question.max_chars}
 
-    def answer_from_form(self, view: dict[str, Any], form: Form, prefix: str = "") -> Any:
+    def answer_from_form(self, view: PublicShortAnswer, form: Form, prefix: str = "") -> Any:
         return form_text(form, input_name(prefix))
 
     def from_gift(self, raw: dict[str, Any], gift: Any) -> bool:
         essay_fields(raw)  # GIFT's essay
         return True
 
-    def to_gift(self, question: dict[str, Any], gift: Any) -> list[str] | None:
+    def to_gift(self, question: ShortAnswerQuestion, gift: Any) -> list[str] | None:
         gift.note(N_("题目 %(id)s：简答题导出为 GIFT 问答题，评分标准和参考答案没有导出"))
         return []
 

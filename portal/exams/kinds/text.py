@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
@@ -15,6 +17,8 @@ from portal.exams.kinds.base import (
     Form,
     Grade,
     Part,
+    PublicQuestion,
+    QuestionDef,
     QuestionKind,
     _answer_text,
     _pts,
@@ -70,10 +74,60 @@ def _accepted(report: Report, value: Any, node: dict[str, Any], key: str,
     return {"answers": answers}
 
 
+@dataclass(frozen=True, kw_only=True)
+class Accepted:
+    """An accepted answer of a blank, with its credit in percent."""
+
+    text: str
+    credit: float = 100
+    feedback: str = ""
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Accepted:
+        return cls(text=data["text"], credit=data["credit"], feedback=data.get("feedback", ""))
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"text": self.text, "credit": self.credit}
+        if self.feedback:
+            data["feedback"] = self.feedback
+        return data
+
+
+@dataclass(frozen=True)
+class Blank:
+    answers: tuple[Accepted, ...]
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Blank:
+        return cls(tuple(Accepted.from_data(a) for a in data["answers"]))
+
+    def to_data(self) -> dict[str, Any]:
+        return {"answers": [a.to_data() for a in self.answers]}
+
+
+@dataclass(frozen=True, kw_only=True)
+class FillInQuestion(QuestionDef):
+    blanks: tuple[Blank, ...]
+
+    @classmethod
+    def kind_fields(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        return {"blanks": tuple(Blank.from_data(b) for b in data["blanks"])}
+
+    def kind_data(self) -> dict[str, Any]:
+        return {"blanks": [b.to_data() for b in self.blanks]}
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicFillIn(PublicQuestion):
+    blanks: int  # how many
+
+
 @register
-class FillIn(QuestionKind):
+class FillIn(QuestionKind[FillInQuestion, PublicFillIn]):
     name = "fill-in"
     label = N_("填空题")
+    definition = FillInQuestion
+    public_type = PublicFillIn
     fields = ("answers", "blanks")
     answer_schema: ClassVar[dict[str, Any]] = {
         "type": "array", "items": {"type": "string"},
@@ -103,9 +157,9 @@ class FillIn(QuestionKind):
             report.add(raw, "prompt", N_("多空填空题须在题干中用 [[1]]、[[2]] … 标出每个空的位置"))
         return {"blanks": blanks}
 
-    def grade(self, question: dict[str, Any], answer: Any) -> Grade:
-        points = question["points"]
-        blanks = question["blanks"]
+    def grade(self, question: FillInQuestion, answer: Any) -> Grade:
+        points = question.points
+        blanks = question.blanks
         given = [answer] if isinstance(answer, str) else answer if isinstance(answer, list) else []
         share = points / len(blanks)
         parts: list[Part] = []
@@ -115,20 +169,20 @@ class FillIn(QuestionKind):
                 parts.append(Part(str(index + 1), 0.0, _pts(share), False, note=UNANSWERED))
                 continue
             typed_norm = normalize_answer(typed)
-            best = max((a for a in blank["answers"] if normalize_answer(a["text"]) == typed_norm),
-                       key=lambda a: a["credit"], default=None)
-            credit = best["credit"] if best else 0
+            best = max((a for a in blank.answers if normalize_answer(a.text) == typed_norm),
+                       key=lambda a: a.credit, default=None)
+            credit = best.credit if best else 0
             parts.append(Part(str(index + 1), _pts(share * credit / 100), _pts(share),
-                              credit == 100, best.get("feedback", "") if best else ""))
+                              credit == 100, best.feedback if best else ""))
         earned = _pts(min(points, sum(p.points for p in parts)))
         return Grade(earned, points, tuple(parts))
 
-    def public_fields(self, question: dict[str, Any]) -> dict[str, Any]:
-        return {"blanks": len(question["blanks"])}
+    def public_fields(self, question: FillInQuestion) -> dict[str, Any]:
+        return {"blanks": len(question.blanks)}
 
-    def answer_from_form(self, view: dict[str, Any], form: Form, prefix: str = "") -> Any:
+    def answer_from_form(self, view: PublicFillIn, form: Form, prefix: str = "") -> Any:
         return [form_text(form, input_name(prefix, "blank", i))
-                for i in range(1, int(view.get("blanks", 1)) + 1)]
+                for i in range(1, view.blanks + 1)]
 
     gift_gap = "[[1]]"  # a missing-word question's one blank
 
@@ -148,16 +202,15 @@ class FillIn(QuestionKind):
         raw["answers"] = answers
         return True
 
-    def to_gift(self, question: dict[str, Any], gift: Any) -> list[str] | None:
-        if len(question["blanks"]) > 1:
+    def to_gift(self, question: FillInQuestion, gift: Any) -> list[str] | None:
+        if len(question.blanks) > 1:
             gift.note(N_("题目 %(id)s：多空填空题无法用 GIFT 表达，未导出"))
             return None
-        answers = question["blanks"][0]["answers"]
-        if any("->" in a["text"] for a in answers):
+        answers = question.blanks[0].answers
+        if any("->" in a.text for a in answers):
             gift.note(N_("题目 %(id)s：答案含有“->”，GIFT 会把它当作匹配题，未导出"))
             return None
-        return [gift.item("=", a["text"], credit=a["credit"], feedback=a.get("feedback", ""))
-                for a in answers]
+        return [gift.item("=", a.text, credit=a.credit, feedback=a.feedback) for a in answers]
 
     moodle_qtypes = ("shortanswer",)
 
@@ -220,10 +273,66 @@ def parse_number(answer: Any, unit: str = "") -> Decimal | None:
     return value if abs(value) <= Decimal(10) ** 15 else None
 
 
+@dataclass(frozen=True, kw_only=True)
+class NumericAnswer:
+    """An accepted number: a value within a tolerance (absolute, or "2%" of the value)."""
+
+    value: float
+    tolerance: float | str = 0
+    credit: float = 100
+    feedback: str = ""
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> NumericAnswer:
+        return cls(value=data["value"], tolerance=data["tolerance"], credit=data["credit"],
+                   feedback=data.get("feedback", ""))
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"value": self.value, "tolerance": self.tolerance,
+                                "credit": self.credit}
+        if self.feedback:
+            data["feedback"] = self.feedback
+        return data
+
+    @property
+    def allowed(self) -> Decimal:
+        """The absolute tolerance."""
+        if isinstance(self.tolerance, str):
+            return abs(_decimal(self.value)) * Decimal(self.tolerance.rstrip("%")) / 100
+        return _decimal(self.tolerance)
+
+    def matches(self, value: Decimal) -> bool:
+        return abs(value - _decimal(self.value)) <= self.allowed
+
+
+@dataclass(frozen=True, kw_only=True)
+class NumericQuestion(QuestionDef):
+    answers: tuple[NumericAnswer, ...]
+    unit: str = ""
+
+    @classmethod
+    def kind_fields(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        return {"answers": tuple(NumericAnswer.from_data(a) for a in data["answers"]),
+                "unit": data.get("unit", "")}
+
+    def kind_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"answers": [a.to_data() for a in self.answers]}
+        if self.unit:
+            data["unit"] = self.unit
+        return data
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicNumeric(PublicQuestion):
+    unit: str = ""
+
+
 @register
-class Numeric(QuestionKind):
+class Numeric(QuestionKind[NumericQuestion, PublicNumeric]):
     name = "numeric"
     label = N_("数值题")
+    definition = NumericQuestion
+    public_type = PublicNumeric
     fields = ("value", "tolerance", "answers", "unit")
     answer_schema: ClassVar[dict[str, Any]] = {
         "type": ["number", "string"], "description": "a number, typed or as JSON"}
@@ -261,34 +370,24 @@ class Numeric(QuestionKind):
             fields["unit"] = unit
         return fields
 
-    @staticmethod
-    def matches(entry: dict[str, Any], value: Decimal) -> bool:
-        target = _decimal(entry["value"])
-        tolerance = entry["tolerance"]
-        if isinstance(tolerance, str):
-            allowed = abs(target) * Decimal(tolerance.rstrip("%")) / 100
-        else:
-            allowed = _decimal(tolerance)
-        return abs(value - target) <= allowed
-
-    def grade(self, question: dict[str, Any], answer: Any) -> Grade:
-        points = question["points"]
-        value = parse_number(answer, question.get("unit", ""))
+    def grade(self, question: NumericQuestion, answer: Any) -> Grade:
+        points = question.points
+        value = parse_number(answer, question.unit)
         if value is None:
             typed = _answer_text(answer).strip()
             note = UNANSWERED if not typed else msg(N_("答案不是一个数"))
             return Grade(0.0, points, (Part("value", 0.0, points, False, note=note),))
-        best = max((a for a in question["answers"] if self.matches(a, value)),
-                   key=lambda a: a["credit"], default=None)
-        credit = best["credit"] if best else 0
+        best = max((a for a in question.answers if a.matches(value)),
+                   key=lambda a: a.credit, default=None)
+        credit = best.credit if best else 0
         earned = _pts(points * credit / 100)
         return Grade(earned, points, (Part("value", earned, points, credit == 100,
-                                           best.get("feedback", "") if best else ""),))
+                                           best.feedback if best else ""),))
 
-    def public_fields(self, question: dict[str, Any]) -> dict[str, Any]:
-        return {"unit": question["unit"]} if question.get("unit") else {}
+    def public_fields(self, question: NumericQuestion) -> dict[str, Any]:
+        return {"unit": question.unit}
 
-    def answer_from_form(self, view: dict[str, Any], form: Form, prefix: str = "") -> Any:
+    def answer_from_form(self, view: PublicNumeric, form: Form, prefix: str = "") -> Any:
         return form_text(form, input_name(prefix))
 
     def from_gift(self, raw: dict[str, Any], gift: Any) -> bool:
@@ -338,18 +437,21 @@ class Numeric(QuestionKind):
         raw["answers"] = answers
         return True
 
-    def to_gift(self, question: dict[str, Any], gift: Any) -> list[str] | None:
+    def to_gift(self, question: NumericQuestion, gift: Any) -> list[str] | None:
         lines = ["\t#"]
-        for a in question["answers"]:
-            tolerance = a["tolerance"]
+        for a in question.answers:
+            tolerance = a.tolerance
             if isinstance(tolerance, str):
                 gift.note(N_("题目 %(id)s：百分比误差已换算成绝对误差导出"))
-                tolerance = abs(Decimal(str(a["value"]))) * Decimal(tolerance.rstrip("%")) / 100
-            weight = "" if a["credit"] == 100 else f"%{gift.weight_text(a['credit'])}%"
-            feedback = f"#{gift.escape(a['feedback'])}" if a.get("feedback") else ""
-            value = f"{gift.number_text(a['value'])}:{gift.number_text(tolerance)}"
+                tolerance = a.allowed
+            weight = "" if a.credit == 100 else f"%{gift.weight_text(a.credit)}%"
+            feedback = f"#{gift.escape(a.feedback)}" if a.feedback else ""
+            value = f"{gift.number_text(a.value)}:{gift.number_text(tolerance)}"
             lines.append(f"\t={weight}{value}{feedback}")
         return lines
+
+    def gift_meta(self, question: NumericQuestion) -> list[str]:
+        return [f"[unit:{question.unit}]"] if question.unit and "]" not in question.unit else []
 
     moodle_qtypes = ("numerical",)
 

@@ -152,7 +152,7 @@ def start_attempt(session: Session, *, user: User, exam_key: str, now: datetime,
         qv = versions[ref]
         session.add(Response(
             attempt_id=attempt.id, position=position, question_version_id=qv.id,
-            option_order=rules.option_order(_option_keys(qv.data),
+            option_order=rules.option_order(qv.definition.option_keys,
                                             shuffle=definition["shuffle_options"], rng=rng),
             max_points=qv.points))
     session.flush()
@@ -169,10 +169,6 @@ def _current_versions(session: Session, refs: list[str]) -> dict[str, QuestionVe
         .join(QuestionVersion, QuestionVersion.id == Question.current_version_id))
     found = {f"{bank}/{qid}": qv for bank, qid, qv in rows}
     return {ref: found[ref] for ref in refs}
-
-
-def _option_keys(data: dict[str, Any]) -> list[str]:
-    return [c["key"] for c in data.get("choices", [])]
 
 
 # --- taking an attempt ---------------------------------------------------------------
@@ -295,7 +291,7 @@ def _submit(session: Session, attempt: Attempt, *, now: datetime, by: SubmittedB
     attempt.submitted_at = now
     attempt.submitted_by = by
     for response in attempt.responses:
-        grade = kinds.grade(response.question_version.data, response.answer)
+        grade = kinds.grade(response.question_version.definition, response.answer)
         response.points = grade.points
         response.max_points = grade.max_points
         response.needs_manual = grade.needs_manual
@@ -335,7 +331,7 @@ def settle_attempt(session: Session, attempt: Attempt, now: datetime) -> None:
 @dataclass(frozen=True)
 class ShownQuestion:
     position: int
-    question: dict[str, Any]  # the public view only: never a key or an explanation
+    question: kinds.PublicQuestion  # never a key or an explanation
     answer: Any
     revision: int
     saved_at: datetime | None
@@ -353,10 +349,9 @@ def shown_question(session: Session, *, attempt: Attempt, position: int) -> Show
 
 
 def _shown(response: Response) -> ShownQuestion:
-    view = kinds.public_view(response.question_version.data)
-    if response.option_order and "choices" in view:
-        by_key = {c["key"]: c for c in view["choices"]}
-        view["choices"] = [by_key[k] for k in response.option_order if k in by_key]
+    view = kinds.public_view(response.question_version.definition)
+    if response.option_order:
+        view = view.in_order(response.option_order)
     return ShownQuestion(position=response.position, question=view, answer=response.answer,
                          revision=response.revision, saved_at=response.saved_at,
                          flagged=response.flagged)
@@ -365,7 +360,7 @@ def _shown(response: Response) -> ShownQuestion:
 @dataclass(frozen=True)
 class ReviewItem:
     position: int
-    question: dict[str, Any]  # full definition, shown only as the review policy allows
+    question: kinds.QuestionDef  # shown only as the review policy allows
     answer: Any
     points: float | None
     max_points: float
@@ -381,7 +376,8 @@ def review(attempt: Attempt, *, now: datetime) -> tuple[set[str], list[ReviewIte
                                    deadline_at=attempt.deadline_at, now=now)
     if not visible & {"responses", "correct", "explanations"}:
         return visible, []
-    items = [ReviewItem(position=r.position, question=r.question_version.data, answer=r.answer,
+    items = [ReviewItem(position=r.position, question=r.question_version.definition,
+                        answer=r.answer,
                         points=r.points, max_points=r.max_points, needs_manual=r.needs_manual,
                         feedback=r.feedback, grader_comment=r.grader_comment)
              for r in attempt.responses]

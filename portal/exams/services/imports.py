@@ -69,7 +69,8 @@ def plan_import(session: Session, *, banks: list[Bank], exams: list[ExamDefiniti
             old = current.get(question.id)
             if old is None or old.current_version is None:
                 plan.new.append(f"question:{ref}")
-            elif old.current_version.content_hash != _hash(question.definition) or old.retired:
+            elif (old.current_version.content_hash != _hash(question.definition.to_data())
+                  or old.retired):
                 plan.changed.append(f"question:{ref}")
             else:
                 plan.unchanged.append(f"question:{ref}")
@@ -177,11 +178,12 @@ def _import_bank(session: Session, bank: Bank, actor_id: int | None, now: dateti
             session.add(question)
             session.flush()
         question.retired = False
+        data = item.definition.to_data()
         new_version_if_changed(
-            session, thing=question, content_hash=_hash(item.definition), actor_id=actor_id,
+            session, thing=question, content_hash=_hash(data), actor_id=actor_id,
             now=now, version=QuestionVersion(kind=item.kind, difficulty=item.difficulty,
                                              points=float(item.points), tags=list(item.tags),
-                                             data=item.definition))
+                                             data=data))
     ids = {q.id for q in bank.questions}
     for qid, question in current.items():
         if qid not in ids:
