@@ -296,5 +296,5 @@ def _editor(bank: Any, question: Any, form: QuestionForm, checked: services.Chec
         form.definition.errors = [describe_problem(p) for p in shown]
     return render(EDIT_TEMPLATE, bank=bank, question=question, form=form, checked=checked,
                   problems=shown, error=error, notice=notice, status=status, block=block,
-                  kind=kind or (checked.definition or {}).get("kind"),
+                  kind=kind or (checked.definition.kind if checked.definition else None),
                   templates=list(rules.QUESTION_TEMPLATES))

@@ -158,7 +158,7 @@ def test_a_gift_corpus_imports_into_the_bank_chosen_in_the_form(session: Session
     services.confirm_upload(session, files=files, expected_digest=check.digest, actor_id=None,
                             now=now)
     stored = {q.qid: q.current_version.data for q in session.scalars(sa.select(Question))}
-    assert stored == {q.id: q.definition for q in expected.questions}  # titles, categories too
+    assert stored == {q.id: q.definition.to_data() for q in expected.questions}  # titles, categories too
     assert session.scalars(sa.select(QuestionBank)).one().title == "表单中填写的题库"
 
 
@@ -369,7 +369,7 @@ def test_the_editor_text_reads_back_to_the_same_question(session: Session, now: 
 
 def _text(session: Session, qid: str) -> str:
     _, question = services.get_question(session, bank_key="after-sales-small", qid=qid)
-    return services.question_yaml(question.current_version.data)
+    return services.question_yaml(question.current_version.definition)
 
 
 def test_saving_an_edit_makes_a_new_version_and_attempts_keep_theirs(

@@ -61,7 +61,7 @@ def test_dump_writes_yaml_that_loads_back_to_the_same_bank() -> None:
 def test_a_valid_small_bank_gets_defaults() -> None:
     bank, found = load(HEAD + SINGLE.format(id="q1"))
     assert found == []
-    definition = bank.questions[0].definition  # type: ignore[attr-defined]
+    definition = bank.questions[0].definition.to_data()  # type: ignore[attr-defined]
     assert definition["difficulty"] == "medium" and definition["tags"] == []
     assert [c["key"] for c in definition["choices"]] == ["a", "b"]
 
@@ -220,7 +220,7 @@ def test_dates_and_times_stay_text() -> None:
         points: 1
 """)
     assert found == []
-    check = bank.questions[0].definition["form"][0]["check"]  # type: ignore[attr-defined]
+    check = bank.questions[0].definition.to_data()["form"][0]["check"]  # type: ignore[attr-defined]
     assert check == {"rule": "datetime-within", "start": "2025-11-11 10:00:00",
                      "end": "2025-11-11 10:30:00"}
 
@@ -323,7 +323,7 @@ LABELLED = """  - id: promise-01
 def test_title_and_category_path_are_kept_squeezed_and_round_trip_in_yaml() -> None:
     bank, problems = load(HEAD + LABELLED)
     assert problems == []
-    definition = bank.questions[0].definition  # type: ignore[attr-defined]
+    definition = bank.questions[0].definition.to_data()  # type: ignore[attr-defined]
     assert definition["title"] == "没答应的 快递要求"
     assert definition["category"] == ["售后", "发货 承诺", "2024"]
     text = dump_bank(bank)  # type: ignore[arg-type]
@@ -337,7 +337,7 @@ def test_a_question_without_title_or_category_has_neither_in_its_definition() ->
     bank, problems = load(HEAD + SINGLE.format(id="plain") + LABELLED.replace(
         "    category: [售后, \" 发货  承诺 \", 2024]\n", "    category: []\n"))
     assert problems == []
-    plain, labelled = (q.definition for q in bank.questions)  # type: ignore[attr-defined]
+    plain, labelled = (q.definition.to_data() for q in bank.questions)  # type: ignore[attr-defined]
     assert "title" not in plain and "category" not in plain
     assert "category" not in labelled
 

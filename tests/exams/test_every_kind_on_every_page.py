@@ -316,7 +316,7 @@ def test_the_shipped_questions_of_every_kind_open_in_the_bank_browser(
     first: dict[str, tuple[str, str]] = {}
     for bank in content.banks:
         for q in bank.questions:
-            first.setdefault(q.kind, (bank.key, q.definition["id"]))
+            first.setdefault(q.kind, (bank.key, q.definition.id))
     urls = {f"/banks/{bank}/questions/{qid}" for bank, qid in first.values()}
     urls.add("/banks/double11/questions/peak-hours-fill")
     for url in sorted(urls):

@@ -9,7 +9,7 @@ import pytest
 
 from portal.exams.bank import Bank, ImportResult
 from portal.exams.gift import export_gift, import_gift
-from portal.exams.kinds import grade
+from portal.exams.kinds import QuestionDef, grade, load
 from tests.exams.examples import docs_example, gift_corpus_bytes
 from tests.exams.gift_corpora import CORPORA, PROJECT, Corpus
 
@@ -22,7 +22,7 @@ def imported(corpus: Corpus) -> Bank:
     return result.bank
 
 
-def by_line(bank: Bank, line: int) -> dict[str, Any]:
+def by_line(bank: Bank, line: int) -> QuestionDef:
     return next(q.definition for q in bank.questions if q.line == line)
 
 
@@ -44,7 +44,7 @@ def test_every_question_of_the_corpus_imports_with_its_kind(corpus: Corpus) -> N
 def test_the_corpus_keeps_its_meaning(corpus: Corpus) -> None:
     bank = imported(corpus)
     for line, read, expected in corpus.meaning:
-        assert read(by_line(bank, line)) == expected, line
+        assert read(by_line(bank, line).to_data()) == expected, line
     assert [q.id for q in bank.questions if not q.id.startswith("q-")] == corpus.ids_from_titles
 
 
@@ -88,14 +88,15 @@ def test_categories_comments_essays_descriptions_and_html() -> None:
     assert result.problems == [], [str(p) for p in result.problems]
     assert [str(n) for n in result.notices] == [
         "题库.gift:11: 这是没有答案区的说明文字，已跳过（本门户只导入题目）"]
-    first, essay, kanji = (q.definition for q in result.bank.questions)  # type: ignore[union-attr]
+    first, essay, kanji = (q.definition.to_data()
+                           for q in result.bank.questions)  # type: ignore[union-attr]
     assert first["id"] == "refund-01" and first["points"] == 3 and first["difficulty"] == "hard"
     assert first["tags"] == ["role:after-sales", "topic:退款", "topic:售后-处理"]
     assert first["category"] == ["售后 处理"] and first["title"] == "退款"
     assert first["prompt"] == "在途订单申请**仅退款**怎么办？"
     assert first["explanation"] == "货已发出，先拒绝。"
     assert essay["kind"] == "short-answer" and essay["id"] == "q-2" and essay["points"] == 1
-    assert grade(essay, "先核实").needs_manual
+    assert grade(load(essay), "先核实").needs_manual
     assert kanji["id"] == "kanji" and kanji["prompt"] == "Two plus two equals [[1]] ."
 
 
@@ -119,7 +120,7 @@ $CATEGORY: $course$/top
     assert result.problems == [], [str(p) for p in result.problems]
     bank = result.bank
     assert bank is not None
-    data = [q.definition for q in bank.questions]
+    data = [q.definition.to_data() for q in bank.questions]
     assert [q.get("category") for q in data] == [
         ["售后", "发货承诺"], ["售后", "发货承诺"], ["售后", "发票/收据", "开票时间"], None]
     assert [q.get("title") for q in data] == ["没答应的快递", "承诺:48 小时", None, "预售 定金"]
@@ -202,8 +203,8 @@ def test_the_docs_example_round_trips_for_the_kinds_gift_can_express() -> None:
     assert any("out-of-stock-note" in n and "operation-task" in n for n in notices)
     assert any("return-window-01" in n and "多空填空题" in n for n in notices)
     assert any("complaint-reply-01" in n and "评分标准" in n for n in notices)
-    before = {q.id: q.definition for q in bank.questions}
-    after = {q.id: q.definition for q in again.questions}
+    before = {q.id: q.definition.to_data() for q in bank.questions}
+    after = {q.id: q.definition.to_data() for q in again.questions}
     assert set(after) == {"promise-express-01", "campaign-rules-01", "invoice-amount-01",
                           "invoice-split-01", "team-groups-01", "complaint-reply-01"}
     for qid in ("promise-express-01", "campaign-rules-01", "invoice-amount-01",
@@ -231,12 +232,12 @@ Answer {=%100%%50% =%50%half}
     assert source.problems == [], [str(p) for p in source.problems]
     bank = source.bank
     assert bank is not None
-    tricky = bank.questions[0].definition
+    tricky = bank.questions[0].definition.to_data()
     assert tricky["prompt"] == "Which of { } ~ = # : \\ is it?\nSecond line."
     assert tricky["choices"][0]["text"] == "%5% off" and tricky["choices"][0]["feedback"] == "#1 feedback"
     assert tricky["explanation"] == "Line one\nline: two"
-    assert [c["text"] for c in bank.questions[1].definition["choices"]] == ["%only%", "wrong"]
-    assert bank.questions[2].definition["blanks"][0]["answers"][0]["text"] == "%50%"
+    assert [c["text"] for c in bank.questions[1].definition.to_data()["choices"]] == ["%only%", "wrong"]
+    assert bank.questions[2].definition.to_data()["blanks"][0]["answers"][0]["text"] == "%50%"
     again, notices = reimport(bank)
     assert notices == []
     assert again.as_data() == bank.as_data()
@@ -257,5 +258,5 @@ def test_all_or_nothing_and_percent_tolerances_are_exported_with_a_notice() -> N
     assert len(exported.notices) == 2
     again = import_gift(exported.text.encode(), "y.gift", key="demo", title="演示").bank
     assert again is not None
-    assert again.questions[0].definition["scoring"] == "proportional"
-    assert again.questions[1].definition["answers"][0]["tolerance"] == 5
+    assert again.questions[0].definition.to_data()["scoring"] == "proportional"
+    assert again.questions[1].definition.to_data()["answers"][0]["tolerance"] == 5

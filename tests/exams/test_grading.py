@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from portal.audit.models import AuditEvent
 from portal.courses.models import StageCompletion
 from portal.errors import Forbidden, NotFound
-from portal.exams import errors, forms, grading, services
+from portal.exams import errors, forms, grading, kinds, services
 from portal.exams.bank import load_bank
 from portal.exams.errors import ManualScoreInvalid
 from portal.exams.models import Attempt, AttemptStatus, ExamOverride, Question
@@ -54,7 +54,7 @@ def submitted(session: Session, world: World, now: datetime) -> Attempt:
 # --- pure helpers ---------------------------------------------------------------------------
 
 
-def _question(ref: str) -> dict[str, Any]:
+def _question(ref: str) -> kinds.QuestionDef:
     bank, _ = load_bank(BANK.encode("utf-8"), "grading-bank.yaml")
     assert bank is not None
     return next(q.definition for q in bank.questions if q.id == ref)
@@ -90,8 +90,9 @@ def test_regrading_keeps_a_trainers_scores_and_recomputes_the_rest() -> None:
     again = grading.regraded(case, {"q1": False, "q2": "核实后补发"}, graded, manually_graded=True)
     assert again.points == 5.0 and not again.needs_manual  # q1 now wrong, q2's 2 + 3 kept
     # A rubric line the old grade has no score for sends the answer back to a trainer.
-    case["questions"][1]["rubric"].append({"criterion": "告知时效", "points": 2})
-    longer = grading.regraded(case, {"q1": True, "q2": "核实后补发"}, graded,
+    data = case.to_data()
+    data["questions"][1]["rubric"].append({"criterion": "告知时效", "points": 2})
+    longer = grading.regraded(kinds.load(data), {"q1": True, "q2": "核实后补发"}, graded,
                               manually_graded=True)
     assert longer.needs_manual and longer.points == 9.0
 
@@ -225,8 +226,8 @@ def test_only_staff_of_the_cohort_see_an_attempt_and_only_trainers_grade(
     essay = response_at(submitted, 2)
     review = grading.attempt_review(session, actor=world.supervisor, attempt_id=submitted.id,
                                     now=now)
-    assert [i.question["id"] for i in review.items] == ["choice", "essay", "case"]
-    assert review.items[0].question["choices"][0]["correct"] is True  # staff may see keys
+    assert [i.question.id for i in review.items] == ["choice", "essay", "case"]
+    assert review.items[0].question.choices[0].correct is True  # staff may see keys
     for call in (lambda: grading.attempt_review(session, actor=world.outsider,
                                                 attempt_id=submitted.id, now=now),
                  lambda: grading.grading_page(session, actor=world.outsider,

@@ -13,7 +13,7 @@ from portal.exams.validation import Report
 from tests.exams.examples import docs_example, question
 
 
-def make(raw: dict[str, Any]) -> dict[str, Any]:
+def make(raw: dict[str, Any]) -> kinds.QuestionDef:
     """A question definition checked like a bank's; fails the test on any problem."""
     report = Report("test.yaml", line=1)
     definition = clean_question(raw, report)
@@ -45,7 +45,7 @@ def test_the_docs_example_has_one_question_of_every_kind() -> None:
 
 def test_an_unknown_kind_is_a_domain_error_not_a_crash() -> None:
     with pytest.raises(UnknownKind):
-        grade({"kind": "essay-2000", "points": 1}, "x")
+        kinds.load({"id": "x", "kind": "essay-2000", "points": 1})
 
 
 def test_a_new_kind_is_one_class(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -60,12 +60,13 @@ def test_a_new_kind_is_one_class(monkeypatch: pytest.MonkeyPatch) -> None:
         def validate(self, raw: dict[str, Any], report: Report) -> dict[str, Any]:
             return {}
 
-        def grade(self, question: dict[str, Any], answer: Any) -> kinds.Grade:
-            return kinds.Grade(question["points"], question["points"])
+        def grade(self, question: kinds.QuestionDef, answer: Any) -> kinds.Grade:
+            return kinds.Grade(question.points, question.points)
 
     definition = make({"id": "x", "kind": "always-right", "prompt": "?", "points": 3})
     assert grade(definition, None).points == 3
-    assert public_view(definition) == {"id": "x", "kind": "always-right", "prompt": "?", "points": 3}
+    assert public_view(definition) == kinds.PublicQuestion(id="x", kind="always-right",
+                                                           prompt="?", points=3)
 
 
 # --- choices ----------------------------------------------------------------------------
@@ -102,7 +103,7 @@ def test_weighted_multiple_choice_adds_credits_between_zero_and_full() -> None:
     q = make({"id": "w", "kind": "multiple-choice", "prompt": "?", "points": 2, "scoring": "weighted",
               "choices": [{"text": "甲", "credit": 50}, {"text": "乙", "credit": 50},
                           {"text": "丙", "credit": -100}, {"text": "丁"}]})
-    assert [c["correct"] for c in q["choices"]] == [True, True, False, False]
+    assert [c.correct for c in q.choices] == [True, True, False, False]
     assert grade(q, ["a"]).points == 1
     assert grade(q, ["a", "b", "d"]).points == 2
     assert grade(q, ["a", "c"]).points == 0
@@ -164,7 +165,7 @@ def test_matching_is_graded_per_pair_or_all_or_nothing() -> None:
     answer = {"1": "接收排班、活动和话术通知", "2": "跟进异常件、催件和改地址", "3": "发布个人广告"}
     assert grade(q, answer).points == 2
     assert [p.correct for p in grade(q, answer).parts] == [True, True, False]
-    strict = make({**{k: v for k, v in q.items() if k not in ("points",)},
+    strict = make({**{k: v for k, v in q.to_data().items() if k not in ("points",)},
                    "scoring": "all-or-nothing", "points": 3})
     assert grade(strict, answer).points == 0
     answer["3"] = "核对库存、漏发补发"
@@ -177,7 +178,7 @@ def test_matching_is_graded_per_pair_or_all_or_nothing() -> None:
 
 def test_short_answer_waits_for_a_trainer_unless_empty() -> None:
     q = question("complaint-reply-01")
-    assert q["points"] == 6
+    assert q.points == 6
     waiting = grade(q, "亲，非常抱歉……")
     assert waiting.needs_manual and waiting.points == 0 and waiting.max_points == 6
     assert [p.correct for p in waiting.parts] == [None, None, None]
@@ -201,7 +202,7 @@ def test_a_trainer_scores_each_criterion_within_its_points() -> None:
 
 def test_a_case_grades_each_sub_question_by_its_kind() -> None:
     q = question("refund-in-transit")
-    assert q["points"] == 5
+    assert q.points == 5
     result = grade(q, {"q1": "a", "q2": True, "q3": "说明原因，收货后换码"})
     assert result.points == 3 and result.needs_manual
     assert [p.key for p in result.parts] == ["q1/choice", "q2/answer", "q3/1", "q3/2"]
@@ -219,7 +220,7 @@ def test_a_case_grades_each_sub_question_by_its_kind() -> None:
 
 def test_an_operation_task_earns_each_fields_points_by_its_rule() -> None:
     q = question("out-of-stock-note")
-    assert q["points"] == 5
+    assert q.points == 5
     good = {"reason": "缺货，已电话联系，买家同意换款", "staff_id": "ＫＦ０１２３",
             "noted_at": "2025-11-11T10:10", "decision": "换款", "remark": ""}
     assert grade(q, good).points == 5
@@ -335,8 +336,8 @@ def test_the_secret_fixtures_cover_every_registered_kind() -> None:
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_a_public_view_holds_no_answer_key(kind: str) -> None:
     definition = make(_secret_questions()[kind])
-    assert SECRET in json.dumps(definition, ensure_ascii=False)  # the fixture does hold it
-    view = public_view(definition)
+    assert SECRET in json.dumps(definition.to_data(), ensure_ascii=False)  # the fixture holds it
+    view = public_view(definition).to_data()
     text = json.dumps(view, ensure_ascii=False)
     assert "SENTINEL" not in text
     for number in SECRET_NUMBERS:
@@ -345,7 +346,7 @@ def test_a_public_view_holds_no_answer_key(kind: str) -> None:
 
 
 def test_a_public_view_still_has_what_the_trainee_needs() -> None:
-    views = {k: public_view(make(raw)) for k, raw in _secret_questions().items()}
+    views = {k: public_view(make(raw)).to_data() for k, raw in _secret_questions().items()}
     assert views["single-choice"]["choices"] == [{"key": "a", "text": "甲"}, {"key": "b", "text": "乙"}]
     assert views["fill-in"]["blanks"] == 2
     assert views["numeric"]["unit"] == "元"
@@ -361,3 +362,36 @@ def test_grade_as_dict_is_plain_json() -> None:
     data = json.loads(json.dumps(result.as_dict(), ensure_ascii=False))
     assert data["max_points"] == 5 and data["parts"][0]["key"] == "q1/choice"
     assert data["parts"][1]["note"]["text"] == "未作答"
+
+
+# --- typed definitions ------------------------------------------------------------------
+
+
+def test_a_definition_is_typed_and_gives_back_exactly_its_canonical_data() -> None:
+    """Built once by the loader, turned back into data only for storage: nothing lost."""
+    report = Report("test.yaml", line=1)
+    for raw in [*_secret_questions().values(),
+                *(q.definition.to_data() for q in docs_example().questions)]:
+        data = kinds.base.clean_data(raw, report)
+        assert data is not None, [str(p) for p in report.problems]
+        definition = kinds.load(data)
+        assert type(definition) is KINDS[data["kind"]].definition
+        assert definition.to_data() == data
+        assert json.loads(json.dumps(data, ensure_ascii=False)) == data
+    case = question("refund-in-transit")
+    assert isinstance(case, kinds.CaseQuestion)
+    assert [type(p).__name__ for p in case.questions][:2] == ["ChoiceQuestion", "TrueFalseQuestion"]
+    assert case.questions[0].difficulty is None  # a sub-question has no difficulty, no tags
+    assert question("promise-express-01").difficulty is kinds.Difficulty.EASY
+
+
+def test_a_public_view_is_its_kinds_own_type() -> None:
+    views = {k: public_view(make(raw)) for k, raw in _secret_questions().items()}
+    assert {k: type(v).__name__ for k, v in views.items()} == {
+        "single-choice": "PublicChoice", "multiple-choice": "PublicMultipleChoice",
+        "true-false": "PublicQuestion", "fill-in": "PublicFillIn", "numeric": "PublicNumeric",
+        "matching": "PublicMatching", "short-answer": "PublicShortAnswer", "case": "PublicCase",
+        "operation-task": "PublicOperation"}
+    shuffled = views["single-choice"].in_order(["b", "a"])
+    assert [c.key for c in shuffled.choices] == ["b", "a"]
+    assert views["fill-in"].in_order(["b", "a"]) is views["fill-in"]

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from portal.exams.bank import ImportResult
-from portal.exams.kinds import grade
+from portal.exams.kinds import grade, load
 from portal.exams.moodle_xml import import_moodle_xml
 from tests.exams.examples import FIXTURES
 
@@ -39,19 +39,19 @@ def test_every_supported_type_imports_as_its_kind() -> None:
 def test_the_sample_keeps_its_meaning() -> None:
     bank = xml("moodle_sample.xml").bank
     assert bank is not None
-    q = {question.id: question.definition for question in bank.questions}
+    q = {question.id: question.definition.to_data() for question in bank.questions}
     first = q["promise-01"]
     assert first["prompt"] == "买家留言要发**韵达**，客服没有答应，店铺只有申通。\n\n发申通算违背承诺吗？"
     assert first["points"] == 2 and first["explanation"] == "以聊天记录中的承诺为准。"
     assert first["tags"] == ["topic:发货", "role:after-sales", "topic:发票"]  # category: 售后/发票
     assert first["category"] == ["售后", "发票"] and first["title"] == "发货承诺"
-    assert [q.definition["title"] for q in bank.questions][1:3] == ["违规做法", "违规做法（加权）"]
+    assert [q.definition.title for q in bank.questions][1:3] == ["违规做法", "违规做法（加权）"]
     assert first["choices"][0] == {"key": "a", "text": "不算", "correct": True,
                                    "feedback": "对，客服没有答应。"}
     assert q["q-2"]["scoring"] == "proportional" and q["q-3"]["scoring"] == "weighted"
     assert q["q-4"]["answer"] is False and q["q-4"]["feedback_incorrect"].startswith("不对")
     assert [a["credit"] for a in q["q-5"]["blanks"][0]["answers"]] == [100, 100, 50]
-    assert q["q-6"]["unit"] == "元" and grade(q["q-6"], "270元").points == 1
+    assert q["q-6"]["unit"] == "元" and grade(load(q["q-6"]), "270元").points == 1
     assert q["q-7"]["distractors"] == ["发布广告"]
     assert q["q-8"]["rubric"][0]["points"] == 6
     assert q["q-8"]["rubric"][0]["guidance"] == "安抚、核实重量、补发或退款。"
@@ -67,7 +67,7 @@ def test_nested_categories_keep_every_level_until_the_next_category() -> None:
 <question type="essay"><questiontext><text>写出换货步骤</text></questiontext></question>""")
     assert result.problems == [], [str(p) for p in result.problems]
     assert result.bank is not None
-    first, second, third = (q.definition for q in result.bank.questions)
+    first, second, third = (q.definition.to_data() for q in result.bank.questions)
     assert first["category"] == ["Iota", "Kappa", "Lambda"] and first["title"] == "Mu Nu"
     assert first["tags"] == ["topic:lambda"]
     assert second["category"] == ["售后/售前", "退货"] and "title" not in second
@@ -134,7 +134,7 @@ def test_a_gbk_file_is_read_and_bad_bytes_are_located() -> None:
             '<questiontext><text>写下处理步骤</text></questiontext></question></quiz>')
     result = import_moodle_xml(text.encode("gbk"), "gbk.xml")
     assert result.problems == [] and result.bank is not None
-    assert result.bank.questions[0].definition["prompt"] == "写下处理步骤"
+    assert result.bank.questions[0].definition.prompt == "写下处理步骤"
     assert result.bank.questions[0].line == 3
     broken = import_moodle_xml(b'<?xml version="1.0" encoding="GBK"?>\n<quiz>\n\x81</quiz>', "b.xml")
     assert [str(p) for p in broken.problems] == [

@@ -80,7 +80,7 @@ def test_every_key_earns_full_marks_and_a_blank_earns_none(question: Any) -> Non
     q = question.definition
     blank = kinds.grade(q, None)
     assert blank.points == 0
-    answer = correct_answer(q)
+    answer = correct_answer(q.to_data())
     if answer is None:
         return
     grade = kinds.grade(q, answer)

@@ -19,9 +19,9 @@ from portal.exams.grading.common import (  # noqa: F401
     lock_live,
 )
 from portal.exams.grading.manual import (  # noqa: F401
-    RubricLine,
     GradingPage,
     GradingSection,
+    RubricLine,
     grade_response,
     grading_page,
     grading_sections,

@@ -42,7 +42,6 @@ from portal.exams.validation import (
 from portal.messages import N_, Message, msg
 
 
-
 class Difficulty(StrEnum):
     EASY = "easy"
     MEDIUM = "medium"
@@ -161,7 +160,8 @@ class PublicQuestion:
     points: float
 
     def to_data(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """As JSON-able data (for tests and checks; pages read the attributes)."""
+        return _plain(self)  # type: ignore[no-any-return]
 
     def in_order(self, keys: list[str]) -> Self:
         """The view with its options in the order an attempt shuffled them (when it has any)."""
@@ -194,6 +194,16 @@ class Criterion:
         if self.guidance:
             data["guidance"] = self.guidance
         return data
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
 
 
 Q = TypeVar("Q", bound=QuestionDef)

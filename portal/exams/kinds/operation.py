@@ -44,7 +44,6 @@ from portal.exams.validation import (
 from portal.messages import N_
 
 
-
 class FieldType(StrEnum):
     TEXT = "text"
     SELECT = "select"
