@@ -22,9 +22,10 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
-# The HTTP side of each domain, and the wiring; everything else is domain code.
-WEB_MODULES = ("views.py", "staff_views.py", "forms.py", "__init__.py", "cli.py",
-               "extensions.py")
+# The HTTP side of each domain (its views, forms and template helpers), and the wiring;
+# everything else is domain code.
+WEB_MODULES = ("views.py", "staff_views.py", "forms.py", "templating.py", "__init__.py",
+               "cli.py", "extensions.py")
 
 
 def test_domain_modules_do_not_import_the_web_layer() -> None:
@@ -197,8 +198,24 @@ def test_models_never_import_services_views_or_forms() -> None:
 
 def test_domain_code_never_imports_views_or_forms() -> None:
     """views -> forms, services, web; never the other way round, in any domain."""
-    domain_layers = ("services", "grading", "rules", "models", "errors")
-    assert _violations(dict.fromkeys(domain_layers, (*VIEW_MODULES, "forms"))) == []
+    domain_layers = ("services", "grading", "rules", "models", "errors", "kinds")
+    assert _violations(dict.fromkeys(domain_layers, (*VIEW_MODULES, "forms", "templating"))) == []
+
+
+# The web layer may name roles (its access decorators do) and, for now, render Markdown
+# (layout.py's `markdown` filter, which could move onto `templating.register` too); it knows
+# no other domain.
+WEB_MAY_IMPORT = ("auth", "content")
+
+
+def test_the_web_layer_imports_no_domain() -> None:
+    """Domains register what the web layer serves for them (template helpers with
+    `web.templating.register`, called from create_app): portal.web imports none of them."""
+    bad = [f"{path.relative_to(PORTAL.parent)} imports {name}"
+           for path in sorted((PORTAL / "web").rglob("*.py"))
+           for name in sorted(_all_imports(path))
+           if _domain_of(name) not in (None, *WEB_MAY_IMPORT)]
+    assert bad == []
 
 
 def test_no_domain_imports_another_domains_views() -> None:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from portal.exams.bank import Bank, ImportResult, build_bank, dump_bank, load_bank
 from portal.exams.gift import export_gift, import_gift
-from portal.exams.kinds import COMMON_FIELDS, KINDS, Grade, grade, public_view
+from portal.exams.kinds import COMMON_FIELDS, KINDS, Grade, QuestionDef, grade, public_view
 from portal.exams.moodle_xml import import_moodle_xml
 from portal.exams.validation import Report
 from tests.exams.examples import FIXTURES, docs_example, docs_example_text
@@ -208,7 +208,8 @@ def test_moodle_xml_reader_never_raises_on_mutated_sample(data: st.DataObject) -
 DEFINITIONS = [q.definition for q in docs_example().questions]
 
 
-def answers_for(definition: dict[str, Any]) -> st.SearchStrategy[Any]:
+def answers_for(question: QuestionDef) -> st.SearchStrategy[Any]:
+    definition = question.to_data()
     keys = [c["key"] for c in definition.get("choices", [])]
     plausible = [st.sampled_from(keys)] if keys else []
     if definition["kind"] == "case":
@@ -227,7 +228,7 @@ def test_graders_take_any_json_answer(data: st.DataObject) -> None:
     answer = data.draw(answers_for(definition))
     result = grade(definition, answer)
     assert isinstance(result, Grade)
-    assert 0 <= result.points <= result.max_points == definition["points"]
+    assert 0 <= result.points <= result.max_points == definition.points
     assert math.isfinite(result.points)
     json.dumps(result.as_dict(), ensure_ascii=False)
-    json.dumps(public_view(definition), ensure_ascii=False)
+    json.dumps(public_view(definition).to_data(), ensure_ascii=False)
