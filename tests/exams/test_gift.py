@@ -3,8 +3,6 @@ every question's kind and meaning right and grade as Moodle would; errors come w
 export then import gives the same questions back for the kinds GIFT can express."""
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from portal.exams.bank import Bank, ImportResult

@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter, Rule
 from portal.auth.models import Role
 from portal.web.access import policy_of
 from tests.factories import HX, login, make_user
-from tests.web.access_fixtures import PUBLIC, expected_for  # noqa: E402
+from tests.web.access_fixtures import PUBLIC, expected_for
 
 
 def sample_url(app: Flask, rule: Rule) -> str:

@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, get_args, get_origin
 
 from portal.content.loader import KEY_RE, ROLES
 from portal.exams.categories import clean_labels
@@ -104,6 +104,10 @@ class QuestionDef:
     category: tuple[str, ...] = ()
     explanation: str = ""
 
+    # The kind's fields that hold typed items: field name -> the items' type (with
+    # `from_data` and `to_data`); they load and dump without code of the kind's own.
+    item_lists: ClassVar[dict[str, Any]] = {}
+
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Self:
         difficulty = data.get("difficulty")
@@ -117,11 +121,13 @@ class QuestionDef:
     @classmethod
     def kind_fields(cls, data: Mapping[str, Any]) -> dict[str, Any]:
         """The constructor arguments of the kind's own fields, from canonical data."""
-        return {}
+        return {name: tuple(item.from_data(value) for value in data[name])
+                for name, item in cls.item_lists.items()}
 
     def kind_data(self) -> dict[str, Any]:
         """The kind's own fields as canonical data."""
-        return {}
+        return {name: [item.to_data() for item in getattr(self, name)]
+                for name in self.item_lists}
 
     def to_data(self) -> dict[str, Any]:
         """The canonical JSON-able form: what the database stores and files export."""
@@ -281,6 +287,17 @@ class QuestionKind(Generic[Q, P]):
     answer_schema: ClassVar[dict[str, Any]] = {}
     moodle_qtypes: ClassVar[tuple[str, ...]] = ()  # the Moodle XML question types it reads
     gift_gap: ClassVar[str] = "_____"  # what marks the answer's place in a GIFT prompt
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """`class X(QuestionKind[XQuestion, PublicX])` sets `definition` and `public_type`."""
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            origin, args = get_origin(base), get_args(base)
+            if isinstance(origin, type) and issubclass(origin, QuestionKind) and len(args) == 2:
+                if isinstance(args[0], type):
+                    cls.definition = args[0]
+                if isinstance(args[1], type):
+                    cls.public_type = args[1]
 
     @property
     def template(self) -> str:

@@ -56,8 +56,6 @@ class PublicCase(PublicQuestion):
 class Case(QuestionKind[CaseQuestion, PublicCase]):
     name = "case"
     label = N_("案例题")
-    definition = CaseQuestion
-    public_type = PublicCase
     fields = ("scenario", "questions")
     derives_points = True
     prompt_required = False

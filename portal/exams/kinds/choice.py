@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 from portal.exams.kinds.base import (
     CHOICE_KEY_RE,
@@ -107,13 +107,7 @@ class Option:
 @dataclass(frozen=True, kw_only=True)
 class ChoiceQuestion(QuestionDef):
     choices: tuple[Option, ...]
-
-    @classmethod
-    def kind_fields(cls, data: Mapping[str, Any]) -> dict[str, Any]:
-        return {"choices": tuple(Option.from_data(c) for c in data["choices"])}
-
-    def kind_data(self) -> dict[str, Any]:
-        return {"choices": [c.to_data() for c in self.choices]}
+    item_lists: ClassVar[dict[str, Any]] = {"choices": Option}
 
     @property
     def option_keys(self) -> list[str]:
@@ -170,12 +164,35 @@ def _public_choices(question: ChoiceQuestion) -> tuple[Item, ...]:
     return tuple(Item(c.key, c.text) for c in question.choices)
 
 
+Weighted = list[tuple[dict[str, Any], float]]  # imported choices and their weights in percent
+C = TypeVar("C", bound=ChoiceQuestion)
+V = TypeVar("V", bound=PublicChoice)
+
+
+class _ChoiceKind(QuestionKind[C, V]):
+    """What single and multiple choice share: choices imported with weights in percent."""
+
+    def from_gift(self, raw: dict[str, Any], gift: Any) -> bool:
+        self.from_weights(raw, _gift_choices(gift), gift)
+        return True
+
+    def from_weights(self, raw: dict[str, Any], entries: Weighted, importer: Any) -> None:
+        """Choices weighted in percent (GIFT's, Moodle's fractions) become `raw`'s choices."""
+        mark = self.weigh(raw, [w for _, w in entries], importer)
+        for item, weight in entries:
+            mark(item, weight)
+        raw["choices"] = [item for item, _ in entries]
+
+    def weigh(self, raw: dict[str, Any], weights: list[float],
+              importer: Any) -> Callable[[dict[str, Any], float], None]:
+        """What one weight makes of its choice (given all of them)."""
+        raise NotImplementedError
+
+
 @register
-class SingleChoice(QuestionKind[ChoiceQuestion, PublicChoice]):
+class SingleChoice(_ChoiceKind[ChoiceQuestion, PublicChoice]):
     name = "single-choice"
     label = N_("单选题")
-    definition = ChoiceQuestion
-    public_type = PublicChoice
     fields = ("choices",)
     answer_schema: ClassVar[dict[str, Any]] = {
         "type": "string", "description": "the key of the chosen choice"}
@@ -203,10 +220,6 @@ class SingleChoice(QuestionKind[ChoiceQuestion, PublicChoice]):
     def answer_from_form(self, view: PublicChoice, form: Form, prefix: str = "") -> Any:
         return form_text(form, input_name(prefix)) or None
 
-    def from_gift(self, raw: dict[str, Any], gift: Any) -> bool:
-        _gift_choices(raw, gift)
-        return True
-
     def to_gift(self, question: ChoiceQuestion, gift: Any) -> list[str] | None:
         # After "=" Moodle reads no weight: the right choice is written without one.
         return [f"\t={gift.escape(c.text)}" + (f"#{gift.escape(c.feedback)}" if c.feedback else "")
@@ -228,26 +241,23 @@ class SingleChoice(QuestionKind[ChoiceQuestion, PublicChoice]):
         kind.from_weights(raw, entries, xml)  # type: ignore[attr-defined]
         return True
 
-    def from_weights(self, raw: dict[str, Any], entries: list[tuple[dict[str, Any], float]],
-                     importer: Any) -> None:
-        """Choices weighted in percent (Moodle's fractions): 100 % is the right one,
-        0 < w < 100 partial credit; Moodle's negative weights for wrong choices (a penalty)
-        have no equivalent and count as 0."""
-        for item, weight in entries:
+    def weigh(self, raw: dict[str, Any], weights: list[float],
+              importer: Any) -> Callable[[dict[str, Any], float], None]:
+        """100 % is the right one, 0 < w < 100 partial credit; negative weights for wrong
+        choices (a penalty) have no equivalent and count as 0."""
+        def mark(item: dict[str, Any], weight: float) -> None:
             item["correct"] = weight >= 100
             if weight < 0:
                 importer.notice(item.get("__line__"), N_("单选题的负分选项按 0 分导入"))
             elif 0 < weight < 100:
                 item["credit"] = tidy(weight)
-        raw["choices"] = [item for item, _ in entries]
+        return mark
 
 
 @register
-class MultipleChoice(QuestionKind[MultipleChoiceQuestion, PublicMultipleChoice]):
+class MultipleChoice(_ChoiceKind[MultipleChoiceQuestion, PublicMultipleChoice]):
     name = "multiple-choice"
     label = N_("多选题")
-    definition = MultipleChoiceQuestion
-    public_type = PublicMultipleChoice
     fields = ("choices", "scoring")
     scorings = tuple(s.value for s in Scoring)
     answer_schema: ClassVar[dict[str, Any]] = {
@@ -292,10 +302,6 @@ class MultipleChoice(QuestionKind[MultipleChoiceQuestion, PublicMultipleChoice])
         keys = {c.key for c in view.choices}
         return sorted({str(v) for v in form.getlist(input_name(prefix)) if str(v) in keys})
 
-    def from_gift(self, raw: dict[str, Any], gift: Any) -> bool:
-        _gift_choices(raw, gift)
-        return True
-
     def to_gift(self, question: MultipleChoiceQuestion, gift: Any) -> list[str] | None:
         if question.scoring is Scoring.WEIGHTED:
             credits = [c.weight for c in question.choices]
@@ -307,29 +313,27 @@ class MultipleChoice(QuestionKind[MultipleChoiceQuestion, PublicMultipleChoice])
         return [gift.item("~", c.text, credit=credit, feedback=c.feedback)
                 for c, credit in zip(question.choices, credits, strict=True)]
 
-    def from_weights(self, raw: dict[str, Any], entries: list[tuple[dict[str, Any], float]],
-                     importer: Any) -> None:
-        """Choices weighted in percent: proportional when the weights are exactly ±100/n,
-        otherwise weighted."""
-        weights = [w for _, w in entries]
+    def weigh(self, raw: dict[str, Any], weights: list[float],
+              importer: Any) -> Callable[[dict[str, Any], float], None]:
+        """Proportional when the weights are exactly ±100/n, otherwise weighted."""
         positive = [w for w in weights if w > 0]
         share = 100 / len(positive) if positive else 0
         proportional = bool(positive) and all(
             abs(w - share) < 0.01 if w > 0 else abs(w + share) < 0.01 for w in weights)
-        raw["scoring"] = "proportional" if proportional else "weighted"
-        for item, weight in entries:
+        raw["scoring"] = Scoring.PROPORTIONAL.value if proportional else Scoring.WEIGHTED.value
+
+        def mark(item: dict[str, Any], weight: float) -> None:
             if proportional:
                 item["correct"] = weight > 0
             else:
                 item["credit"] = tidy(weight)
-        raw["choices"] = [item for item, _ in entries]
+        return mark
 
 
 @register
 class TrueFalse(QuestionKind[TrueFalseQuestion, PublicQuestion]):
     name = "true-false"
     label = N_("判断题")
-    definition = TrueFalseQuestion
     fields = ("answer", "feedback_correct", "feedback_incorrect")
     answer_schema: ClassVar[dict[str, Any]] = {"type": "boolean"}
 
@@ -401,8 +405,8 @@ class TrueFalse(QuestionKind[TrueFalseQuestion, PublicQuestion]):
 TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 
 
-def _gift_choices(raw: dict[str, Any], gift: Any) -> None:
-    entries: list[tuple[dict[str, Any], float]] = []
+def _gift_choices(gift: Any) -> Weighted:
+    entries: Weighted = []
     for line, marker, segment in gift.segments("~="):
         weight: float | None = 100.0 if marker == "=" else None
         if marker != "=":  # after "=" a choice is simply right, as in Moodle
@@ -411,4 +415,4 @@ def _gift_choices(raw: dict[str, Any], gift: Any) -> None:
         item: dict[str, Any] = {"__line__": line, "text": gift.convert(choice_text, line)}
         gift.feedback(item, feedback, line)
         entries.append((item, weight or 0.0))
-    get_kind(raw["kind"]).from_weights(raw, entries, gift)  # type: ignore[attr-defined]
+    return entries

@@ -63,8 +63,6 @@ class PublicMatching(PublicQuestion):
 class Matching(QuestionKind[MatchingQuestion, PublicMatching]):
     name = "matching"
     label = N_("匹配题")
-    definition = MatchingQuestion
-    public_type = PublicMatching
     fields = ("pairs", "distractors", "scoring")
     scorings = (Scoring.PROPORTIONAL.value, Scoring.ALL_OR_NOTHING.value)
     answer_schema: ClassVar[dict[str, Any]] = {

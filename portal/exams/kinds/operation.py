@@ -143,13 +143,7 @@ class FormField:
 @dataclass(frozen=True, kw_only=True)
 class OperationQuestion(QuestionDef):
     form: tuple[FormField, ...]
-
-    @classmethod
-    def kind_fields(cls, data: Mapping[str, Any]) -> dict[str, Any]:
-        return {"form": tuple(FormField.from_data(f) for f in data["form"])}
-
-    def kind_data(self) -> dict[str, Any]:
-        return {"form": [f.to_data() for f in self.form]}
+    item_lists: ClassVar[dict[str, Any]] = {"form": FormField}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -259,8 +253,6 @@ def passes(check: FieldCheck, value: str) -> bool:
 class OperationTask(QuestionKind[OperationQuestion, PublicOperation]):
     name = "operation-task"
     label = N_("上机操作题")
-    definition = OperationQuestion
-    public_type = PublicOperation
     fields = ("form",)
     derives_points = True
     answer_schema: ClassVar[dict[str, Any]] = {

@@ -37,15 +37,15 @@ class ShortAnswerQuestion(QuestionDef):
     rubric: tuple[Criterion, ...]
     reference_answer: str = ""
     max_chars: int = DEFAULT_MAX_CHARS
+    item_lists: ClassVar[dict[str, Any]] = {"rubric": Criterion}
 
     @classmethod
     def kind_fields(cls, data: Mapping[str, Any]) -> dict[str, Any]:
-        return {"rubric": tuple(Criterion.from_data(c) for c in data["rubric"]),
-                "reference_answer": data.get("reference_answer", ""),
+        return {**super().kind_fields(data), "reference_answer": data.get("reference_answer", ""),
                 "max_chars": data.get("max_chars", DEFAULT_MAX_CHARS)}
 
     def kind_data(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"rubric": [c.to_data() for c in self.rubric]}
+        data = super().kind_data()
         if self.reference_answer:
             data["reference_answer"] = self.reference_answer
         data["max_chars"] = self.max_chars
@@ -61,8 +61,6 @@ class PublicShortAnswer(PublicQuestion):
 class ShortAnswer(QuestionKind[ShortAnswerQuestion, PublicShortAnswer]):
     name = "short-answer"
     label = N_("简答题")
-    definition = ShortAnswerQuestion
-    public_type = PublicShortAnswer
     fields = ("rubric", "reference_answer", "max_chars")
     auto_graded = False
     derives_points = True

@@ -108,13 +108,7 @@ class Blank:
 @dataclass(frozen=True, kw_only=True)
 class FillInQuestion(QuestionDef):
     blanks: tuple[Blank, ...]
-
-    @classmethod
-    def kind_fields(cls, data: Mapping[str, Any]) -> dict[str, Any]:
-        return {"blanks": tuple(Blank.from_data(b) for b in data["blanks"])}
-
-    def kind_data(self) -> dict[str, Any]:
-        return {"blanks": [b.to_data() for b in self.blanks]}
+    item_lists: ClassVar[dict[str, Any]] = {"blanks": Blank}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,8 +120,6 @@ class PublicFillIn(PublicQuestion):
 class FillIn(QuestionKind[FillInQuestion, PublicFillIn]):
     name = "fill-in"
     label = N_("填空题")
-    definition = FillInQuestion
-    public_type = PublicFillIn
     fields = ("answers", "blanks")
     answer_schema: ClassVar[dict[str, Any]] = {
         "type": "array", "items": {"type": "string"},
@@ -309,14 +301,14 @@ class NumericAnswer:
 class NumericQuestion(QuestionDef):
     answers: tuple[NumericAnswer, ...]
     unit: str = ""
+    item_lists: ClassVar[dict[str, Any]] = {"answers": NumericAnswer}
 
     @classmethod
     def kind_fields(cls, data: Mapping[str, Any]) -> dict[str, Any]:
-        return {"answers": tuple(NumericAnswer.from_data(a) for a in data["answers"]),
-                "unit": data.get("unit", "")}
+        return {**super().kind_fields(data), "unit": data.get("unit", "")}
 
     def kind_data(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"answers": [a.to_data() for a in self.answers]}
+        data = super().kind_data()
         if self.unit:
             data["unit"] = self.unit
         return data
@@ -331,8 +323,6 @@ class PublicNumeric(PublicQuestion):
 class Numeric(QuestionKind[NumericQuestion, PublicNumeric]):
     name = "numeric"
     label = N_("数值题")
-    definition = NumericQuestion
-    public_type = PublicNumeric
     fields = ("value", "tolerance", "answers", "unit")
     answer_schema: ClassVar[dict[str, Any]] = {
         "type": ["number", "string"], "description": "a number, typed or as JSON"}
