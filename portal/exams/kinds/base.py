@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, get_args, get_origin
@@ -511,6 +511,18 @@ def _list_of_texts(report: Report, node: dict[str, Any], key: str, *, low: int, 
         else:
             result.append(item)
     return result
+
+
+def _mappings(report: Report, node: dict[str, Any], key: str, *, low: int, high: int,
+              fields: tuple[str, ...], shape: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The entries of the list `node[key]` written as "field: value" mappings, numbered from
+    1, their fields checked against `fields`; any other entry is reported with `shape`."""
+    for index, entry in enumerate(items(report, node, key, low=low, high=high), 1):
+        if not isinstance(entry, dict):
+            report.add(node, key, shape, what=f"{key}[{index}]")
+            continue
+        check_fields(report, entry, fields)
+        yield index, entry
 
 
 def _answer_text(answer: Any, limit: int = MAX_ANSWER_CHARS) -> str:

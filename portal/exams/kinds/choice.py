@@ -19,6 +19,7 @@ from portal.exams.kinds.base import (
     QuestionDef,
     QuestionKind,
     Scoring,
+    _mappings,
     _pts,
     form_text,
     get_kind,
@@ -26,7 +27,7 @@ from portal.exams.kinds.base import (
     register,
 )
 from portal.exams.normalize import same_answer
-from portal.exams.validation import Report, boolean, check_fields, choice, items, number, text, tidy
+from portal.exams.validation import Report, boolean, choice, number, text, tidy
 from portal.messages import N_
 
 
@@ -35,16 +36,13 @@ def _choices(raw: dict[str, Any], report: Report, *, credit: str) -> list[dict[s
     allowed = ("key", "text", "correct", "feedback") + (("credit",) if credit != "none" else ())
     result: list[dict[str, Any]] = []
     keys: set[str] = set()
-    for index, entry in enumerate(items(report, raw, "choices", low=2, high=MAX_CHOICES)):
-        if not isinstance(entry, dict):
-            report.add(raw, "choices", N_("%(what)s 应为“字段: 值”的形式（text、correct …）"),
-                       what=f"choices[{index + 1}]")
-            continue
-        check_fields(report, entry, allowed)
-        key = entry.get("key", LETTERS[index])
+    for position, entry in _mappings(report, raw, "choices", low=2, high=MAX_CHOICES,
+                                     fields=allowed,
+                                     shape=N_("%(what)s 应为“字段: 值”的形式（text、correct …）")):
+        key = entry.get("key", LETTERS[position - 1])
         if not isinstance(key, str) or not CHOICE_KEY_RE.match(key):
             report.add(entry, "key", N_("选项 key 应为 1 到 16 个小写字母、数字或连字符"))
-            key = LETTERS[index]
+            key = LETTERS[position - 1]
         if key in keys:
             report.add(entry, "key", N_("选项 key %(key)s 重复"), key=key)
         keys.add(key)

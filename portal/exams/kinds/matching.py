@@ -16,13 +16,14 @@ from portal.exams.kinds.base import (
     QuestionKind,
     Scoring,
     _list_of_texts,
+    _mappings,
     _pts,
     form_text,
     input_name,
     register,
 )
 from portal.exams.normalize import same_answer
-from portal.exams.validation import MAX_SHORT_TEXT, Report, check_fields, choice, items, text
+from portal.exams.validation import MAX_SHORT_TEXT, Report, choice, text
 from portal.messages import N_
 
 
@@ -72,12 +73,9 @@ class Matching(QuestionKind[MatchingQuestion, PublicMatching]):
     def validate(self, raw: dict[str, Any], report: Report) -> dict[str, Any] | None:
         scoring = choice(report, raw, "scoring", self.scorings, default="proportional")
         pairs: list[dict[str, str]] = []
-        for index, entry in enumerate(items(report, raw, "pairs", low=2, high=MAX_PAIRS), 1):
-            if not isinstance(entry, dict):
-                report.add(raw, "pairs", N_("%(what)s 应为“字段: 值”的形式（left、right）"),
-                           what=f"pairs[{index}]")
-                continue
-            check_fields(report, entry, ("left", "right"))
+        for _, entry in _mappings(report, raw, "pairs", low=2, high=MAX_PAIRS,
+                                  fields=("left", "right"),
+                                  shape=N_("%(what)s 应为“字段: 值”的形式（left、right）")):
             left, right = text(report, entry, "left"), text(report, entry, "right")
             if left and any(same_answer(left, p["left"]) for p in pairs):
                 report.add(entry, "left", N_("左侧项 %(text)s 重复"), text=left)

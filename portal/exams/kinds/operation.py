@@ -26,6 +26,7 @@ from portal.exams.kinds.base import (
     QuestionKind,
     _answer_text,
     _list_of_texts,
+    _mappings,
     _pts,
     form_text,
     input_name,
@@ -37,7 +38,6 @@ from portal.exams.validation import (
     Report,
     check_fields,
     choice,
-    items,
     number,
     text,
 )
@@ -262,13 +262,10 @@ class OperationTask(QuestionKind[OperationQuestion, PublicOperation]):
     def validate(self, raw: dict[str, Any], report: Report) -> dict[str, Any] | None:
         form: list[dict[str, Any]] = []
         names: set[str] = set()
-        for index, entry in enumerate(items(report, raw, "form", low=1, high=MAX_FORM_FIELDS), 1):
-            if not isinstance(entry, dict):
-                report.add(raw, "form", N_("%(what)s 应为“字段: 值”的形式（name、label、type …）"),
-                           what=f"form[{index}]")
-                continue
-            check_fields(report, entry, ("name", "label", "type", "options", "help", "check",
-                                         "points", "feedback"))
+        for _, entry in _mappings(
+                report, raw, "form", low=1, high=MAX_FORM_FIELDS,
+                fields=("name", "label", "type", "options", "help", "check", "points", "feedback"),
+                shape=N_("%(what)s 应为“字段: 值”的形式（name、label、type …）")):
             name = entry.get("name")
             if not isinstance(name, str) or not FIELD_NAME_RE.match(name):
                 report.add(entry, "name", N_("字段 name 应以小写字母开头，只含小写字母、数字和下划线"))

@@ -18,13 +18,14 @@ from portal.exams.kinds.base import (
     PublicQuestion,
     QuestionDef,
     QuestionKind,
+    _mappings,
     _pts,
     form_text,
     input_name,
     register,
 )
 from portal.exams.kinds.text import parse_number
-from portal.exams.validation import MAX_TEXT, Report, check_fields, items, number, text
+from portal.exams.validation import MAX_TEXT, Report, number, text
 from portal.messages import N_
 
 # Moodle has no rubric: an essay gets one criterion worth all its points, to be refined.
@@ -68,12 +69,10 @@ class ShortAnswer(QuestionKind[ShortAnswerQuestion, PublicShortAnswer]):
 
     def validate(self, raw: dict[str, Any], report: Report) -> dict[str, Any] | None:
         rubric: list[dict[str, Any]] = []
-        for index, entry in enumerate(items(report, raw, "rubric", low=1, high=MAX_CRITERIA), 1):
-            if not isinstance(entry, dict):
-                report.add(raw, "rubric", N_("%(what)s 应为“字段: 值”的形式（criterion、points …）"),
-                           what=f"rubric[{index}]")
-                continue
-            check_fields(report, entry, ("criterion", "points", "guidance"))
+        for _, entry in _mappings(
+                report, raw, "rubric", low=1, high=MAX_CRITERIA,
+                fields=("criterion", "points", "guidance"),
+                shape=N_("%(what)s 应为“字段: 值”的形式（criterion、points …）")):
             item: dict[str, Any] = {
                 "criterion": text(report, entry, "criterion"),
                 "points": number(report, entry, "points", low=0, high=MAX_POINTS,
