@@ -245,9 +245,13 @@ class _Form(dict[str, list[str]]):
         return list(super().get(key, []))
 
 
-def answer_form(view: dict[str, Any], variant: int, prefix: str = "") -> dict[str, list[str]]:
-    """The form fields a trainee would send for `view`'s question; `variant` changes the
-    answer (text answers carry it, so every revision's answer differs)."""
+def answer_form(view: Any, variant: int, prefix: str = "") -> dict[str, list[str]]:
+    """The form fields a trainee would send for `view`'s question (a kinds.PublicQuestion);
+    `variant` changes the answer (text answers carry it, so every revision's answer differs)."""
+    return _answer_form(view.to_data(), variant, prefix)
+
+
+def _answer_form(view: dict[str, Any], variant: int, prefix: str = "") -> dict[str, list[str]]:
     kind = view["kind"]
     if kind in ("single-choice", "multiple-choice"):
         keys = [c["key"] for c in view["choices"]]
@@ -282,7 +286,7 @@ def answer_form(view: dict[str, Any], variant: int, prefix: str = "") -> dict[st
     if kind == "case":
         fields = {}
         for sub in view["questions"]:
-            fields.update(answer_form(sub, variant, prefix=f"{prefix}{sub['id']}."))
+            fields.update(_answer_form(sub, variant, prefix=f"{prefix}{sub['id']}."))
         return fields
     raise ValueError(f"no form for kind {kind!r}")
 
@@ -292,7 +296,7 @@ def as_stored(answer: Any) -> Any:
     return json.loads(json.dumps(answer, ensure_ascii=False))
 
 
-def expected_answer(view: dict[str, Any], form: dict[str, list[str]]) -> Any:
+def expected_answer(view: Any, form: dict[str, list[str]]) -> Any:
     """What the server stores for this form: the app's own pure form reader, as JSON."""
     from portal.exams.answers import answer_from_form
 
@@ -585,7 +589,7 @@ def check_submitted(sessions: sessionmaker[Session], attempt_ids: Sequence[int],
                 once += 1
             points = max_points = 0.0
             for response in attempt.responses:
-                grade = kinds.grade(response.question_version.data, response.answer)
+                grade = kinds.grade(response.question_version.definition, response.answer)
                 points += grade.points
                 max_points += grade.max_points
             expected = rules.score(points, max_points)
@@ -649,7 +653,8 @@ def exam_views(sessions: sessionmaker[Session], attempt_id: int) -> dict[int, di
     with sessions() as session:
         attempt = session.get(Attempt, attempt_id)
         assert attempt is not None
-        views = {r.position: kinds.public_view(r.question_version.data) for r in attempt.responses}
+        views = {r.position: kinds.public_view(r.question_version.definition)
+                 for r in attempt.responses}
         session.rollback()
     return views
 
@@ -852,11 +857,12 @@ def _bulk_insert(sessions: sessionmaker[Session], banks: Sequence[Any], now: dat
             question_id += 1
             question_rows.append({"id": question_id, "bank_id": bank_id, "qid": item.id,
                                   "retired": False})
+            data = item.definition.to_data()
             version_rows.append({
                 "id": question_id, "question_id": question_id, "number": 1, "kind": item.kind,
                 "difficulty": item.difficulty, "points": float(item.points),
-                "tags": list(item.tags), "data": item.definition,
-                "content_hash": _content_hash(item.definition), "created_at": now,
+                "tags": list(item.tags), "data": data,
+                "content_hash": _content_hash(data), "created_at": now,
                 "created_by_id": None})
             links.append({"b_id": question_id, "b_version": question_id})
     question = Question.__table__

@@ -14,7 +14,7 @@ from portal.exams.bank import MAX_QUESTIONS, load_bank
 from tests.postgres_support import unavailable
 
 
-def _bench_bank_views() -> list[dict]:
+def _bench_bank_views() -> list[kinds.PublicQuestion]:
     bank, problems = load_bank(exams.BANK.encode("utf-8"), "bench-bank.yaml")
     assert bank is not None, problems
     return [kinds.public_view(q.definition) for q in bank.questions]
@@ -25,17 +25,17 @@ def test_every_kind_gets_a_form_the_app_reads_as_an_answer() -> None:
     bank, problems = load_bank(files[0][1], files[0][0])
     assert bank is not None, problems
     views = [kinds.public_view(q.definition) for q in bank.questions] + _bench_bank_views()
-    assert {v["kind"] for v in views} == set(exams.KINDS_CYCLE)
+    assert {v.kind for v in views} == set(exams.KINDS_CYCLE)
     for view in views:
         for variant in (1, 2, 3):
             answer = exams.expected_answer(view, exams.answer_form(view, variant))
-            assert answers.is_answered(answer), (view["kind"], variant, answer)
+            assert answers.is_answered(answer), (view.kind, variant, answer)
     # Text answers carry the variant, so two revisions never send the same answer.
     for view in views:
-        if view["kind"] in ("fill-in", "numeric", "short-answer", "operation-task", "case"):
+        if view.kind in ("fill-in", "numeric", "short-answer", "operation-task", "case"):
             first, second = (exams.expected_answer(view, exams.answer_form(view, v))
                              for v in (1, 2))
-            assert first != second, view["kind"]
+            assert first != second, view.kind
 
 
 def test_an_acknowledged_save_missing_or_different_in_the_database_is_reported() -> None:
