@@ -1,0 +1,1 @@
+"""Simulated-chat exams: scenarios, drills, the engine, attempts and their scores."""
