@@ -89,8 +89,12 @@ def test_one_customer_from_the_first_message_to_the_scored_result(
     expect(box).to_have_value("")
     screenshot(page, "chat-console")
 
-    # The customer thanks and leaves the chat: the attempt ends and the result shows.
+    # The customer thanks; a goodbye is still taken, then the attempt ends.
     _wait(page, server_clock, 6)
+    expect(messages).to_contain_text("好吧，那就中通吧，谢谢")
+    expect(messages).to_contain_text("还可以回复一句道别")
+    _send(page, "感谢理解，祝您生活愉快~")
+    _wait(page, server_clock, 21)
     expect(page).to_have_url(re.compile(r"/chat/attempts/\d+/result$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("单人接待体验")
     verdict = page.locator(".chat-result__verdict")
@@ -136,7 +140,7 @@ def test_two_customers_at_once_on_a_phone_with_bands_and_a_critical_violation(
         has_text="小林").get_by_role("link").click()
     expect(page.get_by_role("heading", name="与 小林 的对话")).to_be_visible()
     _send(page, "可以的亲，给您韵达")
-    _wait(page, server_clock, 6)
+    _wait(page, server_clock, 30)
     expect(page).to_have_url(re.compile(r"/chat/attempts/\d+/result$"))
     expect(page.locator(".chat-result__verdict")).to_contain_text("未通过")
     expect(page.get_by_role("alert")).to_contain_text("承诺店铺做不到的事")
