@@ -126,5 +126,6 @@ def import_models() -> None:
     """Import every domain's models so that Base.metadata is complete."""
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
+    from portal.chat import models as _chat  # noqa: F401
     from portal.courses import models as _courses  # noqa: F401
     from portal.exams import models as _exams  # noqa: F401
