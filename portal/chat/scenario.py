@@ -259,12 +259,20 @@ class Ref(Storable):
 
 
 @dataclass(frozen=True)
+class Synonym(Storable):
+    """Where `word` appears in a phrase, each of `forms` also matches."""
+
+    word: str
+    forms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PhraseMatcher(Storable):
     """Any of the phrases (or a listed synonym of a word inside one) appears in a clause."""
 
     FORM: ClassVar[str] = "phrases"
     phrases: tuple[str, ...]
-    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    synonyms: tuple[Synonym, ...] = ()
     word: bool = False  # whole jieba words only
     polarity: Polarity = Polarity.AFFIRMED
 
