@@ -1,4 +1,5 @@
-"""chat: scenarios, drills, attempts, conversations, messages, reviews, quick phrases
+"""chat: scenarios, drills, attempts, conversations, messages, reviews, quick phrases;
+the passes of stages that name several assessments
 
 Revision ID: fc1311d3bd8b
 Revises: 8712f4bfd588
@@ -21,6 +22,22 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # A stage that names several assessments (a written and a chat exam) records each pass.
+    op.create_table('assessment_pass',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('track_key', sa.String(length=64), nullable=False),
+    sa.Column('stage_key', sa.String(length=64), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('passed_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reference', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_assessment_pass_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_pass')),
+    sa.UniqueConstraint('user_id', 'track_key', 'stage_key', 'source', name=op.f('uq_assessment_pass_user_id'))
+    )
+    with op.batch_alter_table('assessment_pass', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_pass_user_id'), ['user_id'], unique=False)
+
     op.create_table('chat_drill',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=64), nullable=False),
@@ -226,3 +243,7 @@ def downgrade() -> None:
     op.drop_table('chat_drill_version')
     op.drop_table('chat_scenario')
     op.drop_table('chat_drill')
+    with op.batch_alter_table('assessment_pass', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_pass_user_id'))
+
+    op.drop_table('assessment_pass')

@@ -67,6 +67,7 @@ class StageSource:
     assessment: str | None
     roles: list[str]
     checklist: list[ChecklistItem] = field(default_factory=list)
+    chat_exam: str | None = None  # a simulated-chat drill key (question_banks/chats/drills/)
 
 
 @dataclass(frozen=True)
@@ -243,7 +244,8 @@ def _body_offset(path: Path) -> int:
     return offset
 
 
-def load_track(folder: Path, root: Path, known_exams: set[str] | None = None
+def load_track(folder: Path, root: Path, known_exams: set[str] | None = None,
+               known_chat_exams: set[str] | None = None
                ) -> tuple[TrackSource | None, list[Problem]]:
     problems: list[Problem] = []
     track_path = folder / "track.yaml"
@@ -287,6 +289,11 @@ def load_track(folder: Path, root: Path, known_exams: set[str] | None = None
             problems.append(Problem(rel, _line(raw, key="assessment"), msg(
                 N_("阶段 %(stage)s 的考核 %(exam)s 没有对应的考试定义（question_banks/exams/）"),
                 stage=stage.key, exam=stage.assessment)))
+        if (stage is not None and stage.chat_exam and known_chat_exams is not None
+                and stage.chat_exam not in known_chat_exams):
+            problems.append(Problem(rel, _line(raw, key="chat_exam"), msg(
+                N_("阶段 %(stage)s 的聊天考核 %(drill)s 没有对应的演练定义（question_banks/chats/drills/）"),
+                stage=stage.key, drill=stage.chat_exam)))
         if stage is not None:
             stages.append(stage)
     for module_key in sorted(set(modules) - set(used_modules)):
@@ -346,6 +353,15 @@ def _load_stage(raw: Any, rel: str, problems: list[Problem], modules: dict[str, 
     if assessment is not None and (not isinstance(assessment, str) or not KEY_RE.match(assessment)):
         problems.append(Problem(rel, _line(raw, key="assessment"), msg(N_("assessment 应为考试 key（小写字母、数字、连字符）"))))
         assessment = None
+    chat_exam = raw.get("chat_exam")
+    if chat_exam is not None and (not isinstance(chat_exam, str) or not KEY_RE.match(chat_exam)):
+        problems.append(Problem(rel, _line(raw, key="chat_exam"), msg(
+            N_("chat_exam 应为聊天演练 key（小写字母、数字、连字符）"))))
+        chat_exam = None
+    if kind == "team-integration" and chat_exam is not None:
+        problems.append(Problem(rel, _line(raw, key="chat_exam"), msg(
+            N_("融入团队阶段以清单为考核，不能再设 chat_exam（请删去这一行）"))))
+        chat_exam = None
     checklist: list[ChecklistItem] = []
     if kind == "team-integration" and assessment is not None:
         problems.append(Problem(rel, _line(raw, key="assessment"), msg(
@@ -375,13 +391,15 @@ def _load_stage(raw: Any, rel: str, problems: list[Problem], modules: dict[str, 
         summary=_str(raw, "summary", rel, problems, required=False), kind=kind,
         planned_day=day, planned_duration=duration,
         modules=[m for m in stage_modules if isinstance(m, str)], assessment=assessment,
-        roles=_roles(raw, rel, problems), checklist=checklist)
+        roles=_roles(raw, rel, problems), checklist=checklist, chat_exam=chat_exam)
 
 
-def load_content(root: Path, known_exams: set[str] | None = None) -> ContentSet:
+def load_content(root: Path, known_exams: set[str] | None = None,
+                 known_chat_exams: set[str] | None = None) -> ContentSet:
     """Load every track folder under `root` (a folder of track folders).
 
-    With `known_exams`, every stage's assessment must name one of those exam keys.
+    With `known_exams`, every stage's assessment must name one of those exam keys; with
+    `known_chat_exams`, every stage's `chat_exam` one of those drill keys.
     """
     content = ContentSet()
     if not root.is_dir():
@@ -389,7 +407,7 @@ def load_content(root: Path, known_exams: set[str] | None = None) -> ContentSet:
         return content
     keys: set[str] = set()
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        track, problems = load_track(folder, root, known_exams)
+        track, problems = load_track(folder, root, known_exams, known_chat_exams)
         content.problems.extend(problems)
         if track is not None:
             if track.key in keys:

@@ -106,3 +106,22 @@ class ChecklistTick(Base):
     stage_key: Mapped[str] = mapped_column(sa.String(64))
     item_key: Mapped[str] = mapped_column(sa.String(64))
     ticked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AssessmentPass(Base):
+    """One passed assessment of a stage that names several (a written and a chat exam).
+
+    The stage itself completes (a StageCompletion) once every assessment it names has a
+    row here; a stage with one assessment completes at its first pass, as always.
+    """
+
+    __tablename__ = "assessment_pass"
+    __table_args__ = (sa.UniqueConstraint("user_id", "track_key", "stage_key", "source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    track_key: Mapped[str] = mapped_column(sa.String(64))
+    stage_key: Mapped[str] = mapped_column(sa.String(64))
+    source: Mapped[str] = mapped_column(sa.String(16))  # an AssessmentSource
+    passed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reference: Mapped[str] = mapped_column(sa.Text, default="")

@@ -40,18 +40,25 @@ class StageAssessment:
     key: str | None = None
 
 
-def stage_assessment(stage: Mapping[str, Any]) -> StageAssessment:
-    """What a stage needs to pass, from its definition alone.
+def stage_assessments(stage: Mapping[str, Any]) -> list[StageAssessment]:
+    """Every assessment a stage needs to pass, from its definition alone; it passes when all are.
 
     A team-integration stage passes by its checklist; `assessment: <key>` names a written
-    exam; a stage without one is marked passed by its trainer.
+    exam and `chat_exam: <key>` a simulated-chat drill (either or both); a stage with neither
+    is marked passed by its trainer.
     """
     if stage.get("kind") == "team-integration":
-        return StageAssessment(AssessmentSource.CHECKLIST)
-    key = stage.get("assessment")
-    if key:
-        return StageAssessment(AssessmentSource.EXAM, str(key))
-    return StageAssessment(AssessmentSource.MANUAL)
+        return [StageAssessment(AssessmentSource.CHECKLIST)]
+    found = [StageAssessment(source, str(stage[field]))
+             for field, source in (("assessment", AssessmentSource.EXAM),
+                                   ("chat_exam", AssessmentSource.CHAT_EXAM))
+             if stage.get(field)]
+    return found or [StageAssessment(AssessmentSource.MANUAL)]
+
+
+def stage_assessment(stage: Mapping[str, Any]) -> StageAssessment:
+    """The stage's first assessment (its written exam when it names one)."""
+    return stage_assessments(stage)[0]
 
 
 class StageState(StrEnum):
@@ -73,6 +80,7 @@ class StageStatus:
     planned_date: date | None
     planned_duration: str
     unlocked_by: str | None  # title of the stage whose assessment opens this one
+    chat_exam: str | None = None  # the drill key of a stage's simulated-chat exam
 
     @property
     def percent(self) -> int:
@@ -114,6 +122,7 @@ def stage_statuses(stages: list[dict[str, Any]], *, passed: set[str], done_modul
             planned_date=working_day(start_date, stage["planned_day"]) if start_date else None,
             planned_duration=stage.get("planned_duration", ""),
             unlocked_by=None if state is not StageState.LOCKED else previous_title,
+            chat_exam=stage.get("chat_exam"),
         ))
         previous_passed = previous_passed and stage["key"] in passed
         previous_title = stage["title"]

@@ -25,6 +25,7 @@ from portal.courses.errors import (
     StageLocked,
 )
 from portal.courses.models import (
+    AssessmentPass,
     ChecklistTick,
     Module,
     ModuleProgress,
@@ -183,34 +184,70 @@ def register_assessment_catalog(source: AssessmentSource, catalog: AssessmentCat
 
 
 def online_stage_assessments(session: Session,
-                             stages: list[dict[str, Any]]) -> dict[str, StageAssessment]:
-    """The stages (by key) whose assessment can be taken online now."""
-    wanted = {s["key"]: rules.stage_assessment(s) for s in stages}
-    sources = {a.source for a in wanted.values() if a.source in _catalogs}
+                             stages: list[dict[str, Any]]) -> dict[str, list[StageAssessment]]:
+    """The stages (by key) with the assessments of each that can be taken online now."""
+    wanted = {s["key"]: rules.stage_assessments(s) for s in stages}
+    sources = {a.source for found in wanted.values() for a in found if a.source in _catalogs}
     online = {source: _catalogs[source](session) for source in sources}
-    return {key: a for key, a in wanted.items() if a.key in online.get(a.source, ())}
+    result = {key: [a for a in found if a.key in online.get(a.source, ())]
+              for key, found in wanted.items()}
+    return {key: found for key, found in result.items() if found}
 
 
 def stage_assessments(session: Session, *, track_key: str) -> dict[str, StageAssessment] | None:
-    """What each stage of a published track needs to pass; None if the track is not imported."""
+    """What each stage of a published track needs to pass (its first assessment, the written
+    exam when it names one); None if the track is not imported. See `stage_assessment_lists`."""
     track = session.scalar(sa.select(Track).where(Track.key == track_key))
     if track is None or track.current_version is None:
         return None
     return {s["key"]: rules.stage_assessment(s) for s in track.current_version.stages}
 
 
+def stage_assessment_lists(session: Session, *,
+                           track_key: str) -> dict[str, list[StageAssessment]] | None:
+    """Every assessment each stage of a published track names; None if it is not imported."""
+    track = session.scalar(sa.select(Track).where(Track.key == track_key))
+    if track is None or track.current_version is None:
+        return None
+    return {s["key"]: rules.stage_assessments(s) for s in track.current_version.stages}
+
+
 def record_assessment_passed(session: Session, *, user_id: int, track_key: str, stage_key: str,
                              source: AssessmentSource, reference: str,
-                             now: datetime) -> StageCompletion:
+                             now: datetime) -> StageCompletion | None:
     """An assessment domain reports that a trainee passed a stage's assessment; idempotent.
 
-    `reference` says what was passed, for the timeline ("考试名 #2: 90"). The first pass is
-    kept; a later one (another attempt, a concurrent request) changes nothing.
+    `reference` says what was passed, for the timeline ("考试名 #2: 90"). Each assessment's
+    first pass is kept; the stage completes when every assessment it names is passed (the
+    completion is returned then, None while another assessment of the stage is still open).
+    A later pass (another attempt, a concurrent request) changes nothing.
     """
+    insert_ignore(session, AssessmentPass, {
+        "user_id": user_id, "track_key": track_key, "stage_key": stage_key,
+        "source": source.value, "passed_at": now, "reference": reference},
+        index_elements=("user_id", "track_key", "stage_key", "source"))
+    needed = (stage_assessment_lists(session, track_key=track_key) or {}).get(stage_key)
+    if needed and len(needed) > 1:
+        passed = set(session.scalars(sa.select(AssessmentPass.source).where(
+            AssessmentPass.user_id == user_id, AssessmentPass.track_key == track_key,
+            AssessmentPass.stage_key == stage_key)))
+        if any(a.source.value not in passed for a in needed):
+            return None
     completion, _ = _pass_stage(session, user_id=user_id, track_key=track_key,
                                 stage_key=stage_key, source=source, by_user_id=None,
                                 reason=reference, now=now)
     return completion
+
+
+def passed_assessments(session: Session, *, user_id: int, track_key: str
+                       ) -> dict[str, set[AssessmentSource]]:
+    """Which assessments of each stage a trainee has passed (stage key -> sources)."""
+    found: dict[str, set[AssessmentSource]] = {}
+    for stage_key, source in session.execute(sa.select(
+            AssessmentPass.stage_key, AssessmentPass.source).where(
+            AssessmentPass.user_id == user_id, AssessmentPass.track_key == track_key)):
+        found.setdefault(stage_key, set()).add(AssessmentSource(source))
+    return found
 
 
 def _pass_stage(session: Session, *, user_id: int, track_key: str, stage_key: str,
@@ -241,7 +278,7 @@ class TrackView:
     modules: dict[str, Module]
     progress: dict[str, ModuleProgress]
     checklists: dict[str, rules.ChecklistState]  # team-integration stages by key
-    online: dict[str, StageAssessment]  # stages whose assessment can be taken online now
+    online: dict[str, list[StageAssessment]]  # stages' assessments that can be taken online now
 
 
 def get_track(session: Session, track_key: str) -> Track:

@@ -1,0 +1,1 @@
+"""Chat services (session + now, no Flask): imports, attempts, phrases (review: chat-staff)."""
