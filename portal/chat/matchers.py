@@ -177,19 +177,20 @@ def compiled(pattern: str) -> re.Pattern[str]:
 
 
 def regex_problem(pattern: str) -> str | None:
-    """Why a pattern cannot be used (a msgid with %(error)s), or None."""
+    """Why a pattern cannot be used (a msgid with %(pattern)s), or None."""
     if len(pattern) > MAX_PATTERN_CHARS:
-        return N_("正则表达式太长（最多 500 个字符）")
+        return N_("正则表达式太长（最多 500 个字符）：%(pattern)s")
     if NESTED_QUANTIFIER_RE.search(pattern):
-        return N_("正则表达式含有嵌套的重复（如 (a+)+），可能让匹配极慢")
+        return N_("正则表达式 %(pattern)s 含有嵌套的重复（如 (a+)+），可能让匹配极慢")
     for m in _QUANTIFIED_ALTERNATION.finditer(pattern):
         options = m.group(1).split("|")
         if any(o == "" or any(p != o and p.startswith(o) for p in options) for o in options):
-            return N_("正则表达式在重复的分组里有互相重叠的选项（如 (a|ab)*），可能让匹配极慢")
+            return N_("正则表达式 %(pattern)s 在重复的分组里有互相重叠的选项（如 (a|ab)*），"
+                      "可能让匹配极慢")
     try:
         re.compile(pattern)
     except re.error:
-        return N_("正则表达式写法有误，无法使用")
+        return N_("正则表达式 %(pattern)s 写法有误，无法使用")
     return None
 
 
