@@ -2,17 +2,24 @@
 agreement per drill, the scenario player and the matcher tester."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, request, url_for
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Blueprint, current_app, flash, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.auth.models import Role
+from portal.chat import tester
 from portal.chat.agreement import KappaBand
 from portal.chat.models import ReviewReason
-from portal.chat.scenario import Item
+from portal.chat.scenario import Item, Polarity, Ref
 from portal.chat.services import review
+from portal.chat.services import scripts as scripts_service
+from portal.chat.tester import HitFate
+from portal.config import PROJECT_ROOT
 from portal.db import utcnow
 from portal.web.access import roles
 from portal.web.db import db_session
@@ -128,3 +135,85 @@ def _item_row(attempt_id: int, item: str, *, error: str | None = None,
 def review_agreement() -> ResponseReturnValue:
     drills = review.drill_agreement(db_session(), actor=current_user)
     return render("chat/staff/agreement.html", drills=drills)
+
+
+# --- scenarios: where they come from ---------------------------------------------------------
+
+
+def _chat_folder() -> Path:
+    """The chats folder the player and the tester read (CHAT_FOLDER overrides it in tests)."""
+    return Path(current_app.config.get("CHAT_FOLDER") or PROJECT_ROOT / "question_banks" / "chats")
+
+
+# --- the matcher tester ----------------------------------------------------------------------
+
+SHARED = "shared"
+FORM_LABELS = {"phrases": _l("词组"), "regex": _l("正则表达式"), "examples": _l("相似例句")}
+POLARITY_LABELS = {Polarity.AFFIRMED: _l("只算肯定的说法"), Polarity.NEGATED: _l("只算否定的说法"),
+                   Polarity.ANY: _l("肯定否定都算")}
+FATE_LABELS = {
+    HitFate.COUNTS: _l("计入"),
+    HitFate.NEGATED: _l("所在分句有否定词，被反转为否定，不计入"),
+    HitFate.AFFIRMED: _l("所在分句没有否定，不是否定说法，不计入"),
+    HitFate.EXCLUDED: _l("所在分句命中排除规则，不计入"),
+}
+
+
+@dataclass(frozen=True)
+class MatcherGroup:
+    label: str
+    options: list[tuple[str, str]]  # (form value, matcher name)
+
+
+def _matcher_groups(scripts: scripts_service.Scripts) -> list[MatcherGroup]:
+    groups = [MatcherGroup(gettext("共用匹配规则（matchers.yaml）"),
+                           [(f"{SHARED}|{name}", name) for name in sorted(scripts.folder.matchers)])]
+    for choice in scripts.choices:
+        if choice.source is scripts_service.ScriptSource.IMPORTED and not choice.current:
+            continue
+        script = scripts_service.load_script(db_session(), folder=_chat_folder(), ref=choice.ref,
+                                             scripts=scripts)
+        own = scripts_service.scenario_own_matchers(script.scenario, shared=script.shared)
+        if own:
+            groups.append(MatcherGroup(_script_label(choice),
+                                       [(f"{choice.ref}|{name}", name) for name in sorted(own)]))
+    return [g for g in groups if g.options]
+
+
+def _script_label(choice: scripts_service.ScriptChoice) -> str:
+    if choice.source is scripts_service.ScriptSource.FOLDER:
+        return gettext("%(title)s（题库文件夹）", title=choice.title)
+    if choice.current:
+        return gettext("%(title)s（已导入第 %(n)d 版，使用中）", title=choice.title,
+                       n=choice.version_number or 0)
+    return gettext("%(title)s（已导入第 %(n)d 版）", title=choice.title, n=choice.version_number or 0)
+
+
+@bp.get("/matchers")
+@roles(Role.TRAINER)
+def script_matcher() -> ResponseReturnValue:
+    session = db_session()
+    scripts = scripts_service.script_choices(session, folder=_chat_folder())
+    chosen = request.args.get("matcher", "")[: scripts_service.MAX_REF_CHARS + 70]
+    sample = request.args.get("sample", "")
+    report = None
+    error = None
+    if chosen or sample:
+        ref, _, name = chosen.rpartition("|")
+        if len(sample) > tester.MAX_SAMPLE_CHARS:
+            error = gettext("示例回复最多 %(n)d 个字", n=tester.MAX_SAMPLE_CHARS)
+        elif not sample.strip():
+            error = gettext("请输入一句示例回复")
+        elif ref == SHARED and name in scripts.folder.matchers:
+            report = tester.explain(name, Ref(name), sample, scripts.folder.matchers)
+        elif ref and ref != SHARED:
+            script = scripts_service.load_script(session, folder=_chat_folder(), ref=ref,
+                                                 scripts=scripts)
+            if name in script.scenario.matchers:
+                report = tester.explain(name, Ref(name), sample, script.scenario.matchers)
+        if report is None and error is None:
+            error = gettext("找不到这个匹配规则，请从列表中重新选择")
+    return render("chat/staff/matchers.html", groups=_matcher_groups(scripts),
+                  problems=scripts.problems, chosen=chosen, sample=sample, report=report,
+                  error=error, form_labels=FORM_LABELS, polarity_labels=POLARITY_LABELS,
+                  fate_labels=FATE_LABELS, status=422 if error else 200, block="report")
