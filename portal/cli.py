@@ -295,7 +295,9 @@ def exams_sweep() -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_cli, users_cli, demo_cli, config_cli, content_cli, exams_cli):
+    from portal.chat.cli import chat_cli
+
+    for group in (db_cli, users_cli, demo_cli, config_cli, content_cli, exams_cli, chat_cli):
         app.cli.add_command(group)
 
 

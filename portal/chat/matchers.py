@@ -212,7 +212,7 @@ def _phrase_hits(matcher: PhraseMatcher, norm: Normalized,
                     taken.append((pos, end))
                     hits.append(_hit(norm, pos, end, phrase, "phrases", negated, cues))
             pos = text.find(form, pos + 1)
-    return hits
+    return sorted(hits, key=lambda h: (h.start, h.end))
 
 
 def _regex_hits(matcher: RegexMatcher, norm: Normalized,
