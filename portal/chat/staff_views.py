@@ -2,25 +2,32 @@
 agreement per drill, the scenario player and the matcher tester."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, current_app, flash, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from portal.auth.models import Role
-from portal.chat import tester
+from portal.chat import player, tester
 from portal.chat.agreement import KappaBand
+from portal.chat.engine import RouteKind
 from portal.chat.models import ReviewReason
-from portal.chat.scenario import Item, Polarity, Ref
+from portal.chat.scenario import Ending, Item, Polarity, Ref
+from portal.chat.scoring import CheckOutcome
 from portal.chat.services import review
 from portal.chat.services import scripts as scripts_service
 from portal.chat.tester import HitFate
 from portal.config import PROJECT_ROOT
 from portal.db import utcnow
+from portal.messages import N_
 from portal.web.access import roles
 from portal.web.db import db_session
 from portal.web.errors import translate
@@ -217,3 +224,123 @@ def script_matcher() -> ResponseReturnValue:
                   problems=scripts.problems, chosen=chosen, sample=sample, report=report,
                   error=error, form_labels=FORM_LABELS, polarity_labels=POLARITY_LABELS,
                   fate_labels=FATE_LABELS, status=422 if error else 200, block="report")
+
+
+# --- the scenario player -----------------------------------------------------------------------
+
+ENDING_LABELS = {ending: ending.label for ending in Ending}
+OUTCOME_LABELS = {
+    CheckOutcome.AWARDED: _l("得分"),
+    CheckOutcome.MISSED: _l("未得分"),
+    CheckOutcome.DEDUCTED: _l("扣分"),
+    CheckOutcome.AVOIDED: _l("未扣分"),
+}
+ROUTE_KIND_LABELS = {RouteKind.ROUTE: _l("路线"), RouteKind.FALLBACK: _l("兜底路线")}
+
+
+class PlayerAction(StrEnum):
+    REPLY = "reply"
+    WAIT = "wait"  # let the play's clock catch up with the server's (a refresh)
+    SKIP = "skip"  # 跳过等待: jump to the customer's next message
+
+
+def _float(raw: str | None) -> float:
+    try:
+        return float((raw or "")[:20])
+    except ValueError:
+        return math.nan
+
+
+def _played_replies(form: Any) -> list[player.PlayedReply]:
+    times = form.getlist("reply_at")[: player.MAX_REPLIES + 1]
+    texts = form.getlist("reply_text")[: player.MAX_REPLIES + 1]
+    if len(times) != len(texts):
+        raise player.PlayerInvalid(N_("试玩记录不完整，请重新开始试玩"))
+    return [player.PlayedReply(at=_float(at), text=text[: player.MAX_REPLY_CHARS + 1])
+            for at, text in zip(times, texts, strict=True)]
+
+
+def _player_page(script: scripts_service.Script | None, scripts: scripts_service.Scripts, *,
+                 replies: list[player.PlayedReply], clock: float, status: int = 200,
+                 error: str | None = None, draft: str = "") -> ResponseReturnValue:
+    played = (player.play(script.scenario, script.rules, replies, clock=clock)
+              if script is not None else None)
+    return render("chat/staff/player.html", scripts=scripts, script=script, play=played,
+                  replies=replies, rendered_at=f"{utcnow().timestamp():.3f}", error=error,
+                  draft=draft, script_label=_script_label, ending_labels=ENDING_LABELS,
+                  outcome_labels=OUTCOME_LABELS, route_labels=ROUTE_KIND_LABELS,
+                  status=status, block="player")
+
+
+@bp.get("/player")
+@roles(Role.TRAINER)
+def script_player() -> ResponseReturnValue:
+    session = db_session()
+    scripts = scripts_service.script_choices(session, folder=_chat_folder())
+    ref = request.args.get("script", "")
+    script = (scripts_service.load_script(session, folder=_chat_folder(), ref=ref,
+                                          scripts=scripts) if ref else None)
+    return _player_page(script, scripts, replies=[], clock=0.0)
+
+
+@bp.post("/player")
+@roles(Role.TRAINER)
+def script_player_play() -> ResponseReturnValue:
+    session = db_session()
+    scripts = scripts_service.script_choices(session, folder=_chat_folder())
+    script = scripts_service.load_script(session, folder=_chat_folder(),
+                                         ref=request.form.get("script", ""), scripts=scripts)
+    try:
+        action = PlayerAction(request.form.get("action", PlayerAction.WAIT))
+    except ValueError:
+        action = PlayerAction.WAIT
+    try:
+        replies = _played_replies(request.form)
+        clock = _float(request.form.get("clock"))
+        player.check_replies(replies, clock=clock)
+    except player.PlayerInvalid as exc:
+        return _player_page(script, scripts, replies=[], clock=0.0, status=422,
+                            error=translate(exc.message))
+    clock = player.advance_clock(clock, rendered_at=_float(request.form.get("rendered_at")),
+                                 now=utcnow().timestamp())
+    draft = request.form.get("text", "")[: player.MAX_REPLY_CHARS + 1]
+    try:
+        if action is PlayerAction.SKIP:
+            current = player.play(script.scenario, script.rules, replies, clock=clock)
+            if current.next_at is not None:
+                clock = max(clock, current.next_at)
+        elif action is PlayerAction.REPLY:
+            candidate = [*replies, player.PlayedReply(at=clock, text=draft.strip())]
+            if not draft.strip():
+                raise player.PlayerInvalid(N_("请先输入回复"))
+            player.play(script.scenario, script.rules, candidate, clock=clock)
+            replies, draft = candidate, ""
+    except player.PlayerInvalid as exc:
+        return _player_page(script, scripts, replies=replies, clock=clock, status=422,
+                            error=translate(exc.message), draft=draft)
+    return _player_page(script, scripts, replies=replies, clock=clock, draft=draft)
+
+
+@bp.app_template_global()
+def chat_highlight(text: str, hits: Any) -> Markup:
+    """`text` with the spans of `hits` (evidence in the original text) marked."""
+    spans = sorted((h.start, h.end) for h in hits or () if 0 <= h.start < h.end <= len(text))
+    out, pos = [], 0
+    for start, end in spans:
+        start = max(start, pos)
+        if start >= end:
+            continue
+        out.append(escape(text[pos:start]))
+        out.append(Markup('<mark class="chat-hit">%s</mark>') % text[start:end])
+        pos = end
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+@bp.app_template_filter("clock")
+def clock_filter(seconds: float | None) -> str:
+    """Seconds on the play's clock as m:ss."""
+    if seconds is None:
+        return "—"
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
