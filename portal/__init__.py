@@ -96,10 +96,13 @@ def _init_extensions(app: Flask) -> None:
 def _register_assessments() -> None:
     """Assessment domains tell courses which of their assessments are online (one way:
     exams knows courses, courses never imports exams)."""
+    from portal.chat.services import attempts as chat_attempts
     from portal.courses import services as courses
     from portal.exams import services as exams
 
     courses.register_assessment_catalog(courses.AssessmentSource.EXAM, exams.existing_exam_keys)
+    courses.register_assessment_catalog(courses.AssessmentSource.CHAT_EXAM,
+                                        chat_attempts.existing_drill_keys)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -108,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.authoring.views import bp as authoring_bp
     from portal.banks.views import bp as banks_bp
     from portal.chat.staff_views import bp as chat_staff_bp
+    from portal.chat.views import bp as chat_bp
     from portal.courses.views import bp as courses_bp
     from portal.exams.staff_views import bp as exam_staff_bp
     from portal.exams.views import bp as exams_bp
@@ -116,7 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.web.views import bp as web_bp
 
     for bp in (web_bp, auth_bp, home_bp, courses_bp, admin_bp, progress_bp, authoring_bp, exams_bp,
-               exam_staff_bp, banks_bp, chat_staff_bp):
+               exam_staff_bp, banks_bp, chat_bp, chat_staff_bp):
         app.register_blueprint(bp)
 
 

@@ -359,3 +359,32 @@ def import_categorised_bank(session: Session, *, now: datetime) -> None:
     assert check.ok, [str(p) for p in check.problems]
     bank_services.confirm_upload(session, files=files, expected_digest=check.digest,
                                   actor_id=None, now=now)
+
+
+# --- chat exams --------------------------------------------------------------------------------
+
+
+def import_chats(session: Session, *, now: datetime, folder: Path | None = None) -> None:
+    """Import a chats folder (by default the console tests' own, tests/chat/data/web)."""
+    from portal.chat.files import load_folder
+    from portal.chat.services import imports as chat_imports
+    from tests.chat import chat_web_fixtures
+
+    content = load_folder(folder or chat_web_fixtures.CHATS)
+    assert not content.problems, [str(p) for p in content.problems]
+    chat_imports.apply_import(session, scenarios=content.scenarios, drills=content.drills,
+                              rules=content.rules, actor_id=None, now=now)
+
+
+def make_chat_trainee(session: Session, *, now: datetime,
+                      stages: list[dict[str, Any]] | None = None) -> User:
+    """A trainee of a cohort on the chat tests' track (stage `practice` asks for drill `solo`),
+    with the chats imported."""
+    from tests.chat import chat_web_fixtures
+
+    if session.scalar(sa.select(Track).where(Track.key == chat_web_fixtures.TRACK_KEY)) is None:
+        make_track(session, now=now, key=chat_web_fixtures.TRACK_KEY, title="聊天考核路线",
+                   stages=stages or chat_web_fixtures.STAGES, modules=chat_web_fixtures.MODULES)
+        import_chats(session, now=now)
+    cohort = make_cohort(session, track_key=chat_web_fixtures.TRACK_KEY)
+    return make_user(session, cohort=cohort)

@@ -144,9 +144,10 @@ class ChatConversation(Base):
     entered_at: Mapped[datetime]
     unmatched: Mapped[int] = mapped_column(default=0)
     nudges_sent: Mapped[int] = mapped_column(default=0)
-    waiting_since: Mapped[datetime | None]
+    waiting_since: Mapped[datetime]  # when the customer's turn began (the engine's rule)
     ended: Mapped[bool] = mapped_column(default=False)
     ending: Mapped[str | None] = mapped_column(sa.String(16))  # an Ending
+    ended_at: Mapped[datetime | None]
     # The highest seq the trainee has seen in this customer's pane (for unread counts).
     read_seq: Mapped[int] = mapped_column(default=0)
 

@@ -35,7 +35,7 @@ from portal.chat.models import (
     ChatScenarioVersion,
     ChatSender,
 )
-from portal.chat.scenario import Drill, Rules, Scenario
+from portal.chat.scenario import Drill, Ending, Rules, Scenario
 from portal.chat.services.errors import AttemptClosed, CannotStart, ConversationClosed
 from portal.courses import services as courses
 from portal.db import insert_ignore
@@ -235,7 +235,9 @@ def _state_fields() -> list[str]:
 
 
 def _conversation(row: ChatConversation) -> engine.Conversation:
-    return engine.Conversation(**{name: getattr(row, name) for name in _state_fields()})
+    values = {name: getattr(row, name) for name in _state_fields()}
+    values["ending"] = Ending(row.ending) if row.ending else None
+    return engine.Conversation(**values)
 
 
 def _store_state(row: ChatConversation, conv: engine.Conversation) -> None:
@@ -250,8 +252,8 @@ def _schedule(session: Session, attempt: ChatAttempt, row: ChatConversation,
     for scheduled in step.messages:
         session.add(ChatMessage(
             chat_attempt_id=attempt.id, chat_conversation_id=row.id, sender=ChatSender.CUSTOMER,
-            text=scheduled.text, due_at=scheduled.due_at, state=row.state,
-            nudge=bool(getattr(scheduled, "nudge", False))))
+            text=scheduled.text, due_at=scheduled.due_at, state=scheduled.state,
+            nudge=scheduled.kind is engine.MessageKind.NUDGE))
 
 
 def _plan_next_event(session: Session, attempt: ChatAttempt) -> None:
@@ -264,7 +266,7 @@ def _plan_next_event(session: Session, attempt: ChatAttempt) -> None:
     for row in attempt.conversations:
         if row.ended:
             continue
-        moment = engine.next_tick_at(scenario_of(row.scenario_version), _conversation(row))
+        moment = engine.next_event(scenario_of(row.scenario_version), _conversation(row))
         if moment is not None:
             moments.append(moment)
     attempt.next_event_at = min(moments)
@@ -314,13 +316,7 @@ def advance(session: Session, *, attempt: ChatAttempt, now: datetime) -> list[Ch
         delivered = _deliver(session, attempt, attempt.deadline_at)
         _finish(session, attempt, now=attempt.deadline_at, by=ChatEndedBy.DEADLINE)
         return delivered
-    for row in attempt.conversations:
-        if row.ended or now < row.arrives_at:
-            continue
-        step = engine.on_tick(scenario_of(row.scenario_version), _conversation(row), now=now)
-        _store_state(row, step.conversation)
-        _schedule(session, attempt, row, step)
-    session.flush()
+    _tick(session, attempt, now)
     delivered = _deliver(session, attempt, now)
     pending = session.scalar(sa.select(sa.func.count()).select_from(ChatMessage).where(
         ChatMessage.chat_attempt_id == attempt.id, ChatMessage.delivered_at.is_(None)))
@@ -331,19 +327,25 @@ def advance(session: Session, *, attempt: ChatAttempt, now: datetime) -> list[Ch
     return delivered
 
 
+def _tick(session: Session, attempt: ChatAttempt, now: datetime) -> None:
+    """Silence up to `now`: the nudges that fell due, customers who left."""
+    for row in attempt.conversations:
+        if row.ended or now < row.arrives_at:
+            continue
+        step = engine.on_tick(scenario_of(row.scenario_version), _conversation(row), now=now)
+        _store_state(row, step.conversation)
+        _schedule(session, attempt, row, step)
+    session.flush()
+
+
 def _deliver(session: Session, attempt: ChatAttempt, now: datetime) -> list[ChatMessage]:
     due = list(session.scalars(sa.select(ChatMessage).where(
         ChatMessage.chat_attempt_id == attempt.id, ChatMessage.delivered_at.is_(None),
         ChatMessage.due_at <= now).order_by(ChatMessage.due_at, ChatMessage.id)))
-    by_id = {row.id: row for row in attempt.conversations}
     for message in due:
         attempt.last_seq += 1
         message.seq = attempt.last_seq
         message.delivered_at = now
-        conversation = by_id[message.chat_conversation_id]
-        if message.sender is ChatSender.CUSTOMER and conversation.waiting_since is None:
-            # The customer's turn, as the trainee sees it, begins now (not when it was due).
-            conversation.waiting_since = now
     session.flush()
     return due
 
@@ -369,6 +371,12 @@ def reply(session: Session, *, user: User, attempt_id: int, slot: int, text: str
         raise NotFound(N_("找不到这位买家"))
     if row.ended or now < row.arrives_at:
         raise ConversationClosed(N_("这位买家的会话已结束，不能再回复"))
+    # What the customers said before this reply (a nudge included) comes before it.
+    _tick(session, attempt, now)
+    _deliver(session, attempt, now)
+    if row.ended:  # left a moment ago, before this reply arrived
+        _plan_next_event(session, attempt)
+        raise ConversationClosed(N_("这位买家已经离开，不能再回复"))
     attempt.last_seq += 1
     message = ChatMessage(chat_attempt_id=attempt.id, chat_conversation_id=row.id,
                           seq=attempt.last_seq, sender=ChatSender.TRAINEE, text=text,
@@ -388,7 +396,7 @@ def _replies_since_customer(session: Session, row: ChatConversation) -> list[str
     """The trainee's replies since the customer last spoke, oldest first."""
     last_customer = session.scalar(sa.select(sa.func.max(ChatMessage.seq)).where(
         ChatMessage.chat_conversation_id == row.id, ChatMessage.sender == ChatSender.CUSTOMER,
-        ChatMessage.seq.is_not(None)))
+        ChatMessage.nudge.is_(False), ChatMessage.seq.is_not(None)))
     query = sa.select(ChatMessage.text).where(
         ChatMessage.chat_conversation_id == row.id, ChatMessage.sender == ChatSender.TRAINEE)
     if last_customer is not None:
@@ -459,12 +467,11 @@ def _finish(session: Session, attempt: ChatAttempt, *, now: datetime, by: ChatEn
         scenario, rules = _scenario(row.scenario_version.id, row.scenario_version.source_hash,
                                     row.scenario_version.definition)
         scored.append(scoring.score_conversation(scenario, transcript(session, row), rules))
-    result = scoring.score_attempt(scored)
+    result = scoring.score_attempt(scored, pass_mark=definition.pass_mark)
     attempt.auto_result = result.to_data()
     attempt.score = result.score
-    critical = list(result.critical)
-    attempt.fail_reason = str(_violation_id(critical[0])) if critical else None
-    attempt.passed = not critical and result.score >= definition.pass_mark
+    attempt.fail_reason = result.violations[0].id.value if result.violations else None
+    attempt.passed = bool(result.passed)
     session.flush()
     audit.record(session, actor_id=attempt.user_id if by is ChatEndedBy.TRAINEE else None,
                  action="chat.attempt.finish", target_type="chat_attempt", target_id=attempt.id,
@@ -478,18 +485,16 @@ def _finish(session: Session, attempt: ChatAttempt, *, now: datetime, by: ChatEn
             reference=f"{version.title} #{attempt.number}: {attempt.score:g}", now=now)
 
 
-def _violation_id(found: Any) -> str:
-    value = getattr(found, "violation", None) or getattr(found, "id", None) or found
-    return str(getattr(value, "value", value))
-
-
-def transcript(session: Session, row: ChatConversation) -> list[Any]:
-    """A conversation's delivered messages as the scoring reads them, in seq order."""
+def transcript(session: Session, row: ChatConversation) -> list[scoring.TranscriptMessage]:
+    """A conversation's delivered messages as the scoring reads them, in seq order: a
+    customer message at its first delivery to the browser, a reply when it was received."""
     messages = session.scalars(sa.select(ChatMessage).where(
-        ChatMessage.chat_conversation_id == row.id, ChatMessage.seq.is_not(None))
-        .order_by(ChatMessage.seq))
+        ChatMessage.chat_conversation_id == row.id, ChatMessage.seq.is_not(None),
+        ChatMessage.sender != ChatSender.SYSTEM).order_by(ChatMessage.seq))
     return [scoring.TranscriptMessage(
-        seq=m.seq, sender=m.sender.value, text=m.text, state=m.state,
-        at=m.sent_at if m.sender is ChatSender.TRAINEE else m.delivered_at, nudge=m.nudge)
+        seq=m.seq or 0, text=m.text, state=m.state, nudge=m.nudge,
+        author=(scoring.Author.TRAINEE if m.sender is ChatSender.TRAINEE
+                else scoring.Author.CUSTOMER),
+        at=(m.sent_at if m.sender is ChatSender.TRAINEE else m.delivered_at) or m.due_at)
         for m in messages]
 

@@ -1,0 +1,219 @@
+"""The trainee's chat exam: the start page, the console (poll, reply), quick phrases, the result."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import Blueprint, current_app, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.auth.models import Role
+from portal.chat.models import ChatAttemptStatus
+from portal.chat.services import attempts as services
+from portal.chat.services import console as presenting
+from portal.chat.services import phrases as phrase_services
+from portal.chat.services.errors import AttemptClosed
+from portal.db import utcnow, write_intent
+from portal.errors import DomainError
+from portal.web.access import roles
+from portal.web.db import db_session, writes
+from portal.web.errors import translate
+from portal.web.render import is_htmx, redirect_after_post, render
+
+bp = Blueprint("chat", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static/chat")
+
+
+def now() -> datetime:
+    """The server's clock (a test may set `CHAT_CLOCK` to drive the whole server's time)."""
+    clock: Callable[[], datetime] | None = current_app.config.get("CHAT_CLOCK")
+    return clock() if clock else utcnow()
+
+
+@bp.get("/chat/drills/<drill_key>")
+@roles(Role.TRAINEE)
+@writes
+def drill_show(drill_key: str) -> ResponseReturnValue:
+    status = services.drill_status(db_session(), user=current_user, drill_key=drill_key,
+                                   now=now())
+    return render("chat/start.html", status=status, drill=status.definition)
+
+
+@bp.post("/chat/drills/<drill_key>/attempts")
+@roles(Role.TRAINEE)
+def attempt_start(drill_key: str) -> ResponseReturnValue:
+    attempt = services.start_attempt(db_session(), user=current_user, drill_key=drill_key,
+                                     now=now())
+    return redirect_after_post(url_for("chat.console", attempt_id=attempt.id))
+
+
+def _slot() -> int | None:
+    raw = request.values.get("c", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 4 else None
+
+
+def _console(attempt_id: int, *, block: str | None, status: int = 200,
+             error: str | None = None, seen: int | None = None) -> ResponseReturnValue:
+    session = db_session()
+    at = now()
+    attempt = services.get_attempt(session, user=current_user, attempt_id=attempt_id, lock=True)
+    services.advance(session, attempt=attempt, now=at)
+    if attempt.status is not ChatAttemptStatus.IN_PROGRESS:
+        return _to_result(attempt.id)
+    view = presenting.console(session, attempt=attempt, slot=_slot(), now=at, seen_seq=seen)
+    services.mark_read(session, attempt=attempt, slot=view.selected_slot)
+    headers = {}
+    if block == "live" and view.selected_slot != _slot():
+        # The open pane changed (the first customer arrived): the whole console is new.
+        block = "console"
+        headers = {"HX-Retarget": "#chat", "HX-Reswap": "outerHTML"}
+    return render("chat/console.html", block=block, status=status, view=view, error=error,
+                  oob=block == "live", headers=headers)
+
+
+def _to_result(attempt_id: int) -> Response:
+    location = url_for("chat.result", attempt_id=attempt_id)
+    if is_htmx():
+        response = Response("", 200)
+        response.headers["HX-Redirect"] = location
+        response.vary.add("HX-Request")
+        return response
+    return redirect(location)  # type: ignore[return-value]
+
+
+@bp.get("/chat/attempts/<int:attempt_id>")
+@roles(Role.TRAINEE)
+@writes
+def console(attempt_id: int) -> ResponseReturnValue:
+    return _console(attempt_id, block="console")
+
+
+@bp.get("/chat/attempts/<int:attempt_id>/poll")
+@roles(Role.TRAINEE)
+def poll(attempt_id: int) -> ResponseReturnValue:
+    """Every 1.5 s: 204 (no swap) while nothing is new; one row read, nothing written."""
+    session = db_session()
+    raw = request.args.get("seen", "")
+    seen = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else -1
+    if services.poll_is_empty(session, user_id=current_user.id, attempt_id=attempt_id,
+                              seen_seq=seen, now=now()):
+        response = Response(status=204)
+        response.vary.add("HX-Request")
+        return response
+    # Something is due: end the read and write in a transaction that takes the lock first.
+    session.rollback()
+    write_intent.set(True)  # reset at the request's end
+    return _console(attempt_id, block="live", seen=seen)
+
+
+@bp.post("/chat/attempts/<int:attempt_id>/reply")
+@roles(Role.TRAINEE)
+def reply(attempt_id: int) -> ResponseReturnValue:
+    slot = _slot()
+    text = request.form.get("text", "")
+    session = db_session()
+    try:
+        services.reply(session, user=current_user, attempt_id=attempt_id,
+                       slot=-1 if slot is None else slot, text=text, now=now())
+    except AttemptClosed:
+        return _to_result(attempt_id)
+    except DomainError as exc:
+        if not is_htmx():
+            raise
+        session.rollback()
+        return _console(attempt_id, block="live", status=422, error=translate(exc.message))
+    if is_htmx():
+        return _console(attempt_id, block="live")
+    return redirect(url_for("chat.console", attempt_id=attempt_id, c=slot), 303)
+
+
+@bp.post("/chat/attempts/<int:attempt_id>/finish")
+@roles(Role.TRAINEE)
+def finish(attempt_id: int) -> ResponseReturnValue:
+    services.finish_attempt(db_session(), user=current_user, attempt_id=attempt_id, now=now())
+    return redirect_after_post(url_for("chat.result", attempt_id=attempt_id))
+
+
+@bp.get("/chat/attempts/<int:attempt_id>/result")
+@roles(Role.TRAINEE)
+@writes
+def result(attempt_id: int) -> ResponseReturnValue:
+    session = db_session()
+    attempt = services.get_attempt(session, user=current_user, attempt_id=attempt_id)
+    if not services.finish_if_expired(session, attempt=attempt, now=now()):
+        return redirect(url_for("chat.console", attempt_id=attempt.id))
+    return render("chat/result.html", view=presenting.result(session, attempt=attempt))
+
+
+# --- quick phrases ---------------------------------------------------------------------
+
+
+def _back() -> str:
+    back = request.form.get("back", "")
+    # Only a path of this site (never "//host" or a full URL).
+    if back.startswith("/") and not back.startswith("//") and "\\" not in back:
+        return back
+    return url_for("chat.phrases")
+
+
+def _phrases_answer(error: str | None = None, status: int = 200) -> ResponseReturnValue:
+    if is_htmx():
+        return render("chat/phrases.html", block="phrases", status=status, error=error,
+                      phrases=phrase_services.list_phrases(db_session(), user_id=current_user.id),
+                      back=_back(), in_console=request.form.get("console") == "1")
+    return redirect(_back(), 303)
+
+
+@bp.get("/chat/phrases")
+@roles(Role.TRAINEE)
+def phrases() -> ResponseReturnValue:
+    return render("chat/phrases.html", block="phrases", error=None, back=url_for("chat.phrases"),
+                  in_console=False,
+                  phrases=phrase_services.list_phrases(db_session(), user_id=current_user.id))
+
+
+def _phrase_error(exc: Exception) -> ResponseReturnValue:
+    if not is_htmx():
+        raise exc
+    db_session().rollback()
+    return _phrases_answer(error=translate(getattr(exc, "message", str(exc))), status=422)
+
+
+@bp.post("/chat/phrases")
+@roles(Role.TRAINEE)
+def phrase_add() -> ResponseReturnValue:
+    try:
+        phrase_services.add_phrase(db_session(), user_id=current_user.id,
+                                   text=request.form.get("text", ""), now=now())
+    except DomainError as exc:
+        return _phrase_error(exc)
+    return _phrases_answer()
+
+
+@bp.post("/chat/phrases/<int:phrase_id>/edit")
+@roles(Role.TRAINEE)
+def phrase_edit(phrase_id: int) -> ResponseReturnValue:
+    try:
+        phrase_services.edit_phrase(db_session(), user_id=current_user.id, phrase_id=phrase_id,
+                                    text=request.form.get("text", ""))
+    except DomainError as exc:
+        return _phrase_error(exc)
+    return _phrases_answer()
+
+
+@bp.post("/chat/phrases/<int:phrase_id>/delete")
+@roles(Role.TRAINEE)
+def phrase_delete(phrase_id: int) -> ResponseReturnValue:
+    phrase_services.delete_phrase(db_session(), user_id=current_user.id, phrase_id=phrase_id)
+    return _phrases_answer()
+
+
+@bp.post("/chat/phrases/<int:phrase_id>/move")
+@roles(Role.TRAINEE)
+def phrase_move(phrase_id: int) -> ResponseReturnValue:
+    offset = -1 if request.form.get("direction") == "up" else 1
+    phrase_services.move_phrase(db_session(), user_id=current_user.id, phrase_id=phrase_id,
+                                offset=offset)
+    return _phrases_answer()
