@@ -59,6 +59,14 @@ def chat_item_label(item: Item | str) -> str:
 
 
 @bp.app_template_global()
+def chat_ending_label(ending: Ending | str) -> str:
+    try:
+        return gettext(Ending(ending).label)
+    except ValueError:
+        return gettext("会话已结束")
+
+
+@bp.app_template_global()
 def chat_reason_label(reason: ReviewReason | str) -> str:
     return gettext(review.reason_label(reason))
 

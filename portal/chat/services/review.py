@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from portal.auth import access
 from portal.auth.models import Role, User
 from portal.chat import agreement as agreement_rules
+from portal.chat import scoring
 from portal.chat.models import (
     ChatAttempt,
     ChatAttemptStatus,
@@ -33,6 +34,7 @@ from portal.chat.models import (
     ReviewReason,
 )
 from portal.chat.scenario import Item
+from portal.chat.services.attempts import scenario_of
 from portal.errors import Conflict, DomainError, Forbidden, NotFound
 from portal.messages import N_
 
@@ -73,33 +75,19 @@ class EngineItem:
     max_points: float
 
 
+def engine_result(attempt: ChatAttempt) -> scoring.AttemptScore | None:
+    """The engine's scoring stored with the finished attempt."""
+    return scoring.AttemptScore.from_data(attempt.auto_result) if attempt.auto_result else None
+
+
 def engine_items(attempt: ChatAttempt) -> dict[Item, EngineItem]:
-    """The engine's per-item points stored with the finished attempt, in rubric order."""
-    data = attempt.auto_result or {}
-    totals: dict[Item, list[float]] = {}
-    for row in _item_rows(data):
-        try:
-            item = Item(row["item"])
-        except (KeyError, ValueError):
-            continue
-        points, maximum = totals.setdefault(item, [0.0, 0.0])
-        totals[item] = [points + float(row.get("points") or 0),
-                        maximum + float(row.get("max_points", row.get("max")) or 0)]
-    order = list(Item)
-    return {item: EngineItem(item, _round(p), _round(m))
-            for item, (p, m) in sorted(totals.items(), key=lambda kv: order.index(kv[0]))}
-
-
-def _item_rows(data: Mapping) -> Iterable[Mapping]:
-    """The per-item rows of a stored AttemptScore (portal.chat.scoring), whichever way the
-    attempt kept them: a list of rows, or a mapping from item id to points and maximum."""
-    items = data.get("items")
-    if isinstance(items, list):
-        yield from (row for row in items if isinstance(row, Mapping))
-    elif isinstance(items, Mapping):
-        for key, value in items.items():
-            if isinstance(value, Mapping):
-                yield {"item": key, **value}
+    """The engine's per-item points of the attempt (summed over its customers), in rubric
+    order."""
+    result = engine_result(attempt)
+    if result is None:
+        return {}
+    return {i.item: EngineItem(i.item, _round(i.points), _round(i.max_points))
+            for i in result.items}
 
 
 def _round(value: float) -> float:
@@ -155,7 +143,7 @@ def _names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     if not wanted:
         return {}
     return dict(session.execute(sa.select(User.id, User.display_name)
-                                .where(User.id.in_(wanted))).tuples().all())
+                                .where(User.id.in_(wanted))).all())
 
 
 def _current_reviews(session: Session, attempts: Mapping[int, ChatAttempt]
@@ -293,7 +281,7 @@ def review_queue(session: Session, *, actor: User, drill_key: str = "",
         .join(ChatDrillVersion, ChatDrillVersion.id == ChatAttempt.chat_drill_version_id)
         .where(ChatAttempt.status == ChatAttemptStatus.FINISHED,
                _visible_trainees(session, actor=actor))
-        .order_by(ChatAttempt.ended_at.desc(), ChatAttempt.id.desc())).tuples().all()
+        .order_by(ChatAttempt.ended_at.desc(), ChatAttempt.id.desc())).all()
     reviewers: dict[int, set[int | None]] = defaultdict(set)
     if rows:
         for attempt_id, reviewer_id in session.execute(
@@ -329,6 +317,13 @@ class ReplayMessage:
     state: str
     nudge: bool
     response_seconds: float | None  # a reply: server time since the message it answers
+    checks: tuple[scoring.CheckResult, ...] = ()  # the engine's checks this reply fired
+    violations: tuple[scoring.ViolationResult, ...] = ()
+
+    @property
+    def hits(self) -> tuple:
+        """Every span of this reply that a check or a violation matched."""
+        return tuple(h for c in (*self.checks, *self.violations) for h in c.hits)
 
 
 @dataclass(frozen=True)
@@ -393,19 +388,25 @@ def attempt_replay(session: Session, *, actor: User, attempt_id: int) -> Replay:
     conversations = session.scalars(
         sa.select(ChatConversation).where(ChatConversation.chat_attempt_id == attempt.id)
         .order_by(ChatConversation.slot)).all()
+    result = engine_result(attempt)
+    scored = list(result.conversations) if result is not None else []
     replays = []
-    for conv in conversations:
+    for index, conv in enumerate(conversations):
         shown = _shown_order(conv.messages)
         times = response_times(shown)
-        definition = conv.scenario_version.definition or {}
-        customer = definition.get("customer") or {}
+        # The engine scored the conversations in slot order (chat.services.attempts).
+        evidence = scored[index] if index < len(scored) else None
+        checks = evidence.checks if evidence is not None else ()
+        violations = evidence.violations if evidence is not None else ()
         replays.append(ReplayConversation(
-            slot=conv.slot, customer_name=str(customer.get("name") or ""),
+            slot=conv.slot, customer_name=scenario_of(conv.scenario_version).customer.name,
             scenario_title=conv.scenario_version.title, ending=conv.ending,
             messages=[ReplayMessage(
                 seq=m.seq, sender=m.sender, text=m.text,
                 at=m.delivered_at if m.sender is not ChatSender.TRAINEE else m.sent_at,
-                state=m.state, nudge=m.nudge, response_seconds=times.get(m.id))
+                state=m.state, nudge=m.nudge, response_seconds=times.get(m.id),
+                checks=tuple(c for c in checks if c.seq is not None and c.seq == m.seq),
+                violations=tuple(v for v in violations if v.seq is not None and v.seq == m.seq))
                 for m in shown]))
     reviews = _current_reviews(session, {attempt.id: attempt}).get(attempt.id, [])
     rows = []
@@ -522,7 +523,7 @@ def drill_agreement(session: Session, *, actor: User) -> list[DrillAgreement]:
         .where(ChatAttempt.status == ChatAttemptStatus.FINISHED,
                _visible_trainees(session, actor=actor),
                ChatAttempt.id.in_(sa.select(ChatReview.chat_attempt_id)))
-        .order_by(ChatDrillVersion.title, ChatAttempt.id)).tuples().all()
+        .order_by(ChatDrillVersion.title, ChatAttempt.id)).all()
     attempts = {a.id: a for a, _key, _title in rows}
     reviews = _current_reviews(session, attempts)
     drills: dict[str, tuple[str, list[int]]] = {}

@@ -55,7 +55,7 @@ def _imported_versions(session: Session) -> list[tuple[ChatScenarioVersion, str,
     rows = session.execute(
         sa.select(ChatScenarioVersion, ChatScenario.key, ChatScenario.current_version_id)
         .join(ChatScenario, ChatScenario.id == ChatScenarioVersion.chat_scenario_id)
-        .order_by(ChatScenario.key, ChatScenarioVersion.number.desc())).tuples().all()
+        .order_by(ChatScenario.key, ChatScenarioVersion.number.desc())).all()
     return [(version, key, version.id == current) for version, key, current in rows]
 
 
