@@ -153,7 +153,8 @@ def _load_valid_content(path: str | None):  # type: ignore[no-untyped-def]
     """Load the content folder; print every problem (file:line: message) and stop if any."""
     from portal.content.loader import load_content
 
-    content = load_content(_content_root(path), known_exams=_exam_keys_on_disk())
+    content = load_content(_content_root(path), known_exams=_exam_keys_on_disk(),
+                           known_chat_exams=_drill_keys_on_disk())
     for problem in content.problems:
         click.echo(str(problem), err=True)
     if content.problems:
@@ -180,6 +181,18 @@ def _exam_keys_on_disk() -> set[str] | None:
         if isinstance(data, dict) and isinstance(data.get("key"), str):
             keys.add(data["key"])
     return keys
+
+
+def _drill_keys_on_disk() -> set[str] | None:
+    """The drill keys defined in question_banks/chats/drills/ (None when there is no such
+    folder); `flask chat check` reports what is wrong with a broken file."""
+    from portal.chat.files import load_folder
+    from portal.config import PROJECT_ROOT
+
+    folder = PROJECT_ROOT / "question_banks" / "chats"
+    if not (folder / "drills").is_dir():
+        return None
+    return {drill.key for drill in load_folder(folder).drills}
 
 
 def _content_root(path: str | None) -> Path:

@@ -118,3 +118,51 @@ def chat_score(scenario: str | None, reply: str | None, state: str | None, jsonl
 # Added by the persistence work in this module, on `chat_cli`, e.g.
 #   @chat_cli.command("import") … uses load_valid(root) and portal.chat.services.imports
 #   @chat_cli.command("sweep")  … uses portal.chat.services.attempts
+
+
+def _echo_plan(plan: Any) -> None:
+    click.echo(f"new: {len(plan.new)}, changed: {len(plan.changed)}, "
+               f"unchanged: {len(plan.unchanged)}")
+    for label, items in (("new", plan.new), ("changed", plan.changed)):
+        for item in items:
+            click.echo(f"  {label}: {item}")
+    for problem in plan.problems:
+        click.echo(f"problem: {problem}", err=True)
+
+
+@chat_cli.command("import")
+@click.option("--root", default=None, help=ROOT_HELP)
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+def chat_import(root: str | None, dry_run: bool) -> None:
+    """Import scenarios and drills as new versions where they changed (all or nothing)."""
+    from portal.chat.services import imports
+    from portal.cli import cli_session
+    from portal.db import utcnow
+    from portal.errors import DomainError
+
+    content = load_valid(root)
+    arguments = {"scenarios": content.scenarios, "drills": content.drills,
+                 "rules": content.rules}
+    with cli_session() as session:
+        if dry_run:
+            plan = imports.plan_import(session, **arguments)
+            session.rollback()
+        else:
+            try:
+                plan = imports.apply_import(session, **arguments, actor_id=None, now=utcnow())
+            except DomainError as exc:
+                _echo_plan(imports.plan_import(session, **arguments))
+                raise click.ClickException(str(exc.message)) from exc
+    _echo_plan(plan)
+
+
+@chat_cli.command("sweep")
+def chat_sweep() -> None:
+    """End every chat attempt whose time is up and score it (run it from cron)."""
+    from portal.chat.services.attempts import sweep
+    from portal.cli import cli_session
+    from portal.db import utcnow
+
+    with cli_session() as session:
+        count = sweep(session, now=utcnow())
+    click.echo(f"ended {count} expired chat attempt(s)")

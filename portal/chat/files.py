@@ -178,6 +178,7 @@ class _File:
     path: str
     problems: list[Problem] = field(default_factory=list)
     refs: list[tuple[str, int | None]] = field(default_factory=list)
+    gotos: list[tuple[str, str, int | None]] = field(default_factory=list)  # state, goto, line
 
     def where(self, node: Any, key: str | None = None) -> int | None:
         if isinstance(node, dict):
@@ -311,7 +312,7 @@ def _matcher(f: _File, value: Any, parent: Any, key: str) -> Matcher | None:
         return None
     forms = [k for k in MATCHER_FORM_KEYS if k in value]
     if len(forms) != 1:
-        f.add(value, None, N_("匹配规则应有且只有 phrases、regex、examples、all、any、not 之一"))
+        f.add(parent, key, N_("匹配规则应有且只有 phrases、regex、examples、all、any、not 之一"))
         return None
     form = forms[0]
     allowed = (form, *FORM_OPTIONS[form])
@@ -557,12 +558,14 @@ def _states(f: _File, raw: Any, parent: Any) -> dict[str, State]:
                 continue
             when = _matcher(f, r.get("when"), r, "when")
             goto = f.key(r, "goto")
+            f.gotos.append((key, goto, f.where(r, "goto")))
             if when is not None and goto:
                 routes.append(Route(when, goto))
         fallback = None
         fb = f.mapping(node.get("fallback"), node, "fallback", ("goto", "after"), required=False)
         if fb is not None:
             goto = f.key(fb, "goto")
+            f.gotos.append((key, goto, f.where(fb, "goto")))
             after = f.integer(fb, "after", low=1, high=20, default=1) or 1
             fallback = Fallback(goto, after) if goto else None
         ending = None
@@ -584,14 +587,10 @@ def _graph_problems(f: _File, states: dict[str, State], start: str, raw: Any,
     if start and start not in states:
         f.add(node, "start", N_("start 指向的状态 %(state)s 不存在"), state=start)
         return
-    for state in states.values():
-        targets = [r.goto for r in state.routes]
-        if state.fallback is not None:
-            targets.append(state.fallback.goto)
-        for goto in targets:
-            if goto not in states:
-                f.add_at(state.line, N_("状态 %(state)s 的路线指向不存在的状态 %(goto)s"),
-                         state=state.key, goto=goto)
+    for key, goto, line in f.gotos:
+        if goto and goto not in states:
+            f.add_at(line, N_("状态 %(state)s 的路线指向不存在的状态 %(goto)s"), state=key,
+                     goto=goto)
     reached = {start}
     todo = [start]
     while todo:
@@ -763,7 +762,10 @@ def _drill(f: _File, raw: Any, scenarios: set[str] | None) -> Drill | None:
 
 def content_hash(definition: Scenario | Drill) -> str:
     """Changes exactly when what the definition means changes (shared matchers included)."""
-    data = replace(definition, source_hash="", path="").to_data()
+    bare = replace(definition, source_hash="", path="")
+    if isinstance(bare, Scenario):  # where a state is written is not what it means
+        bare = replace(bare, states={k: replace(v, line=None) for k, v in bare.states.items()})
+    data = bare.to_data()
     canonical = json.dumps(data, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

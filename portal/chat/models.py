@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, utcnow
+from portal.messages import N_
 from portal.versioning import Version, Versioned, version_of
 
 
@@ -199,6 +200,21 @@ class ReviewReason(StrEnum):
     FALSE_MATCH = "false_match"  # the engine matched something that was not there
     CONTEXT = "context"  # right or wrong only in the conversation's context
     OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        """The Chinese name (a msgid: the web layer translates it)."""
+        return _REVIEW_REASON_LABELS[self]
+
+
+_REVIEW_REASON_LABELS = {
+    ReviewReason.AGREE: N_("同意系统评分"),
+    ReviewReason.MISSED_GOOD: N_("系统漏算了好的回复"),
+    ReviewReason.MISSED_BAD: N_("系统漏判了不当的回复"),
+    ReviewReason.FALSE_MATCH: N_("系统误判"),
+    ReviewReason.CONTEXT: N_("需结合上下文判断"),
+    ReviewReason.OTHER: N_("其他"),
+}
 
 
 class ChatReview(Base):

@@ -38,7 +38,7 @@ def now() -> datetime:
 def drill_show(drill_key: str) -> ResponseReturnValue:
     status = services.drill_status(db_session(), user=current_user, drill_key=drill_key,
                                    now=now())
-    return render("chat/start.html", status=status, drill=status.definition)
+    return render("chat/start.html", drill_status=status, drill=status.definition)
 
 
 @bp.post("/chat/drills/<drill_key>/attempts")

@@ -24,6 +24,8 @@ EXPECTED: dict[str, object] = {
     "courses.module_show": ANY,
     "courses.search": ANY,
     "exams.": frozenset({Role.TRAINEE}),
+    "chat.static": PUBLIC,
+    "chat.": frozenset({Role.TRAINEE}),  # the trainee's chat console, result, quick phrases
     "courses.checklist_tick": frozenset({Role.TRAINEE}),
     "courses.checklist_confirm": frozenset({Role.SUPERVISOR}),
     "courses.module_done": frozenset({Role.TRAINEE}),

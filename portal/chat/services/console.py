@@ -4,18 +4,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from portal.auth.models import User
+from portal.chat import scoring
 from portal.chat.models import (
     ChatAttempt,
     ChatConversation,
     ChatMessage,
+    ChatReview,
     ChatSender,
     QuickPhrase,
+    ReviewReason,
 )
-from portal.chat.scenario import ContextCard, CustomerType, Ending, Timing
+from portal.chat.scenario import ContextCard, CustomerType, Ending, Item, Timing
 from portal.chat.services import attempts
 from portal.chat.services.phrases import list_phrases
 
@@ -152,3 +157,165 @@ def _shown(message: ChatMessage) -> ShownMessage:
     return ShownMessage(seq=message.seq, sender=message.sender, text=message.text, at=at,
                         nudge=message.nudge)
 
+
+
+# --- the result page ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a message's original text; `marked` pieces are evidence of a check."""
+
+    text: str
+    marked: bool = False
+    bad: bool = False  # evidence of a deduction or a critical violation
+
+
+@dataclass(frozen=True)
+class EvidencedMessage:
+    seq: int
+    sender: ChatSender
+    at: datetime
+    segments: list[Segment]
+    checks: list[scoring.CheckResult]  # the checks this reply fired
+    violations: list[scoring.ViolationResult]
+    response_seconds: float | None  # for a reply that opened the answer to a customer turn
+
+
+@dataclass(frozen=True)
+class ReviewScore:
+    reviewer: str
+    points: float
+    reason: ReviewReason
+    comment: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    item: Item
+    points: float
+    max_points: float
+    reviews: list[ReviewScore]  # each reviewer's latest score for the item
+
+
+@dataclass(frozen=True)
+class CustomerResult:
+    slot: int
+    name: str
+    title: str
+    ending: Ending | None
+    score: scoring.ConversationScore
+    messages: list[EvidencedMessage]
+    unfired: list[scoring.CheckResult]  # checks that found nothing (tips for next time)
+
+
+@dataclass(frozen=True)
+class ResultView:
+    attempt: ChatAttempt
+    title: str
+    score: scoring.AttemptScore
+    items: list[ItemRow]
+    customers: list[CustomerResult]
+    violations: list[tuple[str, scoring.ViolationResult]]  # (customer name, violation)
+    pass_mark: int
+
+
+def segments(text: str, spans: list[tuple[int, int, bool]]) -> list[Segment]:
+    """Cut `text` at the evidence spans (start, end, bad); overlapping spans merge."""
+    merged: list[list[Any]] = []
+    for start, end, bad in sorted(spans):
+        start, end = max(0, start), min(len(text), end)
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+            merged[-1][2] = merged[-1][2] or bad
+        else:
+            merged.append([start, end, bad])
+    out: list[Segment] = []
+    at = 0
+    for start, end, bad in merged:
+        if start > at:
+            out.append(Segment(text[at:start]))
+        out.append(Segment(text[start:end], marked=True, bad=bad))
+        at = end
+    if at < len(text):
+        out.append(Segment(text[at:]))
+    return out
+
+
+def result(session: Session, *, attempt: ChatAttempt) -> ResultView:
+    """A finished attempt as its trainee sees it: the engine's score per item with the
+    reviewers' beside it, and each conversation's transcript with its evidence."""
+    assert attempt.auto_result is not None
+    score = scoring.AttemptScore.from_data(attempt.auto_result)
+    rows = {r.id: r for r in attempt.conversations}
+    messages = list(session.scalars(sa.select(ChatMessage).where(
+        ChatMessage.chat_attempt_id == attempt.id, ChatMessage.seq.is_not(None))
+        .order_by(ChatMessage.seq)))
+    customers: list[CustomerResult] = []
+    violations: list[tuple[str, scoring.ViolationResult]] = []
+    for row, conv_score in zip(attempt.conversations, score.conversations, strict=True):
+        scenario = attempts.scenario_of(row.scenario_version)
+        own = [m for m in messages if rows[m.chat_conversation_id] is row]
+        customers.append(_customer_result(row, scenario.customer.name, scenario.title,
+                                          conv_score, own))
+        violations.extend((scenario.customer.name, v) for v in conv_score.violations)
+    return ResultView(attempt=attempt, title=attempt.drill_version.title, score=score,
+                      items=_item_rows(session, attempt, score), customers=customers,
+                      violations=violations,
+                      pass_mark=attempts.drill_of(attempt.drill_version).pass_mark)
+
+
+def _customer_result(row: ChatConversation, name: str, title: str,
+                     conv_score: scoring.ConversationScore,
+                     messages: list[ChatMessage]) -> CustomerResult:
+    fired: dict[int, list[scoring.CheckResult]] = {}
+    for check in conv_score.checks:
+        if check.seq is not None:
+            fired.setdefault(check.seq, []).append(check)
+    flagged: dict[int, list[scoring.ViolationResult]] = {}
+    for violation in conv_score.violations:
+        if violation.seq is not None:
+            flagged.setdefault(violation.seq, []).append(violation)
+    shown: list[EvidencedMessage] = []
+    turn_opened: datetime | None = None
+    for message in messages:
+        seq = message.seq or 0
+        at = (message.sent_at if message.sender is ChatSender.TRAINEE
+              else message.delivered_at) or message.due_at
+        response = None
+        if message.sender is ChatSender.CUSTOMER:
+            turn_opened = turn_opened or at
+        elif message.sender is ChatSender.TRAINEE and turn_opened is not None:
+            response = round((at - turn_opened).total_seconds(), 1)
+            turn_opened = None
+        checks = fired.get(seq, [])
+        found = flagged.get(seq, [])
+        spans = [(h.start, h.end, c.points < 0) for c in checks for h in c.hits]
+        spans += [(h.start, h.end, True) for v in found for h in v.hits]
+        shown.append(EvidencedMessage(seq=seq, sender=message.sender, at=at,
+                                      segments=segments(message.text, spans), checks=checks,
+                                      violations=found, response_seconds=response))
+    return CustomerResult(slot=row.slot, name=name, title=title,
+                          ending=Ending(row.ending) if row.ending else None, score=conv_score,
+                          messages=shown,
+                          unfired=[c for c in conv_score.checks if c.seq is None])
+
+
+def _item_rows(session: Session, attempt: ChatAttempt,
+               score: scoring.AttemptScore) -> list[ItemRow]:
+    latest: dict[tuple[int | None, str], ChatReview] = {}
+    for review in session.scalars(sa.select(ChatReview).where(
+            ChatReview.chat_attempt_id == attempt.id).order_by(ChatReview.created_at,
+                                                               ChatReview.id)):
+        latest[(review.reviewer_id, review.item)] = review
+    names = dict(session.execute(sa.select(User.id, User.display_name).where(
+        User.id.in_({r for r, _ in latest if r is not None}))).tuples()) if latest else {}
+    return [ItemRow(item=i.item, points=i.points, max_points=i.max_points,
+                    reviews=[ReviewScore(reviewer=names.get(r.reviewer_id or 0, ""),
+                                         points=r.points, reason=r.reason, comment=r.comment,
+                                         at=r.created_at)
+                             for (_, item), r in latest.items() if item == i.item.value])
+            for i in score.items]

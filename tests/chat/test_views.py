@@ -1,0 +1,224 @@
+"""The trainee's chat pages with and without htmx: start, console, poll, reply, finish, result,
+quick phrases; the cost of an empty poll and of a reply in SQL statements."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from portal.auth.models import Role, User
+from portal.chat.models import ChatAttempt, ChatMessage, ChatSender, QuickPhrase
+from tests.chat import chat_web_fixtures as fx
+from tests.factories import HX, counting_statements, login, make_chat_trainee, make_user
+
+
+class Clock:
+    """The server's clock for these tests (the app reads it through CHAT_CLOCK)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.at = start
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def tick(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(app: Flask, now: datetime) -> Iterator[Clock]:
+    clock = Clock(now)
+    app.config["CHAT_CLOCK"] = clock
+    yield clock
+
+
+@pytest.fixture
+def trainee(session: Session, now: datetime, client: FlaskClient) -> User:
+    user = make_chat_trainee(session, now=now)
+    session.commit()
+    login(client, user)
+    return user
+
+
+def _start(client: FlaskClient) -> int:
+    response = client.post("/chat/drills/solo/attempts")
+    assert response.status_code == 303
+    return int(response.headers["Location"].rsplit("/", 1)[-1])
+
+
+def _seen(session: Session, attempt_id: int) -> int:
+    session.rollback()
+    return session.scalars(sa.select(ChatAttempt.last_seq)
+                           .where(ChatAttempt.id == attempt_id)).one()
+
+
+def test_the_track_and_start_page_lead_to_the_chat_exam(
+        client: FlaskClient, trainee: User, clock: Clock) -> None:
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/chat/drills/solo"' in home and "参加模拟接待考核" in home
+    page = client.get("/chat/drills/solo").get_data(as_text=True)
+    assert "单人接待练习" in page and "60 分（满分 100），且没有严重违规" in page
+    assert "开始接待" in page and "剩余作答次数" in page
+
+
+def test_the_console_shows_the_customer_the_card_and_a_poller(
+        client: FlaskClient, session: Session, trainee: User, clock: Clock) -> None:
+    attempt_id = _start(client)
+    page = client.get(f"/chat/attempts/{attempt_id}").get_data(as_text=True)
+    assert "你好，能给我发韵达吗？" in page and "小林" in page
+    assert "2026112012345" in page and "本店合作快递：申通、中通、圆通" in page
+    assert 'hx-trigger="every 1.5s"' in page and 'aria-live="polite"' in page
+    assert "chat.js" in page and "<script>" not in page
+    # An htmx request for the console gets the console only.
+    fragment = client.get(f"/chat/attempts/{attempt_id}?c=0", headers=HX).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div class="chat" id="chat">') and "<html" not in fragment
+
+
+def test_an_empty_poll_answers_204_with_one_read_and_a_poll_with_news_the_fragments(
+        app: Flask, client: FlaskClient, session: Session, trainee: User, clock: Clock) -> None:
+    attempt_id = _start(client)
+    client.get(f"/chat/attempts/{attempt_id}?c=0")
+    seen = _seen(session, attempt_id)
+    clock.tick(1)
+    with counting_statements(app) as statements:
+        response = client.get(f"/chat/attempts/{attempt_id}/poll?c=0&seen={seen}", headers=HX)
+    assert response.status_code == 204 and response.get_data() == b""
+    # The user's session row, then the attempt's row; no write.
+    queries = [s for s in statements if s.strip().upper() not in ("BEGIN", "COMMIT", "ROLLBACK")]
+    assert len(queries) == 2, statements
+    assert not any(s.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))
+                   for s in statements)
+    clock.tick(4)  # the second message falls due
+    response = client.get(f"/chat/attempts/{attempt_id}/poll?c=0&seen={seen}", headers=HX)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "别的快递都送不到家" in body and 'id="chat-poller"' in body
+    assert 'id="chat-messages" hx-swap-oob="true"' in body
+    # The screen reader hears the new message, once.
+    assert "小林：别的快递都送不到家" in body
+
+
+def test_a_reply_with_htmx_swaps_out_of_band_and_without_redirects(
+        app: Flask, client: FlaskClient, session: Session, trainee: User, clock: Clock) -> None:
+    attempt_id = _start(client)
+    client.get(f"/chat/attempts/{attempt_id}?c=0")
+    clock.tick(5)
+    client.get(f"/chat/attempts/{attempt_id}?c=0")
+    clock.tick(10)
+    with counting_statements(app) as statements:
+        response = client.post(f"/chat/attempts/{attempt_id}/reply",
+                               data={"c": "0", "text": "稍等一下哦"}, headers=HX)
+    assert response.status_code == 200
+    assert "稍等一下哦" in response.get_data(as_text=True)
+    # Kept from creeping: user, attempt lock, conversations, versions, messages, writes.
+    assert len(statements) <= 24, statements  # 23 when written, statements
+    response = client.post(f"/chat/attempts/{attempt_id}/reply", data={"c": "0", "text": "好的"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("c=0")
+    session.rollback()
+    replies = list(session.scalars(sa.select(ChatMessage.text).where(
+        ChatMessage.sender == ChatSender.TRAINEE).order_by(ChatMessage.seq)))
+    assert replies == ["稍等一下哦", "好的"]
+
+
+def test_an_empty_reply_comes_back_as_a_422_with_the_error(
+        client: FlaskClient, trainee: User, clock: Clock) -> None:
+    attempt_id = _start(client)
+    client.get(f"/chat/attempts/{attempt_id}?c=0")
+    response = client.post(f"/chat/attempts/{attempt_id}/reply", data={"c": "0", "text": " "},
+                           headers=HX)
+    assert response.status_code == 422
+    assert "回复不能为空" in response.get_data(as_text=True)
+
+
+def test_finishing_leads_to_the_result_with_items_evidence_and_tips(
+        client: FlaskClient, trainee: User, clock: Clock) -> None:
+    attempt_id = _start(client)
+    client.get(f"/chat/attempts/{attempt_id}?c=0")
+    clock.tick(3)
+    client.post(f"/chat/attempts/{attempt_id}/reply", data={"c": "0", "text": fx.PROMISE},
+                headers=HX)
+    clock.tick(20)
+    # The script ended: the next poll sends the browser to the result.
+    response = client.get(f"/chat/attempts/{attempt_id}/poll?c=0&seen=1", headers=HX)
+    assert response.headers["HX-Redirect"] == f"/chat/attempts/{attempt_id}/result"
+    page = client.get(f"/chat/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "未通过" in page and "承诺店铺做不到的事" in page
+    assert '<mark class="mark--bad">给您韵达</mark>' in page
+    assert "问候语" in page
+    assert "对客户提问回复的准确性" in page and "首次响应" in page and "回复率" in page
+    assert "亲，我们合作的是申通、中通和圆通，您看哪家方便？" in page
+    # No internal key reaches the page.
+    for key in ("false_promise", "no-promise", "greets", "accuracy", "yunda"):
+        assert key not in page.replace("yunda.yaml", "")
+    # The console of a finished attempt goes to the result.
+    assert client.get(f"/chat/attempts/{attempt_id}").status_code == 302
+
+
+def test_the_finish_button_ends_the_attempt(client: FlaskClient, trainee: User,
+                                            clock: Clock) -> None:
+    attempt_id = _start(client)
+    response = client.post(f"/chat/attempts/{attempt_id}/finish", headers=HX)
+    assert response.headers["HX-Redirect"] == f"/chat/attempts/{attempt_id}/result"
+    assert "你提前结束了接待" in client.get(f"/chat/attempts/{attempt_id}/result").get_data(
+        as_text=True)
+
+
+def test_a_stranger_and_staff_cannot_reach_an_attempt(
+        app: Flask, client: FlaskClient, session: Session, trainee: User, clock: Clock) -> None:
+    attempt_id = _start(client)
+    other = make_user(session)
+    trainer = make_user(session, role=Role.TRAINER)
+    session.commit()
+    client.post("/logout")
+    login(client, other)
+    assert client.get(f"/chat/attempts/{attempt_id}").status_code == 404
+    assert client.get(f"/chat/attempts/{attempt_id}/poll?seen=0").status_code == 404
+    assert client.post(f"/chat/attempts/{attempt_id}/reply",
+                       data={"c": "0", "text": "hi"}).status_code == 404
+    client.post("/logout")
+    login(client, trainer)
+    assert client.get(f"/chat/attempts/{attempt_id}").status_code == 403
+
+
+def test_quick_phrases_are_added_edited_moved_and_deleted(
+        client: FlaskClient, session: Session, trainee: User, clock: Clock) -> None:
+    def texts() -> list[str]:
+        session.rollback()
+        return list(session.scalars(sa.select(QuickPhrase.text).where(
+            QuickPhrase.user_id == trainee.id).order_by(QuickPhrase.position)))
+
+    assert client.post("/chat/phrases", data={"text": "亲，您好~"}).status_code == 303
+    fragment = client.post("/chat/phrases", data={"text": "祝您生活愉快"}, headers=HX)
+    assert fragment.status_code == 200 and 'id="chat-phrases"' in fragment.get_data(as_text=True)
+    assert texts() == ["亲，您好~", "祝您生活愉快"]
+    second = session.scalars(sa.select(QuickPhrase.id).where(
+        QuickPhrase.text == "祝您生活愉快")).one()
+    client.post(f"/chat/phrases/{second}/move", data={"direction": "up"}, headers=HX)
+    assert texts() == ["祝您生活愉快", "亲，您好~"]
+    client.post(f"/chat/phrases/{second}/edit", data={"text": "祝您生活愉快，再见~"}, headers=HX)
+    assert texts()[0] == "祝您生活愉快，再见~"
+    bad = client.post("/chat/phrases", data={"text": "  "}, headers=HX)
+    assert bad.status_code == 422 and "快捷短语不能为空" in bad.get_data(as_text=True)
+    client.post(f"/chat/phrases/{second}/delete", headers=HX)
+    assert texts() == ["亲，您好~"]
+    page = client.get("/chat/phrases").get_data(as_text=True)
+    assert "亲，您好~" in page and "新增快捷短语" in page
+    # Someone else's phrase is not found.
+    other = make_user(session)
+    session.commit()
+    client.post("/logout")
+    login(client, other)
+    mine = session.scalars(sa.select(QuickPhrase.id)).one()
+    assert client.post(f"/chat/phrases/{mine}/delete").status_code == 404
+
+
+def test_a_back_address_off_the_site_is_not_followed(client: FlaskClient, trainee: User,
+                                                     clock: Clock) -> None:
+    response = client.post("/chat/phrases", data={"text": "在的亲", "back": "//evil.example/"})
+    assert response.headers["Location"] == "/chat/phrases"
+
