@@ -25,8 +25,8 @@ from portal.chat.scoring import CheckOutcome
 from portal.chat.services import review
 from portal.chat.services import scripts as scripts_service
 from portal.chat.tester import HitFate
+from portal.chat.views import now as server_now  # CHAT_CLOCK in tests
 from portal.config import PROJECT_ROOT
-from portal.db import utcnow
 from portal.messages import N_
 from portal.web.access import roles
 from portal.web.db import db_session
@@ -111,7 +111,7 @@ def review_item_save(attempt_id: int, item: str) -> ResponseReturnValue:
                                    : review.MAX_COMMENT_CHARS + 1])
     try:
         saved = review.record_review(session, actor=current_user, attempt_id=attempt_id,
-                                     entry=entry, now=utcnow())
+                                     entry=entry, now=server_now())
     except review.ReviewInvalid as exc:
         session.rollback()  # nothing of a refused score stays
         return _item_row(attempt_id, item, error=translate(exc.message), entered=request.form,
@@ -274,7 +274,7 @@ def _player_page(script: scripts_service.Script | None, scripts: scripts_service
     played = (player.play(script.scenario, script.rules, replies, clock=clock)
               if script is not None else None)
     return render("chat/staff/player.html", scripts=scripts, script=script, play=played,
-                  replies=replies, rendered_at=f"{utcnow().timestamp():.3f}", error=error,
+                  replies=replies, rendered_at=f"{server_now().timestamp():.3f}", error=error,
                   draft=draft, script_label=_script_label, ending_labels=ENDING_LABELS,
                   outcome_labels=OUTCOME_LABELS, route_labels=ROUTE_KIND_LABELS,
                   status=status, block="player")
@@ -310,7 +310,7 @@ def script_player_play() -> ResponseReturnValue:
         return _player_page(script, scripts, replies=[], clock=0.0, status=422,
                             error=translate(exc.message))
     clock = player.advance_clock(clock, rendered_at=_float(request.form.get("rendered_at")),
-                                 now=utcnow().timestamp())
+                                 now=server_now().timestamp())
     draft = request.form.get("text", "")[: player.MAX_REPLY_CHARS + 1]
     try:
         if action is PlayerAction.SKIP:

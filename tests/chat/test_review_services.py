@@ -130,7 +130,7 @@ def test_a_reviewer_overrides_an_item_beside_the_engine_which_stays_as_it_was(
     assert (saved.item, saved.points, saved.engine_points, saved.max_points) == (
         Item.ACCURACY, 1.5, 0.0, 3.0)
     assert saved.reviewer_name == "王培训" and saved.changes == 1 and saved.differs
-    assert saved.reason_label == "语境理解：要结合上下文判断"
+    assert saved.reason_label == "需结合上下文判断"
     session.refresh(attempt)
     assert (attempt.score, attempt.passed, attempt.fail_reason,
             attempt.auto_result) == engine_before
@@ -168,7 +168,7 @@ def test_two_reviewers_score_the_same_item_and_each_change_is_kept(
     ("bargaining", 1, "context", "", "「客户议价回复的得体性」不在这次考试的评分项里"),
     ("speed", 1, "context", "", "这次考试没有这个评分项"),
     ("accuracy", 1, "because", "", "请为「对客户提问回复的准确性」从列表中选择复核理由"),
-    ("accuracy", 1, "agree", "", "「对客户提问回复的准确性」选了“同意引擎评分”，分数应与引擎的 0 分相同"),
+    ("accuracy", 1, "agree", "", "「对客户提问回复的准确性」选了“同意系统评分”，分数应与系统的 0 分相同"),
     ("accuracy", 1, "other", "  ", "「对客户提问回复的准确性」的理由是“其他”，请在备注中说明"),
     ("accuracy", 1, "context", "长" * 1001, "「对客户提问回复的准确性」的备注最多 1000 个字"),
 ])

@@ -42,19 +42,9 @@ REVIEWER_ROLES = (Role.TRAINER, Role.SUPERVISOR)
 MAX_COMMENT_CHARS = 1000
 POINT_DECIMALS = 2  # scores are compared (and kept) to the hundredth of a point
 
-REASON_LABELS: Mapping[ReviewReason, str] = {
-    ReviewReason.AGREE: N_("同意引擎评分"),
-    ReviewReason.MISSED_GOOD: N_("引擎漏判：好的回复没有得分"),
-    ReviewReason.MISSED_BAD: N_("引擎漏判：有问题的回复没有扣分"),
-    ReviewReason.FALSE_MATCH: N_("引擎误判：匹配到了回复里没有的意思"),
-    ReviewReason.CONTEXT: N_("语境理解：要结合上下文判断"),
-    ReviewReason.OTHER: N_("其他（请在备注中说明）"),
-}
-
-
 def reason_label(reason: ReviewReason | str) -> str:
     """The Chinese label of a reason (a msgid; the web layer translates it)."""
-    return REASON_LABELS[ReviewReason(reason)]
+    return ReviewReason(reason).label
 
 
 class ReviewInvalid(DomainError):
@@ -479,7 +469,7 @@ def record_review(session: Session, *, actor: User, attempt_id: int, entry: Revi
         raise ReviewInvalid(N_("「%(item)s」的备注最多 %(n)d 个字"), item=item.label,
                             n=MAX_COMMENT_CHARS)
     if reason is ReviewReason.AGREE and points != scored.points:
-        raise ReviewInvalid(N_("「%(item)s」选了“同意引擎评分”，分数应与引擎的 %(engine)s 分相同"),
+        raise ReviewInvalid(N_("「%(item)s」选了“同意系统评分”，分数应与系统的 %(engine)s 分相同"),
                             item=item.label, engine=f"{scored.points:g}")
     if reason is ReviewReason.OTHER and not comment:
         raise ReviewInvalid(N_("「%(item)s」的理由是“其他”，请在备注中说明"), item=item.label)
