@@ -2,7 +2,7 @@
 
 `data/web/` holds two scenarios (小林 wants 韵达; 阿强 wants the price raised by one yuan),
 the drill `solo` (小林 alone, passing stage `practice` of `web-track`) and the drill `pair`
-(小林 at once, 阿强 twenty seconds later, no stage).
+(小林 at once, 阿强 twenty seconds later, no stage); `one` is 小林 alone, no stage.
 """
 from __future__ import annotations
 

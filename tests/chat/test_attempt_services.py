@@ -98,15 +98,27 @@ def test_a_reply_routes_and_the_response_time_runs_from_delivery(
                           text=fx.GOOD_FIRST, now=_s(now, 27))
     assert sent.message.seq == 3 and sent.message.sent_at == _s(now, 27)
     assert sent.conversation.state == "explained" and sent.conversation.ended
-    # The customer's thanks is due 5 s after the reply; then every script has ended.
+    # The customer's thanks is due 5 s after the reply and ends the script; the trainee
+    # may still say goodbye for 20 s, then the attempt ends.
     attempts.advance(session, attempt=attempt, now=_s(now, 40))
+    assert attempt.status is ChatAttemptStatus.IN_PROGRESS
+    assert attempt.next_event_at == _s(now, 52)
+    attempts.reply(session, user=trainee, attempt_id=attempt.id, slot=0,
+                   text="感谢理解，祝您生活愉快~", now=_s(now, 45))
+    attempts.advance(session, attempt=attempt, now=_s(now, 51))
+    assert attempt.status is ChatAttemptStatus.IN_PROGRESS
+    with pytest.raises(ConversationClosed):
+        attempts.reply(session, user=trainee, attempt_id=attempt.id, slot=0, text="再见",
+                       now=_s(now, 53))
+    attempts.advance(session, attempt=attempt, now=_s(now, 53))
     assert attempt.status is ChatAttemptStatus.FINISHED
-    assert attempt.ended_by is ChatEndedBy.SCRIPTS and attempt.ended_at == _s(now, 40)
+    assert attempt.ended_by is ChatEndedBy.SCRIPTS and attempt.ended_at == _s(now, 53)
     result = attempt.auto_result
     assert result is not None
     (conversation,) = result["conversations"]
-    # 27 s - 2 s: measured from the delivery to the browser, not from the due time.
-    assert conversation["response"]["times"] == [25.0]
+    # 27 s - 2 s: measured from the delivery to the browser, not from the due time; then
+    # the goodbye 5 s after the thanks reached the page.
+    assert conversation["response"]["times"] == [25.0, 5.0]
     items = {i["item"]: i["points"] for i in result["items"]}
     assert items == {"greeting": 1.0, "timeliness": 2.0, "accuracy": 3.0}
     assert attempt.score == 100.0 and attempt.passed and attempt.fail_reason is None
@@ -198,7 +210,7 @@ def test_two_customers_score_apart_and_add_up(session: Session, trainee: User,
     assert [m.text for m in delivered] == ["好吧，那就中通吧，谢谢", "帮我把价格改高一块钱，我要报销"]
     attempts.reply(session, user=trainee, attempt_id=attempt.id, slot=1, text=fx.REFUSE_PRICE,
                    now=_s(now, 81))
-    attempts.advance(session, attempt=attempt, now=_s(now, 90))
+    attempts.advance(session, attempt=attempt, now=_s(now, 110))
     assert attempt.status is ChatAttemptStatus.FINISHED
     result = attempt.auto_result
     assert result is not None
@@ -219,7 +231,7 @@ def test_a_pass_reports_to_the_stage_and_a_stage_with_two_assessments_waits_for_
     attempts.advance(session, attempt=attempt, now=now)
     attempts.reply(session, user=trainee, attempt_id=attempt.id, slot=0, text=fx.GOOD_FIRST,
                    now=_s(now, 5))
-    attempts.advance(session, attempt=attempt, now=_s(now, 20))
+    attempts.advance(session, attempt=attempt, now=_s(now, 40))
     assert attempt.passed
     # The stage also asks for a written exam: not passed yet.
     assert session.scalar(sa.select(StageCompletion)) is None
@@ -237,7 +249,7 @@ def test_a_pass_of_a_one_assessment_stage_completes_it(session: Session, trainee
     attempts.advance(session, attempt=attempt, now=now)
     attempts.reply(session, user=trainee, attempt_id=attempt.id, slot=0, text=fx.GOOD_FIRST,
                    now=_s(now, 5))
-    attempts.advance(session, attempt=attempt, now=_s(now, 20))
+    attempts.advance(session, attempt=attempt, now=_s(now, 40))
     completion = session.scalars(sa.select(StageCompletion)).one()
     assert (completion.stage_key, completion.source) == ("practice", "chat-exam")
     assert "单人接待练习 #1" in completion.reason
@@ -256,7 +268,7 @@ def test_an_import_is_all_or_nothing_and_keeps_versions(session: Session, now: d
     content = load_folder(folder)
     plan = imports.plan_import(session, scenarios=content.scenarios, drills=content.drills,
                                rules=content.rules)
-    assert plan.new == [] and plan.changed == [] and len(plan.unchanged) == 4
+    assert plan.new == [] and plan.changed == [] and len(plan.unchanged) == 5
     path = folder / "scenarios" / "yunda.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("别的快递都送不到家", "别家送不到"),
                     encoding="utf-8")
@@ -270,4 +282,4 @@ def test_an_import_is_all_or_nothing_and_keeps_versions(session: Session, now: d
     (folder / "scenarios" / "plus-one.yaml").unlink()
     content = load_folder(folder)
     assert content.problems  # the reader already names the missing scenario
-    assert session.scalar(sa.select(sa.func.count()).select_from(ChatDrillVersion)) == 2
+    assert session.scalar(sa.select(sa.func.count()).select_from(ChatDrillVersion)) == 3

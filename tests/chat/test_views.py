@@ -142,8 +142,8 @@ def test_finishing_leads_to_the_result_with_items_evidence_and_tips(
     clock.tick(3)
     client.post(f"/chat/attempts/{attempt_id}/reply", data={"c": "0", "text": fx.PROMISE},
                 headers=HX)
-    clock.tick(20)
-    # The script ended: the next poll sends the browser to the result.
+    clock.tick(30)
+    # The script ended (and the time to say goodbye): the next poll goes to the result.
     response = client.get(f"/chat/attempts/{attempt_id}/poll?c=0&seen=1", headers=HX)
     assert response.headers["HX-Redirect"] == f"/chat/attempts/{attempt_id}/result"
     page = client.get(f"/chat/attempts/{attempt_id}/result").get_data(as_text=True)

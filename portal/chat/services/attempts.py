@@ -43,6 +43,22 @@ from portal.errors import DomainError, Forbidden, NotFound
 from portal.messages import N_, Message, msg
 
 MAX_REPLY_CHARS = 1000
+# After a customer's script ends (their last message), the trainee still has this long to
+# say goodbye (the farewell item is scored on the last reply); a customer who left has gone.
+FAREWELL_WINDOW = timedelta(seconds=20)
+
+
+def closes_at(row: ChatConversation) -> datetime | None:
+    """When a conversation stops taking replies (None while its script runs)."""
+    if not row.ended:
+        return None
+    ended_at = row.ended_at or row.entered_at
+    return ended_at if row.ending == Ending.LEFT.value else ended_at + FAREWELL_WINDOW
+
+
+def takes_replies(row: ChatConversation, now: datetime) -> bool:
+    closing = closes_at(row)
+    return now >= row.arrives_at and (closing is None or now < closing)
 
 
 # --- definitions as stored ------------------------------------------------------------
@@ -265,6 +281,7 @@ def _plan_next_event(session: Session, attempt: ChatAttempt) -> None:
     moments = [attempt.deadline_at] + ([due] if due is not None else [])
     for row in attempt.conversations:
         if row.ended:
+            moments.append(closes_at(row) or attempt.deadline_at)
             continue
         moment = engine.next_event(scenario_of(row.scenario_version), _conversation(row))
         if moment is not None:
@@ -320,7 +337,8 @@ def advance(session: Session, *, attempt: ChatAttempt, now: datetime) -> list[Ch
     delivered = _deliver(session, attempt, now)
     pending = session.scalar(sa.select(sa.func.count()).select_from(ChatMessage).where(
         ChatMessage.chat_attempt_id == attempt.id, ChatMessage.delivered_at.is_(None)))
-    if all(row.ended for row in attempt.conversations) and not pending:
+    if not pending and all((closes_at(row) or attempt.deadline_at) <= now
+                           for row in attempt.conversations):
         _finish(session, attempt, now=now, by=ChatEndedBy.SCRIPTS)
     else:
         _plan_next_event(session, attempt)
@@ -369,13 +387,12 @@ def reply(session: Session, *, user: User, attempt_id: int, slot: int, text: str
     row = next((c for c in attempt.conversations if c.slot == slot), None)
     if row is None:
         raise NotFound(N_("找不到这位买家"))
-    if row.ended or now < row.arrives_at:
+    if not takes_replies(row, now):
         raise ConversationClosed(N_("这位买家的会话已结束，不能再回复"))
     # What the customers said before this reply (a nudge included) comes before it.
     _tick(session, attempt, now)
     _deliver(session, attempt, now)
-    if row.ended:  # left a moment ago, before this reply arrived
-        _plan_next_event(session, attempt)
+    if not takes_replies(row, now):  # left a moment ago, before this reply arrived
         raise ConversationClosed(N_("这位买家已经离开，不能再回复"))
     attempt.last_seq += 1
     message = ChatMessage(chat_attempt_id=attempt.id, chat_conversation_id=row.id,

@@ -52,7 +52,8 @@ class CustomerTab:
     unread: int
     waiting_seconds: int | None  # server time since the customer's turn reached the trainee
     band: WaitBand
-    ended: bool
+    ended: bool  # the customer's script has ended (their last message is out)
+    open: bool  # still takes replies (a farewell after the end, until the window closes)
     ending: Ending | None
     last_text: str
 
@@ -140,14 +141,24 @@ def _first_waiting(tabs: list[CustomerTab]) -> int | None:
 
 def _tab(row: ChatConversation, name: str, customer_type: CustomerType,
          messages: list[ChatMessage], timing: Timing, now: datetime) -> CustomerTab:
+    # Waiting since the first customer message the trainee has not answered reached the
+    # page (server time), as response times are measured.
+    waiting_since: datetime | None = None
+    for message in messages:
+        if message.sender is ChatSender.TRAINEE:
+            waiting_since = None
+        elif message.sender is ChatSender.CUSTOMER and waiting_since is None:
+            waiting_since = message.delivered_at
+    ended = row.ended and (row.ended_at or now) <= now
     waiting = None
-    if row.waiting_since is not None and not row.ended:
-        waiting = max(0, int((now - row.waiting_since).total_seconds()))
+    if waiting_since is not None and not ended:
+        waiting = max(0, int((now - waiting_since).total_seconds()))
     unread = sum(1 for m in messages if m.sender is ChatSender.CUSTOMER
                  and (m.seq or 0) > row.read_seq)
     return CustomerTab(slot=row.slot, name=name, type=customer_type, unread=unread,
-                       waiting_seconds=waiting, band=wait_band(waiting, timing), ended=row.ended,
-                       ending=Ending(row.ending) if row.ending else None,
+                       waiting_seconds=waiting, band=wait_band(waiting, timing), ended=ended,
+                       open=attempts.takes_replies(row, now),
+                       ending=Ending(row.ending) if row.ending and ended else None,
                        last_text=messages[-1].text if messages else "")
 
 
