@@ -189,6 +189,7 @@ def test_duplicate_keys_across_files_and_unknown_files() -> None:
 def test_the_shipped_chat_files_if_present_are_valid() -> None:
     root = Path(__file__).resolve().parents[2] / "question_banks" / "chats"
     if not root.is_dir():
-        assert not (root / "scenarios").exists()
-        return
-    assert [str(p) for p in load_folder(root).problems] == []
+        pytest.skip("no shipped chat content (question_banks/chats/) on this branch yet")
+    content = load_folder(root)
+    assert [str(p) for p in content.problems] == []
+    assert content.scenarios
