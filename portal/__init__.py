@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.authoring.views import bp as authoring_bp
     from portal.banks.views import bp as banks_bp
+    from portal.chat.staff_views import bp as chat_staff_bp
     from portal.chat.views import bp as chat_bp
     from portal.courses.views import bp as courses_bp
     from portal.exams.staff_views import bp as exam_staff_bp
@@ -121,7 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.web.views import bp as web_bp
 
     for bp in (web_bp, auth_bp, home_bp, courses_bp, admin_bp, progress_bp, authoring_bp, exams_bp,
-               exam_staff_bp, banks_bp, chat_bp):
+               exam_staff_bp, banks_bp, chat_bp, chat_staff_bp):
         app.register_blueprint(bp)
 
 

@@ -388,3 +388,38 @@ def make_chat_trainee(session: Session, *, now: datetime,
         import_chats(session, now=now)
     cohort = make_cohort(session, track_key=chat_web_fixtures.TRACK_KEY)
     return make_user(session, cohort=cohort)
+
+
+# --- chat exams: the staff side (review, agreement) ----------------------------------------------
+
+
+def make_finished_chat_attempt(session: Session, *, trainee: User, now: datetime,
+                               replies: tuple[str, ...] = ("亲，您好~我们合作的是申通、中通和圆通哦",),
+                               drill_key: str = "solo", first_reply_after: float = 12.0,
+                               between: float = 8.0) -> Any:
+    """A chat attempt of `trainee` (a make_chat_trainee) played to its end with an explicit
+    clock: the customer's opening messages delivered, `replies` sent to the first customer
+    (the first after `first_reply_after` seconds, then every `between` seconds), finished."""
+    from portal.chat.services import attempts as chat_attempts
+
+    attempt = chat_attempts.start_attempt(session, user=trainee, drill_key=drill_key, now=now)
+    chat_attempts.advance(session, attempt=attempt, now=now + timedelta(seconds=5))
+    at = first_reply_after
+    for text in replies:
+        chat_attempts.reply(session, user=trainee, attempt_id=attempt.id, slot=0, text=text,
+                            now=now + timedelta(seconds=at))
+        at += between
+    chat_attempts.finish_attempt(session, user=trainee, attempt_id=attempt.id,
+                                 now=now + timedelta(seconds=at + 30))
+    session.flush()
+    return attempt
+
+
+def make_chat_review(session: Session, *, reviewer: User, attempt_id: int, item: str,
+                     points: float, reason: str, now: datetime, comment: str = "") -> Any:
+    """A reviewer's score for one item of a finished chat attempt, through the service."""
+    from portal.chat.services import review
+
+    return review.record_review(session, actor=reviewer, attempt_id=attempt_id, now=now,
+                                entry=review.ReviewInput(item=item, points=points,
+                                                         reason=reason, comment=comment))

@@ -38,6 +38,14 @@ EXPECTED: dict[str, object] = {
     "exam_staff.exam_list": frozenset({Role.TRAINER, Role.SUPERVISOR}),
     "exam_staff.exam_results": frozenset({Role.TRAINER, Role.SUPERVISOR}),
     "exam_staff.attempt_review": frozenset({Role.TRAINER, Role.SUPERVISOR}),
+    # Chat exams, the staff side: replays and agreement for staff, scores by trainers and
+    # supervisors, the scenario player and matcher tester (scenario keys) for trainers.
+    "chat_staff.static": PUBLIC,
+    "chat_staff.": STAFF,
+    "chat_staff.review_item_save": frozenset({Role.TRAINER, Role.SUPERVISOR}),
+    "chat_staff.script_player": frozenset({Role.TRAINER}),
+    "chat_staff.script_player_play": frozenset({Role.TRAINER}),
+    "chat_staff.script_matcher": frozenset({Role.TRAINER}),
 }
 
 
