@@ -176,13 +176,6 @@ def test_the_agreement_page(client: FlaskClient, world: World, session: Session,
     assert "kappa" not in html.lower()
 
 
-# A known bug of chat-web's result page (portal/chat/services/console.py `_item_rows`):
-# `dict(session.execute(...).tuples())` raises TypeError (and a deprecation warning) as soon
-# as an attempt has a review. Reported to the lead; strict, so the fix makes this test fail
-# until both marks are removed.
-@pytest.mark.filterwarnings("ignore:The Result.tuples:sqlalchemy.exc.SADeprecationWarning")
-@pytest.mark.xfail(raises=TypeError, strict=True,
-                   reason="chat-web console._item_rows: dict(Result.tuples()) raises TypeError")
 def test_the_trainee_sees_reviewers_scores_beside_the_engines_on_the_result_page(
         client: FlaskClient, world: World, session: Session, now: datetime) -> None:
     make_chat_review(session, reviewer=world.trainer, attempt_id=world.attempt.id,

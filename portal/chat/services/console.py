@@ -21,7 +21,7 @@ from portal.chat.models import (
     ReviewReason,
 )
 from portal.chat.scenario import ContextCard, CustomerType, Ending, Item, Timing
-from portal.chat.services import attempts
+from portal.chat.services import attempts, review
 from portal.chat.services.phrases import list_phrases
 
 
@@ -317,16 +317,10 @@ def _customer_result(row: ChatConversation, name: str, title: str,
 
 def _item_rows(session: Session, attempt: ChatAttempt,
                score: scoring.AttemptScore) -> list[ItemRow]:
-    latest: dict[tuple[int | None, str], ChatReview] = {}
-    for review in session.scalars(sa.select(ChatReview).where(
-            ChatReview.chat_attempt_id == attempt.id).order_by(ChatReview.created_at,
-                                                               ChatReview.id)):
-        latest[(review.reviewer_id, review.item)] = review
-    names = dict(session.execute(sa.select(User.id, User.display_name).where(
-        User.id.in_({r for r, _ in latest if r is not None}))).tuples()) if latest else {}
+    """The engine's score per item with each reviewer's current score beside it."""
+    reviews = review.reviews_for_attempt(session, attempt_id=attempt.id)
     return [ItemRow(item=i.item, points=i.points, max_points=i.max_points,
-                    reviews=[ReviewScore(reviewer=names.get(r.reviewer_id or 0, ""),
-                                         points=r.points, reason=r.reason, comment=r.comment,
-                                         at=r.created_at)
-                             for (_, item), r in latest.items() if item == i.item.value])
+                    reviews=[ReviewScore(reviewer=r.reviewer_name, points=r.points,
+                                         reason=r.reason, comment=r.comment, at=r.at)
+                             for r in reviews if r.item is i.item])
             for i in score.items]
