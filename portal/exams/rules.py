@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from portal.assessments.rules import StartCheck
+from portal.assessments.rules import can_start as can_start_again
 from portal.messages import N_, Message, msg
 
 
@@ -71,28 +73,13 @@ def seconds_left(deadline_at: datetime, now: datetime) -> int:
     return max(0, int((deadline_at - now).total_seconds()))
 
 
-@dataclass(frozen=True)
-class StartCheck:
-    allowed: bool
-    reason: Message | None
-    attempts_left: int
-    next_allowed_at: datetime | None = None
-
-
 def can_start(*, attempts_allowed: int, extra_attempts: int, finished: list[tuple[datetime, bool]],
               wait_minutes: int, now: datetime) -> StartCheck:
-    """Whether a new attempt may start. `finished` holds (submitted_at, passed) per attempt."""
-    used = len(finished)
-    left = max(0, attempts_allowed + extra_attempts - used)
-    if left == 0:
-        return StartCheck(False, msg(N_("作答次数已用完")), 0)
-    if finished and wait_minutes:
-        last = max(at for at, _ in finished)
-        ready = last + timedelta(minutes=wait_minutes)
-        if now < ready:
-            return StartCheck(False, msg(N_("两次作答之间需间隔 %(n)d 分钟"), n=wait_minutes), left,
-                              ready)
-    return StartCheck(True, None, left)
+    """Whether a new attempt may start. `finished` holds (submitted_at, passed) per attempt;
+    the rule itself is the one all assessments share (`portal.assessments.rules`)."""
+    return can_start_again(attempts_allowed=attempts_allowed, extra_attempts=extra_attempts,
+                           finished=[at for at, _ in finished], wait_minutes=wait_minutes,
+                           now=now)
 
 
 def score(points: float, max_points: float) -> float:

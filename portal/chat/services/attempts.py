@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from portal.assessments.rules import StartCheck, can_start
 from portal.audit import services as audit
 from portal.auth.models import Role, User
 from portal.chat import engine, scoring
@@ -40,7 +41,7 @@ from portal.chat.services.errors import AttemptClosed, CannotStart, Conversation
 from portal.courses import services as courses
 from portal.db import insert_ignore
 from portal.errors import DomainError, Forbidden, NotFound
-from portal.messages import N_, Message, msg
+from portal.messages import N_
 
 MAX_REPLY_CHARS = 1000
 # After a customer's script ends (their last message), the trainee still has this long to
@@ -96,28 +97,6 @@ def _scenario(version_id: int, source_hash: str, data: dict[str, Any]) -> tuple[
 
 
 # --- the rules of attempts (as for written exams) -------------------------------------
-
-
-@dataclass(frozen=True)
-class StartCheck:
-    allowed: bool
-    reason: Message | None
-    attempts_left: int
-    next_allowed_at: datetime | None = None
-
-
-def can_start(*, attempts_allowed: int, finished: list[datetime], wait_minutes: int,
-              now: datetime) -> StartCheck:
-    """Whether a new attempt may start; `finished` holds when each earlier attempt ended."""
-    left = max(0, attempts_allowed - len(finished))
-    if left == 0:
-        return StartCheck(False, msg(N_("作答次数已用完")), 0)
-    if finished and wait_minutes:
-        ready = max(finished) + timedelta(minutes=wait_minutes)
-        if now < ready:
-            return StartCheck(False, msg(N_("两次作答之间需间隔 %(n)d 分钟"), n=wait_minutes),
-                              left, ready)
-    return StartCheck(True, None, left)
 
 
 # --- drills for a trainee -------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""What every assessment domain (written exams, chat exams, observations) shares."""
