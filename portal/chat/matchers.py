@@ -47,7 +47,9 @@ FALSE_CUES = ("没问题", "没关系", "没事", "没错", "不客气", "不用
               "不好意思", "对不起", "不错", "别的", "别人", "别家", "特别", "区别", "分别",
               "级别", "类别", "差别", "性别", "不同", "不少", "不断", "不久", "差不多", "要不",
               "不然", "不如", "不管", "不仅", "不但", "不妨", "不用担心", "别担心", "不要担心",
-              "不用着急", "别着急", "不要着急", "不着急", "不急", "可不可以", "有没有")
+              "不用着急", "别着急", "不要着急", "不着急", "不急", "可不可以", "有没有",
+              # the buyer's complaint, not a refusal: "不合适给您换", "不满意可以退"
+              "不合适", "不满意", "不喜欢", "不舒服")
 
 _by_length = sorted
 _CUE_RE = re.compile("|".join(re.escape(c) for c in _by_length(NEGATION_CUES, key=len,
@@ -105,11 +107,12 @@ class UnknownMatcher(KeyError):
 
 def clauses(norm: Normalized) -> list[tuple[int, int]]:
     """Clause ranges of the normalised text: split at punctuation, at dropped spaces or
-    emoji, and at contrast words (which belong to no clause)."""
+    emoji (except after a digit), and at contrast words (which belong to no clause)."""
     text = norm.text
     cuts: list[tuple[int, int]] = [(i, i + 1) for i, c in enumerate(text)
                                    if c in CLAUSE_PUNCTUATION]
-    cuts += [(b, b) for b in norm.breaks]
+    # A space after a number ("556 元", "138 1234") keeps the number with what follows.
+    cuts += [(b, b) for b in norm.breaks if not text[b - 1].isdigit()]
     masked = _mask_false_cues(text)
     cuts += [(m.start(), m.end()) for m in _CONTRAST_RE.finditer(masked)]
     result: list[tuple[int, int]] = []

@@ -132,6 +132,18 @@ def test_clause_splitting() -> None:
     assert parts == ["申通发不了", "可以发韵达", "好的"]
 
 
+def test_a_space_after_a_number_keeps_it_with_its_unit() -> None:
+    norm = normalize("发票开 556 元超过了实付 好的")
+    assert [norm.text[a:b] for a, b in clauses(norm)] == ["发票开", "556元超过了实付", "好的"]
+
+
+def test_the_buyers_complaint_is_not_a_negation() -> None:
+    exchange = PhraseMatcher(phrases=("给您换",))
+    assert evaluate(exchange, "不合适给您换41码", {}) is not None
+    assert evaluate(exchange, "亲，不满意的话给您换一件", {}) is not None
+    assert evaluate(exchange, "这个没法给您换", {}) is None
+
+
 def test_negation_cues_count_each_cue_once() -> None:
     text = "不是不能发"
     assert [text[a:b] for a, b in negation_cues(text, 0, len(text))] == ["不", "不能"]
