@@ -324,3 +324,8 @@ def step_line(step: StaffingStep) -> Message:
                result=step.result.name, left=step.left.name, left_value=step.left.display(),
                operation=step.operation.value, right=step.right.name,
                right_value=step.right.display(), value=step.result.display())
+
+
+def agents_line(plan: StaffingPlan) -> Message:
+    """The answer: the agents, rounded up."""
+    return msg(N_("%(name)s（向上取整）：%(agents)d 人"), name=AGENTS, agents=plan.agents)
