@@ -214,12 +214,17 @@ def _check_unique_keys(reads: list[_Read]) -> None:
 
 
 def _plan_problem(text: str) -> Problem:
-    """The import plan reports "file: problem" strings."""
+    """The import plan reports "file: problem" (or "file:line: problem") strings."""
     path, sep, message = text.partition(": ")
-    return Problem(path, None, Message(message)) if sep else Problem("", None, Message(text))
+    if not sep:
+        return Problem("", None, Message(text))
+    name, colon, line = path.rpartition(":")
+    if colon and line.isdigit():
+        return Problem(name, int(line), Message(message))
+    return Problem(path, None, Message(message))
 
 
-def _selection_error(definition: dict[str, Any],
+def _selection_error(definition: ExamDefinition,
                      pool: list[exam_rules.Candidate]) -> Message | None:
     try:
         exam_rules.select_questions(definition, pool, random.Random(0))
@@ -238,7 +243,7 @@ def exams_broken_by(session: Session, *, banks: list[Bank],
     for bank in banks:
         for q in bank.questions:
             ref = f"{bank.key}/{q.id}"
-            after[ref] = exam_rules.Candidate(ref, frozenset(q.tags), q.difficulty)
+            after[ref] = exam_services.candidate(ref, q)
     problems: list[Problem] = []
     exams = session.scalars(sa.select(Exam).where(Exam.current_version_id.is_not(None))
                             .order_by(Exam.key))
