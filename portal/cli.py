@@ -265,7 +265,15 @@ def _echo_lint(content, verbose: bool) -> None:  # type: ignore[no-untyped-def]
 @click.option("--verbose", is_flag=True, help="Also list the acknowledged lint warnings.")
 def exams_check(path: str | None, verbose: bool) -> None:
     """Validate every bank and exam file; report each problem with file and line."""
+    from portal.exams import services
+
     content = _load_exam_content(path)
+    pool = services.pool_of(content.banks)
+    shortfalls = [p for exam in content.exams for p in services.blueprint_problems(exam, pool)]
+    for problem in shortfalls:
+        click.echo(problem, err=True)
+    if shortfalls:
+        raise click.ClickException(f"{len(shortfalls)} problem(s)")
     questions = sum(len(b.questions) for b in content.banks)
     click.echo(f"exams ok: {len(content.banks)} bank(s), {questions} question(s), "
                f"{len(content.exams)} exam(s)")

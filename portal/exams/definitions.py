@@ -249,6 +249,9 @@ def load_exam(text: str, rel: str) -> tuple[ExamDefinition | None, list[Problem]
         count = _int(pick, "count", rel, problems, low=1, high=200, default=1)
         pick_kinds = _kinds(pick, rel, problems)
         tags = pick.get("tags", [])
+        if pick_kinds is None:  # reported; an empty tag list is no second problem then
+            pick_kinds = ()
+            tags = tags if isinstance(tags, list) and tags else ["-"]
         if not isinstance(tags, list) or not (tags or pick_kinds) or not all(
                 isinstance(t, str) and len(t) <= MAX_REFERENCE for t in tags):
             problems.append(Problem(rel, _line(pick, key="tags"), msg(
@@ -290,13 +293,14 @@ def load_exam(text: str, rel: str) -> tuple[ExamDefinition | None, list[Problem]
     return definition, problems
 
 
-def _kinds(pick: dict[str, Any], rel: str, problems: list[Problem]) -> tuple[str, ...]:
+def _kinds(pick: dict[str, Any], rel: str, problems: list[Problem]) -> tuple[str, ...] | None:
+    """The kinds a pick is limited to (none: any kind); None when they were wrong."""
     value = pick.get("kinds", [])
     if not isinstance(value, list) or not all(k in question_kinds.KINDS for k in value):
         problems.append(Problem(rel, _line(pick, key="kinds"), msg(
             N_("kinds 应为题型列表，题型只能是 %(allowed)s"),
             allowed=", ".join(question_kinds.KINDS))))
-        return ()
+        return None
     if len(set(value)) != len(value):
         problems.append(Problem(rel, _line(pick, key="kinds"), msg(N_("kinds 中题型重复"))))
     return tuple(dict.fromkeys(str(k) for k in value))

@@ -31,7 +31,9 @@ from rapidfuzz import fuzz, process
 
 from portal.exams import kinds
 from portal.exams.bank import Bank
+from portal.exams.definitions import ExamDefinition
 from portal.exams.normalize import normalize_answer
+from portal.exams.rules import Candidate, Dimension, Requirement, guaranteed
 from portal.exams.warning_codes import LABELS, WarningCode
 from portal.messages import N_, Message, msg
 
@@ -517,6 +519,53 @@ def _cross_references(banks: Sequence[Bank]) -> Iterator[LintWarning]:
                     break
 
 
-def lint_content(banks: Sequence[Bank], exams: Sequence[Any] = ()) -> LintReport:
-    """The lint of a folder or an upload: its banks, and its exams' coverage drawn from them."""
-    return lint(banks)
+# --- coverage -------------------------------------------------------------------------
+
+
+def _promises(exam: ExamDefinition, tags: set[str]) -> Iterator[tuple[Requirement, str]]:
+    """What an exam's instructions promise: a question kind named by its label ("含上机操作题"),
+    or a topic named by its tag's value ("发货承诺"), with the words that promise it."""
+    for name, kind in kinds.KINDS.items():
+        if kind.label in exam.instructions:
+            yield Requirement(Dimension.KIND, name, 1), kind.label
+    for tag in sorted(tags):
+        prefix, _, value = tag.partition(":")
+        if prefix == "topic" and len(value) >= 2 and value in exam.instructions:
+            yield Requirement(Dimension.TAG, tag, 1), value
+
+
+def lint_exams(exams: Sequence[ExamDefinition], pool: Sequence[Candidate]) -> list[LintWarning]:
+    """Coverage: an exam whose instructions promise a kind or a topic that some draw from
+    `pool` may leave out (counted as the blueprint is, `rules.guaranteed`), unless its
+    blueprint requires it (then the import proves it or refuses). Acknowledged in the exam
+    file's own `acknowledged`."""
+    found: list[LintWarning] = []
+    for exam in exams:
+        # The topics this exam can draw at all (a "考核" topic of another stage is no promise).
+        fixed = set(exam.fixed)
+        tags = {t for c in pool if c.ref in fixed or any(p.takes(c) for p in exam.random)
+                for t in c.tags}
+        required = {(r.dimension, r.value) for r in exam.require}
+        for promise, words in _promises(exam, tags):
+            if (promise.dimension, promise.value) in required:
+                continue
+            if guaranteed(exam, list(pool), promise.matches).total >= 1:
+                continue
+            ack = exam.acknowledgement(WarningCode.COVERAGE)
+            found.append(LintWarning(
+                code=WarningCode.COVERAGE, path=exam.path, line=exam.instructions_line,
+                why=msg(N_("考试说明提到“%(words)s”，但按抽题规则，有的作答可能一道也抽不到；"
+                           "请在 require 中写明最少几道，让导入时验证每次抽题都满足"),
+                        words=words),
+                exam=exam.key, acknowledged=ack.reason if ack is not None else None))
+    return found
+
+
+def lint_content(banks: Sequence[Bank], exams: Sequence[ExamDefinition] = (),
+                 pool: Sequence[Candidate] | None = None) -> LintReport:
+    """The lint of a folder or an upload: its banks, and its exams' coverage drawn from
+    `pool` (by default, the questions of `banks`)."""
+    if pool is None:
+        pool = [Candidate(f"{b.key}/{q.id}", frozenset(q.tags), q.difficulty, q.kind)
+                for b in banks for q in b.questions]
+    return lint(banks, lint_exams(exams, pool))
