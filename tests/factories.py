@@ -414,3 +414,19 @@ def true_false_data(*, qid: str, prompt: str, answer: bool, explanation: str = "
     if explanation:
         data["explanation"] = explanation
     return data
+
+
+def import_lint_bank(session: Session, *, now: datetime, questions: list[dict[str, Any]],
+                     key: str = "lint-bank") -> None:
+    """A crafted bank (see `make_lint_bank`) imported through the exams import path."""
+    exam_services.apply_import(session, banks=[make_lint_bank(questions=questions, key=key)],
+                               exams=[], actor_id=None, now=now)
+    session.flush()
+
+
+def cued_questions() -> list[dict[str, Any]]:
+    """Ten single-choice questions all keyed on the first option: every one warned."""
+    from tests.exams import lint_fixtures
+
+    return [single_choice_data(qid=f"single-{i}", prompt=lint_fixtures.STEMS[i],
+                               options=lint_fixtures.OPTIONS[i], correct=0) for i in range(10)]
