@@ -17,7 +17,7 @@ import_models()
 
 
 def _exam_version(title: str) -> ExamVersion:
-    return ExamVersion(title=title, track_key=None, stage_key=None, definition={"title": title})
+    return ExamVersion(title=title, track_key=None, stage_key=None, data={"title": title})
 
 
 def test_a_new_version_only_when_the_content_changed(session: Session, now: datetime) -> None:

@@ -64,6 +64,19 @@ class QuestionForm(FlaskForm):
         return int(value) if value.isdigit() else None
 
 
+class AcknowledgeForm(FlaskForm):
+    """A trainer accepting one lint warning on a saved question, with the reason."""
+
+    warning = HiddenField()  # the warning's code (never shown)
+    base_version = HiddenField()
+    reason = StringField(_l("确认理由"), render_kw={"maxlength": 500, "required": True,
+                                                  "autocomplete": "off"})
+
+    def base_number(self) -> int | None:
+        value = (self.base_version.data or "").strip()
+        return int(value) if value.isdigit() else None
+
+
 # --- files carried from the check to the confirm step ------------------------------------
 
 

@@ -1,6 +1,8 @@
 """Trainers' question banks: import with a dry run, the bank browser, exports, the editor."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, make_response, request, url_for
@@ -18,14 +20,21 @@ from portal.banks.errors import (
     UploadRefused,
     VersionChanged,
 )
-from portal.banks.forms import QuestionForm, UploadForm, carried_fields, read_carried
+from portal.banks.forms import (
+    AcknowledgeForm,
+    QuestionForm,
+    UploadForm,
+    carried_fields,
+    read_carried,
+)
 from portal.content.loader import Problem
 from portal.db import utcnow
 from portal.exams import categories, kinds
+from portal.exams.lint import LintWarning
 from portal.web.access import roles
 from portal.web.db import db_session
 from portal.web.errors import translate
-from portal.web.render import redirect_after_post, render
+from portal.web.render import is_htmx, redirect_after_post, render
 
 bp = Blueprint("banks", __name__, url_prefix="/banks", template_folder="templates")
 
@@ -70,6 +79,27 @@ def describe_problem(problem: Problem | services.QuestionProblem) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class ShownWarning:
+    """A lint warning as a trainer reads it: its label and why, in their language."""
+
+    code: str  # the form value of an acknowledgement; never shown
+    label: str
+    why: str
+    acknowledged: str | None  # the trainer's reason
+    path: str = ""  # the file, for an upload
+    line: int | None = None
+
+    @classmethod
+    def of(cls, warning: LintWarning) -> ShownWarning:
+        return cls(warning.code.value, gettext(warning.label), translate(warning.why),
+                   warning.acknowledged, warning.path, warning.line)
+
+
+def shown_warnings(warnings: Iterable[LintWarning]) -> list[ShownWarning]:
+    return [ShownWarning.of(w) for w in warnings]
+
+
 # --- the bank list and one bank ----------------------------------------------------------
 
 
@@ -83,17 +113,24 @@ def index() -> ResponseReturnValue:
 @roles(Role.TRAINER)
 def bank_show(bank_key: str) -> ResponseReturnValue:
     filters = rules.QuestionFilter.from_args(request.args)
-    listing = services.bank_listing(db_session(), bank_key=bank_key, filters=filters)
+    session = db_session()
+    listing = services.bank_listing(session, bank_key=bank_key, filters=filters)
+    warned = {qid: shown_warnings(found) for qid, found
+              in services.bank_warnings(session, bank_key=bank_key).items()}
     return render("banks/bank.html", listing=listing, filters=filters, bank=listing.bank,
-                  block="questions")
+                  warned=warned, block="questions")
 
 
 @bp.get("/<bank_key>/questions/<qid>")
 @roles(Role.TRAINER)
 def question_show(bank_key: str, qid: str) -> ResponseReturnValue:
     number = request.args.get("version", type=int)
-    detail = services.question_detail(db_session(), bank_key=bank_key, qid=qid, number=number)
-    return render("banks/question.html", detail=detail, bank=detail.bank,
+    session = db_session()
+    detail = services.question_detail(session, bank_key=bank_key, qid=qid, number=number)
+    current = detail.version.id == detail.current.id
+    warnings = shown_warnings(services.question_warnings(session, bank_key=bank_key, qid=qid)
+                              if current and not detail.question.retired else [])
+    return render("banks/question.html", detail=detail, bank=detail.bank, warnings=warnings,
                   question=detail.version.definition,
                   public=kinds.public_view(detail.version.definition),
                   source=services.question_yaml(detail.version.definition))
@@ -181,7 +218,10 @@ def _import_page(upload: UploadForm, check: services.UploadCheck | None = None,
                  files: list[services.UploadedFile] | None = None, *, status: int = 200,
                  error: str | None = None) -> ResponseReturnValue:
     files = files or []
+    lint = check.lint if check is not None else None
     return render(IMPORT_TEMPLATE, upload=upload, check=check, error=error, status=status,
+                  lint_warnings=shown_warnings(lint.open) if lint else [],
+                  lint_acknowledged=len(lint.acknowledged) if lint else 0,
                   carried=carried_fields(files) if check is not None and check.files else [],
                   uploads=files, block="import_area",
                   max_files=services.MAX_UPLOAD_FILES,
@@ -265,6 +305,48 @@ def _edit_or_save(bank: Any, question: Any, form: QuestionForm, *,
     return redirect_after_post(url_for("banks.question_show", bank_key=bank.key, qid=saved.qid))
 
 
+@bp.post("/<bank_key>/questions/<qid>/acknowledge")
+@roles(Role.TRAINER)
+def question_acknowledge(bank_key: str, qid: str) -> ResponseReturnValue:
+    """Accept one warning on the saved question with a reason: saved as its new version.
+    htmx gets the editor back (fragment); a plain form is sent back to the editor page."""
+    session = db_session()
+    bank, question = services.get_question(session, bank_key=bank_key, qid=qid)
+    ack = AcknowledgeForm()
+    if not ack.validate_on_submit():
+        abort(400)
+    try:
+        saved = services.acknowledge_warning(
+            session, bank_key=bank_key, qid=qid, warning=ack.warning.data or "",
+            reason=ack.reason.data or "", base_number=ack.base_number(),
+            actor_id=current_user.id, now=utcnow())
+    except (QuestionInvalid, VersionChanged, NothingChanged) as exc:
+        form = _question_form(bank_key, question)
+        checked = services.check_question(session, bank_key=bank_key, original_qid=qid,
+                                          text=form.definition.data or "")
+        return _editor(bank, question, form, checked, status=422, error=translate(exc.message),
+                       failed_ack=ack.warning.data)
+    version = saved.current_version
+    assert version is not None
+    done = gettext("已确认这条提醒，题目保存为第 %(n)d 版。", n=version.number)
+    if not is_htmx():
+        flash(done, "success")
+        return redirect_after_post(url_for("banks.question_edit", bank_key=bank_key, qid=qid))
+    form = _question_form(bank_key, saved)
+    checked = services.check_question(session, bank_key=bank_key, original_qid=qid,
+                                      text=form.definition.data or "")
+    return _editor(bank, saved, form, checked, notice=done)
+
+
+def _question_form(bank_key: str, question: Any) -> QuestionForm:
+    """The editor's form on the question's current version."""
+    form = QuestionForm(formdata=None)
+    form.definition.data = services.question_yaml(question.current_version.definition)
+    form.base_version.data = str(question.current_version.number)
+    form.bank_key.data, form.qid.data = bank_key, question.qid
+    return form
+
+
 @bp.post("/preview")
 @roles(Role.TRAINER)
 def preview() -> ResponseReturnValue:
@@ -287,14 +369,24 @@ def preview() -> ResponseReturnValue:
 def _editor(bank: Any, question: Any, form: QuestionForm, checked: services.CheckedQuestion, *,
             problems: list[services.QuestionProblem] | None = None, status: int = 200,
             error: str | None = None, notice: str | None = None, kind: str | None = None,
-            block: str = "editor") -> ResponseReturnValue:
+            block: str = "editor", failed_ack: str | None = None) -> ResponseReturnValue:
     # Problems found only when saving (in the whole bank, or exams that would break) come
     # on top of the ones the preview shows for the question itself.
     shown = list(checked.problems)
     shown += [p for p in (problems or []) if p not in shown]
     if status == 422 and shown:
         form.definition.errors = [describe_problem(p) for p in shown]
+    session = db_session()
+    # What the edited text would be warned about (live), and the saved version's warnings,
+    # which a trainer may acknowledge.
+    live = shown_warnings(w for w in services.edited_warnings(session, bank_key=bank.key,
+                                                              checked=checked)
+                          if w.acknowledged is None)
+    saved = (shown_warnings(services.question_warnings(session, bank_key=bank.key,
+                                                       qid=question.qid))
+             if question is not None and not question.retired else [])
     return render(EDIT_TEMPLATE, bank=bank, question=question, form=form, checked=checked,
+                  live_warnings=live, saved_warnings=saved, failed_ack=failed_ack,
                   problems=shown, error=error, notice=notice, status=status, block=block,
                   kind=kind or (checked.definition.kind if checked.definition else None),
                   templates=list(rules.QUESTION_TEMPLATES))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, utcnow
 from portal.exams import kinds
+from portal.exams.definitions import ExamDefinition
 from portal.versioning import LAST, Version, Versioned, version_of
 
 
@@ -77,11 +78,17 @@ class ExamVersion(Version, Base):
     title: Mapped[str] = mapped_column(sa.String(200))
     track_key: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     stage_key: Mapped[str | None] = mapped_column(sa.String(64))
-    # The definition as validated: rules, selection, review policy, placement areas.
-    definition: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    # The definition as validated: rules, selection, blueprint, review policy, placement
+    # areas (`ExamDefinition.to_data()`, in the column named "definition").
+    data: Mapped[dict[str, Any]] = mapped_column("definition", sa.JSON)
     source_hash: Mapped[str] = mapped_column(sa.String(64))
 
     exam: Mapped[Exam] = relationship(foreign_keys=[exam_id])
+
+    @property
+    def definition(self) -> ExamDefinition:
+        """The typed definition of `data` (rules, services and pages take this)."""
+        return ExamDefinition.from_data(self.data)
 
 
 class ExamOverride(Base):

@@ -46,7 +46,7 @@ def _page(attempt_id: int, *, block: str | None = None, status: int = 200,
         return redirect(url_for("exams.attempt_result", attempt_id=attempt.id))
     shown = services.shown_questions(attempt)
     definition = attempt.exam_version.definition
-    one_per_page = definition["layout"] == "one-per-page"
+    one_per_page = definition.layout == "one-per-page"
     current = min(max(request.args.get("q", 1, type=int), 1), len(shown))
     return render("exams/attempt.html", attempt=attempt, shown=shown, block=block, status=status,
                   one_per_page=one_per_page, current=current,
@@ -84,7 +84,7 @@ def answer_save(attempt_id: int, position: int) -> ResponseReturnValue:
                       stale=saved.stale, answered=answers.is_answered(saved.answer),
                       flagged=shown.flagged, position=position, oob=True, attempt=attempt,
                       question=shown.question, answer=saved.answer,
-                      one_per_page=attempt.exam_version.definition["layout"] == "one-per-page",
+                      one_per_page=attempt.exam_version.definition.layout == "one-per-page",
                       headers=headers)
     if saved.stale:
         flash(gettext("第 %(n)d 题：另一个窗口已保存了更新的答案，这次的修改没有保存；"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portal.exams import rules
-from portal.exams.rules import Candidate, SelectionError
+from portal.exams.definitions import ExamDefinition
+from portal.exams.rules import Candidate, Dimension, RandomPick, Requirement, SelectionError
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 
@@ -28,13 +28,14 @@ def pool() -> list[Candidate]:
     return made
 
 
-def definition(*, fixed: list[str] | None = None, random_picks: list[dict[str, Any]] | None = None,
-               shuffle: bool = False) -> dict[str, Any]:
-    return {"fixed": fixed or [], "random": random_picks or [], "shuffle_questions": shuffle}
+def definition(*, fixed: list[str] | None = None, random_picks: list[RandomPick] | None = None,
+               shuffle: bool = False, require: tuple[Requirement, ...] = ()) -> ExamDefinition:
+    return ExamDefinition(fixed=fixed or [], random=random_picks or [], shuffle_questions=shuffle,
+                          require=require)
 
 
-def pick(count: int, *tags: str, **difficulty: int) -> dict[str, Any]:
-    return {"count": count, "tags": list(tags), "difficulty": difficulty}
+def pick(count: int, *tags: str, kinds: tuple[str, ...] = (), **difficulty: int) -> RandomPick:
+    return RandomPick(count=count, tags=tags, difficulty=difficulty, kinds=kinds)
 
 
 def by_ref() -> dict[str, Candidate]:
@@ -233,8 +234,8 @@ EVERYTHING = ["score", "responses", "correct", "explanations"]
 
 def visible(when: str, show: list[str], *, submitted: bool = True,
             now: datetime = NOW) -> set[str]:
-    return rules.review_visible({"review_when": when, "review_show": show}, submitted=submitted,
-                                deadline_at=NOW, now=now)
+    return rules.review_visible(ExamDefinition(review_when=when, review_show=show),
+                                submitted=submitted, deadline_at=NOW, now=now)
 
 
 @pytest.mark.parametrize("when", ["after-submit", "after-close", "never"])
@@ -264,4 +265,127 @@ def test_an_unknown_policy_shows_no_more_than_the_score() -> None:
 
 
 def test_a_policy_without_a_show_list_shows_the_score_only() -> None:
-    assert rules.review_visible({}, submitted=True, deadline_at=NOW, now=NOW) == {"score"}
+    assert rules.review_visible(ExamDefinition.from_data({}), submitted=True, deadline_at=NOW,
+                                now=NOW) == {"score"}
+
+
+# --- kinds in picks, and blueprints proved by counting the pools ---------------------------
+
+
+def kinded_pool() -> list[Candidate]:
+    """Ten questions of the operations stage: 5 single choice, 3 operation tasks (one about
+    promises), 2 cases about promises."""
+    made = [Candidate(f"bank/single-{n}", frozenset({"stage:operations"}), "easy",
+                      "single-choice") for n in range(5)]
+    made += [Candidate(f"bank/task-{n}", frozenset({"stage:operations"}), "medium",
+                       "operation-task") for n in range(2)]
+    made.append(Candidate("bank/task-promise", frozenset({"stage:operations", "topic:发货承诺"}),
+                          "hard", "operation-task"))
+    made += [Candidate(f"bank/case-{n}", frozenset({"stage:operations", "topic:发货承诺"}),
+                       "medium", "case") for n in range(2)]
+    return made
+
+
+def kind_of(ref: str) -> str:
+    return next(c.kind for c in kinded_pool() if c.ref == ref)
+
+
+def needs(value: str, minimum: int) -> Requirement:
+    dimension = Dimension.TAG if ":" in value else Dimension.KIND
+    return Requirement(dimension, value, minimum)
+
+
+def test_a_pick_with_kinds_draws_only_those_kinds() -> None:
+    for seed in range(20):
+        chosen = rules.select_questions(definition(random_picks=[
+            pick(3, "stage:operations", kinds=("operation-task", "case"))]), kinded_pool(),
+            random.Random(seed))
+        assert {kind_of(ref) for ref in chosen} <= {"operation-task", "case"}
+        assert len(set(chosen)) == 3
+
+
+def test_a_pick_may_filter_by_kind_alone_and_with_a_difficulty_mix() -> None:
+    chosen = rules.select_questions(definition(random_picks=[
+        pick(2, kinds=("operation-task",), medium=1, hard=1)]), kinded_pool(), random.Random(0))
+    assert sorted(chosen) == ["bank/task-0", "bank/task-promise"] or sorted(chosen) == [
+        "bank/task-1", "bank/task-promise"]
+
+
+def test_too_few_questions_of_a_kind_names_the_kind() -> None:
+    with pytest.raises(SelectionError) as raised:
+        rules.select_questions(definition(random_picks=[pick(4, kinds=("operation-task",))]),
+                               kinded_pool(), random.Random(0))
+    assert str(raised.value) == "标签 -、题型 operation-task 下的题目只有 3 道，需要 4 道"
+
+
+def test_a_blueprint_met_by_a_pick_that_only_holds_the_kind_is_proved() -> None:
+    exam = definition(random_picks=[pick(1, kinds=("operation-task",)),
+                                    pick(9, "stage:operations")],
+                      require=(needs("operation-task", 1),))
+    assert rules.prove_blueprint(exam, kinded_pool()) == []
+
+
+def test_a_blueprint_left_to_chance_is_refused_with_the_shortfall() -> None:
+    # 10 of 10 drawn from the stage would hold every task; 6 of 10 may hold none.
+    exam = definition(random_picks=[pick(6, "stage:operations")],
+                      require=(needs("operation-task", 1),))
+    [shortfall] = rules.prove_blueprint(exam, kinded_pool())
+    assert shortfall.guarantee == rules.Guarantee(fixed=0, drawn=0)
+    assert shortfall.missing == 1
+    # Eight of the ten: at most 7 are not tasks, so one task is certain.
+    exam = definition(random_picks=[pick(8, "stage:operations")],
+                      require=(needs("operation-task", 1),))
+    assert rules.prove_blueprint(exam, kinded_pool()) == []
+
+
+def test_fixed_questions_count_towards_a_blueprint() -> None:
+    exam = definition(fixed=["bank/case-0"], random_picks=[pick(1, kinds=("case",))],
+                      require=(needs("case", 2), needs("topic:发货承诺", 2)))
+    assert rules.prove_blueprint(exam, kinded_pool()) == []
+    short = definition(fixed=["bank/case-0"], random_picks=[pick(2, "stage:operations")],
+                       require=(needs("case", 2),))
+    [shortfall] = rules.prove_blueprint(short, kinded_pool())
+    assert shortfall.guarantee == rules.Guarantee(fixed=1, drawn=0)
+
+
+def test_overlapping_pools_add_up_because_no_question_is_drawn_twice() -> None:
+    # Both picks draw from the three tasks: the first takes 2, the second the last one;
+    # together every attempt holds all three.
+    exam = definition(random_picks=[pick(2, kinds=("operation-task",)),
+                                    pick(1, kinds=("operation-task",))],
+                      require=(needs("operation-task", 3),))
+    assert rules.prove_blueprint(exam, kinded_pool()) == []
+    for seed in range(20):
+        chosen = rules.select_questions(exam, kinded_pool(), random.Random(seed))
+        assert sum(kind_of(ref) == "operation-task" for ref in chosen) == 3
+
+
+def test_an_overlapping_mixed_pool_cannot_count_what_another_pick_may_take() -> None:
+    # The promise tag: the first pick (tasks) may or may not take task-promise; the second
+    # (the stage) may draw no promise question at all. Only the cases pick would guarantee it.
+    exam = definition(random_picks=[pick(1, kinds=("operation-task",)),
+                                    pick(3, "stage:operations")],
+                      require=(needs("topic:发货承诺", 1),))
+    [shortfall] = rules.prove_blueprint(exam, kinded_pool())
+    assert shortfall.guarantee.total == 0
+    # Draws that really miss the tag exist, so the refusal is not over-cautious here.
+    misses = [rules.select_questions(exam, kinded_pool(), random.Random(seed))
+              for seed in range(200)]
+    assert any(not any("promise" in ref or "case" in ref for ref in refs) for refs in misses)
+    proved = definition(random_picks=[pick(1, kinds=("case",)), pick(3, "stage:operations")],
+                        require=(needs("topic:发货承诺", 1),))
+    assert rules.prove_blueprint(proved, kinded_pool()) == []
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), tasks=st.integers(0, 3), stage=st.integers(0, 7),
+       minimum=st.integers(1, 4))
+def test_a_proved_blueprint_holds_for_every_draw(seed: int, tasks: int, stage: int,
+                                                 minimum: int) -> None:
+    picks = [p for p in (pick(tasks, kinds=("operation-task",)) if tasks else None,
+                         pick(stage, "stage:operations") if stage else None) if p]
+    exam = definition(random_picks=picks, require=(needs("operation-task", minimum),))
+    if not picks or rules.prove_blueprint(exam, kinded_pool()):
+        return
+    chosen = rules.select_questions(exam, kinded_pool(), random.Random(seed))
+    assert sum(kind_of(ref) == "operation-task" for ref in chosen) >= minimum

@@ -1,5 +1,6 @@
 """Question banks in the browser, one module per seam: uploads (check as a dry run, then
-import all or nothing), browsing and exports, and the question editor.
+import all or nothing), browsing and exports, the question editor, and the lint over the
+stored banks (`quality`).
 
 Everything goes through the exams domain's own loaders and import path, so an upload or an
 edited question obeys the same rules as `flask exams import`. The public names of the three
@@ -30,6 +31,14 @@ from portal.banks.services.editor import (  # noqa: F401
     new_question_text,
     question_yaml,
     save_question,
+)
+from portal.banks.services.quality import (  # noqa: F401
+    acknowledge_warning,
+    bank_warnings,
+    edited_warnings,
+    lint_stored,
+    question_warnings,
+    stored_banks,
 )
 from portal.banks.services.uploads import (  # noqa: F401
     MAX_UPLOAD_BYTES,

@@ -1,6 +1,7 @@
 """The bank browser and exports: banks, their questions with filters, versions, YAML/GIFT."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,7 @@ from portal.errors import NotFound
 from portal.exams import bank as bank_files
 from portal.exams import categories, gift, kinds
 from portal.exams.bank import Bank, dump_bank
+from portal.exams.lint import LintReport, lint
 from portal.exams.models import Question, QuestionBank, QuestionVersion, Response
 from portal.messages import N_
 
@@ -159,6 +161,30 @@ def question_detail(session: Session, *, bank_key: str, qid: str,
     history = [VersionEntry(v, authors.get(v.created_by_id or 0), int(used.get(v.id, 0)))
                for v in versions]
     return QuestionDetail(bank=bank, question=question, version=shown, history=history)
+
+
+# --- the lint over the stored banks ------------------------------------------------------
+
+
+def stored_banks(session: Session) -> list[Bank]:
+    """Every bank's questions in use, current versions, in one query (no file lines)."""
+    banks = {b.id: b for b in session.scalars(sa.select(QuestionBank).order_by(QuestionBank.key))}
+    questions: dict[int, list[bank_files.Question]] = {bank_id: [] for bank_id in banks}
+    rows = session.execute(
+        sa.select(Question.bank_id, Question.qid, QuestionVersion)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(Question.retired.is_(False)).order_by(Question.id))
+    for bank_id, qid, version in rows:
+        questions[bank_id].append(bank_files.Question(qid, version.kind, None, version.definition))
+    return [Bank(key=b.key, title=b.title, path=f"{b.key}.yaml", questions=tuple(questions[b.id]),
+                 description=b.description) for b in banks.values()]
+
+
+def lint_stored(session: Session, *, replacing: Sequence[Bank] = ()) -> LintReport:
+    """The lint of every bank in the database, with `replacing` in place of the stored
+    banks of the same keys (an upload, an edited question); contradictions across all."""
+    keys = {b.key for b in replacing}
+    return lint([*(b for b in stored_banks(session) if b.key not in keys), *replacing])
 
 
 # --- export ----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from portal.banks.errors import (
     UploadRefused,
 )
 from portal.banks.rules import Change, FileFormat
+from portal.banks.services.browsing import lint_stored
 from portal.content.loader import Problem
 from portal.exams import bank as bank_files
 from portal.exams import gift, moodle_xml
@@ -26,6 +27,7 @@ from portal.exams import rules as exam_rules
 from portal.exams import services as exam_services
 from portal.exams.bank import MAX_BANK_BYTES, Bank, decode_utf8, parse_yaml
 from portal.exams.definitions import ExamDefinition, load_exam
+from portal.exams.lint import LintReport, lint_exams
 from portal.exams.models import Exam
 from portal.messages import N_, Message, msg
 
@@ -75,6 +77,8 @@ class UploadCheck:
     exams: list[ExamDefinition] = field(default_factory=list)
     report: rules.PlanReport | None = None  # None when there are problems
     digest: str = ""
+    # The item-writing lint of the uploaded banks and exams (warnings; they block nothing).
+    lint: LintReport = field(default_factory=LintReport)
 
     @property
     def ok(self) -> bool:
@@ -119,11 +123,23 @@ def check_upload(session: Session, *, files: list[UploadedFile]) -> UploadCheck:
     if not problems:
         check.banks, check.exams = banks, exams
         check.report = rules.plan_report(lists)
+        check.lint = _upload_lint(session, banks, exams)
         # The keys and titles the files ended up with (a blank key is the file name's).
         check.digest = rules.digest(
             [(f.name, upload.data, f.bank_key or f.exam_key, f.title)
              for f, upload in zip(checked, files, strict=True)], lists)
     return check
+
+
+def _upload_lint(session: Session, banks: list[Bank], exams: list[ExamDefinition]) -> LintReport:
+    """The warnings on what this upload brings: its banks' questions (compared with every
+    stored bank too) and its exams' coverage, drawn from the pool as it would be."""
+    keys = {b.key for b in banks}
+    stored = lint_stored(session, replacing=banks)
+    pool = [c for ref, c in exam_services.question_pool(session).items()
+            if ref.split("/", 1)[0] not in keys] + exam_services.pool_of(banks)
+    own = [w for w in stored.warnings if w.bank in keys]
+    return LintReport((*own, *lint_exams(exams, pool)))
 
 
 def confirm_upload(session: Session, *, files: list[UploadedFile], expected_digest: str,
@@ -214,12 +230,17 @@ def _check_unique_keys(reads: list[_Read]) -> None:
 
 
 def _plan_problem(text: str) -> Problem:
-    """The import plan reports "file: problem" strings."""
+    """The import plan reports "file: problem" (or "file:line: problem") strings."""
     path, sep, message = text.partition(": ")
-    return Problem(path, None, Message(message)) if sep else Problem("", None, Message(text))
+    if not sep:
+        return Problem("", None, Message(text))
+    name, colon, line = path.rpartition(":")
+    if colon and line.isdigit():
+        return Problem(name, int(line), Message(message))
+    return Problem(path, None, Message(message))
 
 
-def _selection_error(definition: dict[str, Any],
+def _selection_error(definition: ExamDefinition,
                      pool: list[exam_rules.Candidate]) -> Message | None:
     try:
         exam_rules.select_questions(definition, pool, random.Random(0))
@@ -238,7 +259,7 @@ def exams_broken_by(session: Session, *, banks: list[Bank],
     for bank in banks:
         for q in bank.questions:
             ref = f"{bank.key}/{q.id}"
-            after[ref] = exam_rules.Candidate(ref, frozenset(q.tags), q.difficulty)
+            after[ref] = exam_services.candidate(ref, q)
     problems: list[Problem] = []
     exams = session.scalars(sa.select(Exam).where(Exam.current_version_id.is_not(None))
                             .order_by(Exam.key))

@@ -167,7 +167,7 @@ def _settled(attempt: Attempt, new: dict[int, Regraded]) -> tuple[float | None, 
     if waiting:
         return None, None
     score = rules.score(points, max_points)
-    return score, score >= attempt.exam_version.definition["pass_mark"]
+    return score, score >= attempt.exam_version.definition.pass_mark
 
 
 def apply_regrade(session: Session, *, actor: User, question_id: int, use_current: bool,

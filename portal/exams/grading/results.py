@@ -85,14 +85,14 @@ def exam_results(session: Session, *, actor: User, exam_key: str, now: datetime)
         granted = overrides[trainee.id]
         extra_attempts = sum(o.extra_attempts for o in granted)
         counted = rules.counted([(a.number, a.score) for a in mine
-                                 if a.status is AttemptStatus.GRADED], definition["counts"])
+                                 if a.status is AttemptStatus.GRADED], definition.counts)
         check = rules.can_start(
-            attempts_allowed=definition["attempts"], extra_attempts=extra_attempts,
+            attempts_allowed=definition.attempts, extra_attempts=extra_attempts,
             finished=[(a.submitted_at, bool(a.passed)) for a in mine if a.submitted_at],
             wait_minutes=0, now=now)
         rows.append(TraineeResult(
             trainee=trainee, cohort_name=cohort_name, attempts=mine, counted_score=counted,
-            passed=None if counted is None else counted >= definition["pass_mark"],
+            passed=None if counted is None else counted >= definition.pass_mark,
             waiting=sum(1 for a in mine if a.status is AttemptStatus.SUBMITTED),
             overrides=[OverrideLine(o, names.get(o.by_user_id or 0, "")) for o in granted],
             extra_minutes=sum(o.extra_minutes for o in granted), extra_attempts=extra_attempts,
@@ -188,4 +188,4 @@ def attempt_review(session: Session, *, actor: User, attempt_id: int,
         graded_by=names.get(r.graded_by_id or 0), graded_at=r.graded_at)
         for r in attempt.responses]
     return AttemptReview(attempt=attempt, trainee=trainee,
-                         pass_mark=attempt.exam_version.definition["pass_mark"], items=items)
+                         pass_mark=attempt.exam_version.definition.pass_mark, items=items)

@@ -30,6 +30,9 @@ from portal.exams.services.attempts import (  # noqa: F401
 from portal.exams.services.imports import (  # noqa: F401
     ImportPlan,
     apply_import,
+    blueprint_problems,
+    candidate,
     plan_import,
+    pool_of,
     question_pool,
 )

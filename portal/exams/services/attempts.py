@@ -90,13 +90,13 @@ def exam_status(session: Session, *, user: User, exam_key: str, now: datetime) -
     open_attempt = next((a for a in attempts if a.status is AttemptStatus.IN_PROGRESS), None)
     finished = [(a.submitted_at, bool(a.passed)) for a in attempts if a.submitted_at is not None]
     definition = version.definition
-    check = rules.can_start(attempts_allowed=definition["attempts"], extra_attempts=extra_attempts,
-                            finished=finished, wait_minutes=definition["wait_minutes"], now=now)
+    check = rules.can_start(attempts_allowed=definition.attempts, extra_attempts=extra_attempts,
+                            finished=finished, wait_minutes=definition.wait_minutes, now=now)
     counted = rules.counted([(a.number, a.score) for a in attempts
-                             if a.status is AttemptStatus.GRADED], definition["counts"])
+                             if a.status is AttemptStatus.GRADED], definition.counts)
     return ExamStatus(exam=exam, version=version, attempts=attempts, open_attempt=open_attempt,
                       check=check, counted_score=counted,
-                      passed=counted is not None and counted >= definition["pass_mark"],
+                      passed=counted is not None and counted >= definition.pass_mark,
                       extra_minutes=extra_minutes)
 
 
@@ -139,7 +139,7 @@ def start_attempt(session: Session, *, user: User, exam_key: str, now: datetime,
     started = insert_ignore(session, Attempt, {
         "user_id": user.id, "exam_id": status.exam.id, "exam_version_id": version.id,
         "number": number, "status": AttemptStatus.IN_PROGRESS, "started_at": now,
-        "deadline_at": rules.deadline(now, minutes=definition["time_limit_minutes"],
+        "deadline_at": rules.deadline(now, minutes=definition.time_limit_minutes,
                                       extra_minutes=status.extra_minutes)},
         index_elements=("user_id", "exam_id", "number"))
     attempt = session.scalars(sa.select(Attempt).where(
@@ -153,7 +153,7 @@ def start_attempt(session: Session, *, user: User, exam_key: str, now: datetime,
         session.add(Response(
             attempt_id=attempt.id, position=position, question_version_id=qv.id,
             option_order=rules.option_order(qv.definition.option_keys,
-                                            shuffle=definition["shuffle_options"], rng=rng),
+                                            shuffle=definition.shuffle_options, rng=rng),
             max_points=qv.points))
     session.flush()
     audit.record(session, actor_id=user.id, action="attempt.start", target_type="attempt",
@@ -315,7 +315,7 @@ def settle_attempt(session: Session, attempt: Attempt, now: datetime) -> None:
         attempt.status = AttemptStatus.GRADED
         attempt.score = rules.score(attempt.points, attempt.max_points)
         definition = attempt.exam_version.definition
-        attempt.passed = attempt.score >= definition["pass_mark"]
+        attempt.passed = attempt.score >= definition.pass_mark
         if attempt.passed and attempt.exam_version.track_key and attempt.exam_version.stage_key:
             courses.record_assessment_passed(
                 session, user_id=attempt.user_id, track_key=attempt.exam_version.track_key,

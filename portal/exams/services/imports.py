@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.audit import services as audit
 from portal.courses import services as courses
-from portal.exams import rules
+from portal.exams import kinds, rules
 from portal.exams.bank import Bank
+from portal.exams.bank import Question as BankQuestion
 from portal.exams.definitions import ExamDefinition
 from portal.exams.errors import ImportInvalid
 from portal.exams.models import (
@@ -24,7 +25,7 @@ from portal.exams.models import (
     QuestionBank,
     QuestionVersion,
 )
-from portal.messages import N_
+from portal.messages import N_, msg
 from portal.versioning import new_version_if_changed
 
 # --- import -------------------------------------------------------------------------
@@ -59,13 +60,13 @@ def _hash(data: Any) -> str:
 def plan_import(session: Session, *, banks: list[Bank], exams: list[ExamDefinition]) -> ImportPlan:
     """Compare incoming banks and exams with the database; write nothing."""
     plan = ImportPlan()
-    incoming: dict[str, tuple[frozenset[str], str]] = {}
+    incoming: dict[str, rules.Candidate] = {}
     for bank in banks:
         existing = session.scalar(_bank_with_versions().where(QuestionBank.key == bank.key))
         current = {q.qid: q for q in existing.questions} if existing else {}
         for question in bank.questions:
             ref = f"{bank.key}/{question.id}"
-            incoming[ref] = (frozenset(question.tags), question.difficulty)
+            incoming[ref] = candidate(ref, question)
             old = current.get(question.id)
             if old is None or old.current_version is None:
                 plan.new.append(f"question:{ref}")
@@ -80,17 +81,17 @@ def plan_import(session: Session, *, banks: list[Bank], exams: list[ExamDefiniti
     # Questions of banks not in this import stay available to exams.
     pool = {ref: c for ref, c in question_pool(session).items()
             if ref.split("/")[0] not in {b.key for b in banks}}
-    pool.update({ref: rules.Candidate(ref, tags, difficulty)
-                 for ref, (tags, difficulty) in incoming.items()})
+    pool.update(incoming)
+    candidates = list(pool.values())
     for exam in exams:
         stage_problem = _stage_problem(session, exam)
         if stage_problem:
             plan.problems.append(f"{exam.path}: {stage_problem}")
         try:
-            rules.select_questions(_definition_data(exam), list(pool.values()),
-                                   random.Random(0))
+            rules.select_questions(exam, candidates, random.Random(0))
         except rules.SelectionError as exc:
             plan.problems.append(f"{exam.path}: {exc.message}")
+        plan.problems.extend(blueprint_problems(exam, candidates))
         existing_exam = session.scalar(sa.select(Exam).where(Exam.key == exam.key))
         if existing_exam is None or existing_exam.current_version is None:
             plan.new.append(f"exam:{exam.key}")
@@ -119,26 +120,44 @@ def _stage_problem(session: Session, exam: ExamDefinition) -> str | None:
 def question_pool(session: Session) -> dict[str, rules.Candidate]:
     """Every question exams may draw now (current versions of questions not retired)."""
     rows = session.execute(
-        sa.select(QuestionBank.key, Question.qid, QuestionVersion.tags, QuestionVersion.difficulty)
+        sa.select(QuestionBank.key, Question.qid, QuestionVersion.tags, QuestionVersion.difficulty,
+                  QuestionVersion.kind)
         .join(Question, Question.bank_id == QuestionBank.id)
         .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
         .where(Question.retired.is_(False)))
-    return {f"{bank}/{qid}": rules.Candidate(f"{bank}/{qid}", frozenset(tags), difficulty)
-            for bank, qid, tags, difficulty in rows}
+    return {f"{bank}/{qid}": rules.Candidate(f"{bank}/{qid}", frozenset(tags), difficulty, kind)
+            for bank, qid, tags, difficulty, kind in rows}
 
 
-def _definition_data(exam: ExamDefinition) -> dict[str, Any]:
-    return {
-        "title": exam.title, "kind": exam.kind, "track": exam.track, "stage": exam.stage,
-        "pass_mark": exam.pass_mark, "time_limit_minutes": exam.time_limit_minutes,
-        "attempts": exam.attempts, "counts": exam.counts, "wait_minutes": exam.wait_minutes,
-        "shuffle_questions": exam.shuffle_questions, "shuffle_options": exam.shuffle_options,
-        "layout": exam.layout, "review_when": exam.review_when, "review_show": exam.review_show,
-        "areas": exam.areas, "fixed": exam.fixed,
-        "random": [{"count": p.count, "tags": p.tags, "difficulty": p.difficulty}
-                   for p in exam.random],
-        "instructions": exam.instructions,
-    }
+def candidate(ref: str, question: BankQuestion) -> rules.Candidate:
+    """What an exam's picks see of a question read from a file."""
+    return rules.Candidate(ref, frozenset(question.tags), question.difficulty, question.kind)
+
+
+def pool_of(banks: list[Bank]) -> list[rules.Candidate]:
+    """The questions of these banks as an exam's pool (a folder or an upload, before import)."""
+    return [candidate(f"{bank.key}/{q.id}", q) for bank in banks for q in bank.questions]
+
+
+def blueprint_problems(exam: ExamDefinition, pool: list[rules.Candidate]) -> list[str]:
+    """"file:line: why" for each requirement of the exam's blueprint that some draw from
+    `pool` might not meet (`rules.prove_blueprint`)."""
+    problems = []
+    for shortfall in rules.prove_blueprint(exam, pool):
+        requirement, guarantee = shortfall.requirement, shortfall.guarantee
+        where = f"{exam.path}:{requirement.line}" if requirement.line else exam.path
+        what = (msg(N_("题型“%(kind)s”"), kind=kinds.get_kind(requirement.value).label)
+                if requirement.dimension is rules.Dimension.KIND
+                else msg(N_("带标签 %(tag)s 的题"), tag=requirement.value))
+        problems.append(f"{where}: " + str(msg(
+            N_("考试要求每次作答至少有 %(need)d 道%(what)s，但按抽题规则只能保证 %(have)d 道"
+               "（固定题 %(fixed)d 道，抽题至少 %(drawn)d 道），还差 %(short)d 道。"
+               "请把这类题列入 fixed，或增加只从这类题中抽取的抽题规则（如 kinds: [%(example)s]）"),
+            need=requirement.minimum, what=str(what), have=guarantee.total,
+            fixed=guarantee.fixed, drawn=guarantee.drawn, short=shortfall.missing,
+            example=requirement.value if requirement.dimension is rules.Dimension.KIND
+            else "…")))
+    return problems
 
 
 def apply_import(session: Session, *, banks: list[Bank], exams: list[ExamDefinition],
@@ -200,4 +219,4 @@ def _import_exam(session: Session, exam: ExamDefinition, actor_id: int | None,
     new_version_if_changed(
         session, thing=record, content_hash=exam.source_hash, actor_id=actor_id, now=now,
         version=ExamVersion(title=exam.title, track_key=exam.track, stage_key=exam.stage,
-                            definition=_definition_data(exam)))
+                            data=exam.to_data()))
