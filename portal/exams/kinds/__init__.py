@@ -16,6 +16,7 @@ from portal.exams.kinds.base import (
     NUMBER_RE,
     TAG_PREFIXES,
     TAG_RE,
+    Acknowledgement,
     Criterion,
     Difficulty,
     Form,
@@ -79,7 +80,7 @@ from portal.exams.kinds.text import (
 )
 
 __all__ = ["COMMON_FIELDS", "DIFFICULTIES", "FAMILIES", "KINDS", "NUMBER_RE", "TAG_PREFIXES",
-           "TAG_RE", "Accepted", "Blank", "CaseQuestion", "ChoiceQuestion", "Criterion",
+           "TAG_RE", "Accepted", "Acknowledgement", "Blank", "CaseQuestion", "ChoiceQuestion", "Criterion",
            "Difficulty", "FieldCheck", "FieldType", "FillInQuestion", "Form", "FormField",
            "Grade", "Item", "MatchingQuestion", "MultipleChoiceQuestion", "NumericAnswer",
            "NumericQuestion", "OperationQuestion", "Option", "Pair", "Part", "PublicCase",

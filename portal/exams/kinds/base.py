@@ -39,6 +39,8 @@ from portal.exams.validation import (
     text,
     tidy,
 )
+from portal.exams.warning_codes import CODES as WARNING_CODES
+from portal.exams.warning_codes import WarningCode
 from portal.messages import N_, Message, msg
 
 
@@ -60,7 +62,10 @@ DIFFICULTIES = tuple(d.value for d in Difficulty)
 TAG_PREFIXES = ("stage", "topic", "role")
 TAG_RE = re.compile(r"^(?P<prefix>[a-z]+):(?P<value>\S{1,40})$")
 COMMON_FIELDS = ("id", "kind", "title", "category", "prompt", "points", "difficulty", "tags",
-                 "explanation")
+                 "explanation", "acknowledged")
+ACKNOWLEDGEMENT_FIELDS = ("warning", "reason")
+MAX_ACKNOWLEDGEMENTS = len(WARNING_CODES)
+MAX_REASON = 500
 CASE_PART_FIELDS = ("id", "kind", "prompt", "points", "explanation")
 MAX_POINTS = 1000
 MAX_CHOICES = 26
@@ -87,6 +92,21 @@ MAX_REGEX_INPUT = 300
 
 
 @dataclass(frozen=True, kw_only=True)
+class Acknowledgement:
+    """A trainer's word that one lint warning on this question is intended, and why."""
+
+    warning: WarningCode
+    reason: str
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Acknowledgement:
+        return cls(warning=WarningCode(data["warning"]), reason=data["reason"])
+
+    def to_data(self) -> dict[str, Any]:
+        return {"warning": self.warning.value, "reason": self.reason}
+
+
+@dataclass(frozen=True, kw_only=True)
 class QuestionDef:
     """The fields every question has; each kind's definition adds its own.
 
@@ -103,6 +123,8 @@ class QuestionDef:
     title: str = ""
     category: tuple[str, ...] = ()
     explanation: str = ""
+    # Lint warnings a trainer accepted for this question (never on a case's sub-question).
+    acknowledged: tuple[Acknowledgement, ...] = ()
 
     # The kind's fields that hold typed items: field name -> the items' type (with
     # `from_data` and `to_data`); they load and dump without code of the kind's own.
@@ -116,7 +138,10 @@ class QuestionDef:
                    difficulty=Difficulty(difficulty) if difficulty is not None else None,
                    tags=tuple(data.get("tags", ())), title=data.get("title", ""),
                    category=tuple(data.get("category", ())),
-                   explanation=data.get("explanation", ""), **cls.kind_fields(data))
+                   explanation=data.get("explanation", ""),
+                   acknowledged=tuple(Acknowledgement.from_data(a)
+                                      for a in data.get("acknowledged", ())),
+                   **cls.kind_fields(data))
 
     @classmethod
     def kind_fields(cls, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -143,7 +168,13 @@ class QuestionDef:
         data.update(self.kind_data())
         if self.explanation:
             data["explanation"] = self.explanation
+        if self.acknowledged:
+            data["acknowledged"] = [a.to_data() for a in self.acknowledged]
         return data
+
+    def acknowledgement(self, code: WarningCode) -> Acknowledgement | None:
+        """The trainer's acknowledgement of warning `code` on this question, if any."""
+        return next((a for a in self.acknowledged if a.warning == code), None)
 
     @property
     def summary_text(self) -> str:
@@ -453,10 +484,12 @@ def clean_data(raw: Any, report: Report, *, parent: Any = None, key: str | None 
     points = number(report, raw, "points", low=0, high=MAX_POINTS, allow_low=False,
                     required=not kind.derives_points)
     question: dict[str, Any] = {"id": qid, "kind": kind.name, "prompt": prompt, "points": points}
+    acknowledged: list[dict[str, Any]] = []
     if not within_case:
         question["difficulty"] = choice(report, raw, "difficulty", DIFFICULTIES, default="medium")
         question["tags"] = _tags(raw, report)
         question.update(clean_labels(raw, report))  # title and category path, when given
+        acknowledged = _acknowledged(raw, report)
     fields = kind.validate(raw, report)
     explanation = text(report, raw, "explanation", required=False, limit=MAX_TEXT)
     if fields is None or report.count() > start:
@@ -471,7 +504,29 @@ def clean_data(raw: Any, report: Report, *, parent: Any = None, key: str | None 
         question["points"] = total
     if explanation:
         question["explanation"] = explanation
+    if acknowledged:
+        question["acknowledged"] = acknowledged
     return question
+
+
+def _acknowledged(raw: dict[str, Any], report: Report) -> list[dict[str, Any]]:
+    """`acknowledged: [{warning: code, reason: 为什么}]`: each code once, each with a reason."""
+    result: list[dict[str, Any]] = []
+    for index, entry in _mappings(
+            report, raw, "acknowledged", low=0, high=MAX_ACKNOWLEDGEMENTS,
+            fields=ACKNOWLEDGEMENT_FIELDS,
+            shape=N_("%(what)s 应为“字段: 值”的形式（warning、reason）"), required=False):
+        code = entry.get("warning")
+        if code not in WARNING_CODES:
+            report.add(entry, "warning", N_("acknowledged[%(index)d] 的 warning 只能是 %(allowed)s 之一"),
+                       index=index, allowed=", ".join(WARNING_CODES))
+            continue
+        reason = text(report, entry, "reason", limit=MAX_REASON)
+        if any(a["warning"] == code for a in result):
+            report.add(entry, "warning", N_("警告 %(code)s 已确认过一次"), code=code)
+        elif reason:
+            result.append({"warning": code, "reason": reason})
+    return result
 
 
 def _tags(raw: dict[str, Any], report: Report) -> list[str]:
@@ -514,10 +569,12 @@ def _list_of_texts(report: Report, node: dict[str, Any], key: str, *, low: int, 
 
 
 def _mappings(report: Report, node: dict[str, Any], key: str, *, low: int, high: int,
-              fields: tuple[str, ...], shape: str) -> Iterator[tuple[int, dict[str, Any]]]:
+              fields: tuple[str, ...], shape: str,
+              required: bool = True) -> Iterator[tuple[int, dict[str, Any]]]:
     """The entries of the list `node[key]` written as "field: value" mappings, numbered from
     1, their fields checked against `fields`; any other entry is reported with `shape`."""
-    for index, entry in enumerate(items(report, node, key, low=low, high=high), 1):
+    for index, entry in enumerate(items(report, node, key, low=low, high=high,
+                                        required=required), 1):
         if not isinstance(entry, dict):
             report.add(node, key, shape, what=f"{key}[{index}]")
             continue
