@@ -249,24 +249,39 @@ def _echo_plan(plan) -> None:  # type: ignore[no-untyped-def]
         click.echo(f"problem: {problem}", err=True)
 
 
+def _echo_lint(content, verbose: bool) -> None:  # type: ignore[no-untyped-def]
+    """The item-writing lint's warnings (file:line, why); acknowledged ones only counted
+    unless verbose. Warnings never stop a check or an import."""
+    from portal.exams.lint import lint_content
+
+    report = lint_content(content.banks, content.exams)
+    for warning in report.open + (report.acknowledged if verbose else []):
+        click.echo(warning.describe())
+    click.echo(f"lint: {len(report.open)} warning(s), {len(report.acknowledged)} acknowledged")
+
+
 @exams_cli.command("check")
 @click.option("--path", default=None, help="The question_banks folder (default: question_banks/).")
-def exams_check(path: str | None) -> None:
+@click.option("--verbose", is_flag=True, help="Also list the acknowledged lint warnings.")
+def exams_check(path: str | None, verbose: bool) -> None:
     """Validate every bank and exam file; report each problem with file and line."""
     content = _load_exam_content(path)
     questions = sum(len(b.questions) for b in content.banks)
     click.echo(f"exams ok: {len(content.banks)} bank(s), {questions} question(s), "
                f"{len(content.exams)} exam(s)")
+    _echo_lint(content, verbose)
 
 
 @exams_cli.command("import")
 @click.option("--path", default=None, help="The question_banks folder (default: question_banks/).")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-def exams_import(path: str | None, dry_run: bool) -> None:
+@click.option("--verbose", is_flag=True, help="Also list the acknowledged lint warnings.")
+def exams_import(path: str | None, dry_run: bool, verbose: bool) -> None:
     """Import banks and exams as new versions where they changed (all or nothing)."""
     from portal.exams import services
 
     content = _load_exam_content(path)
+    _echo_lint(content, verbose)
     with cli_session() as session:
         if dry_run:
             plan = services.plan_import(session, banks=content.banks, exams=content.exams)

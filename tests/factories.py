@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
@@ -359,3 +360,57 @@ def import_categorised_bank(session: Session, *, now: datetime) -> None:
     assert check.ok, [str(p) for p in check.problems]
     bank_services.confirm_upload(session, files=files, expected_digest=check.digest,
                                   actor_id=None, now=now)
+
+
+# --- lint: crafted banks --------------------------------------------------------------------
+
+
+def make_lint_bank(*, questions: list[dict[str, Any]], key: str = "lint-bank",
+                   title: str = "检查用题库") -> Any:
+    """A bank read through the real bank reader (so every question has its file line)."""
+    text = yaml.safe_dump({"key": key, "title": title, "questions": questions},
+                          allow_unicode=True, sort_keys=False)
+    bank, problems = load_bank(text.encode("utf-8"), f"question_banks/banks/{key}.yaml")
+    assert bank is not None, [str(p) for p in problems]
+    return bank
+
+
+def single_choice_data(*, qid: str, prompt: str, options: tuple[str, ...] | list[str],
+                       correct: int, credit: dict[int, float] | None = None,
+                       feedback: dict[int, str] | None = None, explanation: str = "",
+                       acknowledged: list[dict[str, str]] | None = None,
+                       tags: list[str] | None = None, difficulty: str = "easy") -> dict[str, Any]:
+    choices: list[dict[str, Any]] = []
+    for index, option in enumerate(options):
+        choice: dict[str, Any] = {"text": option, "correct": index == correct}
+        if credit and index in credit:
+            choice["credit"] = credit[index]
+        if feedback and index in feedback:
+            choice["feedback"] = feedback[index]
+        choices.append(choice)
+    data: dict[str, Any] = {"id": qid, "kind": "single-choice", "prompt": prompt, "points": 1,
+                            "difficulty": difficulty, "tags": tags or ["stage:basics"],
+                            "choices": choices}
+    if explanation:
+        data["explanation"] = explanation
+    if acknowledged:
+        data["acknowledged"] = acknowledged
+    return data
+
+
+def multiple_choice_data(*, qid: str, prompt: str, options: tuple[str, ...],
+                         correct: tuple[int, ...], tags: list[str] | None = None,
+                         ) -> dict[str, Any]:
+    return {"id": qid, "kind": "multiple-choice", "prompt": prompt, "points": 2,
+            "difficulty": "medium", "tags": tags or ["stage:basics"],
+            "choices": [{"text": o, "correct": i in correct} for i, o in enumerate(options)]}
+
+
+def true_false_data(*, qid: str, prompt: str, answer: bool, explanation: str = "",
+                    tags: list[str] | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": qid, "kind": "true-false", "prompt": prompt, "points": 1,
+                            "difficulty": "easy", "tags": tags or ["stage:basics"],
+                            "answer": answer}
+    if explanation:
+        data["explanation"] = explanation
+    return data

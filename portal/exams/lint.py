@@ -87,6 +87,13 @@ class LintWarning:
     def location(self) -> str:
         return f"{self.path}:{self.line}" if self.line is not None else self.path
 
+    def describe(self) -> str:
+        """One line for the command line: "file:line: 警告（label）bank/question：why"."""
+        line = f"{self.location}: 警告（{self.label}）{self.ref}：{self.why}"
+        if self.acknowledged is not None:
+            line += f"（已确认：{self.acknowledged}）"
+        return line
+
 
 @dataclass(frozen=True)
 class LintReport:
@@ -508,3 +515,8 @@ def _cross_references(banks: Sequence[Bank]) -> Iterator[LintWarning]:
                                 other=_excerpt(other[1].definition.prompt),
                                 where=_where(*other))
                     break
+
+
+def lint_content(banks: Sequence[Bank], exams: Sequence[Any] = ()) -> LintReport:
+    """The lint of a folder or an upload: its banks, and its exams' coverage drawn from them."""
+    return lint(banks)
