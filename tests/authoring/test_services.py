@@ -222,7 +222,8 @@ def test_overview_lists_modules_in_stage_order_with_their_last_change(
     tracks = {t.track.key: t for t in services.module_overview(session)}
     assert set(tracks) == {"new-hire", "double11"}
     rows = tracks["new-hire"].rows
-    assert [r.module.key for r in rows[:4]] == ["company-culture", "shops-and-platforms",
-                                                "department-structure", "role-responsibilities"]
+    assert [r.module.key for r in rows[:6]] == ["company-culture", "shops-and-platforms",
+                                                "department-structure", "hands-on-basics",
+                                                "observation-forms", "role-responsibilities"]
     assert rows[0].stage_title == "基础知识" and rows[0].version.number == 2
     assert rows[0].author == trainer and rows[1].author is None

@@ -68,7 +68,7 @@ def test_only_trainers_author(client: FlaskClient, session: Session, imported: N
     assert client.post(f"{BASE}/versions/1").status_code == 403
     assert "课程编辑" not in client.get("/tracks/new-hire/modules/company-culture").get_data(
         as_text=True)
-    assert versions(session) == 22 - 2  # 20 modules, untouched (2 track versions aside)
+    assert versions(session) == 26 - 2  # 24 modules, untouched (2 track versions aside)
 
 
 def test_module_list_shows_every_track_in_stage_order_with_edit_links(
@@ -220,4 +220,4 @@ def test_old_versions_can_be_viewed_and_restored(client: FlaskClient, session: S
     assert "已恢复到第 1 版（发布为第 3 版）" in history and "恢复到第 1 版" in history
     again = client.post(f"{BASE}/versions/3", follow_redirects=True).get_data(as_text=True)
     assert "就是当前版本，没有改动" in again
-    assert versions(session) == 22 - 2 + 2
+    assert versions(session) == 26 - 2 + 2

@@ -11,7 +11,7 @@ from portal.config import PROJECT_ROOT
 def test_check_passes_on_the_shipped_content(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["content", "check"])
     assert result.exit_code == 0, result.output
-    assert "2 track(s), 20 module(s)" in result.output
+    assert "2 track(s), 24 module(s)" in result.output
 
 
 def test_check_reports_file_and_line_and_import_refuses(app: Flask, tmp_path: Path) -> None:
@@ -32,11 +32,11 @@ def test_check_reports_file_and_line_and_import_refuses(app: Flask, tmp_path: Pa
 
 def test_import_then_export_round_trips(app: Flask, tmp_path: Path) -> None:
     runner = app.test_cli_runner()
-    assert "22 new" in runner.invoke(args=["content", "import"]).output
-    assert "0 new, 0 changed, 22 unchanged" in runner.invoke(args=["content", "import"]).output
+    assert "26 new" in runner.invoke(args=["content", "import"]).output
+    assert "0 new, 0 changed, 26 unchanged" in runner.invoke(args=["content", "import"]).output
     out = tmp_path / "exported"
     result = runner.invoke(args=["content", "export", str(out)])
-    assert result.exit_code == 0 and "wrote 22 file(s)" in result.output
+    assert result.exit_code == 0 and "wrote 26 file(s)" in result.output
     result = runner.invoke(args=["content", "check", "--path", str(out)])
     assert result.exit_code == 0, result.output
     original = (PROJECT_ROOT / "courses" / "new-hire" / "track.yaml").read_text(encoding="utf-8")

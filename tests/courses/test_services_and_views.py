@@ -32,7 +32,7 @@ def test_reimporting_unchanged_content_changes_nothing(session: Session, now: da
     count = session.scalar(sa.select(sa.func.count()).select_from(ModuleVersion))
     report = services.import_content(session, content=load_content(PROJECT_ROOT / "courses"),
                                      actor_id=None, now=now)
-    assert not report.touched and len(report.unchanged) == 22
+    assert not report.touched and len(report.unchanged) == 26
     assert session.scalar(sa.select(sa.func.count()).select_from(ModuleVersion)) == count
 
 

@@ -59,7 +59,7 @@ def test_trainee_reads_stage_one_and_trainer_opens_stage_two(page: Page,
     assert response is not None and response.status == 403
     expect(page.get_by_role("heading", level=1)).to_have_text("没有权限")
     page.goto("/")
-    expect(page.locator("#stage-basics")).to_contain_text("已读 1 / 3 个模块")
+    expect(page.locator("#stage-basics")).to_contain_text("已读 1 / 5 个模块")
     log_out(page)
 
     log_in(page, "demo-trainer")
