@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from portal.chat.matchers import references, regex_problem
 from portal.chat.scenario import (
@@ -54,6 +54,8 @@ from portal.content import safe_yaml
 from portal.content.loader import KEY_RE
 from portal.content.problems import Problem, capped
 from portal.messages import N_, Message, msg
+
+T = TypeVar("T")
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 30
@@ -703,6 +705,27 @@ def content_hash(definition: Scenario | Drill) -> str:
 # --- the folder -----------------------------------------------------------------------------
 
 
+def _load_keyed(files: list[tuple[str, bytes]], build: Callable[[_File, Any], T | None],
+                duplicate: str, problems: list[Problem]) -> tuple[list[T], dict[str, str]]:
+    """Files that each define one thing with a key (scenarios, drills): what every valid
+    file defines, and the path of each key; a key used twice is `duplicate`'s problem."""
+    built: list[T] = []
+    paths: dict[str, str] = {}
+    for path, data in sorted(files):
+        f = _File(path)
+        raw = read_yaml(data, path, f.problems)
+        thing = build(f, raw) if not f.problems else None
+        if isinstance(raw, dict) and isinstance(raw.get("key"), str):
+            key = raw["key"]
+            if key in paths:
+                f.add(raw, "key", duplicate, key=key, other=paths[key])
+            paths.setdefault(key, path)
+        problems.extend(capped(f.problems))
+        if thing is not None and not f.problems:
+            built.append(thing)
+    return built, paths
+
+
 def load_files(files: Iterable[tuple[str, bytes]]) -> ChatContent:
     """Chat files by their path inside the chats folder ("rules.yaml",
     "scenarios/x.yaml", "drills/y.yaml"); `prefix` paths are accepted as they are named."""
@@ -742,34 +765,12 @@ def load_files(files: Iterable[tuple[str, bytes]]) -> ChatContent:
             content.rules = _rules(f, raw)
             _check_refs(f, set(registry))
         content.problems.extend(capped(f.problems))
-    scenario_files: dict[str, str] = {}
-    for path, data in sorted(by_kind["scenarios"]):
-        f = _File(path)
-        raw = read_yaml(data, path, f.problems)
-        scenario = _scenario(f, raw, registry) if not f.problems else None
-        if isinstance(raw, dict) and isinstance(raw.get("key"), str):
-            key = raw["key"]
-            if key in scenario_files:
-                f.add(raw, "key", N_("场景 key %(key)s 与 %(other)s 重复"), key=key,
-                      other=scenario_files[key])
-            scenario_files.setdefault(key, path)
-        content.problems.extend(capped(f.problems))
-        if scenario is not None and not f.problems:
-            content.scenarios.append(scenario)
-    drill_files: dict[str, str] = {}
-    for path, data in sorted(by_kind["drills"]):
-        f = _File(path)
-        raw = read_yaml(data, path, f.problems)
-        drill = _drill(f, raw, set(scenario_files)) if not f.problems else None
-        if isinstance(raw, dict) and isinstance(raw.get("key"), str):
-            key = raw["key"]
-            if key in drill_files:
-                f.add(raw, "key", N_("演练 key %(key)s 与 %(other)s 重复"), key=key,
-                      other=drill_files[key])
-            drill_files.setdefault(key, path)
-        content.problems.extend(capped(f.problems))
-        if drill is not None and not f.problems:
-            content.drills.append(drill)
+    content.scenarios, scenario_paths = _load_keyed(
+        by_kind["scenarios"], lambda f, raw: _scenario(f, raw, registry),
+        N_("场景 key %(key)s 与 %(other)s 重复"), content.problems)
+    content.drills, _ = _load_keyed(
+        by_kind["drills"], lambda f, raw: _drill(f, raw, set(scenario_paths)),
+        N_("演练 key %(key)s 与 %(other)s 重复"), content.problems)
     content.matchers = registry
     if content.problems:
         content.scenarios, content.drills, content.matchers = [], [], {}
