@@ -2,21 +2,18 @@
 
 Pure apart from reading the files: rules.yaml, matchers.yaml, scenarios/*.yaml and
 drills/*.yaml become `Rules`, matchers, `Scenario`s and `Drill`s (portal/chat/scenario.py).
-The reader is as strict as the question banks': at most 256 KB a file, no YAML anchors,
-aliases or tags, bounded nesting; problems are in Chinese with their file and line, and
+The reader is the question banks' (portal/content/safe_yaml.py): at most 256 KB a file, no
+YAML anchors, aliases or tags, bounded nesting; problems are in Chinese with their file and line, and
 nothing is returned unless everything is valid.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, ClassVar
-
-import yaml
+from typing import Any, TypeVar
 
 from portal.chat.matchers import references, regex_problem
 from portal.chat.scenario import (
@@ -53,18 +50,19 @@ from portal.chat.scenario import (
     Timing,
     Violation,
 )
-from portal.content.loader import LineLoader, Problem
-from portal.content.parse_errors import yaml_problem
+from portal.content import safe_yaml
+from portal.content.loader import KEY_RE
+from portal.content.problems import Problem, capped
 from portal.messages import N_, Message, msg
+
+T = TypeVar("T")
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 30
 MAX_EVENTS = 50_000
-MAX_PROBLEMS = 100  # per file
 MAX_TEXT = 2000
 MAX_LIST = 200
 MAX_STATES = 100
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 MATCHER_FORM_KEYS = ("phrases", "regex", "examples", "all", "any", "not")
 # The options each form accepts besides its own key.
 FORM_OPTIONS: dict[str, tuple[str, ...]] = {
@@ -77,7 +75,6 @@ SCENARIO_FIELDS = ("key", "title", "customer", "context", "matchers", "start", "
                    "rubric", "checks", "critical")
 DRILL_FIELDS = ("key", "title", "track", "stage", "instructions", "time_limit_minutes",
                 "pass_mark", "attempts", "wait_minutes", "areas", "customers")
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
 @dataclass
@@ -97,75 +94,10 @@ class ChatContent:
         return next((d for d in self.drills if d.key == key), None)
 
 
-# --- the safe YAML reader -------------------------------------------------------------------
-
-
-class _Loader(LineLoader):
-    """The content loader's line-recording safe loader; dates stay text."""
-
-    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {
-        first: [(tag, pattern) for tag, pattern in entries if tag != _TIMESTAMP]
-        for first, entries in LineLoader.yaml_implicit_resolvers.items()}
-
-
-class _Refused(Exception):
-    def __init__(self, text: str, mark: Any, **params: Any) -> None:
-        super().__init__(text)
-        self.message = msg(text, **params)
-        self.line = mark.line + 1 if mark is not None else None
-
-
-def _screen(text: str) -> None:
-    """Refuse aliases, anchors and tags before anything is built (no alias bombs, no
-    objects), and nesting or size no chat file needs."""
-    depth = 0
-    for count, event in enumerate(yaml.parse(text, Loader=_Loader), 1):
-        if count > MAX_EVENTS:
-            raise _Refused(N_("文件内容过多（超过 %(count)d 个值）"), event.start_mark,
-                           count=MAX_EVENTS)
-        if isinstance(event, yaml.AliasEvent):
-            raise _Refused(N_("不允许使用 YAML 别名（*%(name)s），请把内容直接写出来"),
-                           event.start_mark, name=event.anchor)
-        if getattr(event, "anchor", None) is not None:
-            raise _Refused(N_("不允许使用 YAML 锚点（&%(name)s）"), event.start_mark,
-                           name=event.anchor)
-        if getattr(event, "tag", None) is not None:
-            raise _Refused(N_("不允许使用 YAML 标签（%(tag)s）；文字请加引号"), event.start_mark,
-                           tag=event.tag)
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise _Refused(N_("YAML 嵌套层次过深（最多 %(depth)d 层）"), event.start_mark,
-                               depth=MAX_DEPTH)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-
-
 def read_yaml(data: bytes, path: str, problems: list[Problem]) -> Any:
     """The data of one file, or None with its problems."""
-    if len(data) > MAX_FILE_BYTES:
-        problems.append(Problem(path, None, msg(N_("文件超过 %(kb)d KB 上限"),
-                                                kb=MAX_FILE_BYTES // 1024)))
-        return None
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = body[:exc.start].count(b"\n") + 1
-        problems.append(Problem(path, line, msg(N_("不是有效的 UTF-8 编码（第 %(pos)d 字节）"),
-                                                pos=exc.start + 1)))
-        return None
-    try:
-        _screen(text)
-        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
-    except _Refused as exc:
-        problems.append(Problem(path, exc.line, exc.message))
-    except yaml.YAMLError as exc:
-        line, message = yaml_problem(exc, text)
-        problems.append(Problem(path, line, message))
-    except (RecursionError, ValueError):
-        problems.append(Problem(path, None, msg(N_("YAML 中有无法读取的内容"))))
-    return None
+    return safe_yaml.read(data, path, problems, max_bytes=MAX_FILE_BYTES, max_depth=MAX_DEPTH,
+                          max_events=MAX_EVENTS)
 
 
 # --- field checks ---------------------------------------------------------------------------
@@ -277,7 +209,7 @@ class _File:
 
     def key(self, node: dict[str, Any], key: str = "key") -> str:
         value = node.get(key)
-        if not isinstance(value, str) or not NAME_RE.match(value):
+        if not isinstance(value, str) or not KEY_RE.match(value):
             self.add(node, key, N_("%(name)s 应为小写字母、数字和连字符（最长 64 个字符）"),
                      name=key)
             return ""
@@ -302,7 +234,7 @@ def _tidy(value: float) -> float:
 def _matcher(f: _File, value: Any, parent: Any, key: str) -> Matcher | None:
     """A matcher written where one is expected: a name, or an inline definition."""
     if isinstance(value, str):
-        if not NAME_RE.match(value):
+        if not KEY_RE.match(value):
             f.add(parent, key, N_("%(name)s 应为匹配规则的名字或规则本身"), name=key)
             return None
         f.refs.append((value, f.where(parent, key)))
@@ -379,7 +311,7 @@ def _matcher_block(f: _File, raw: Any, parent: Any, key: str) -> dict[str, tuple
     for dup in raw.get("__duplicates__", []):
         f.add(raw, dup, N_("匹配规则 %(name)s 重复定义"), name=dup)
     for name, spec in _entries(raw):
-        if not NAME_RE.match(name):
+        if not KEY_RE.match(name):
             f.add(raw, name, N_("匹配规则的名字 %(name)s 只能用小写字母、数字和连字符"), name=name)
             continue
         matcher = _matcher(f, spec, raw, name)
@@ -525,7 +457,7 @@ def _states(f: _File, raw: Any, parent: Any) -> dict[str, State]:
     for dup in raw.get("__duplicates__", []):
         f.add(raw, dup, N_("状态 %(name)s 重复定义"), name=dup)
     for key, value in _entries(raw):
-        if not NAME_RE.match(key):
+        if not KEY_RE.match(key):
             f.add(raw, key, N_("状态名 %(name)s 只能用小写字母、数字和连字符"), name=key)
             continue
         node = f.mapping(value, raw, key, ("say", "routes", "fallback", "ending"))
@@ -720,7 +652,7 @@ def _drill(f: _File, raw: Any, scenarios: set[str] | None) -> Drill | None:
     track = node.get("track")
     stage = node.get("stage")
     for name, value in (("track", track), ("stage", stage)):
-        if value is not None and (not isinstance(value, str) or not NAME_RE.match(value)):
+        if value is not None and (not isinstance(value, str) or not KEY_RE.match(value)):
             f.add(node, name, N_("%(name)s 应为路线或阶段的 key"), name=name)
     if (track is None) != (stage is None):
         f.add(node, None, N_("track 和 stage 须同时填写或同时省略"))
@@ -770,14 +702,28 @@ def content_hash(definition: Scenario | Drill) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _capped(problems: list[Problem]) -> list[Problem]:
-    if len(problems) <= MAX_PROBLEMS:
-        return problems
-    return problems[:MAX_PROBLEMS] + [Problem(problems[0].path, None, msg(
-        N_("另有 %(count)d 处问题未列出，请先改正上面这些"), count=len(problems) - MAX_PROBLEMS))]
-
-
 # --- the folder -----------------------------------------------------------------------------
+
+
+def _load_keyed(files: list[tuple[str, bytes]], build: Callable[[_File, Any], T | None],
+                duplicate: str, problems: list[Problem]) -> tuple[list[T], dict[str, str]]:
+    """Files that each define one thing with a key (scenarios, drills): what every valid
+    file defines, and the path of each key; a key used twice is `duplicate`'s problem."""
+    built: list[T] = []
+    paths: dict[str, str] = {}
+    for path, data in sorted(files):
+        f = _File(path)
+        raw = read_yaml(data, path, f.problems)
+        thing = build(f, raw) if not f.problems else None
+        if isinstance(raw, dict) and isinstance(raw.get("key"), str):
+            key = raw["key"]
+            if key in paths:
+                f.add(raw, "key", duplicate, key=key, other=paths[key])
+            paths.setdefault(key, path)
+        problems.extend(capped(f.problems))
+        if thing is not None and not f.problems:
+            built.append(thing)
+    return built, paths
 
 
 def load_files(files: Iterable[tuple[str, bytes]]) -> ChatContent:
@@ -811,42 +757,20 @@ def load_files(files: Iterable[tuple[str, bytes]]) -> ChatContent:
     for f in matcher_files:
         _check_refs(f, set(registry))
         _check_cycles(f, shared, registry)
-        content.problems.extend(_capped(f.problems))
+        content.problems.extend(capped(f.problems))
     for path, data in by_kind["rules"]:
         f = _File(path)
         raw = read_yaml(data, path, f.problems)
         if not f.problems:
             content.rules = _rules(f, raw)
             _check_refs(f, set(registry))
-        content.problems.extend(_capped(f.problems))
-    scenario_files: dict[str, str] = {}
-    for path, data in sorted(by_kind["scenarios"]):
-        f = _File(path)
-        raw = read_yaml(data, path, f.problems)
-        scenario = _scenario(f, raw, registry) if not f.problems else None
-        if isinstance(raw, dict) and isinstance(raw.get("key"), str):
-            key = raw["key"]
-            if key in scenario_files:
-                f.add(raw, "key", N_("场景 key %(key)s 与 %(other)s 重复"), key=key,
-                      other=scenario_files[key])
-            scenario_files.setdefault(key, path)
-        content.problems.extend(_capped(f.problems))
-        if scenario is not None and not f.problems:
-            content.scenarios.append(scenario)
-    drill_files: dict[str, str] = {}
-    for path, data in sorted(by_kind["drills"]):
-        f = _File(path)
-        raw = read_yaml(data, path, f.problems)
-        drill = _drill(f, raw, set(scenario_files)) if not f.problems else None
-        if isinstance(raw, dict) and isinstance(raw.get("key"), str):
-            key = raw["key"]
-            if key in drill_files:
-                f.add(raw, "key", N_("演练 key %(key)s 与 %(other)s 重复"), key=key,
-                      other=drill_files[key])
-            drill_files.setdefault(key, path)
-        content.problems.extend(_capped(f.problems))
-        if drill is not None and not f.problems:
-            content.drills.append(drill)
+        content.problems.extend(capped(f.problems))
+    content.scenarios, scenario_paths = _load_keyed(
+        by_kind["scenarios"], lambda f, raw: _scenario(f, raw, registry),
+        N_("场景 key %(key)s 与 %(other)s 重复"), content.problems)
+    content.drills, _ = _load_keyed(
+        by_kind["drills"], lambda f, raw: _drill(f, raw, set(scenario_paths)),
+        N_("演练 key %(key)s 与 %(other)s 重复"), content.problems)
     content.matchers = registry
     if content.problems:
         content.scenarios, content.drills, content.matchers = [], [], {}

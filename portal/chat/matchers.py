@@ -28,15 +28,11 @@ from portal.chat.scenario import (
     RegexMatcher,
     Storable,
 )
+from portal.content.regex_safety import has_nested_quantifier, has_overlapping_alternation
 from portal.messages import N_
 
 MAX_PATTERN_CHARS = 500
 MAX_DEPTH = 16  # nesting of all/any/not/refs; files.py refuses cycles before this
-# A group holding a quantifier and itself repeated, e.g. (a+)+ : catastrophic backtracking.
-# The same check as the written exams' regex answers (portal/exams/kinds/base.py).
-NESTED_QUANTIFIER_RE = re.compile(r"\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)\s*[*+{]")
-# A quantified group whose alternatives can match the same text, e.g. (a|a)* or (a|ab)*.
-_QUANTIFIED_ALTERNATION = re.compile(r"\(((?:[^()\\]|\\.)*\|(?:[^()\\]|\\.)*)\)\s*[*+{]")
 
 CONTRAST_WORDS = ("但是", "不过", "可是", "只是", "然而", "但")
 CLAUSE_PUNCTUATION = frozenset(",.!?;:。、…\n")
@@ -183,61 +179,16 @@ def regex_problem(pattern: str) -> str | None:
     """Why a pattern cannot be used (a msgid with %(pattern)s), or None."""
     if len(pattern) > MAX_PATTERN_CHARS:
         return N_("正则表达式太长（最多 500 个字符）：%(pattern)s")
-    if NESTED_QUANTIFIER_RE.search(pattern) or _nested_quantifier(pattern):
+    if has_nested_quantifier(pattern):
         return N_("正则表达式 %(pattern)s 含有嵌套的重复（如 (a+)+），可能让匹配极慢")
-    for m in _QUANTIFIED_ALTERNATION.finditer(pattern):
-        options = m.group(1).split("|")
-        if any(o == "" or any(p != o and p.startswith(o) for p in options) for o in options):
-            return N_("正则表达式 %(pattern)s 在重复的分组里有互相重叠的选项（如 (a|ab)*），"
-                      "可能让匹配极慢")
+    if has_overlapping_alternation(pattern):
+        return N_("正则表达式 %(pattern)s 在重复的分组里有互相重叠的选项（如 (a|ab)*），"
+                  "可能让匹配极慢")
     try:
         re.compile(pattern)
     except re.error:
         return N_("正则表达式 %(pattern)s 写法有误，无法使用")
     return None
-
-
-def _is_repeat(pattern: str, i: int) -> bool:
-    """A quantifier that repeats (*, +, {n,}, {n,m} with m > 1) starts at pattern[i]."""
-    if i >= len(pattern):
-        return False
-    if pattern[i] in "*+":
-        return True
-    m = re.match(r"\{(\d*)(,?)(\d*)\}", pattern[i:])
-    return bool(m) and (bool(m.group(2)) and (m.group(3) == "" or int(m.group(3)) > 1)
-                        or (not m.group(2) and m.group(1) not in ("", "0", "1")))
-
-
-def _nested_quantifier(pattern: str) -> bool:
-    """A repeated group that itself holds a repetition, at any depth: ((a|b)+)+."""
-    stack: list[bool] = []  # per open group: does it hold a repetition?
-    i, in_class = 0, False
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            if not in_class and _is_repeat(pattern, i) and stack:
-                stack[-1] = True
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            stack.append(False)
-        elif c == ")" and stack:
-            holds = stack.pop()
-            if _is_repeat(pattern, i + 1):
-                if holds:
-                    return True
-                if stack:
-                    stack[-1] = True
-            elif holds and stack:
-                stack[-1] = True
-        elif _is_repeat(pattern, i) and stack:
-            stack[-1] = True
-        i += 1
-    return False
 
 
 def _phrase_hits(matcher: PhraseMatcher, norm: Normalized,

@@ -7,31 +7,21 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from portal.messages import N_, Message, msg
+from portal.content.problems import Problem
+from portal.content.safe_yaml import LineLoader, decode_utf8
+from portal.messages import N_, msg
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 ROLES = ("all", "pre-sales", "after-sales")
 STAGE_KINDS = ("modules", "team-integration")
 MAX_FILE_BYTES = 512 * 1024
 LINK_RE = re.compile(r"\]\((?P<target>[^)\s]+)\)")
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int | None
-    message: Message
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -88,41 +78,13 @@ class ContentSet:
     problems: list[Problem] = field(default_factory=list)
 
 
-class LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line of every mapping (for error reports)."""
-
-
-def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    mapping["__lines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value
-                            if isinstance(k, yaml.ScalarNode)}
-    keys = Counter(k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode))
-    duplicates = {k for k, n in keys.items() if n > 1}  # linear: a file may have many keys
-    if duplicates:
-        mapping["__duplicates__"] = sorted(duplicates)
-    return mapping
-
-
-LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def _read_text(path: Path, rel: str, problems: list[Problem]) -> str | None:
     try:
         data = path.read_bytes()
     except OSError:
         problems.append(Problem(rel, None, msg(N_("文件无法读取"))))
         return None
-    if len(data) > MAX_FILE_BYTES:
-        problems.append(Problem(rel, None, msg(N_("文件超过 %(kb)d KB 上限"), kb=MAX_FILE_BYTES // 1024)))
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        problems.append(Problem(rel, line, msg(N_("不是有效的 UTF-8 编码（第 %(pos)d 字节）"),
-                                               pos=exc.start)))
-        return None
+    return decode_utf8(data, rel, problems, limit=MAX_FILE_BYTES)
 
 
 def _parse_yaml(text: str, rel: str, problems: list[Problem], line_offset: int = 0) -> Any:

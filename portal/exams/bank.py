@@ -2,8 +2,8 @@
 
 Pure: bytes in, typed definitions out (`kinds.QuestionDef`; `to_data()` for storage). A
 bank is all or nothing: `load_bank` returns a Bank only when the file has no problem at all.
-The format is documented in docs/question-bank-format.md. Hostile files are refused safely: a size limit, no YAML aliases, anchors or tags (so no
-alias bombs and no arbitrary objects), invalid UTF-8 reported with its position.
+The format is documented in docs/question-bank-format.md. Hostile files are refused safely
+by portal/content/safe_yaml.py, with the limits a bank needs.
 """
 from __future__ import annotations
 
@@ -11,23 +11,23 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 
-from portal.content.loader import KEY_RE, LineLoader, Problem
-from portal.content.parse_errors import yaml_problem
+from portal.content import safe_yaml
+from portal.content.loader import KEY_RE
+from portal.content.problems import Problem, capped
+from portal.content.safe_yaml import decode_utf8
 from portal.exams.kinds import QuestionDef, clean_question
 from portal.exams.validation import Report, check_fields, items, text
 from portal.messages import N_, msg
 
 MAX_BANK_BYTES = 1024 * 1024
 MAX_QUESTIONS = 500
-MAX_PROBLEMS = 100  # listed per file; the rest are counted
 BANK_FIELDS = ("key", "title", "description", "questions")
 # Words the trainers' bank pages use in their addresses (/banks/import, /banks/preview).
 RESERVED_KEYS = frozenset({"import", "preview"})
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
 @dataclass(frozen=True)
@@ -92,120 +92,15 @@ class ImportResult:
         object.__setattr__(self, "notices", capped(self.notices))
 
 
-def capped(problems: list[Problem]) -> list[Problem]:
-    """At most MAX_PROBLEMS problems, then one line saying how many more there are."""
-    if len(problems) <= MAX_PROBLEMS:
-        return problems
-    more = len(problems) - MAX_PROBLEMS
-    return problems[:MAX_PROBLEMS] + [Problem(problems[MAX_PROBLEMS].path, None, msg(
-        N_("另有 %(count)d 处问题未列出，请先改正上面这些"), count=more))]
-
-
 # --- reading --------------------------------------------------------------------------
-
-
-def decode_utf8(data: bytes, path: str, problems: list[Problem], *, limit: int) -> str | None:
-    """The text of a file, or None with a problem (too big, or not UTF-8: where exactly)."""
-    if len(data) > limit:
-        problems.append(Problem(path, None, msg(N_("文件超过 %(kb)d KB 上限"), kb=limit // 1024)))
-        return None
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        position = exc.start + (len(data) - len(body))
-        line = data[:position].count(b"\n") + 1
-        problems.append(Problem(path, line, msg(
-            N_("不是有效的 UTF-8 编码（文件的第 %(pos)d 个字节）"),
-            line=line, pos=position + 1)))
-        return None
 
 
 MAX_DEPTH = 40  # nesting of lists and mappings; a real bank needs about 8
 MAX_EVENTS = 200_000  # YAML nodes; a bank of 500 questions has about 40 000
 
 
-def _without_timestamps(resolvers: dict[Any, Any]) -> dict[Any, Any]:
-    return {first: [(tag, pattern) for tag, pattern in entries if tag != _TIMESTAMP]
-            for first, entries in resolvers.items()}
-
-
-class _PyBankLoader(LineLoader):
-    """The content loader's line-recording safe loader; dates stay text (a bank holds
-    JSON-able data only)."""
-
-    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = _without_timestamps(
-        LineLoader.yaml_implicit_resolvers)
-
-
-try:
-    from yaml.cyaml import CParser
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    CParser = None
-
-if CParser is not None:
-    class _CBankLoader(CParser, _PyBankLoader):  # type: ignore[misc]
-        """The same, parsed by libyaml (about fifteen times faster)."""
-
-        def __init__(self, stream: str) -> None:
-            CParser.__init__(self, stream)
-            yaml.constructor.SafeConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
-
-    _BankLoader: type = _CBankLoader
-else:  # pragma: no cover
-    _BankLoader = _PyBankLoader
-
-
-class _Refused(Exception):
-    def __init__(self, text: str, mark: Any, **params: Any) -> None:
-        super().__init__(text)
-        self.text = text
-        self.line = mark.line + 1 if mark is not None else None
-        self.params = params
-
-
-def _screen(text_: str) -> None:
-    """Walk the YAML events before building anything: refuse aliases, anchors and tags
-    (so no alias bomb expands and no object is built), and stop early on nesting or size
-    that no bank needs (libyaml slows down on deep nesting, the builder recurses)."""
-    depth = 0
-    for events, event in enumerate(yaml.parse(text_, Loader=_BankLoader), 1):
-        if events > MAX_EVENTS:
-            raise _Refused(N_("题库文件内容过多（超过 %(count)d 个值）"), event.start_mark,
-                           count=MAX_EVENTS)
-        if isinstance(event, yaml.AliasEvent):
-            raise _Refused(N_("题库文件不允许使用 YAML 别名（*%(name)s）"), event.start_mark,
-                           name=event.anchor)
-        if getattr(event, "anchor", None) is not None:
-            raise _Refused(N_("题库文件不允许使用 YAML 锚点（&%(name)s）"), event.start_mark,
-                           name=event.anchor)
-        if getattr(event, "tag", None) is not None:
-            raise _Refused(N_("题库文件不允许使用 YAML 标签（%(tag)s）；文字请加引号"),
-                           event.start_mark, tag=event.tag)
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise _Refused(N_("YAML 嵌套层次过深（最多 %(depth)d 层）"), event.start_mark,
-                               depth=MAX_DEPTH)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-
-
 def parse_yaml(text_: str, path: str, problems: list[Problem]) -> Any:
-    try:
-        _screen(text_)
-        return yaml.load(text_, Loader=_BankLoader)  # a SafeLoader subclass
-    except _Refused as exc:
-        problems.append(Problem(path, exc.line, msg(exc.text, **exc.params)))
-    except yaml.YAMLError as exc:  # PyYAML's English reason, said in Chinese with its line
-        line, message = yaml_problem(exc, text_)
-        problems.append(Problem(path, line, message))
-    except RecursionError:  # pragma: no cover - the depth limit comes first
-        problems.append(Problem(path, None, msg(N_("YAML 嵌套层次过深"))))
-    except ValueError:  # an integer too long to convert, for one
-        problems.append(Problem(path, None, msg(N_("YAML 中有无法读取的数值"))))
-    return None
+    return safe_yaml.parse(text_, path, problems, max_depth=MAX_DEPTH, max_events=MAX_EVENTS)
 
 
 def build_bank(raw: Any, report: Report) -> Bank | None:

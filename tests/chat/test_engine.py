@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from portal.chat.engine import (
     Conversation,
@@ -18,29 +15,14 @@ from portal.chat.engine import (
     on_tick,
     open_conversation,
 )
-from portal.chat.files import ChatContent, load_folder
+from portal.chat.files import ChatContent
 from portal.chat.scenario import Ending, Scenario
 
 T0 = datetime(2026, 11, 11, 20, 0, tzinfo=UTC)
-DATA = Path(__file__).parent / "data" / "chats"
 
 
 def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
-
-
-@pytest.fixture(scope="module")
-def content() -> ChatContent:
-    loaded = load_folder(DATA)
-    assert loaded.problems == []
-    return loaded
-
-
-@pytest.fixture
-def carrier(content: ChatContent) -> Scenario:
-    scenario = content.scenario("carrier-promise")
-    assert scenario is not None
-    return scenario
 
 
 def test_the_customer_opens_with_the_start_states_messages_on_their_timing(carrier: Scenario) -> None:
@@ -145,10 +127,10 @@ def test_the_same_inputs_give_the_same_step_in_any_process(carrier: Scenario) ->
     assert Step.from_data(json.loads(json.dumps(first.to_data()))) == first
 
 
-def test_a_customer_without_leave_never_leaves(content: ChatContent) -> None:
+def test_a_customer_without_leave_never_leaves(sample_chats: ChatContent) -> None:
     from dataclasses import replace
 
-    carrier = content.scenario("carrier-promise")
+    carrier = sample_chats.scenario("carrier-promise")
     assert carrier is not None
     patient = replace(carrier, customer=replace(carrier.customer, patience=replace(
         carrier.customer.patience, leave_after=None)))
@@ -157,8 +139,8 @@ def test_a_customer_without_leave_never_leaves(content: ChatContent) -> None:
     assert not step.conversation.ended and step.next_event_at is None
 
 
-def test_drill_arrivals(content: ChatContent) -> None:
-    drill = content.drill("peak")
+def test_drill_arrivals(sample_chats: ChatContent) -> None:
+    drill = sample_chats.drill("peak")
     assert drill is not None
     assert [(c.scenario, when) for c, when in arrivals(drill, started_at=T0)] == [
         ("carrier-promise", at(0)), ("price-plus-one", at(20))]

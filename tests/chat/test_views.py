@@ -66,6 +66,14 @@ def test_the_track_and_start_page_lead_to_the_chat_exam(
     assert "开始接待" in page and "剩余作答次数" in page
 
 
+
+def test_the_start_page_leads_back_to_an_open_attempt(
+        client: FlaskClient, trainee: User, clock: Clock) -> None:
+    attempt_id = _start(client)
+    page = client.get("/chat/drills/solo").get_data(as_text=True)
+    assert f'href="/chat/attempts/{attempt_id}">继续接待</a>' in page and "开始接待" not in page
+    assert "你的作答记录" in page and "接待中" in page
+
 def test_the_console_shows_the_customer_the_card_and_a_poller(
         client: FlaskClient, session: Session, trainee: User, clock: Clock) -> None:
     attempt_id = _start(client)

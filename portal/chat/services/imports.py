@@ -10,7 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -22,6 +22,8 @@ from portal.chat.services.errors import ImportInvalid
 from portal.courses import services as courses
 from portal.messages import N_
 from portal.versioning import new_version_if_changed
+
+R = TypeVar("R", ChatScenario, ChatDrill)
 
 
 @dataclass
@@ -119,21 +121,13 @@ def apply_import(session: Session, *, scenarios: list[Scenario], drills: list[Dr
     if plan.problems:
         raise ImportInvalid(N_("有 %(n)d 处错误，未导入任何内容"), n=len(plan.problems))
     for scenario in scenarios:
-        record = session.scalar(sa.select(ChatScenario).where(ChatScenario.key == scenario.key))
-        if record is None:
-            record = ChatScenario(key=scenario.key)
-            session.add(record)
-            session.flush()
+        record = _record(session, ChatScenario, scenario.key)
         definition = scenario_definition(scenario, rules)
         new_version_if_changed(
             session, thing=record, content_hash=_content_hash(definition), actor_id=actor_id,
             now=now, version=ChatScenarioVersion(title=scenario.title, definition=definition))
     for drill in drills:
-        drill_record = session.scalar(sa.select(ChatDrill).where(ChatDrill.key == drill.key))
-        if drill_record is None:
-            drill_record = ChatDrill(key=drill.key)
-            session.add(drill_record)
-            session.flush()
+        drill_record = _record(session, ChatDrill, drill.key)
         definition = drill_definition(drill)
         new_version_if_changed(
             session, thing=drill_record, content_hash=_content_hash(definition),
@@ -145,3 +139,13 @@ def apply_import(session: Session, *, scenarios: list[Scenario], drills: list[Dr
                      target_id=None, details={"new": plan.new, "changed": plan.changed}, now=now)
     session.flush()
     return plan
+
+
+def _record(session: Session, model: type[R], key: str) -> R:
+    """The scenario or drill with this key, made (without a version yet) when new."""
+    record = session.scalar(sa.select(model).where(model.key == key))
+    if record is None:
+        record = model(key=key)
+        session.add(record)
+        session.flush()
+    return record

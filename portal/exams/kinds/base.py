@@ -83,8 +83,6 @@ FIELD_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 BLANK_RE = re.compile(r"\[\[(\d{1,3})\]\]")
 NUMBER_RE = re.compile(r"[+-]?(\d{1,15}(\.\d{0,12})?|\.\d{1,12})([eE][+-]?\d{1,3})?")
 PERCENT_RE = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,6})?)\s*%\s*$")
-# A group holding a quantifier and itself repeated, e.g. (a+)+ : catastrophic backtracking.
-NESTED_QUANTIFIER_RE = re.compile(r"\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)\s*[*+{]")
 MAX_REGEX_INPUT = 300
 
 

@@ -10,13 +10,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from portal.content.regex_safety import has_nested_quantifier
 from portal.exams.kinds.base import (
     FIELD_NAME_RE,
     MAX_FORM_FIELDS,
     MAX_OPTIONS,
     MAX_POINTS,
     MAX_REGEX_INPUT,
-    NESTED_QUANTIFIER_RE,
     UNANSWERED,
     Form,
     Grade,
@@ -202,7 +202,7 @@ def _check(report: Report, entry: dict[str, Any], field_type: str,
             _compiled(pattern)
         except (re.error, OverflowError, RecursionError, ValueError):
             report.add(raw, "pattern", N_("正则表达式 %(pattern)s 无效"), pattern=pattern)
-        if NESTED_QUANTIFIER_RE.search(pattern):
+        if has_nested_quantifier(pattern):
             report.add(raw, "pattern", N_("正则表达式 %(pattern)s 含有嵌套的重复（如 (a+)+），可能极慢，请改写"),
                        pattern=pattern)
         result["pattern"] = pattern
