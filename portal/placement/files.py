@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from portal.chat.files import read_yaml
+from portal.content import safe_yaml
 from portal.content.loader import Problem
 from portal.messages import N_, Message
 from portal.placement.rules import (
@@ -35,6 +35,16 @@ COHORT_FIELDS = ("capacities", "preference_bonus", "trainees")
 TRAINEE_FIELDS = ("id", "preference", "fit")
 # Keys a person might write for the supervisor role, which is never a placement.
 SUPERVISOR_KEYS = ("supervisor", "客服主管", "主管")
+
+MAX_FILE_BYTES = 1024 * 1024  # a cohort of several thousand trainees
+MAX_DEPTH = 20
+MAX_EVENTS = 200_000
+
+
+def _read_yaml(data: bytes, path: str, problems: list[Problem]) -> Any:
+    """The data of one cohort file through the project's safe YAML reader."""
+    return safe_yaml.read(data, path, problems, max_bytes=MAX_FILE_BYTES, max_depth=MAX_DEPTH,
+                          max_events=MAX_EVENTS)
 
 
 @dataclass
@@ -200,7 +210,7 @@ def read_cohort(data: bytes, path: str) -> tuple[Cohort | None, list[Problem]]:
     if path.lower().endswith(".json"):
         raw = _read_json(data, path, problems)
     else:
-        raw = read_yaml(data, path, problems)
+        raw = _read_yaml(data, path, problems)
     if problems:
         return None, problems
     return build_cohort(raw, path)
@@ -223,7 +233,7 @@ def _read_json(data: bytes, path: str, problems: list[Problem]) -> Any:
     except RecursionError:
         problems.append(Problem(path, None, Message(N_("JSON 嵌套层次过深"), {})))
         return None
-    lined = read_yaml(text.replace("\t", " ").encode("utf-8"), path, [])
+    lined = _read_yaml(text.replace("\t", " ").encode("utf-8"), path, [])
     return lined if _without_lines(lined) == exact else exact
 
 
