@@ -62,27 +62,29 @@ class ObservationFormDef:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def score_problem(raw: str | int | None) -> tuple[int | None, Message | None]:
-    """The score 1–5 written in `raw` (a digit from a form, or an int), or why it is not one."""
+def score_problem(raw: str | int | None, *, item: str) -> tuple[int | None, Message | None]:
+    """The score 1–5 written in `raw` (a digit from a form, or an int), or why it is not one
+    (naming the item's title)."""
+    wrong = msg(N_("“%(item)s”的评分应为 1 到 5 之间的整数"), item=item)
     if isinstance(raw, bool):
-        return None, msg(N_("评分应为 1 到 5 之间的整数"))
+        return None, wrong
     if isinstance(raw, int):
         value = raw
     else:
         text = (raw or "").strip()
         if not text:
-            return None, msg(N_("请填写评分（1 到 5）"))
-        if not text.isascii() or not text.isdigit():
-            return None, msg(N_("评分应为 1 到 5 之间的整数"))
+            return None, msg(N_("请填写“%(item)s”的评分（1 到 5）"), item=item)
+        if len(text) > 3 or not text.isascii() or not text.isdigit():
+            return None, wrong
         value = int(text)
     if value not in SCORES:
-        return None, msg(N_("评分应为 1 到 5 之间的整数"))
+        return None, wrong
     return value, None
 
 
-def clean_note(raw: str | None) -> tuple[str, Message | None]:
-    """The note as kept (trimmed), or why it is refused."""
+def clean_note(raw: str | None, *, item: str) -> tuple[str, Message | None]:
+    """The note as kept (trimmed), or why it is refused (naming the item's title)."""
     note = (raw or "").strip()
     if len(note) > MAX_NOTE_CHARS:
-        return note, msg(N_("备注最多 %(n)d 个字"), n=MAX_NOTE_CHARS)
+        return note, msg(N_("“%(item)s”的备注最多 %(n)d 个字"), item=item, n=MAX_NOTE_CHARS)
     return note, None
