@@ -34,6 +34,7 @@ demo: db
 	$(BIN)/flask content import
 	$(BIN)/flask exams import
 	$(BIN)/flask chat import
+	$(BIN)/flask observations import
 	$(BIN)/flask demo load
 
 ## make run: set everything up and serve the portal with demo data on http://$(HOST):$(PORT)
