@@ -157,7 +157,7 @@ def _levels(f: _File, node: dict[str, Any]) -> tuple[str, ...]:
             f.add(raw, key, N_("scale 只能有 1 到 5 这五级，不能有 %(level)s"), level=key)
     for score in SCORES:
         if score not in raw:
-            f.add(raw, None, N_("scale 缺少第 %(level)d 级的说明"), level=score)
+            f.add(node, "scale", N_("scale 缺少第 %(level)d 级的说明"), level=score)
             continue
         levels.append(f.text(raw, score, limit=MAX_TITLE))  # type: ignore[arg-type]
     return tuple(levels)
