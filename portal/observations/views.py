@@ -45,7 +45,7 @@ def _grid_page(*, cohort_id: int | None, form_key: str, errors: dict[str, str] |
                                     form_key=form_key)
     return render("observations/grid.html", grid=grid, cohorts=cohorts, forms=forms,
                   cohort_id=cohort_id, form_key=form_key, errors=errors or {},
-                  entered=entered or {}, cell_id=cell_id, note_max=MAX_NOTE_CHARS,
+                  entered=entered or {}, cell_id=cell_id, note_max=MAX_NOTE_CHARS, saved=False,
                   status=status)
 
 
