@@ -80,7 +80,7 @@ def test_who_may_record_follows_the_one_rule(session: Session, now: datetime) ->
     trainee = world.trainees[0]
     admin = make_user(session, role=Role.ADMIN)
     other_trainee = make_user(session, cohort=None)
-    kwargs = dict(form_key="service", item="greeting", score="3", note="", now=now)
+    kwargs = {"form_key": "service", "item": "greeting", "score": "3", "note": "", "now": now}
     with pytest.raises(Forbidden, match="你不负责该新客服所在的批次"):
         services.record_entry(session, actor=world.outsider, trainee_id=trainee.id, **kwargs)
     with pytest.raises(Forbidden, match="只有培训组长和客服主管"):
