@@ -50,7 +50,8 @@ PG_SUITE := tests/auth/test_services.py tests/auth/test_views.py tests/admin/tes
 	tests/exams/test_shipped_banks.py tests/progress/test_services.py \
 	tests/banks/test_services.py tests/authoring/test_services.py \
 	tests/chat/test_attempt_services.py tests/chat/test_views.py tests/chat/test_concurrency.py \
-	tests/chat/test_review_services.py tests/chat/test_staff_views.py
+	tests/chat/test_review_services.py tests/chat/test_staff_views.py \
+	tests/observations/test_services.py tests/observations/test_views.py
 
 ## make test: set everything up and run the whole test suite
 test: install-test
