@@ -34,6 +34,7 @@ demo: db
 	$(BIN)/flask content import
 	$(BIN)/flask exams import
 	$(BIN)/flask chat import
+	$(BIN)/flask observations import
 	$(BIN)/flask demo load
 
 ## make run: set everything up and serve the portal with demo data on http://$(HOST):$(PORT)
@@ -50,7 +51,8 @@ PG_SUITE := tests/auth/test_services.py tests/auth/test_views.py tests/admin/tes
 	tests/banks/test_services.py tests/authoring/test_services.py \
 	tests/chat/test_attempt_services.py tests/chat/test_views.py tests/chat/test_concurrency.py \
 	tests/chat/test_review_services.py tests/chat/test_staff_views.py \
-	tests/banks/test_lint_views.py tests/exams/test_blueprints.py
+	tests/banks/test_lint_views.py tests/exams/test_blueprints.py \
+	tests/observations/test_services.py tests/observations/test_views.py
 
 ## make test: set everything up and run the whole test suite
 test: install-test

@@ -494,3 +494,41 @@ def cued_questions() -> list[dict[str, Any]]:
 
     return [single_choice_data(qid=f"single-{i}", prompt=lint_fixtures.STEMS[i],
                                options=lint_fixtures.OPTIONS[i], correct=0) for i in range(10)]
+
+
+# --- observation forms -------------------------------------------------------------------------
+
+
+def import_observation_forms(session: Session, *, now: datetime) -> None:
+    """Import the shipped observation forms (question_banks/observations) through the service."""
+    from portal.observations import services as observation_services
+    from portal.observations.files import load_folder
+    from tests.observations import observation_fixtures
+
+    content = load_folder(observation_fixtures.FORMS)
+    assert not content.problems, [str(p) for p in content.problems]
+    observation_services.apply_import(session, forms=content.forms, actor_id=None, now=now)
+
+
+@dataclass
+class ObservationWorld:
+    trainer: User
+    supervisor: User
+    outsider: User  # a trainer of another cohort
+    cohort: Cohort
+    trainees: list[User]
+
+
+def build_observation_world(session: Session, *, now: datetime, size: int = 2) -> ObservationWorld:
+    """The forms imported; a cohort staffed by a trainer and a supervisor, with `size` trainees;
+    a trainer of another cohort."""
+    import_observation_forms(session, now=now)
+    trainer = make_user(session, role=Role.TRAINER, display_name="王组长")
+    supervisor = make_user(session, role=Role.SUPERVISOR, display_name="李主管")
+    outsider = make_user(session, role=Role.TRAINER, display_name="外组组长")
+    cohort = make_cohort(session, name="十一月批次", staff=[trainer, supervisor])
+    make_cohort(session, name="别的批次", staff=[outsider])
+    trainees = [make_user(session, cohort=cohort, display_name=f"新人{i + 1}",
+                          employee_no=f"N{i + 1:03d}") for i in range(size)]
+    return ObservationWorld(trainer=trainer, supervisor=supervisor, outsider=outsider,
+                            cohort=cohort, trainees=trainees)

@@ -46,6 +46,9 @@ EXPECTED: dict[str, object] = {
     "chat_staff.script_player": frozenset({Role.TRAINER}),
     "chat_staff.script_player_play": frozenset({Role.TRAINER}),
     "chat_staff.script_matcher": frozenset({Role.TRAINER}),
+    # Observation forms: filled in by the staff who follow the cohort (not admins).
+    "observations.static": PUBLIC,
+    "observations.": frozenset({Role.TRAINER, Role.SUPERVISOR}),
 }
 
 
