@@ -82,19 +82,23 @@ def test_python_m_bench_without_a_name_runs_every_benchmark(
             return status
         return main
 
-    from bench import courses
+    from bench import chat, courses
 
     monkeypatch.setattr(courses, "main", fake("courses", 0))
     monkeypatch.setattr(exams, "main", fake("exams", 1))
-    assert bench_cli.main([]) == 1  # the worst status of the two
-    assert ran == [("courses", []), ("exams", [])]
+    monkeypatch.setattr(chat, "main", fake("chat", 0))
+    assert bench_cli.main([]) == 1  # the worst status of the three
+    assert ran == [("courses", []), ("exams", []), ("chat", [])]
     ran.clear()
     assert bench_cli.main(["exams", "--trainees", "5"]) == 1
     assert ran == [("exams", ["--trainees", "5"])]
     assert bench_cli.main(["--seconds", "3"]) == 2
     assert "options go after a benchmark's name" in capsys.readouterr().err
     assert bench_cli.main(["--list"]) == 0
-    assert capsys.readouterr().out.split() == ["courses", "exams"]
+    assert capsys.readouterr().out.split() == ["courses", "exams", "chat"]
+    ran.clear()
+    assert bench_cli.main(["chat", "--seconds", "5"]) == 0
+    assert ran == [("chat", ["--seconds", "5"])]
 
 
 @pytest.mark.parametrize("server", ["gunicorn", "werkzeug"])
