@@ -56,6 +56,10 @@ def test_supervisor_scores_cells_with_digits_and_arrows(page: Page,
     page.keyboard.press("5")  # a change: a second entry, the first kept in the history
     expect(page.locator("td", has=page.get_by_label(f"{TRAINEE}：问候语 评分（1–5）"))
            .get_by_role("status")).to_have_text(f"已保存 {TRAINEE} 的“问候语”：5 分")
+    # The saved cell is settled (focus back on its score) before the next key.
+    expect(page.get_by_label(f"{TRAINEE}：问候语 评分（1–5）")).to_be_focused()
+    expect(page.locator("td", has=page.get_by_label(f"{TRAINEE}：问候语 评分（1–5）"))
+           .locator(".obs-cell__save")).to_have_attribute("tabindex", "-1")
 
     # Tab leaves the score for the cell's note toggle, then reaches the next cell's score.
     page.keyboard.press("Tab")

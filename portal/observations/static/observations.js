@@ -53,12 +53,15 @@
     lastFocused = active && active.id && event.target.contains(active) ? active.id : null;
   });
 
-  // After a cell is swapped, focus goes back to the same field of the new cell.
+  // After a cell is swapped, focus goes back to the same field of the new cell, unless the
+  // user has already moved on (an arrow key pressed while the save was on its way).
   document.addEventListener("htmx:afterSettle", function (event) {
     tidy(event.target.parentNode || document);
     if (lastFocused) {
       var field = document.getElementById(lastFocused);
-      if (field && document.activeElement !== field) {
+      var active = document.activeElement;
+      var lost = !active || active === document.body || !active.isConnected;
+      if (field && lost) {
         field.focus();
       }
       lastFocused = null;
