@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal.auth.models import Role
 from portal.db import utcnow
+from portal.errors import DomainError
 from portal.exams import answers, rules, services
 from portal.exams.errors import RevisionInvalid
 from portal.exams.models import AttemptStatus
@@ -142,6 +143,15 @@ def attempt_result(attempt_id: int) -> ResponseReturnValue:
     services.finalize_if_expired(session, attempt=attempt, now=now)
     if attempt.status is AttemptStatus.IN_PROGRESS:
         return redirect(url_for("exams.attempt_show", attempt_id=attempt.id))
-    visible, items = services.review(attempt, now=now)
-    return render("exams/result.html", attempt=attempt, visible=visible, items=items,
+    review = services.review(attempt, now=now)
+    only_lost = request.args.get("show") == "lost"
+    try:
+        record = services.exam_record(session, user=current_user, exam_key=attempt.exam.key,
+                                      now=now)
+    except DomainError:
+        record = None  # no longer the trainee's exam (another track): no retake to offer
+    return render("exams/result.html", attempt=attempt, visible=review.visible,
+                  review=review, only_lost=only_lost, record=record,
+                  graded_at=services.attempt_graded_at(attempt),
+                  items=[i for i in review.items if i.lost or not only_lost],
                   definition=attempt.exam_version.definition)
