@@ -58,6 +58,7 @@ class ExamDefinition:
     instructions: str
     source_text: str
     source_hash: str = field(default="")
+    time_warning_minutes: int = 5  # the exam page warns this long before the end (0: never)
 
 
 def _int(data: dict[str, Any], name: str, rel: str, problems: list[Problem], *, low: int,
@@ -127,6 +128,7 @@ def load_exam(text: str, rel: str) -> tuple[ExamDefinition | None, list[Problem]
     time_limit = _int(data, "time_limit_minutes", rel, problems, low=1, high=600, default=30)
     attempts = _int(data, "attempts", rel, problems, low=1, high=20, default=1)
     wait = _int(data, "wait_minutes", rel, problems, low=0, high=10080, default=0)
+    warning = _int(data, "time_warning_minutes", rel, problems, low=0, high=600, default=5)
     counts = _choice(data, "counts", COUNTS, rel, problems, "highest")
     layout = _choice(data, "layout", LAYOUTS, rel, problems, "all-on-one-page")
     shuffle_questions = bool(data.get("shuffle_questions", True))
@@ -220,5 +222,6 @@ def load_exam(text: str, rel: str) -> tuple[ExamDefinition | None, list[Problem]
         shuffle_questions=shuffle_questions, shuffle_options=shuffle_options, layout=layout,
         review_when=review_when, review_show=[str(s) for s in show], areas=areas, fixed=fixed,
         random=random, instructions=instructions, source_text=text,
-        source_hash=hashlib.sha256(text.encode("utf-8")).hexdigest())
+        source_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        time_warning_minutes=warning)
     return definition, problems

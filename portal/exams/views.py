@@ -7,6 +7,8 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from portal.auth.models import Role
+from portal.courses import services as courses
+from portal.courses.errors import StageLocked
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.exams import answers, rules, services
@@ -23,8 +25,17 @@ bp = Blueprint("exams", __name__, template_folder="templates")
 @roles(Role.TRAINEE)
 @writes
 def exam_show(exam_key: str) -> ResponseReturnValue:
-    exam_status = services.exam_status(db_session(), user=current_user, exam_key=exam_key,
-                                       now=utcnow())
+    session = db_session()
+    try:
+        exam_status = services.exam_status(session, user=current_user, exam_key=exam_key,
+                                           now=utcnow())
+    except StageLocked as exc:
+        lock = courses.stage_lock(session, user=current_user,
+                                  track_key=current_user.cohort.track_key if current_user.cohort
+                                  else "", stage_key=exc.stage_key)
+        if lock is None:
+            raise
+        return render("courses/locked.html", lock=lock, status=403)
     return render("exams/start.html", exam_status=exam_status,
                   definition=exam_status.version.definition)
 
@@ -53,6 +64,7 @@ def _page(attempt_id: int, *, block: str | None = None, status: int = 200,
                   one_per_page=one_per_page, current=current,
                   visible=[s for s in shown if not one_per_page or s.position == current],
                   seconds_left=rules.seconds_left(attempt.deadline_at, now),
+                  warning_minutes=int(definition.get("time_warning_minutes", 5)),
                   is_answered=answers.is_answered)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from portal.audit import services as audit
 from portal.auth.models import Role, User
 from portal.courses import services as courses
+from portal.courses.errors import StageLocked
 from portal.db import insert_ignore
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.exams import kinds, rules
@@ -114,7 +115,8 @@ def _check_may_take(session: Session, user: User, version: ExamVersion) -> None:
     if status is None:
         raise NotFound(N_("这场考试不属于你的培训路线"))
     if status.state.value == "locked":
-        raise Forbidden(N_("阶段“%(stage)s”尚未解锁，暂不能参加这场考试"), stage=status.title)
+        raise StageLocked(N_("阶段“%(stage)s”尚未解锁，暂不能参加这场考试"),
+                          stage_key=status.key, stage=status.title)
 
 
 def start_attempt(session: Session, *, user: User, exam_key: str, now: datetime,

@@ -132,6 +132,7 @@ def _definition_data(exam: ExamDefinition) -> dict[str, Any]:
         "title": exam.title, "kind": exam.kind, "track": exam.track, "stage": exam.stage,
         "pass_mark": exam.pass_mark, "time_limit_minutes": exam.time_limit_minutes,
         "attempts": exam.attempts, "counts": exam.counts, "wait_minutes": exam.wait_minutes,
+        "time_warning_minutes": exam.time_warning_minutes,
         "shuffle_questions": exam.shuffle_questions, "shuffle_options": exam.shuffle_options,
         "layout": exam.layout, "review_when": exam.review_when, "review_show": exam.review_show,
         "areas": exam.areas, "fixed": exam.fixed,
