@@ -338,6 +338,49 @@ class ModulePage:
     previous_key: str | None
     next_key: str | None
     progress: ModuleProgress | None
+    # The stage's last module leads to what passes the stage (for a trainee): its
+    # assessments online, or its checklist; the next stage's first module only once open.
+    stage_end: bool = False
+    assessments: list[StageAssessment] = field(default_factory=list)
+    next_locked: bool = False
+
+
+@dataclass(frozen=True)
+class StageLock:
+    """Why a stage is locked for a trainee, and what unlocks it: the first earlier stage
+    not passed yet, its unread modules and the assessments that pass it."""
+
+    track_key: str
+    stage: rules.StageStatus
+    blocking: rules.StageStatus
+    assessments: list[StageAssessment]  # the blocking stage's (online ones, or its kind)
+    online: bool  # whether `assessments` can be taken in the portal
+    next_module_key: str | None  # the blocking stage's first unread module
+    next_module_title: str
+
+
+def stage_lock(session: Session, *, user: User, track_key: str,
+               stage_key: str) -> StageLock | None:
+    """What unlocks `stage_key` for the trainee; None when it is not locked."""
+    view = track_for_trainee(session, user=user)
+    if view is None or view.track.key != track_key:
+        return None
+    index = next((i for i, s in enumerate(view.statuses) if s.key == stage_key), None)
+    if index is None or view.statuses[index].state is not rules.StageState.LOCKED:
+        return None
+    blocking = next(s for s in view.statuses[:index] if s.state is not rules.StageState.PASSED)
+    definition = next(s for s in view.version.stages if s["key"] == blocking.key)
+    online = view.online.get(blocking.key, [])
+    unread = next(((key, view.modules[key]) for key in definition.get("modules", [])
+                   if key in view.modules and view.modules[key].current_version is not None
+                   and (view.progress.get(key) is None
+                        or view.progress[key].completed_at is None)), None)
+    return StageLock(
+        track_key=track_key, stage=view.statuses[index], blocking=blocking,
+        assessments=online or rules.stage_assessments(definition), online=bool(online),
+        next_module_key=unread[0] if unread else None,
+        next_module_title=unread[1].current_version.title if unread and unread[1].current_version
+        else "")
 
 
 def open_module(session: Session, *, user: User, track_key: str, module_key: str,
@@ -351,6 +394,7 @@ def open_module(session: Session, *, user: User, track_key: str, module_key: str
     if module is None or module.current_version is None or stage is None:
         raise ModuleNotFound(N_("找不到该模块"))
     progress = None
+    statuses: list[rules.StageStatus] = []
     if user.role is Role.TRAINEE:
         if user.cohort is None or user.cohort.track_key != track_key:
             raise ModuleNotFound(N_("找不到该模块"))
@@ -361,15 +405,26 @@ def open_module(session: Session, *, user: User, track_key: str, module_key: str
         status = next(s for s in statuses if s.key == stage["key"])
         if status.state is rules.StageState.LOCKED:
             raise StageLocked(N_("阶段“%(stage)s”尚未解锁：需先通过“%(previous)s”的考核"),
-                              stage=status.title, previous=status.unlocked_by or "")
+                              stage_key=status.key, stage=status.title,
+                              previous=status.unlocked_by or "")
         progress = _progress(session, user.id, module.id, now)
         progress.last_opened_at = now
         session.flush()
     order = rules.reading_order(version.stages)
     i = order.index(module_key)
+    next_key = order[i + 1] if i + 1 < len(order) else None
+    stage_end = user.role is Role.TRAINEE and module_key == stage.get("modules", [])[-1]
+    next_locked = False
+    if stage_end and next_key is not None:
+        next_stage = rules.stage_of_module(version.stages, next_key)
+        next_locked = next(s for s in statuses if s.key == (next_stage or {}).get("key")
+                           ).state is rules.StageState.LOCKED
     return ModulePage(track=track, module=module, version=module.current_version, stage=stage,
-                      previous_key=order[i - 1] if i > 0 else None,
-                      next_key=order[i + 1] if i + 1 < len(order) else None, progress=progress)
+                      previous_key=order[i - 1] if i > 0 else None, next_key=next_key,
+                      progress=progress, stage_end=stage_end,
+                      assessments=online_stage_assessments(session, [stage]).get(stage["key"], [])
+                      if stage_end else [],
+                      next_locked=next_locked)
 
 
 def _progress(session: Session, user_id: int, module_id: int, now: datetime) -> ModuleProgress:

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.auth.models import Role
 from portal.courses import services
-from portal.courses.errors import ChecklistIncomplete, ContentInvalid
+from portal.courses.errors import ChecklistIncomplete, ContentInvalid, StageLocked
 from portal.db import utcnow
 from portal.web.access import roles, signed_in
 from portal.web.db import db_session, writes
@@ -22,9 +22,23 @@ bp = Blueprint("courses", __name__, template_folder="templates")
 @signed_in
 @writes  # a trainee's visit records progress
 def module_show(track_key: str, module_key: str) -> ResponseReturnValue:
-    page = services.open_module(db_session(), user=current_user, track_key=track_key,
-                                module_key=module_key, now=utcnow())
+    session = db_session()
+    try:
+        page = services.open_module(session, user=current_user, track_key=track_key,
+                                    module_key=module_key, now=utcnow())
+    except StageLocked as exc:
+        lock = services.stage_lock(session, user=current_user, track_key=track_key,
+                                   stage_key=exc.stage_key)
+        if lock is None:
+            raise
+        return locked_page(lock)
     return render("courses/module.html", page=page)
+
+
+def locked_page(lock: services.StageLock) -> ResponseReturnValue:
+    """A locked stage's page explains what unlocks it, with the link that does it (403).
+    Other domains' views (an exam of a locked stage) answer with it too."""
+    return render("courses/locked.html", lock=lock, status=403)
 
 
 @bp.post("/tracks/<track_key>/modules/<module_key>/done")

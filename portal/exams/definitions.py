@@ -66,6 +66,7 @@ class ExamDefinition:
     acknowledged: tuple[Acknowledgement, ...] = ()  # lint warnings accepted for the exam
     source_text: str = ""
     source_hash: str = field(default="")
+    time_warning_minutes: int = 5  # the exam page warns this long before the end (0: never)
     instructions_line: int | None = None  # in the exam file (not stored)
 
     def to_data(self) -> dict[str, Any]:
@@ -75,6 +76,7 @@ class ExamDefinition:
             "stage": self.stage, "pass_mark": self.pass_mark,
             "time_limit_minutes": self.time_limit_minutes, "attempts": self.attempts,
             "counts": self.counts, "wait_minutes": self.wait_minutes,
+            "time_warning_minutes": self.time_warning_minutes,
             "shuffle_questions": self.shuffle_questions,
             "shuffle_options": self.shuffle_options, "layout": self.layout,
             "review_when": self.review_when, "review_show": list(self.review_show),
@@ -102,6 +104,7 @@ class ExamDefinition:
             time_limit_minutes=data.get("time_limit_minutes", 30),
             attempts=data.get("attempts", 1), counts=data.get("counts", "highest"),
             wait_minutes=data.get("wait_minutes", 0),
+            time_warning_minutes=data.get("time_warning_minutes", 5),
             shuffle_questions=data.get("shuffle_questions", True),
             shuffle_options=data.get("shuffle_options", True),
             layout=data.get("layout", "all-on-one-page"),
@@ -187,6 +190,7 @@ def load_exam(text: str, rel: str) -> tuple[ExamDefinition | None, list[Problem]
     time_limit = _int(data, "time_limit_minutes", rel, problems, low=1, high=600, default=30)
     attempts = _int(data, "attempts", rel, problems, low=1, high=20, default=1)
     wait = _int(data, "wait_minutes", rel, problems, low=0, high=10080, default=0)
+    warning = _int(data, "time_warning_minutes", rel, problems, low=0, high=600, default=5)
     counts = _choice(data, "counts", COUNTS, rel, problems, "highest")
     layout = _choice(data, "layout", LAYOUTS, rel, problems, "all-on-one-page")
     shuffle_questions = bool(data.get("shuffle_questions", True))
@@ -289,7 +293,8 @@ def load_exam(text: str, rel: str) -> tuple[ExamDefinition | None, list[Problem]
         review_when=review_when, review_show=[str(s) for s in show], areas=areas, fixed=fixed,
         random=random, require=require, instructions=instructions, acknowledged=acknowledged,
         source_text=text, source_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        instructions_line=_line(data, key="instructions") if instructions else None)
+        instructions_line=_line(data, key="instructions") if instructions else None,
+        time_warning_minutes=warning)
     return definition, problems
 
 

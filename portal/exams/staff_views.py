@@ -152,7 +152,9 @@ def exam_results(exam_key: str) -> ResponseReturnValue:
 def attempt_review(attempt_id: int) -> ResponseReturnValue:
     review = grading.attempt_review(db_session(), actor=current_user, attempt_id=attempt_id,
                                     now=utcnow())
-    return render("exams/staff/review.html", review=review)
+    only_lost = request.args.get("show") == "lost"
+    return render("exams/staff/review.html", review=review, only_lost=only_lost,
+                  items=[i for i in review.items if i.lost or not only_lost])
 
 
 # --- overrides ------------------------------------------------------------------------------

@@ -7,7 +7,10 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from portal.auth.models import Role
+from portal.courses import services as courses
+from portal.courses.errors import StageLocked
 from portal.db import utcnow
+from portal.errors import DomainError
 from portal.exams import answers, rules, services
 from portal.exams.errors import RevisionInvalid
 from portal.exams.models import AttemptStatus
@@ -22,8 +25,17 @@ bp = Blueprint("exams", __name__, template_folder="templates")
 @roles(Role.TRAINEE)
 @writes
 def exam_show(exam_key: str) -> ResponseReturnValue:
-    exam_status = services.exam_status(db_session(), user=current_user, exam_key=exam_key,
-                                       now=utcnow())
+    session = db_session()
+    try:
+        exam_status = services.exam_status(session, user=current_user, exam_key=exam_key,
+                                           now=utcnow())
+    except StageLocked as exc:
+        lock = courses.stage_lock(session, user=current_user,
+                                  track_key=current_user.cohort.track_key if current_user.cohort
+                                  else "", stage_key=exc.stage_key)
+        if lock is None:
+            raise
+        return render("courses/locked.html", lock=lock, status=403)
     return render("exams/start.html", exam_status=exam_status,
                   definition=exam_status.version.definition)
 
@@ -52,6 +64,7 @@ def _page(attempt_id: int, *, block: str | None = None, status: int = 200,
                   one_per_page=one_per_page, current=current,
                   visible=[s for s in shown if not one_per_page or s.position == current],
                   seconds_left=rules.seconds_left(attempt.deadline_at, now),
+                  warning_minutes=definition.time_warning_minutes,
                   is_answered=answers.is_answered)
 
 
@@ -142,6 +155,15 @@ def attempt_result(attempt_id: int) -> ResponseReturnValue:
     services.finalize_if_expired(session, attempt=attempt, now=now)
     if attempt.status is AttemptStatus.IN_PROGRESS:
         return redirect(url_for("exams.attempt_show", attempt_id=attempt.id))
-    visible, items = services.review(attempt, now=now)
-    return render("exams/result.html", attempt=attempt, visible=visible, items=items,
+    review = services.review(attempt, now=now)
+    only_lost = request.args.get("show") == "lost"
+    try:
+        record = services.exam_record(session, user=current_user, exam_key=attempt.exam.key,
+                                      now=now)
+    except DomainError:
+        record = None  # no longer the trainee's exam (another track): no retake to offer
+    return render("exams/result.html", attempt=attempt, visible=review.visible,
+                  review=review, only_lost=only_lost, record=record,
+                  graded_at=services.attempt_graded_at(attempt),
+                  items=[i for i in review.items if i.lost or not only_lost],
                   definition=attempt.exam_version.definition)

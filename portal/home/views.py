@@ -8,8 +8,10 @@ from flask_login import current_user
 from portal.auth import services as auth_services
 from portal.auth.models import Role
 from portal.courses import services as courses_services
+from portal.db import utcnow
+from portal.progress import results as progress_results
 from portal.web.access import signed_in
-from portal.web.db import db_session
+from portal.web.db import db_session, writes
 from portal.web.render import render
 
 bp = Blueprint("home", __name__, template_folder="templates")
@@ -17,12 +19,16 @@ bp = Blueprint("home", __name__, template_folder="templates")
 
 @bp.get("/")
 @signed_in
+@writes  # a trainee's exam whose time is up is submitted before its result is shown
 def index() -> ResponseReturnValue:
     role = current_user.role
     if role is Role.ADMIN:
         return redirect(url_for("admin.users"))
     if role is Role.TRAINEE:
-        view = courses_services.track_for_trainee(db_session(), user=current_user)
-        return render("home/trainee.html", cohort=current_user.cohort, view=view)
+        session = db_session()
+        view = courses_services.track_for_trainee(session, user=current_user)
+        results = progress_results.my_results(session, user=current_user, now=utcnow())
+        return render("home/trainee.html", cohort=current_user.cohort, view=view,
+                      results=results, track_key=view.track.key if view else None)
     cohorts = auth_services.cohorts_for_staff(db_session(), user=current_user)
     return render("home/staff.html", cohorts=cohorts)

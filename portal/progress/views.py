@@ -1,4 +1,4 @@
-"""The cohort progress grid and the trainee timeline, for trainers, supervisors and admins."""
+"""The cohort progress grid and the trainee timeline for staff; a trainee's own results."""
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
@@ -9,10 +9,10 @@ from flask_login import current_user
 
 from portal.auth.models import Role
 from portal.db import utcnow
-from portal.progress import services
+from portal.progress import results, services
 from portal.progress.rules import ScheduleFilter
 from portal.web.access import roles
-from portal.web.db import db_session
+from portal.web.db import db_session, writes
 from portal.web.render import render
 
 bp = Blueprint("progress", __name__, template_folder="templates")
@@ -43,3 +43,11 @@ def trainee_timeline(trainee_id: int) -> ResponseReturnValue:
     timeline = services.trainee_timeline(db_session(), actor=current_user, trainee_id=trainee_id,
                                          now=utcnow(), tz=_timezone())
     return render("progress/trainee_timeline.html", timeline=timeline)
+
+
+@bp.get("/my/results")
+@roles(Role.TRAINEE)
+@writes  # an attempt whose time is up is submitted first
+def my_results() -> ResponseReturnValue:
+    return render("progress/my_results.html",
+                  results=results.my_results(db_session(), user=current_user, now=utcnow()))

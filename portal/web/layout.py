@@ -32,6 +32,7 @@ class NavItem:
 NAV = [
     (_l("我的培训"), "home.index", {Role.TRAINEE}, "home."),
     (_l("我的批次"), "home.index", {Role.TRAINER, Role.SUPERVISOR}, "home."),
+    (_l("我的成绩"), "progress.my_results", {Role.TRAINEE}, "progress.my_results"),
     (_l("搜索课程"), "courses.search", {Role.TRAINEE, Role.TRAINER, Role.SUPERVISOR}, "courses.search"),
     (_l("课程编辑"), "authoring.modules", {Role.TRAINER}, "authoring."),
     (_l("题库"), "banks.index", {Role.TRAINER}, "banks."),

@@ -78,8 +78,9 @@ FIELDS: dict[str, tuple[dict[str, object], object]] = {
 }
 # How each kind's answer reads on the review pages (the texts, not the keys).
 ANSWERED = {
-    "single-choice": ["不算，客服没有在聊天中答应发韵达"],
-    "multiple-choice": ["买家嫌金额不吉利，客服让买家多付 1 元；承诺买家“一定明天到货”而无法保证"],
+    "single-choice": ["A.</span>不算，客服没有在聊天中答应发韵达"],
+    "multiple-choice": ["A.</span>买家嫌金额不吉利，客服让买家多付 1 元</span>",
+                        "C.</span>承诺买家“一定明天到货”而无法保证"],
     "true-false": [">错<"],
     "fill-in": ["七；退货"],
     "numeric": ["268"],
@@ -195,11 +196,23 @@ def test_every_kind_on_the_attempt_result_staff_review_and_grading_pages(
         for shown in ANSWERED[kind]:
             assert shown in review, (kind, shown)
     key = _section(text, 'id="r4"', 'id="r5"')  # a fill-in's parts are named by their blanks
-    assert "第 1 空：七 / 7" in key and "第 2 空 · 0.5 / 1" in key
+    assert "第 1 空：七 / 7" in key and "第 2 空 · 0.5 / 1 分" in key
+    assert "◐ 部分得分" in key and "✗ 错误" not in key  # half credit is partial, not wrong
+    essay = _section(text, 'id="r7"', 'id="r8"')  # waiting for a trainer: never "0 / 6 分"
+    assert "… 待评分" in essay and "满分 6 分" in essay and "0 / 6" not in essay
+    assert "先安抚情绪并致歉 · 满分 2 分" in essay and "评分要点" in essay
+    case = _section(text, 'id="r8"', 'id="r9"')
+    assert "已得 3 分，另有 2 分待评" in case
+    operation = _section(text, 'id="r9"', None)  # the expected value of each checked field
+    assert "<dt>备注原因</dt><dd>须包含：缺货、换款</dd>" in operation
+    assert "<dt>备注时间</dt><dd>2025-11-11 10:10</dd>" in operation
     assert "接收排班、活动和话术通知" in _section(text, 'id="r6"', 'id="r7"')
     assert "运输途中买家想换 41 码" in _section(text, 'id="r8"', 'id="r9"')
-    assert "第 1 小题 · 2 / 2" in _section(text, 'id="r8"', 'id="r9"')
-    assert "备注原因 · 2 / 2" in _section(text, 'id="r9"', None)
+    assert "第 1 小题 · 2 / 2 分" in _section(text, 'id="r8"', 'id="r9"')
+    assert "备注原因 · 2 / 2 分" in _section(text, 'id="r9"', None)
+    lost = _tight(world.trainee_client.get(f"{attempt_url}/result?show=lost").get_data(as_text=True))
+    assert [p for p in range(1, 10) if f'id="r{p}"' in lost] == [4, 6]  # partial credit only
+    assert "只看失分的题（2）" in lost and 'aria-current="page">只看失分的题' in lost
 
     staff = world.trainer_client.get(f"/attempts/{attempt_id}/review")
     text = _tight(staff.get_data(as_text=True))

@@ -34,6 +34,7 @@ EXPECTED: dict[str, object] = {
     "courses.stage_complete": frozenset({Role.TRAINER, Role.SUPERVISOR}),
     "progress.cohort_grid": STAFF,
     "progress.trainee_timeline": STAFF,
+    "progress.my_results": frozenset({Role.TRAINEE}),  # 我的成绩: a trainee's own results
     "exam_staff.": frozenset({Role.TRAINER}),  # grading, overrides, regrade: trainers only
     "exam_staff.exam_list": frozenset({Role.TRAINER, Role.SUPERVISOR}),
     "exam_staff.exam_results": frozenset({Role.TRAINER, Role.SUPERVISOR}),

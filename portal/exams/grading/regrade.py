@@ -1,6 +1,7 @@
 """Regrading after a question's key is fixed: a dry run listing what changes, then applying it."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,8 +31,13 @@ from portal.messages import N_
 class Regraded:
     points: float
     max_points: float
-    feedback: list[dict[str, Any]]
+    parts: tuple[kinds.Part, ...]
     needs_manual: bool
+
+    @property
+    def feedback(self) -> list[dict[str, Any]]:
+        """The parts as `Response.feedback` stores them."""
+        return [p.as_dict() for p in self.parts]
 
 
 def regraded(question: kinds.QuestionDef, answer: Any, feedback: list[Any], *,
@@ -42,24 +48,24 @@ def regraded(question: kinds.QuestionDef, answer: Any, feedback: list[Any], *,
     back to the grading queue.
     """
     auto = kinds.grade(question, answer)
-    parts = [p.as_dict() for p in auto.parts]
+    parts = list(auto.parts)
     if not auto.needs_manual or not manually_graded:
-        return Regraded(auto.points, auto.max_points, parts, auto.needs_manual)
-    old = {p["key"]: p for p in feedback if isinstance(p, dict) and "key" in p}
+        return Regraded(auto.points, auto.max_points, tuple(parts), auto.needs_manual)
+    old = {p.key: p for p in kinds.parts_of(feedback)}
     kept_points = 0.0
     waiting = False
     for index, part in enumerate(parts):
-        if part["correct"] is not None:
+        if part.correct is not None:
             continue
-        kept = old.get(part["key"])
-        if kept is None or kept.get("correct") is None:
+        kept = old.get(part.key)
+        if kept is None or kept.correct is None:
             waiting = True
             continue
-        points = round(min(float(kept["points"]), part["max_points"]), 2)
-        parts[index] = {**kept, "points": points, "max_points": part["max_points"],
-                        "correct": points == part["max_points"]}
+        points = round(min(kept.points, part.max_points), 2)
+        parts[index] = dataclasses.replace(kept, points=points, max_points=part.max_points,
+                                           correct=points == part.max_points)
         kept_points += points
-    return Regraded(round(auto.points + kept_points, 2), auto.max_points, parts, waiting)
+    return Regraded(round(auto.points + kept_points, 2), auto.max_points, tuple(parts), waiting)
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.auth.models import Cohort, Role, User
-from portal.exams import kinds, rules, services
+from portal.exams import rules, services
 from portal.exams.grading.common import FINISHED, _names, _visible_attempt, followed_cohort_ids
 from portal.exams.models import (
     Attempt,
@@ -133,22 +132,14 @@ def exams_overview(session: Session, *, actor: User) -> list[ExamSummary]:
             for exam_id, key, title, track, stage in exams]
 
 
-@dataclass(frozen=True)
-class StaffReviewItem:
-    """One question of an attempt as staff see it: key, answer, parts and explanation."""
+@dataclass(frozen=True, kw_only=True)
+class StaffReviewItem(services.ReviewItem):
+    """One question of an attempt as staff see it: the trainee's review, key, versions, grader."""
 
     response_id: int
-    position: int
     question_id: int
-    question: kinds.QuestionDef
     version_number: int
     current_version_number: int | None
-    answer: Any
-    points: float | None
-    max_points: float
-    needs_manual: bool
-    feedback: list[Any]
-    grader_comment: str
     graded_by: str | None
     graded_at: datetime | None
 
@@ -180,11 +171,9 @@ def attempt_review(session: Session, *, actor: User, attempt_id: int,
         .all())
     names = _names(session, {r.graded_by_id for r in attempt.responses})
     items = [StaffReviewItem(
-        response_id=r.id, position=r.position, question_id=r.question_version.question_id,
-        question=r.question_version.definition, version_number=r.question_version.number,
+        **services.review_fields(r), response_id=r.id,
+        question_id=r.question_version.question_id, version_number=r.question_version.number,
         current_version_number=current.get(r.question_version.question_id),
-        answer=r.answer, points=r.points, max_points=r.max_points, needs_manual=r.needs_manual,
-        feedback=r.feedback, grader_comment=r.grader_comment,
         graded_by=names.get(r.graded_by_id or 0), graded_at=r.graded_at)
         for r in attempt.responses]
     return AttemptReview(attempt=attempt, trainee=trainee,

@@ -184,6 +184,11 @@ class QuestionDef:
         """The keys of the options an attempt may shuffle (none but a choice question's)."""
         return []
 
+    def in_order(self, keys: list[str]) -> Self:
+        """The definition with its options in the order an attempt shuffled them, so that a
+        review shows the letters the trainee saw (a kind without options is unchanged)."""
+        return self
+
 
 @dataclass(frozen=True, kw_only=True)
 class PublicQuestion:
@@ -257,6 +262,34 @@ class Section:
 # --- grades ---------------------------------------------------------------------------
 
 
+class Outcome(StrEnum):
+    """How a question or one of its parts came out, as a review shows it."""
+
+    CORRECT = "correct"
+    PARTIAL = "partial"  # some of the points: never shown as wrong
+    WRONG = "wrong"
+    PENDING = "pending"  # a trainer has not scored it yet
+
+    @classmethod
+    def of(cls, points: float | None, max_points: float, *, pending: bool = False) -> Outcome:
+        if pending or points is None:
+            return cls.PENDING
+        if max_points > 0 and points >= max_points - 1e-9:
+            return cls.CORRECT
+        return cls.PARTIAL if points > 1e-9 else cls.WRONG
+
+
+def parts_of(feedback: Any) -> tuple[Part, ...]:
+    """The typed parts of a response's stored feedback (a JSON list of `Part.as_dict()`)."""
+    if not isinstance(feedback, list):
+        return ()
+    return tuple(part for part in (Part.from_data(p) for p in feedback) if part is not None)
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
 @dataclass(frozen=True)
 class Part:
     """One graded part of an answer: a choice set, a blank, a pair, a form field, a criterion."""
@@ -267,6 +300,24 @@ class Part:
     correct: bool | None  # None: waits for a trainer
     feedback: str = ""  # the author's feedback for what was answered (content, not UI text)
     note: Message | None = None  # a remark of the grader itself ("未作答")
+
+    @classmethod
+    def from_data(cls, data: Any) -> Part | None:
+        """A part as stored in `Response.feedback` (see `as_dict`); None for anything else
+        (feedback written by an older version of the portal that is not a part)."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("key"), str):
+            return None
+        note = data.get("note")
+        return cls(key=data["key"], points=_number(data.get("points")),
+                   max_points=_number(data.get("max_points")),
+                   correct=data.get("correct") if isinstance(data.get("correct"), bool) else None,
+                   feedback=str(data.get("feedback") or ""),
+                   note=msg(str(note["text"]), **dict(note.get("params") or {}))
+                   if isinstance(note, Mapping) and note.get("text") else None)
+
+    @property
+    def outcome(self) -> Outcome:
+        return Outcome.of(self.points, self.max_points, pending=self.correct is None)
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"key": self.key, "points": self.points,

@@ -111,6 +111,12 @@ class ChoiceQuestion(QuestionDef):
     def option_keys(self) -> list[str]:
         return [c.key for c in self.choices]
 
+    def in_order(self, keys: list[str]) -> Self:
+        by_key = {c.key: c for c in self.choices}
+        ordered = tuple(by_key[k] for k in keys if k in by_key)
+        rest = tuple(c for c in self.choices if c.key not in keys)  # added since the attempt
+        return dataclasses.replace(self, choices=ordered + rest)
+
 
 @dataclass(frozen=True, kw_only=True)
 class MultipleChoiceQuestion(ChoiceQuestion):

@@ -7,6 +7,7 @@ import json
 import random
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from portal.audit import services as audit
 from portal.auth.models import Role, User
 from portal.courses import services as courses
+from portal.courses.errors import StageLocked
 from portal.db import insert_ignore
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.exams import kinds, rules
@@ -113,7 +115,8 @@ def _check_may_take(session: Session, user: User, version: ExamVersion) -> None:
     if status is None:
         raise NotFound(N_("这场考试不属于你的培训路线"))
     if status.state.value == "locked":
-        raise Forbidden(N_("阶段“%(stage)s”尚未解锁，暂不能参加这场考试"), stage=status.title)
+        raise StageLocked(N_("阶段“%(stage)s”尚未解锁，暂不能参加这场考试"),
+                          stage_key=status.key, stage=status.title)
 
 
 def start_attempt(session: Session, *, user: User, exam_key: str, now: datetime,
@@ -357,28 +360,144 @@ def _shown(response: Response) -> ShownQuestion:
                          flagged=response.flagged)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReviewItem:
+    """A finished question as its review shows it, to the trainee and (with more) to staff."""
+
     position: int
-    question: kinds.QuestionDef  # shown only as the review policy allows
+    question: kinds.QuestionDef  # options in the order the trainee saw them
     answer: Any
     points: float | None
     max_points: float
-    needs_manual: bool
-    feedback: list[Any]
+    needs_manual: bool  # some part waits for a trainer
+    parts: tuple[kinds.Part, ...]
     grader_comment: str
 
+    @property
+    def outcome(self) -> kinds.Outcome:
+        return kinds.Outcome.of(self.points, self.max_points, pending=self.needs_manual)
 
-def review(attempt: Attempt, *, now: datetime) -> tuple[set[str], list[ReviewItem]]:
+    @property
+    def lost(self) -> bool:
+        """Points were lost for good: what the "only the questions I lost" filter keeps."""
+        return self.outcome in (kinds.Outcome.PARTIAL, kinds.Outcome.WRONG)
+
+    @property
+    def points_waiting(self) -> float:
+        """The points still to be scored by a trainer."""
+        return sum(p.max_points for p in self.parts if p.outcome is kinds.Outcome.PENDING)
+
+    @property
+    def points_so_far(self) -> float:
+        return sum(p.points for p in self.parts if p.outcome is not kinds.Outcome.PENDING)
+
+
+def review_fields(response: Response) -> dict[str, Any]:
+    """The `ReviewItem` fields of a response (the staff review adds its own)."""
+    definition = response.question_version.definition
+    if response.option_order:
+        definition = definition.in_order(response.option_order)
+    return {"position": response.position, "question": definition, "answer": response.answer,
+            "points": response.points, "max_points": response.max_points,
+            "needs_manual": response.needs_manual, "parts": kinds.parts_of(response.feedback),
+            "grader_comment": response.grader_comment}
+
+
+@dataclass(frozen=True)
+class Review:
+    """What the exam's review policy lets the trainee see of a finished attempt."""
+
+    visible: frozenset[str]
+    items: list[ReviewItem]
+
+    @property
+    def lost(self) -> int:
+        return sum(1 for item in self.items if item.lost)
+
+
+def review(attempt: Attempt, *, now: datetime) -> Review:
     """What the exam's review policy lets the trainee see of a finished attempt."""
     visible = rules.review_visible(attempt.exam_version.definition,
                                    submitted=attempt.submitted_at is not None,
                                    deadline_at=attempt.deadline_at, now=now)
     if not visible & {"responses", "correct", "explanations"}:
-        return visible, []
-    items = [ReviewItem(position=r.position, question=r.question_version.definition,
-                        answer=r.answer,
-                        points=r.points, max_points=r.max_points, needs_manual=r.needs_manual,
-                        feedback=r.feedback, grader_comment=r.grader_comment)
-             for r in attempt.responses]
-    return visible, items
+        return Review(frozenset(visible), [])
+    return Review(frozenset(visible),
+                  [ReviewItem(**review_fields(r)) for r in attempt.responses])
+
+
+# --- the trainee's record of an exam (for "我的成绩" and the home page) --------------------
+
+
+class AttemptState(StrEnum):
+    IN_PROGRESS = "in_progress"
+    PENDING = "pending"  # submitted; a trainer still has answers to score
+    PASSED = "passed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    attempt_id: int
+    number: int
+    started_at: datetime
+    submitted_at: datetime | None
+    state: AttemptState
+    score: float | None
+    graded_at: datetime | None  # when a trainer finished scoring it (None: graded at once)
+
+
+@dataclass(frozen=True)
+class ExamRecord:
+    """One exam as the trainee's results show it: every attempt and what comes next."""
+
+    key: str
+    title: str
+    track_key: str | None
+    stage_key: str | None
+    pass_mark: float
+    attempts: list[AttemptRecord]
+    counted_score: float | None
+    passed: bool
+    check: rules.StartCheck
+    open_attempt_id: int | None
+
+
+def _attempt_state(attempt: Attempt) -> AttemptState:
+    if attempt.status is AttemptStatus.IN_PROGRESS:
+        return AttemptState.IN_PROGRESS
+    if attempt.status is AttemptStatus.SUBMITTED:
+        return AttemptState.PENDING
+    return AttemptState.PASSED if attempt.passed else AttemptState.FAILED
+
+
+def attempt_graded_at(attempt: Attempt) -> datetime | None:
+    """When a trainer finished scoring a graded attempt; None for one graded on submission."""
+    if attempt.status is not AttemptStatus.GRADED:
+        return None
+    times = [r.graded_at for r in attempt.responses if r.graded_at is not None]
+    return max(times) if times else None
+
+
+def exam_record(session: Session, *, user: User, exam_key: str, now: datetime) -> ExamRecord:
+    """The trainee's attempts at an exam, their states and when another may start."""
+    status = exam_status(session, user=user, exam_key=exam_key, now=now)
+    definition = status.version.definition
+    return ExamRecord(
+        key=status.exam.key, title=status.version.title, track_key=status.version.track_key,
+        stage_key=status.version.stage_key, pass_mark=definition.pass_mark,
+        attempts=[AttemptRecord(attempt_id=a.id, number=a.number, started_at=a.started_at,
+                                submitted_at=a.submitted_at, state=_attempt_state(a),
+                                score=a.score, graded_at=attempt_graded_at(a))
+                  for a in status.attempts],
+        counted_score=status.counted_score, passed=status.passed, check=status.check,
+        open_attempt_id=status.open_attempt.id if status.open_attempt else None)
+
+
+def attempted_exam_keys(session: Session, *, user_id: int) -> list[str]:
+    """The exams a trainee has attempts at, in the order first attempted."""
+    rows = session.execute(sa.select(Exam.key, sa.func.min(Attempt.started_at))
+                           .join(Attempt, Attempt.exam_id == Exam.id)
+                           .where(Attempt.user_id == user_id, Exam.current_version_id.is_not(None))
+                           .group_by(Exam.key).order_by(sa.func.min(Attempt.started_at)))
+    return [key for key, _ in rows]

@@ -94,9 +94,22 @@
       htmx.trigger(form, "retry");
     }, delay);
   }
+  // The question whose save failed stays marked (its box, its note, its navigator item)
+  // until a save of it succeeds.
+  function markUnsaved(form, unsaved) {
+    var section = form.closest(".question");
+    if (!section) { return; }
+    var position = section.id.replace(/^q/, "");
+    section.classList.toggle("question--unsaved", unsaved);
+    var note = document.getElementById("unsaved-" + position);
+    if (note) { note.hidden = !unsaved; }
+    var nav = document.getElementById("nav-" + position);
+    if (nav) { nav.classList.toggle("nav-item--unsaved", unsaved); }
+  }
   function saveFailed(form) {
     failing += 1;
     banner("网络连接中断：你的答案仍保留在页面上，正在自动重试保存……", "error");
+    markUnsaved(form, true);
     scheduleRetry(form);
   }
   document.addEventListener("htmx:sendError", function (event) {
@@ -124,6 +137,7 @@
     var stored = parseInt(event.detail.xhr.getResponseHeader("X-Revision") || "", 10);
     var mine = parseInt(form.getAttribute("data-revision") || "0", 10) || 0;
     if (!isNaN(stored) && stored > mine) { form.setAttribute("data-revision", String(stored)); }
+    markUnsaved(form, false);
     if (failing > 0) {
       failing = 0;
       banner("连接已恢复，答案已保存。", "ok");
@@ -159,13 +173,32 @@
     var minutes = Math.floor(left / 60), seconds = left % 60;
     el.textContent = minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
     el.classList.toggle("countdown--low", left <= 60);
+    // The time warning is shown once, as an alert that screen readers announce.
+    var warning = document.getElementById("time-warning");
+    var warnAt = parseInt(el.getAttribute("data-warning-seconds") || "0", 10) || 0;
+    if (warning && warnAt > 0 && left > 0 && left <= warnAt && warning.hidden) {
+      warning.hidden = false;
+      warning.textContent = warning.getAttribute("data-text");
+    }
     if (left === 0) {
       var exam = document.getElementById("exam");
       deadlineAt = null;
       if (exam) { window.location.assign(exam.getAttribute("data-result-url")); }
     }
   }
+  // On a phone the question navigator starts folded; the bar's "题目导航" link, always in
+  // view, unfolds it and takes the trainee there.
+  function setUpNavigator() {
+    var details = document.querySelector(".exam__nav-details");
+    if (!details) { return; }
+    if (window.matchMedia("(max-width: 48rem)").matches) { details.open = false; }
+    var jump = document.querySelector(".exam__nav-jump");
+    if (jump) {
+      jump.addEventListener("click", function () { details.open = true; });
+    }
+  }
   function setUpCountdown() {
+    setUpNavigator();
     var el = document.getElementById("countdown");
     if (!el) { return; }
     setCountdown(parseInt(el.getAttribute("data-seconds-left"), 10));
