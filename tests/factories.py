@@ -388,3 +388,13 @@ def make_chat_trainee(session: Session, *, now: datetime,
         import_chats(session, now=now)
     cohort = make_cohort(session, track_key=chat_web_fixtures.TRACK_KEY)
     return make_user(session, cohort=cohort)
+
+
+def import_docs_example_bank(session: Session, *, now: datetime) -> None:
+    """The complete example bank of docs/question-bank-format.md: one question of every kind
+    (bank key after-sales-demo)."""
+    from tests.exams.examples import docs_example_text
+
+    loaded, problems = load_bank(docs_example_text().encode("utf-8"), "after-sales-demo.yaml")
+    assert loaded is not None, [str(p) for p in problems]
+    exam_services.apply_import(session, banks=[loaded], exams=[], actor_id=None, now=now)

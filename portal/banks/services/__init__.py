@@ -15,6 +15,7 @@ from portal.banks.services.browsing import (  # noqa: F401
     VersionEntry,
     bank_listing,
     bank_overview,
+    stage_choices,
     current_bank,
     export_gift,
     export_yaml,
@@ -27,8 +28,11 @@ from portal.banks.services.editor import (  # noqa: F401
     CheckedQuestion,
     QuestionProblem,
     check_question,
+    check_question_data,
+    new_question_id,
     new_question_text,
     question_yaml,
+    save_checked,
     save_question,
 )
 from portal.banks.services.uploads import (  # noqa: F401
