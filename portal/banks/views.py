@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, make_response, request, url_for
@@ -9,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.auth.models import Role
 from portal.banks import rules, services
@@ -21,6 +23,7 @@ from portal.banks.errors import (
 )
 from portal.banks.forms import QuestionForm, UploadForm, carried_fields, read_carried
 from portal.content.loader import Problem
+from portal.content.rendering import render_markdown
 from portal.db import utcnow
 from portal.exams import categories, kinds
 from portal.exams.kinds import editor
@@ -125,6 +128,31 @@ def question_show(bank_key: str, qid: str) -> ResponseReturnValue:
                   question=detail.version.definition,
                   public=kinds.public_view(detail.version.definition),
                   source=services.question_yaml(detail.version.definition))
+
+
+# --- help pages -------------------------------------------------------------------------
+# Chinese help for trainers, next to the pages that need it (the developer docs in docs/ are
+# English); Markdown rendered and sanitised as modules are.
+
+HELP_DIR = Path(__file__).resolve().parent / "help"
+HELP_PAGES = ("question-bank-format", "exam-format", "gift-and-moodle")
+
+
+@bp.get("/help/<page>")
+@roles(Role.TRAINER)
+def help_page(page: str) -> ResponseReturnValue:
+    if page not in HELP_PAGES:
+        abort(404)
+    text = (HELP_DIR / f"{page}.md").read_text(encoding="utf-8")
+    title = text.split("\n", 1)[0].lstrip("# ").strip()
+    rendered = render_markdown(text.split("\n", 1)[1])
+    return render("banks/help.html", title=title, body=Markup(rendered.html), pages=[
+                      (key, _help_title(key)) for key in HELP_PAGES], page=page)
+
+
+def _help_title(page: str) -> str:
+    with (HELP_DIR / f"{page}.md").open(encoding="utf-8") as f:
+        return f.readline().lstrip("# ").strip()
 
 
 # --- export ------------------------------------------------------------------------------
