@@ -58,7 +58,7 @@ def _now_in_db(session: Session, response_id: int) -> Response:
     """The response as committed now (a new read transaction: SQLite keeps a reader's
     snapshot until it ends)."""
     session.rollback()
-    return session.get(Response, response_id)  # type: ignore[return-value]
+    return session.get(Response, response_id, populate_existing=True)  # type: ignore[return-value]
 
 
 # --- the queue ---------------------------------------------------------------------------------
