@@ -8,8 +8,8 @@ from flask import Flask
 from flask_babel import gettext
 
 from portal.exams import kinds
-from portal.exams.kinds import editor
 from portal.exams.forms import score_field
+from portal.exams.kinds import editor
 from portal.web import templating
 
 BLANK_MARK = re.compile(r"\[\[(\d+)\]\]")

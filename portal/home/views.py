@@ -5,9 +5,10 @@ from flask import Blueprint, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal.auth import services as auth_services
 from portal.auth.models import Role
 from portal.courses import services as courses_services
+from portal.db import utcnow
+from portal.home import services
 from portal.web.access import signed_in
 from portal.web.db import db_session
 from portal.web.render import render
@@ -24,5 +25,6 @@ def index() -> ResponseReturnValue:
     if role is Role.TRAINEE:
         view = courses_services.track_for_trainee(db_session(), user=current_user)
         return render("home/trainee.html", cohort=current_user.cohort, view=view)
-    cohorts = auth_services.cohorts_for_staff(db_session(), user=current_user)
-    return render("home/staff.html", cohorts=cohorts)
+    home = services.staff_home(db_session(), actor=current_user, now=utcnow())
+    return render("home/staff.html", cohorts=home.cohorts, waiting=home.waiting,
+                  track_titles=home.track_titles)

@@ -15,11 +15,11 @@ QUESTION_OF_KIND = {
     "operation-task": "out-of-stock-note",
 }
 
-_FORM_RE = re.compile(r'<form id="question-form".*?</form>', re.S)
-_INPUT_RE = re.compile(r"<input\b[^>]*>", re.S)
-_TEXTAREA_RE = re.compile(r'<textarea\b[^>]*\bname="([^"]+)"[^>]*>(.*?)</textarea>', re.S)
-_SELECT_RE = re.compile(r'<select\b[^>]*\bname="([^"]+)"[^>]*>(.*?)</select>', re.S)
-_OPTION_RE = re.compile(r'<option value="([^"]*)"( selected)?', re.S)
+_FORM_RE = re.compile(r'<form id="question-form".*?</form>', re.DOTALL)
+_INPUT_RE = re.compile(r"<input\b[^>]*>", re.DOTALL)
+_TEXTAREA_RE = re.compile(r'<textarea\b[^>]*\bname="([^"]+)"[^>]*>(.*?)</textarea>', re.DOTALL)
+_SELECT_RE = re.compile(r'<select\b[^>]*\bname="([^"]+)"[^>]*>(.*?)</select>', re.DOTALL)
+_OPTION_RE = re.compile(r'<option value="([^"]*)"( selected)?', re.DOTALL)
 
 
 def _attr(tag: str, name: str) -> str | None:

@@ -78,7 +78,7 @@ def test_the_form_creates_a_question_of_every_kind(client: FlaskClient, trainer:
     fields = dict(form_fields(page))
     fields.update(NEW_QUESTION_FORMS[kind])
     response = client.post(url, data=fields)
-    assert response.status_code == 303, re.findall(r'field__errors[^>]*>(.*?)</ul>', _text(response), re.S)
+    assert response.status_code == 303, re.findall(r'field__errors[^>]*>(.*?)</ul>', _text(response), re.DOTALL)
     qid = f"{kind}-01"
     assert response.headers["Location"] == f"{DEMO_BANK}/questions/{qid}"
     data = _current(session, qid).to_data()

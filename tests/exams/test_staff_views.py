@@ -81,6 +81,18 @@ def test_the_queue_is_a_page_and_its_filter_an_htmx_fragment(
     assert "这场考试没有待评分的题目" in body
 
 
+def test_the_trainers_home_shows_the_answers_waiting_for_them(
+        app: Flask, client: FlaskClient, world: World, attempt: Attempt) -> None:
+    login(client, world.trainer)
+    home = _text(client.get("/"))
+    assert "等你处理" in home and "有 2 道题的回答等你评分" in home
+    assert "评分测试考试</a>：2 道" in home and 'href="/grading?exam=grading-exam"' in home
+    assert "<code>" not in home.split("<main")[1]  # the track by its title, never its key
+    supervisor = app.test_client()
+    login(supervisor, world.supervisor)
+    assert "等你处理" not in _text(supervisor.get("/"))
+
+
 # --- grading -------------------------------------------------------------------------------------
 
 

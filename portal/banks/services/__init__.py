@@ -15,13 +15,13 @@ from portal.banks.services.browsing import (  # noqa: F401
     VersionEntry,
     bank_listing,
     bank_overview,
-    stage_choices,
     current_bank,
     export_gift,
     export_yaml,
     get_bank,
     get_question,
     question_detail,
+    stage_choices,
 )
 from portal.banks.services.editor import (  # noqa: F401
     MAX_QUESTION_BYTES,
