@@ -30,6 +30,14 @@ def _ensure_bank(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("售后小题库")
 
 
+def _press(page: Page, button: str) -> None:
+    """Press a button that redraws the form (add a row, update for a choice), and wait until
+    htmx has swapped and settled the new form (typing into the old one would be lost)."""
+    page.get_by_role("button", name=button).click()
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
 def _fill(page: Page, label: str, value: str) -> None:
     page.get_by_label(label, exact=True).fill(value)
 
@@ -65,7 +73,7 @@ def fill_in(page: Page) -> None:
     _fill(page, "分值", "2")
     _fill(page, "第 1 空答案 1", "七")
     _fill(page, "第 1 空答案 2", "7")
-    page.get_by_role("button", name="为第 1 空添加答案").click()
+    _press(page, "为第 1 空添加答案")
     _fill(page, "第 1 空答案 3", "七天")
 
 
@@ -95,7 +103,9 @@ def short_answer(page: Page) -> None:
 def case(page: Page) -> None:
     _fill(page, "案例情景", "买家：快递三天没动了，你们怎么回事？")
     page.get_by_label("第 1 小题的题型").select_option(label="判断题")
-    page.get_by_role("button", name="按所选题型更新表单").click()
+    _press(page, "按所选题型更新表单")
+    # The sub-question's own fields come with the new form (a true/false has its answer).
+    expect(page.get_by_role("group", name="正确答案")).to_be_visible()
     _fill(page, "第 1 小题的编号", "q1")
     _fill(page, "第 1 小题的题干", "应先查询物流再答复。")
     _fill(page, "第 1 小题的分值", "2")
@@ -106,7 +116,7 @@ def operation_task(page: Page) -> None:
     _fill(page, "题干", "按缺货情况填写订单备注。")
     _fill(page, "字段 1 的名称", "备注原因")
     page.get_by_label("字段 1 的评分规则").select_option(label="填写了即可")
-    page.get_by_role("button", name="按所选类型和规则更新表单").click()
+    _press(page, "按所选类型和规则更新表单")
     _fill(page, "字段 1 的分值", "2")
 
 
