@@ -532,3 +532,13 @@ def build_observation_world(session: Session, *, now: datetime, size: int = 2) -
                           employee_no=f"N{i + 1:03d}") for i in range(size)]
     return ObservationWorld(trainer=trainer, supervisor=supervisor, outsider=outsider,
                             cohort=cohort, trainees=trainees)
+
+
+def import_docs_example_bank(session: Session, *, now: datetime) -> None:
+    """The complete example bank of docs/question-bank-format.md: one question of every kind
+    (bank key after-sales-demo)."""
+    from tests.exams.examples import docs_example_text
+
+    loaded, problems = load_bank(docs_example_text().encode("utf-8"), "after-sales-demo.yaml")
+    assert loaded is not None, [str(p) for p in problems]
+    exam_services.apply_import(session, banks=[loaded], exams=[], actor_id=None, now=now)

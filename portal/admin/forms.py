@@ -55,6 +55,9 @@ AUDIT_ACTION_LABELS = {
     "exam.override": _l("考试特殊安排"),
     "exam.regrade": _l("重新评分"),
     "response.grade": _l("人工评分"),
+    "chat.import": _l("导入模拟对话内容"),
+    "chat.attempt.start": _l("开始模拟对话"),
+    "chat.attempt.finish": _l("结束模拟对话"),
 }
 
 TEMPORARY_PASSWORD_HINT = _l("至少 10 个字符，不能包含工号。用户首次登录时必须改成自己的密码。")
@@ -73,7 +76,7 @@ def track_choices(current: str | None = None) -> list[Any]:
 
 
 def action_label(action: str) -> str:
-    return str(AUDIT_ACTION_LABELS.get(action, action))
+    return str(AUDIT_ACTION_LABELS.get(action, _l("其他操作")))
 
 
 def _optional_int(value: Any) -> int | None:
@@ -172,3 +175,71 @@ class ImportConfirmForm(FlaskForm):
             return base64.b64decode(self.content.data or "", validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError, ValueError):
             return None
+
+
+# --- the audit log in words --------------------------------------------------------------
+
+AUDIT_TARGET_LABELS = {
+    "user": _l("用户"), "cohort": _l("批次"), "response": _l("一道题的作答"),
+    "attempt": _l("考试作答"), "chat_attempt": _l("模拟对话作答"), "question_bank": _l("题库"),
+    "module": _l("课程模块"), "content": _l("课程内容"), "chat": _l("模拟对话内容"),
+}
+# What each key of an event's details means (details are written by the domains).
+AUDIT_DETAIL_LABELS = {
+    "employee_no": _l("工号"), "role": _l("角色"), "cohort_id": _l("批次编号"),
+    "display_name": _l("姓名"), "hire_date": _l("入职日期"), "name": _l("名称"),
+    "count": _l("人数"), "generated_passwords": _l("生成的临时密码"), "new": _l("新增"),
+    "changed": _l("修改"), "removed": _l("停用"), "attempt": _l("作答编号"),
+    "position": _l("题号"), "before": _l("原来"), "after": _l("现在"), "points": _l("得分"),
+    "max_points": _l("满分"), "attempt_score": _l("作答总成绩"), "score": _l("成绩"),
+    "passed": _l("是否通过"), "needs_manual": _l("待人工评分"), "version": _l("版本"),
+    "question": _l("题目"), "trainee": _l("新客服编号"), "track": _l("培训路线"),
+    "track_key": _l("培训路线"), "stage": _l("阶段"), "reason": _l("原因"), "by": _l("操作方式"),
+    "number": _l("第几次"), "exam": _l("考试"), "extra_minutes": _l("加时（分钟）"),
+    "extra_attempts": _l("增加的考试次数"), "deadline": _l("截止时间"), "drill": _l("练习"),
+    "staff": _l("负责人"), "start_date": _l("开始日期"), "changes": _l("改动"),
+}
+
+
+def audit_target(target_type: str | None, target_id: str | None) -> str:
+    """An event's object as words: 用户 12, 题库 (no English type names)."""
+    if not target_type:
+        return "—"
+    label = str(AUDIT_TARGET_LABELS.get(target_type, _l("其他对象")))
+    return f"{label} {target_id}" if target_id else label
+
+
+def audit_details(details: Any) -> list[str]:
+    """An event's details as lines of "标签：值" (never JSON); a change reads "原值 → 新值"."""
+    if not isinstance(details, dict):
+        return [_detail_value("", details)] if details not in (None, "", {}) else []
+    lines = []
+    for key, value in details.items():
+        label = str(AUDIT_DETAIL_LABELS.get(key, _l("其他")))
+        if key == "changes" and isinstance(value, dict):
+            lines += [f"{AUDIT_DETAIL_LABELS.get(k, _l('其他'))}："
+                      f"{_detail_value(k, pair[0])} → {_detail_value(k, pair[1])}"
+                      for k, pair in value.items()
+                      if isinstance(pair, list | tuple) and len(pair) == 2]
+        else:
+            lines.append(f"{label}：{_detail_value(key, value)}")
+    return lines
+
+
+def _detail_value(key: str, value: Any) -> str:
+    if value is None or value == "":
+        return str(_l("无"))
+    if isinstance(value, bool):
+        return str(_l("是") if value else _l("否"))
+    if key == "role" and isinstance(value, str) and value in {r.value for r in Role}:
+        return str(ROLE_LABELS[Role(value)])
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list | tuple):
+        if key in ("new", "changed", "removed"):
+            return str(_l("%(n)d 项")) % {"n": len(value)}
+        return "、".join(_detail_value("", v) for v in value) or str(_l("无"))
+    if isinstance(value, dict):
+        return "；".join(f"{AUDIT_DETAIL_LABELS.get(k, _l('其他'))} {_detail_value(k, v)}"
+                        for k, v in value.items())
+    return str(value)

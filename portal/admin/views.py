@@ -19,6 +19,8 @@ from portal.admin.forms import (
     UserCreateForm,
     UserEditForm,
     action_label,
+    audit_details,
+    audit_target,
     choice,
     track_choices,
     track_label,
@@ -41,6 +43,7 @@ STATUS_FILTERS = {"active": True, "inactive": False}
 @bp.context_processor
 def _admin_context() -> dict[str, Any]:
     return {"track_label": track_label, "action_label": action_label, "translate": translate,
+            "audit_target": audit_target, "audit_details": audit_details,
             "password_hint": TEMPORARY_PASSWORD_HINT}
 
 

@@ -423,3 +423,27 @@ def gift_with_notes(text: str, notes: list[str], *, heading: str) -> str:
     while at < len(lines) and lines[at].startswith("//"):
         at += 1  # after the exporter's own header comments
     return "\n".join(lines[:at] + header + lines[at:])
+
+
+# --- tags -------------------------------------------------------------------------------
+
+_TAG_RE = re.compile(r"^(?P<prefix>stage|role|topic):(?P<value>\S{1,40})$")
+
+
+@dataclass(frozen=True)
+class TagChip:
+    """A tag split for showing: its prefix (None for a tag of no known shape) and its value
+    (a stage's title instead of its key when the stage is known)."""
+
+    prefix: str | None
+    value: str
+
+
+def tag_chip(tag: str, stage_titles: dict[str, str]) -> TagChip:
+    match = _TAG_RE.match(tag)
+    if match is None:
+        return TagChip(None, tag)
+    value = match["value"]
+    if match["prefix"] == "stage":
+        value = stage_titles.get(value, value)
+    return TagChip(match["prefix"], value)

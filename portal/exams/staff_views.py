@@ -22,7 +22,8 @@ from portal.web.errors import translate
 from portal.web.render import redirect_after_post, render
 from portal.web.templating import points
 
-bp = Blueprint("exam_staff", __name__, template_folder="templates")
+bp = Blueprint("exam_staff", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static/exam-staff")
 
 EXAM_KEY_MAX = 64
 
@@ -79,12 +80,34 @@ def queue() -> ResponseReturnValue:
 
 @bp.get("/grading/responses/<int:response_id>")
 @roles(Role.TRAINER)
-@writes  # opening the page claims the grading lock
 def response_grade(response_id: int) -> ResponseReturnValue:
+    """The grading page; opening it locks nothing (the lock comes with the first score)."""
     page = grading.grading_page(db_session(), actor=current_user, response_id=response_id,
                                 now=utcnow())
     return render("exams/staff/grade.html", page=page, entered={}, comment=None,
                   block="grading")
+
+
+@bp.post("/grading/responses/<int:response_id>/claim")
+@roles(Role.TRAINER)
+def response_claim(response_id: int) -> ResponseReturnValue:
+    """The grader starts scoring ("开始评分", or the first score typed): the lock is taken
+    or renewed. htmx gets the lock's status line; a plain form the page again."""
+    page = grading.claim_response(db_session(), actor=current_user, response_id=response_id,
+                                  now=utcnow())
+    return render("exams/staff/grade.html", page=page, entered={}, comment=None,
+                  block="lock_status" if request.form.get("status") else "grading")
+
+
+@bp.post("/grading/responses/<int:response_id>/release")
+@roles(Role.TRAINER)
+def response_release(response_id: int) -> ResponseReturnValue:
+    """The grader leaves without saving (the page's beacon, or "放弃评分"): the lock is
+    given up at once."""
+    grading.release_response(db_session(), actor=current_user, response_id=response_id)
+    if request.form.get("beacon"):
+        return "", 204
+    return redirect_after_post(url_for("exam_staff.queue"))
 
 
 @bp.post("/grading/responses/<int:response_id>")

@@ -5,10 +5,10 @@ from flask import Blueprint, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal.auth import services as auth_services
 from portal.auth.models import Role
 from portal.courses import services as courses_services
 from portal.db import utcnow
+from portal.home import services
 from portal.progress import results as progress_results
 from portal.web.access import signed_in
 from portal.web.db import db_session, writes
@@ -30,5 +30,6 @@ def index() -> ResponseReturnValue:
         results = progress_results.my_results(session, user=current_user, now=utcnow())
         return render("home/trainee.html", cohort=current_user.cohort, view=view,
                       results=results, track_key=view.track.key if view else None)
-    cohorts = auth_services.cohorts_for_staff(db_session(), user=current_user)
-    return render("home/staff.html", cohorts=cohorts)
+    home = services.staff_home(db_session(), actor=current_user, now=utcnow())
+    return render("home/staff.html", cohorts=home.cohorts, waiting=home.waiting,
+                  track_titles=home.track_titles)

@@ -54,8 +54,8 @@ def test_the_question_page_explains_its_warnings(client: FlaskClient, trainer: U
     _no_codes(page)
 
 
-def _edit_page(client: FlaskClient, qid: str = "single-0") -> str:
-    return client.get(f"{BANK}/questions/{qid}/edit").get_data(as_text=True)
+def _edit_page(client: FlaskClient, qid: str = "single-0", *, mode: str = "form") -> str:
+    return client.get(f"{BANK}/questions/{qid}/edit?mode={mode}").get_data(as_text=True)
 
 
 def _ack(client: FlaskClient, reason: str, *, headers: dict | None = None,
@@ -91,7 +91,7 @@ def test_acknowledging_without_htmx_saves_a_version_and_redirects(
     bank = client.get(BANK).get_data(as_text=True)
     assert bank.count("1 条出题提醒：正确答案位置有规律") == 9
     # The editor's text now carries the acknowledgement, so saving keeps it.
-    edit = _edit_page(client)
+    edit = _edit_page(client, mode="source")  # the YAML source editor
     text = edit.split('name="definition"', 1)[1].split(">", 1)[1].split("</textarea>", 1)[0]
     assert yaml.safe_load(text.replace("&#34;", '"').replace("&#39;", "'"))["acknowledged"][0][
         "reason"] == "法规要求正确项放在第一位"

@@ -308,8 +308,13 @@ def test_large_files_are_carried_in_pieces(client: FlaskClient, trainer: User,
 # --- the editor --------------------------------------------------------------------------
 
 
+def source_url(url: str) -> str:
+    """The YAML source editor ("高级：编辑源文件") of an editor address."""
+    return url + ("&" if "?" in url else "?") + "mode=source"
+
+
 def editor_text(client: FlaskClient, url: str) -> str:
-    page = client.get(url).get_data(as_text=True)
+    page = client.get(source_url(url)).get_data(as_text=True)
     raw = page.split('name="definition"', 1)[1].split(">", 1)[1].split("</textarea>")[0]
     import html
 
@@ -319,7 +324,7 @@ def editor_text(client: FlaskClient, url: str) -> str:
 def test_the_editor_is_prefilled_and_previews_as_a_trainee_sees_it(
         client: FlaskClient, trainer: User, imported: None) -> None:
     url = f"{BANK}/questions/promise-01/edit"
-    page = client.get(url).get_data(as_text=True)
+    page = client.get(source_url(url)).get_data(as_text=True)
     assert "编辑题目 promise-01" in page and 'name="base_version" type="hidden" value="1"' in page
     assert 'hx-post="/banks/preview"' in page and "input changed delay:500ms" in page
     text = editor_text(client, url)
@@ -389,7 +394,7 @@ def test_saving_with_htmx_redirects_and_problems_come_back_as_422(
 
 def test_a_new_question_from_a_kind_template(client: FlaskClient, trainer: User,
                                              session: Session, imported: None) -> None:
-    page = client.get(f"{BANK}/questions/new?kind=operation-task").get_data(as_text=True)
+    page = client.get(source_url(f"{BANK}/questions/new?kind=operation-task")).get_data(as_text=True)
     assert "新建题目" in page and '<option value="operation-task" selected>' in page
     text = editor_text(client, f"{BANK}/questions/new?kind=operation-task")
     assert text.startswith("id: operation-task-01\nkind: operation-task\n")

@@ -62,6 +62,9 @@ def test_trainer_imports_browses_and_edits_a_bank(page: Page, console: ConsoleWa
     # Edit a question: the preview follows the text.
     page.get_by_role("link", name="编辑 promise-01").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("编辑题目 promise-01")
+    # The form is the editor; the YAML source is one link away.
+    expect(page.get_by_label("题干", exact=True)).to_have_value(re.compile("算违背承诺吗？"))
+    page.get_by_role("link", name="高级：编辑源文件").click()
     trainee_view = page.locator("#preview-trainee")
     expect(trainee_view).to_contain_text("算违背承诺吗？")
     editor = page.get_by_label("题目定义（YAML）")

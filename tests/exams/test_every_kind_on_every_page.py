@@ -251,7 +251,12 @@ def test_every_kind_in_the_bank_browser_and_the_editor_preview(world: World) -> 
             assert shown in trainee_view, (kind, shown)
         assert_no_internal_keys(_section(text, 'class="question-views"', "question-source"),
                                 f"bank {kind}")
-        edit = client.get(f"/banks/{BANK}/questions/{qid}/edit")
+        # The form editor shows the same preview; the YAML source is its advanced face.
+        form = client.get(f"/banks/{BANK}/questions/{qid}/edit")
+        assert form.status_code == 200, kind
+        for shown in SHOWN[kind]:
+            assert shown in _section(form.get_data(as_text=True), 'id="preview-trainee"', None)
+        edit = client.get(f"/banks/{BANK}/questions/{qid}/edit?mode=source")
         text = edit.get_data(as_text=True)
         assert edit.status_code == 200, kind
         preview = _section(text, 'id="preview-trainee"', None)
@@ -270,7 +275,10 @@ def test_every_kind_in_the_bank_browser_and_the_editor_preview(world: World) -> 
 
 def test_a_new_question_of_every_kind_opens_with_its_preview(world: World) -> None:
     for kind in _kinds_in_order():
-        page = world.trainer_client.get(f"/banks/{BANK}/questions/new?kind={kind}")
+        form = world.trainer_client.get(f"/banks/{BANK}/questions/new?kind={kind}")
+        assert form.status_code == 200 and f'name="q.kind" value="{kind}"' in form.get_data(
+            as_text=True), kind
+        page = world.trainer_client.get(f"/banks/{BANK}/questions/new?kind={kind}&mode=source")
         text = page.get_data(as_text=True)
         assert page.status_code == 200, kind
         preview = _section(text, 'id="preview-trainee"', None)
@@ -282,7 +290,7 @@ def test_a_trainer_edits_a_question_of_every_kind(session: Session, world: World
     client = world.trainer_client
     for qid in ORDER:
         url = f"/banks/{BANK}/questions/{qid}/edit"
-        text = client.get(url).get_data(as_text=True)
+        text = client.get(f"{url}?mode=source").get_data(as_text=True)
         definition = html.unescape(text.split('name="definition"', 1)[1].split(">", 1)[1]
                                    .split("</textarea>")[0]).lstrip("\r\n")
         was = re.search(r"^difficulty: (\w+)$", definition, flags=re.MULTILINE)

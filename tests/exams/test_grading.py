@@ -130,7 +130,9 @@ def test_an_empty_short_answer_is_zero_without_a_trainer(session: Session, world
 def test_a_second_grader_sees_who_holds_the_lock_and_cannot_save(
         session: Session, world: World, submitted: Attempt, now: datetime) -> None:
     essay = response_at(submitted, 2)
-    mine = grading.grading_page(session, actor=world.trainer, response_id=essay.id, now=now)
+    opened = grading.grading_page(session, actor=world.trainer, response_id=essay.id, now=now)
+    assert opened.can_save and not opened.lock_mine and essay.locked_by_id is None
+    mine = grading.claim_response(session, actor=world.trainer, response_id=essay.id, now=now)
     assert mine.can_save and mine.lock_mine
     assert mine.locked_until == now + timedelta(minutes=grading.LOCK_MINUTES)
     theirs = grading.grading_page(session, actor=world.second_trainer, response_id=essay.id,
@@ -154,10 +156,10 @@ def test_a_second_grader_sees_who_holds_the_lock_and_cannot_save(
 def test_an_expired_lock_taken_by_another_refuses_the_first_graders_save(
         session: Session, world: World, submitted: Attempt, now: datetime) -> None:
     essay = response_at(submitted, 2)
-    grading.grading_page(session, actor=world.trainer, response_id=essay.id, now=now)
+    grading.claim_response(session, actor=world.trainer, response_id=essay.id, now=now)
     later = now + timedelta(minutes=grading.LOCK_MINUTES + 1)
-    taken = grading.grading_page(session, actor=world.second_trainer, response_id=essay.id,
-                                 now=later)
+    taken = grading.claim_response(session, actor=world.second_trainer, response_id=essay.id,
+                                   now=later)
     assert taken.lock_mine
     with pytest.raises(errors.LockHeld) as refused:
         grading.grade_response(session, actor=world.trainer, response_id=essay.id,
@@ -168,23 +170,40 @@ def test_an_expired_lock_taken_by_another_refuses_the_first_graders_save(
     assert essay.points == 8 and essay.graded_by_id == world.second_trainer.id
 
 
-def test_an_expired_lock_nobody_took_still_saves_and_no_lock_never_does(
+def test_an_expired_lock_nobody_took_still_saves_and_a_free_answer_saves_without_a_claim(
         session: Session, world: World, submitted: Attempt, now: datetime) -> None:
     essay, case = response_at(submitted, 2), response_at(submitted, 3)
-    grading.grading_page(session, actor=world.trainer, response_id=essay.id, now=now)
+    grading.claim_response(session, actor=world.trainer, response_id=essay.id, now=now)
     grading.grade_response(session, actor=world.trainer, response_id=essay.id, scores=FULL_ESSAY,
                            comment="", now=now + timedelta(hours=1))
     assert essay.points == 10
-    with pytest.raises(errors.LockHeld) as refused:
-        grading.grade_response(session, actor=world.trainer, response_id=case.id,
-                               scores=FULL_CASE, comment="", now=now)
-    assert "重新打开" in str(refused.value.message)
+    # Nobody was scoring the case: saving takes the free lock and releases it.
+    grading.grade_response(session, actor=world.trainer, response_id=case.id,
+                           scores=FULL_CASE, comment="", now=now)
+    assert not case.needs_manual and case.locked_by_id is None
+
+
+def test_opening_locks_nothing_and_leaving_releases_the_lock_at_once(
+        session: Session, world: World, submitted: Attempt, now: datetime) -> None:
+    essay = response_at(submitted, 2)
+    for _ in range(3):  # a trainer browsing answers keeps none of them from others
+        grading.grading_page(session, actor=world.trainer, response_id=essay.id, now=now)
+    assert essay.locked_by_id is None
+    grading.claim_response(session, actor=world.trainer, response_id=essay.id, now=now)
+    # Another grader cannot release someone else's lock.
+    assert not grading.release_response(session, actor=world.second_trainer,
+                                        response_id=essay.id)
+    assert essay.locked_by_id == world.trainer.id
+    assert grading.release_response(session, actor=world.trainer, response_id=essay.id)
+    theirs = grading.claim_response(session, actor=world.second_trainer, response_id=essay.id,
+                                    now=now + timedelta(minutes=1))
+    assert theirs.lock_mine  # without waiting 15 minutes
 
 
 def test_scores_outside_the_rubric_are_refused(session: Session, world: World,
                                                submitted: Attempt, now: datetime) -> None:
     essay = response_at(submitted, 2)
-    grading.grading_page(session, actor=world.trainer, response_id=essay.id, now=now)
+    grading.claim_response(session, actor=world.trainer, response_id=essay.id, now=now)
     with pytest.raises(ManualScoreInvalid) as refused:
         grading.grade_response(session, actor=world.trainer, response_id=essay.id,
                                scores={"1": "5", "2": "6"}, comment="", now=now)

@@ -54,6 +54,13 @@ def _fresh(session: Session, model: type, id_: int):  # type: ignore[no-untyped-
     return session.get(model, id_)
 
 
+def _now_in_db(session: Session, response_id: int) -> Response:
+    """The response as committed now (a new read transaction: SQLite keeps a reader's
+    snapshot until it ends)."""
+    session.rollback()
+    return session.get(Response, response_id, populate_existing=True)  # type: ignore[return-value]
+
+
 # --- the queue ---------------------------------------------------------------------------------
 
 
@@ -74,10 +81,22 @@ def test_the_queue_is_a_page_and_its_filter_an_htmx_fragment(
     assert "这场考试没有待评分的题目" in body
 
 
+def test_the_trainers_home_shows_the_answers_waiting_for_them(
+        app: Flask, client: FlaskClient, world: World, attempt: Attempt) -> None:
+    login(client, world.trainer)
+    home = _text(client.get("/"))
+    assert "等你处理" in home and "有 2 道题的回答等你评分" in home
+    assert "评分测试考试</a>：2 道" in home and 'href="/grading?exam=grading-exam"' in home
+    assert "<code>" not in home.split("<main")[1]  # the track by its title, never its key
+    supervisor = app.test_client()
+    login(supervisor, world.supervisor)
+    assert "等你处理" not in _text(supervisor.get("/"))
+
+
 # --- grading -------------------------------------------------------------------------------------
 
 
-def test_the_grading_page_shows_the_answer_beside_the_rubric_and_claims_the_lock(
+def test_the_grading_page_shows_the_answer_beside_the_rubric_and_locks_only_when_scoring(
         client: FlaskClient, session: Session, world: World, attempt: Attempt) -> None:
     login(client, world.trainer)
     essay_id, _ = _ids(attempt)
@@ -85,13 +104,28 @@ def test_the_grading_page_shows_the_answer_beside_the_rubric_and_claims_the_lock
     html = _text(page)
     assert page.status_code == 200 and "<html" in html
     for shown in ("顾客投诉物流太慢", "先向顾客道歉，然后查询物流并告知预计时间。", "先安抚并致歉",
-                  "有明确的致歉即可得分", "先致歉，再查询物流", "你已锁定这道题", "保存评分"):
+                  "有明确的致歉即可得分", "先致歉，再查询物流", "现在没有人在评这道题", "开始评分",
+                  "保存评分"):
         assert shown in html, shown
     assert '<label class="field__label" for="score-1">' in html and 'max="4"' in html
     assert 'aria-describedby="score-1-hint"' in html and '<label class="field__label" for="comment">' in html
-    assert _fresh(session, Response, essay_id).locked_by_id == world.trainer.id
+    assert _now_in_db(session, essay_id).locked_by_id is None  # opening locks nothing
     fragment = client.get(f"/grading/responses/{essay_id}", headers=HX)
     assert "<html" not in _text(fragment) and 'id="grading"' in _text(fragment)
+    # "开始评分" (or the first score typed, as htmx posts it) takes the lock.
+    status = client.post(f"/grading/responses/{essay_id}/claim", data={"status": "1"}, headers=HX)
+    assert status.status_code == 200 and _text(status).strip().startswith('<div id="lock-status"')
+    assert "你正在评这道题" in _text(status) and "data-release-url" in _text(status)
+    assert _now_in_db(session, essay_id).locked_by_id == world.trainer.id
+    claimed = _text(client.post(f"/grading/responses/{essay_id}/claim"))
+    assert "你正在评这道题" in claimed and "放弃评分并解除锁定" in claimed
+    # Leaving (the page's beacon) releases it at once.
+    left = client.post(f"/grading/responses/{essay_id}/release", data={"beacon": "1"})
+    assert left.status_code == 204 and _now_in_db(session, essay_id).locked_by_id is None
+    client.post(f"/grading/responses/{essay_id}/claim")
+    given_up = client.post(f"/grading/responses/{essay_id}/release")
+    assert given_up.status_code == 303 and given_up.headers["Location"] == "/grading"
+    assert _now_in_db(session, essay_id).locked_by_id is None
 
 
 def test_the_case_page_shows_the_automatic_part_and_asks_only_for_the_manual_one(
@@ -152,7 +186,7 @@ def test_a_second_grader_sees_the_lock_and_is_refused_with_409(
         app: Flask, client: FlaskClient, session: Session, world: World, attempt: Attempt) -> None:
     login(client, world.trainer)
     essay_id, _ = _ids(attempt)
-    client.get(f"/grading/responses/{essay_id}")
+    client.post(f"/grading/responses/{essay_id}/claim")
     other = app.test_client()
     login(other, world.second_trainer)
     page = _text(other.get(f"/grading/responses/{essay_id}"))
@@ -172,13 +206,14 @@ def test_an_expired_lock_can_be_taken_over(app: Flask, client: FlaskClient, sess
                                            world: World, attempt: Attempt) -> None:
     login(client, world.trainer)
     essay_id, _ = _ids(attempt)
-    client.get(f"/grading/responses/{essay_id}")
+    client.post(f"/grading/responses/{essay_id}/claim")
     response = _fresh(session, Response, essay_id)
     response.locked_at = response.locked_at - timedelta(minutes=16)
     session.commit()
     other = app.test_client()
     login(other, world.second_trainer)
-    assert "你已锁定这道题" in _text(other.get(f"/grading/responses/{essay_id}"))
+    assert "现在没有人在评这道题" in _text(other.get(f"/grading/responses/{essay_id}"))
+    assert "你正在评这道题" in _text(other.post(f"/grading/responses/{essay_id}/claim"))
     refused = client.post(f"/grading/responses/{essay_id}", data={"score-1": "4", "score-2": "6"})
     assert refused.status_code == 409 and "正在由 李培训 评分" in _text(refused)
 

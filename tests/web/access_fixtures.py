@@ -25,6 +25,8 @@ EXPECTED: dict[str, object] = {
     "courses.search": ANY,
     "exams.": frozenset({Role.TRAINEE}),
     "chat.static": PUBLIC,
+    "banks.static": PUBLIC,
+    "exam_staff.static": PUBLIC,
     "chat.": frozenset({Role.TRAINEE}),  # the trainee's chat console, result, quick phrases
     "courses.checklist_tick": frozenset({Role.TRAINEE}),
     "courses.checklist_confirm": frozenset({Role.SUPERVISOR}),

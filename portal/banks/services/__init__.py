@@ -22,14 +22,18 @@ from portal.banks.services.browsing import (  # noqa: F401
     get_bank,
     get_question,
     question_detail,
+    stage_choices,
 )
 from portal.banks.services.editor import (  # noqa: F401
     MAX_QUESTION_BYTES,
     CheckedQuestion,
     QuestionProblem,
     check_question,
+    check_question_data,
+    new_question_id,
     new_question_text,
     question_yaml,
+    save_checked,
     save_question,
 )
 from portal.banks.services.quality import (  # noqa: F401

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from portal.auth.models import User
 from portal.banks import rules
+from portal.courses.models import Track  # read only: the titles of the stages tags name
 from portal.errors import NotFound
 from portal.exams import bank as bank_files
 from portal.exams import categories, gift, kinds
@@ -213,3 +214,19 @@ def export_yaml(session: Session, *, bank_key: str) -> str:
 def export_gift(session: Session, *, bank_key: str) -> gift.ExportResult:
     """GIFT, with the questions GIFT cannot express (or only with a loss) as notices."""
     return gift.export_gift(current_bank(session, bank_key=bank_key))
+
+
+# --- stages, for tags ----------------------------------------------------------------------
+
+
+def stage_choices(session: Session) -> list[tuple[str, str]]:
+    """(key, title) of every stage of the published tracks, in track order, each key once:
+    what a question's stage tag may name, and how tags are shown."""
+    seen: dict[str, str] = {}
+    for track in session.scalars(sa.select(Track).order_by(Track.key)):
+        version = track.current_version
+        for stage in version.stages if version is not None else []:
+            key, title = stage.get("key"), stage.get("title")
+            if isinstance(key, str) and isinstance(title, str):
+                seen.setdefault(key, title)
+    return list(seen.items())

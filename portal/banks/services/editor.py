@@ -86,9 +86,14 @@ def question_yaml(definition: kinds.QuestionDef) -> str:
 
 def new_question_text(session: Session, *, bank_key: str, kind: str) -> str:
     """The template of a kind, with an id the bank has never used."""
+    return rules.question_template(kind, new_question_id(session, bank_key=bank_key, kind=kind))
+
+
+def new_question_id(session: Session, *, bank_key: str, kind: str) -> str:
+    """An id for a new question of `kind` that the bank has never used."""
     bank = get_bank(session, bank_key)
     taken = set(session.scalars(sa.select(Question.qid).where(Question.bank_id == bank.id)))
-    return rules.question_template(kind, rules.free_id(kind, taken))
+    return rules.free_id(kind, taken)
 
 
 def check_question(session: Session, *, bank_key: str, original_qid: str | None,
@@ -114,16 +119,42 @@ def check_question(session: Session, *, bank_key: str, original_qid: str | None,
         if isinstance(raw, list) and len(raw) == 1 and isinstance(raw[0], dict):
             raw = raw[0]  # written as a bank's list item ("- id: …"): take the question
         if not problems:
-            report = Report(path, problems, line=1)
-            one = build_bank({"__line__": 1, "key": bank.key, "title": bank.title,
-                              "questions": [raw]}, report)
-            _check_id(session, report, raw, bank=bank, original=original)
-            if one is not None and not problems:
-                definition = one.questions[0].definition
+            definition = _check_raw(session, raw, bank=bank, original=original,
+                                    problems=problems, line=1)
     return CheckedQuestion(
         text=text, raw=raw, definition=definition,
         problems=[QuestionProblem(p.line, p.message, rules.line_text(text, p.line))
                   for p in problems])
+
+
+def check_question_data(session: Session, *, bank_key: str, original_qid: str | None,
+                        raw: dict[str, Any]) -> CheckedQuestion:
+    """A question built by the form editor (data as a file holds it, its mappings carrying
+    the numbers of the form's fields as their `__line__`s) checked as `check_question`
+    checks a typed one; each problem's `line` is the number of the field it is about."""
+    bank = get_bank(session, bank_key)
+    original = None
+    if original_qid:
+        _, original = get_question(session, bank_key=bank_key, qid=original_qid)
+    problems: list[Problem] = []
+    definition = _check_raw(session, raw, bank=bank, original=original, problems=problems,
+                            line=None)
+    text = question_yaml(definition) if definition is not None else ""
+    return CheckedQuestion(text=text, raw=raw, definition=definition,
+                           problems=[QuestionProblem(p.line, p.message) for p in problems])
+
+
+def _check_raw(session: Session, raw: Any, *, bank: QuestionBank, original: Question | None,
+               problems: list[Problem], line: int | None) -> kinds.QuestionDef | None:
+    """One question's data read by the bank loader as a one-question bank, and the bank's
+    id rules; its definition when nothing is wrong."""
+    report = Report(f"{bank.key}.yaml", problems, line=line)
+    one = build_bank({"__line__": line, "key": bank.key, "title": bank.title,
+                      "questions": [raw]}, report)
+    _check_id(session, report, raw, bank=bank, original=original)
+    if one is not None and not problems:
+        return one.questions[0].definition
+    return None
 
 
 def _check_id(session: Session, report: Report, raw: Any, *, bank: QuestionBank,
@@ -146,6 +177,15 @@ def save_question(session: Session, *, bank_key: str, original_qid: str | None, 
     with the question replaced: all or nothing, through the same path as a file import.
     Attempts keep the versions they were given."""
     checked = check_question(session, bank_key=bank_key, original_qid=original_qid, text=text)
+    return save_checked(session, bank_key=bank_key, original_qid=original_qid, checked=checked,
+                        base_number=base_number, actor_id=actor_id, now=now)
+
+
+def save_checked(session: Session, *, bank_key: str, original_qid: str | None,
+                 checked: CheckedQuestion, base_number: int | None, actor_id: int | None,
+                 now: datetime) -> Question:
+    """Save a question checked by `check_question` or `check_question_data` (see
+    `save_question`)."""
     if checked.problems:
         raise QuestionInvalid(N_("有 %(n)d 处问题，未保存"), checked.problems,
                               n=len(checked.problems))

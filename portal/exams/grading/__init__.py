@@ -22,9 +22,11 @@ from portal.exams.grading.manual import (  # noqa: F401
     GradingPage,
     GradingSection,
     RubricLine,
+    claim_response,
     grade_response,
     grading_page,
     grading_sections,
+    release_response,
 )
 from portal.exams.grading.overrides import (  # noqa: F401
     OverrideResult,

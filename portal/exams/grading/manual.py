@@ -73,7 +73,8 @@ class GradingPage:
 
     @property
     def can_save(self) -> bool:
-        return self.waiting and self.lock_mine
+        """Scores may be entered and saved: nobody else is scoring this answer now."""
+        return self.waiting and (self.lock_mine or self.lock_holder is None)
 
 
 def _criteria(question: kinds.QuestionDef, section_key: str,
@@ -101,9 +102,10 @@ def grading_sections(question: kinds.QuestionDef, answer: Any,
 
 
 def grading_page(session: Session, *, actor: User, response_id: int, now: datetime,
-                 claim: bool = True) -> GradingPage:
-    """One answer beside its rubric. Opening it claims the lock for LOCK_MINUTES, unless
-    another grader holds a live lock."""
+                 claim: bool = False) -> GradingPage:
+    """One answer beside its rubric. Opening it locks nothing: the lock is taken when the
+    grader starts scoring (`claim_response`, or `claim`), for LOCK_MINUTES from the last
+    claim, unless another grader holds a live lock."""
     response = _visible_response(session, actor, response_id)
     _check_trainer(actor)
     attempt = response.attempt
@@ -124,6 +126,26 @@ def grading_page(session: Session, *, actor: User, response_id: int, now: dateti
         lock_mine=live and response.locked_by_id == actor.id,
         locked_until=response.locked_at + LOCK_TTL if live and response.locked_at else None,
         graded_by=names.get(response.graded_by_id or 0))
+
+
+def claim_response(session: Session, *, actor: User, response_id: int,
+                   now: datetime) -> GradingPage:
+    """The grader starts (or goes on) scoring: take or renew the lock when nobody else holds
+    a live one; the page says who holds it."""
+    return grading_page(session, actor=actor, response_id=response_id, now=now, claim=True)
+
+
+def release_response(session: Session, *, actor: User, response_id: int) -> bool:
+    """The grader leaves without saving: their lock, if they hold one, is given up at once
+    (nobody waits for it to run out). True when a lock was released."""
+    response = _visible_response(session, actor, response_id)
+    _check_trainer(actor)
+    result = session.execute(
+        sa.update(Response).where(Response.id == response.id,
+                                  Response.locked_by_id == actor.id)
+        .values(locked_by_id=None, locked_at=None).execution_options(synchronize_session=False))
+    session.expire(response, ["locked_by_id", "locked_at"])
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def _lock_for_settling(session: Session, attempt: Attempt) -> None:
@@ -162,18 +184,12 @@ def grade_response(session: Session, *, actor: User, response_id: int, scores: A
     _lock_for_settling(session, attempt)
     if not response.needs_manual or attempt.status is not AttemptStatus.SUBMITTED:
         raise AlreadyGraded(N_("这道题已经评过分了，你的评分没有保存"))
-    # Touching our own lock row holds it until commit: nobody can take it meanwhile.
-    held = session.execute(
-        sa.update(Response).where(Response.id == response.id, Response.locked_by_id == actor.id)
-        .values(locked_at=now).execution_options(synchronize_session=False))
-    session.expire(response, ["locked_by_id", "locked_at"])
-    if held.rowcount != 1:  # type: ignore[attr-defined]
+    # Saving takes the lock when it is ours or free (a grader need not have claimed it
+    # first); the row then stays held until commit, so nobody can take it meanwhile.
+    if not _claim(session, response, actor, now):
         holder = response.locked_by_id
-        if holder is not None:
-            name = _names(session, {holder}).get(holder, "")
-            raise LockHeld(N_("这道题正在由 %(name)s 评分，你的评分没有保存"),
-                           name=name)
-        raise LockHeld(N_("你没有锁定这道题，评分没有保存：请重新打开评分页面后再保存"))
+        name = _names(session, {holder}).get(holder or 0, "")
+        raise LockHeld(N_("这道题正在由 %(name)s 评分，你的评分没有保存"), name=name)
     grade = kinds.grade_manually(response.question_version.definition, response.answer, scores)
     before = response.points
     response.points = grade.points

@@ -427,6 +427,12 @@ class QuestionKind(Generic[Q, P]):
         `input_name(prefix, …)` as the kind's input macro names them."""
         return None
 
+    def from_editor(self, inp: Any, node: dict[str, Any]) -> None:
+        """Add the kind's own fields, as a file would hold them, to `node` from the question
+        editor's form (`inp`, an `editor.EditorInput`); the fields are the ones the kind's
+        `editor` macro renders. The kind's `validate` checks the result."""
+        raise NotImplementedError
+
     def grading_sections(self, question: Q, answer: Any) -> list[Section]:
         """What a grader sees side by side: (key, (sub-)question, its answer) per part."""
         return [Section("", question, answer)]

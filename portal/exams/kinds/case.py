@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from portal.exams.errors import ManualScoreInvalid
 from portal.exams.kinds.base import (
+    KINDS,
     MAX_CASE_PARTS,
     Form,
     Grade,
@@ -18,12 +19,14 @@ from portal.exams.kinds.base import (
     _pts,
     answer_from_form,
     clean_data,
+    form_text,
     grade,
     grade_manually,
     load,
     public_view,
     register,
 )
+from portal.exams.kinds.editor import read_part
 from portal.exams.validation import MAX_TEXT, Report, items, text
 from portal.messages import N_
 
@@ -113,6 +116,18 @@ class Case(QuestionKind[CaseQuestion, PublicCase]):
     def answer_from_form(self, view: PublicCase, form: Form, prefix: str = "") -> Any:
         return {sub.id: answer_from_form(sub, form, prefix=sub_prefix(prefix, sub.id))
                 for sub in view.questions}
+
+    def from_editor(self, inp: Any, node: dict[str, Any]) -> None:
+        """The scenario and the sub-questions, each read by its own kind's editor."""
+        def part(index: int) -> dict[str, Any]:
+            chosen = form_text(inp.form, inp.name("questions", index, "kind"))
+            kind = KINDS.get(chosen)
+            if kind is None or not kind.allowed_in_case:
+                chosen = "single-choice"
+            return read_part(inp.sub("questions", index), kind=chosen)
+
+        inp.put(node, scenario=inp.text)
+        inp.put_list(node, "questions", part)
 
     def grading_sections(self, question: CaseQuestion, answer: Any) -> list[Section]:
         answers = answer if isinstance(answer, dict) else {}

@@ -74,6 +74,33 @@ def _choices(raw: dict[str, Any], report: Report, *, credit: str) -> list[dict[s
     return result
 
 
+def _editor_choices(inp: Any, node: dict[str, Any], *, single: bool, weighted: bool) -> None:
+    """The choices rows of the editor: text, right or not (a radio button for single choice,
+    a checkbox for multiple), credit in percent (partial or weighted), feedback. A choice
+    keeps its key (attempts refer to it); a new one gets the first free letter."""
+    right = form_text(inp.form, inp.name("choices", "correct"))
+
+    def read(index: int) -> dict[str, Any]:
+        readers: dict[str, Any] = {"text": inp.text}
+        if single:
+            readers["correct"] = lambda _name: right == str(index)
+        elif not weighted:
+            readers["correct"] = inp.flag
+        if single or weighted:
+            readers["credit"] = inp.number
+        readers["feedback"] = inp.text
+        row = inp.record("choices", index, **readers)
+        row["key"] = form_text(inp.form, inp.name("choices", index, "key"))
+        return row
+
+    inp.put_list(node, "choices", read)
+    taken = {row["key"] for row in node["choices"] if row["key"]}
+    free = (letter for letter in LETTERS if letter not in taken)
+    for row in node["choices"]:
+        if not CHOICE_KEY_RE.match(row["key"]):
+            row["key"] = next(free, "z")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Option:
     """One choice of a choice question, with its key."""
@@ -224,6 +251,9 @@ class SingleChoice(_ChoiceKind[ChoiceQuestion, PublicChoice]):
     def answer_from_form(self, view: PublicChoice, form: Form, prefix: str = "") -> Any:
         return form_text(form, input_name(prefix)) or None
 
+    def from_editor(self, inp: Any, node: dict[str, Any]) -> None:
+        _editor_choices(inp, node, single=True, weighted=False)
+
     def to_gift(self, question: ChoiceQuestion, gift: Any) -> list[str] | None:
         # After "=" Moodle reads no weight: the right choice is written without one.
         return [f"\t={gift.escape(c.text)}" + (f"#{gift.escape(c.feedback)}" if c.feedback else "")
@@ -306,6 +336,11 @@ class MultipleChoice(_ChoiceKind[MultipleChoiceQuestion, PublicMultipleChoice]):
         keys = {c.key for c in view.choices}
         return sorted({str(v) for v in form.getlist(input_name(prefix)) if str(v) in keys})
 
+    def from_editor(self, inp: Any, node: dict[str, Any]) -> None:
+        inp.put(node, scoring=inp.text)
+        _editor_choices(inp, node, single=False,
+                        weighted=node.get("scoring") == Scoring.WEIGHTED.value)
+
     def to_gift(self, question: MultipleChoiceQuestion, gift: Any) -> list[str] | None:
         if question.scoring is Scoring.WEIGHTED:
             credits = [c.weight for c in question.choices]
@@ -364,6 +399,11 @@ class TrueFalse(QuestionKind[TrueFalseQuestion, PublicQuestion]):
 
     def answer_from_form(self, view: PublicQuestion, form: Form, prefix: str = "") -> Any:
         return {"true": True, "false": False}.get(form_text(form, input_name(prefix)))
+
+    def from_editor(self, inp: Any, node: dict[str, Any]) -> None:
+        inp.put(node, answer=lambda name: {"true": True, "false": False}.get(
+                    form_text(inp.form, name)),
+                feedback_correct=inp.text, feedback_incorrect=inp.text)
 
     def from_gift(self, raw: dict[str, Any], gift: Any) -> bool:
         head, _, feedback = gift.body.partition("#")

@@ -115,6 +115,13 @@ class Matching(QuestionKind[MatchingQuestion, PublicMatching]):
                  for left in view.left}
         return {key: value for key, value in typed.items() if value}
 
+    def from_editor(self, inp: Any, node: dict[str, Any]) -> None:
+        """Scoring, the pairs (left, right) and the extra right texts (one per line)."""
+        inp.put(node, scoring=inp.text)
+        inp.put_list(node, "pairs", lambda index: inp.record(
+            "pairs", index, left=inp.text, right=inp.text))
+        inp.put(node, distractors=inp.lines_of)
+
     def from_gift(self, raw: dict[str, Any], gift: Any) -> bool:
         pairs: list[dict[str, Any]] = []
         distractors: list[str] = []

@@ -326,3 +326,36 @@ class OperationTask(QuestionKind[OperationQuestion, PublicOperation]):
     def answer_from_form(self, view: PublicOperation, form: Form, prefix: str = "") -> Any:
         return {item.name: form_text(form, input_name(prefix, "field", item.name))
                 for item in view.form}
+
+    def from_editor(self, inp: Any, node: dict[str, Any]) -> None:
+        """The form's fields: label, type, options (one per line), help, and when scored its
+        rule with the rule's own values, points and feedback. A field keeps its name
+        (answers refer to it); a new one gets a free `field_<n>`."""
+        def field(index: int) -> dict[str, Any]:
+            row = inp.record("form", index, label=inp.text, type=inp.text)
+            if row.get("type") == FieldType.SELECT.value:
+                inp.put(row, "form", index, options=inp.lines_of)
+            inp.put(row, "form", index, help=inp.text)
+            rule = form_text(inp.form, inp.name("form", index, "rule"))
+            if rule:
+                check: dict[str, Any] = {"__line__": inp.line(inp.name("form", index, "rule")),
+                                         "__lines__": {}, "rule": rule}
+                inp.put(check, "form", index, **{
+                    name: inp.lines_of if name == "values" else inp.text
+                    for name in RULES.get(rule, ())})
+                check["__lines__"]["rule"] = check["__line__"]
+                row["check"] = check
+                inp.put(row, "form", index, points=inp.number, feedback=inp.text)
+            row["name"] = form_text(inp.form, inp.name("form", index, "name"))
+            return row
+
+        inp.put_list(node, "form", field)
+        taken = {row["name"] for row in node["form"]}
+        count = 0
+        for row in node["form"]:
+            if not FIELD_NAME_RE.match(row["name"]):
+                count += 1
+                while f"field_{count}" in taken:
+                    count += 1
+                row["name"] = f"field_{count}"
+                taken.add(row["name"])

@@ -136,6 +136,12 @@ class ShortAnswer(QuestionKind[ShortAnswerQuestion, PublicShortAnswer]):
     def answer_from_form(self, view: PublicShortAnswer, form: Form, prefix: str = "") -> Any:
         return form_text(form, input_name(prefix))
 
+    def from_editor(self, inp: Any, node: dict[str, Any]) -> None:
+        """The rubric (criterion, points, guidance), the reference answer, the length limit."""
+        inp.put_list(node, "rubric", lambda index: inp.record(
+            "rubric", index, criterion=inp.text, points=inp.number, guidance=inp.text))
+        inp.put(node, reference_answer=inp.text, max_chars=inp.number)
+
     def from_gift(self, raw: dict[str, Any], gift: Any) -> bool:
         essay_fields(raw)  # GIFT's essay
         return True

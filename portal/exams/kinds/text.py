@@ -176,6 +176,16 @@ class FillIn(QuestionKind[FillInQuestion, PublicFillIn]):
         return [form_text(form, input_name(prefix, "blank", i))
                 for i in range(1, view.blanks + 1)]
 
+    def from_editor(self, inp: Any, node: dict[str, Any]) -> None:
+        """Blanks, each with its accepted answers (text, credit in percent, feedback)."""
+        def blank(index: int) -> dict[str, Any]:
+            row = inp.record("blanks", index)
+            inp.put_list(row, "answers", lambda answer: inp.record(
+                "blanks", index, "answers", answer, text=inp.text, credit=inp.number,
+                feedback=inp.text), "blanks", index, "answers")
+            return row
+        inp.put_list(node, "blanks", blank)
+
     gift_gap = "[[1]]"  # a missing-word question's one blank
 
     def from_gift(self, raw: dict[str, Any], gift: Any) -> bool:
@@ -379,6 +389,17 @@ class Numeric(QuestionKind[NumericQuestion, PublicNumeric]):
 
     def answer_from_form(self, view: PublicNumeric, form: Form, prefix: str = "") -> Any:
         return form_text(form, input_name(prefix))
+
+    def from_editor(self, inp: Any, node: dict[str, Any]) -> None:
+        """Accepted numbers (value, tolerance absolute or in percent, credit, feedback), unit."""
+        def tolerance(name: str) -> Any:
+            typed = inp.text(name).strip()
+            return typed if typed.endswith(("%", "％")) else inp.number(name)
+
+        inp.put_list(node, "answers", lambda index: inp.record(
+            "answers", index, value=inp.number, tolerance=tolerance, credit=inp.number,
+            feedback=inp.text))
+        inp.put(node, unit=inp.text)
 
     def from_gift(self, raw: dict[str, Any], gift: Any) -> bool:
         if "unit" in gift.meta:
