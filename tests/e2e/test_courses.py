@@ -59,7 +59,7 @@ def test_trainee_reads_stage_one_and_trainer_opens_stage_two(page: Page,
     assert response is not None and response.status == 403
     # ... and the page explains what unlocks it instead of a bare "没有权限".
     expect(page.get_by_role("heading", level=1)).to_contain_text("“基本操作能力”尚未解锁")
-    expect(page.locator("main")).to_contain_text("读完“基础知识”的课程（已读 1 / 3 篇）")
+    expect(page.locator("main")).to_contain_text("读完“基础知识”的课程（已读 1 / 5 篇）")
     expect(page.get_by_role("link", name=re.compile("继续阅读："))).to_be_visible()
     page.goto("/")
     expect(page.locator("#stage-basics")).to_contain_text("已读 1 / 5 个模块")
