@@ -324,6 +324,16 @@ def _track_view(session: Session, track: Track, user: User, cohort: Cohort | Non
                      online=online_stage_assessments(session, version.stages))
 
 
+def stage_for_trainee(session: Session, *, user: User, track_key: str,
+                      stage_key: str | None) -> rules.StageStatus | None:
+    """The trainee's state of a stage of their own track; None when it is not on their track.
+    Assessment domains ask this before a trainee starts one of theirs."""
+    view = track_for_trainee(session, user=user)
+    if view is None or view.track.key != track_key:
+        return None
+    return next((s for s in view.statuses if s.key == stage_key), None)
+
+
 def passed_stages(session: Session, *, user_id: int, track_key: str) -> set[str]:
     return set(session.scalars(sa.select(StageCompletion.stage_key).where(
         StageCompletion.user_id == user_id, StageCompletion.track_key == track_key)))

@@ -108,10 +108,8 @@ def _check_may_take(session: Session, user: User, version: ExamVersion) -> None:
         raise Forbidden(N_("只有新客服可以参加考试"))
     if version.track_key is None:
         return
-    view = courses.track_for_trainee(session, user=user)
-    if view is None or view.track.key != version.track_key:
-        raise NotFound(N_("这场考试不属于你的培训路线"))
-    status = next((s for s in view.statuses if s.key == version.stage_key), None)
+    status = courses.stage_for_trainee(session, user=user, track_key=version.track_key,
+                                       stage_key=version.stage_key)
     if status is None:
         raise NotFound(N_("这场考试不属于你的培训路线"))
     if status.state.value == "locked":
