@@ -164,12 +164,12 @@ def next_step(view: courses.TrackView, assessments: list[AssessmentResult]) -> N
     """What the trainee should do now: the first open stage's unread module, else its
     assessment (or the wait for it), else the stage's checklist or its trainer."""
     by_key = {(a.source, a.key): a for a in assessments}
-    stages = {s["key"]: s for s in view.version.stages}
+    stages = {s.key: s for s in view.version.stages}
     for status in view.statuses:
         if status.state is not course_rules.StageState.OPEN:
             continue
         where = {"stage_key": status.key, "stage_title": status.title}
-        for key in stages[status.key].get("modules", []):
+        for key in stages[status.key].modules:
             module = view.modules.get(key)
             progress = view.progress.get(key)
             if module is not None and module.current_version is not None and (
