@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from portal.content import safe_yaml
 from portal.content.problems import Problem
 from portal.content.rules import (
     ASSESSMENT_FIELDS,
@@ -22,13 +21,15 @@ from portal.content.rules import (
     StageAssessment,
     StageKind,
 )
-from portal.content.safe_yaml import LineLoader, decode_utf8
+from portal.content.safe_yaml import decode_utf8
 from portal.messages import N_, msg
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 ROLES = ("all", "pre-sales", "after-sales")
 STAGE_KINDS = tuple(k.value for k in StageKind)
 MAX_FILE_BYTES = 512 * 1024
+MAX_DEPTH = 12  # a track's stages, their checklists and planned days nest a few levels
+MAX_EVENTS = 50_000
 LINK_RE = re.compile(r"\]\((?P<target>[^)\s]+)\)")
 
 
@@ -73,14 +74,9 @@ def _read_text(path: Path, rel: str, problems: list[Problem]) -> str | None:
 
 
 def _parse_yaml(text: str, rel: str, problems: list[Problem], line_offset: int = 0) -> Any:
-    try:
-        return yaml.load(text, Loader=LineLoader)
-    except yaml.YAMLError as exc:  # PyYAML's English reason, said in Chinese with its line
-        from portal.content.parse_errors import yaml_problem
-
-        line, message = yaml_problem(exc, text)
-        problems.append(Problem(rel, line + line_offset if line else None, message))
-        return None
+    """Through the safe reader every content file uses: no aliases, anchors or tags."""
+    return safe_yaml.parse(text, rel, problems, max_depth=MAX_DEPTH, max_events=MAX_EVENTS,
+                           line_offset=line_offset)
 
 
 def _line(data: Any, offset: int = 0, key: str | None = None) -> int | None:
