@@ -136,7 +136,7 @@ def config_check() -> None:
     try:
         with current_app.extensions["portal.engine"].connect() as conn:
             conn.exec_driver_sql("SELECT 1")
-    except Exception as exc:  # report, don't crash: this is a diagnostic command
+    except (sa.exc.SQLAlchemyError, OSError, ImportError) as exc:  # report, don't crash
         found.append(f"cannot connect to the database: {exc.__class__.__name__}: {exc}")
     for problem in found:
         click.echo(f"problem: {problem}", err=True)
