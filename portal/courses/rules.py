@@ -38,6 +38,31 @@ def stage_assessment(stage: Stage) -> StageAssessment:
     return stage.requirements[0]
 
 
+class StandingState(StrEnum):
+    """Where a trainee stands with one online assessment."""
+
+    NOT_STARTED = "not-started"
+    IN_PROGRESS = "in-progress"
+    PENDING = "pending"  # an attempt waits for a trainer's scoring
+    PASSED = "passed"
+    FAILED = "failed"  # the latest finished attempt did not pass
+
+
+@dataclass(frozen=True)
+class AssessmentStanding:
+    """One of a stage's online assessments as the track page shows it: its state, the score
+    that passed it (or the latest one) and how many attempts are left. Built by the
+    assessment domains' results (portal.progress.results), shown by courses."""
+
+    source: AssessmentSource
+    key: str
+    title: str
+    state: StandingState
+    score: float | None
+    attempts_left: int
+    attempts: int = 0
+
+
 class StageState(StrEnum):
     LOCKED = "locked"
     OPEN = "open"

@@ -183,6 +183,26 @@ def register_assessment_catalog(source: AssessmentSource, catalog: AssessmentCat
     _catalogs[source] = catalog
 
 
+# Where a trainee stands with each online assessment is read from the assessment domains
+# too (by portal.progress.results, registered in create_app): courses only shows it.
+Standings = dict[tuple[AssessmentSource, str], rules.AssessmentStanding]
+StandingsReader = Callable[[Session, User, datetime], Standings]
+_standings_readers: list[StandingsReader] = []
+
+
+def register_assessment_standings(reader: StandingsReader) -> None:
+    if reader not in _standings_readers:
+        _standings_readers.append(reader)
+
+
+def assessment_standings(session: Session, *, user: User, now: datetime) -> Standings:
+    """The trainee's standing with every online assessment they may take, by (source, key)."""
+    found: Standings = {}
+    for reader in _standings_readers:
+        found.update(reader(session, user, now))
+    return found
+
+
 def online_stage_assessments(session: Session,
                              stages: Sequence[Stage]) -> dict[str, list[StageAssessment]]:
     """The stages (by key) with the assessments of each that can be taken online now."""
