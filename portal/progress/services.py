@@ -21,7 +21,7 @@ from portal.courses.models import Module, ModuleProgress, StageCompletion, Track
 from portal.courses.rules import Stage
 from portal.errors import NotFound
 from portal.messages import N_
-from portal.progress import rules
+from portal.progress import results, rules
 from portal.progress.rules import ModuleState, ScheduleFilter
 
 # --- access ---------------------------------------------------------------------
@@ -263,11 +263,12 @@ class EventKind(StrEnum):
     MODULE_OPENED = "module-opened"
     MODULE_COMPLETED = "module-completed"
     STAGE_PASSED = "stage-passed"
+    ATTEMPT = "attempt"  # an exam attempt (written or chat), when it ended or began
 
 
 # Among events at the same instant, the later step of a journey is listed first.
 _EVENT_ORDER = {EventKind.ACCOUNT_CREATED: 0, EventKind.MODULE_OPENED: 1,
-                EventKind.MODULE_COMPLETED: 2, EventKind.STAGE_PASSED: 3}
+                EventKind.MODULE_COMPLETED: 2, EventKind.ATTEMPT: 3, EventKind.STAGE_PASSED: 4}
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,11 @@ class TimelineEvent:
     source: course_rules.AssessmentSource | None = None  # for stages: how it was passed
     by_name: str | None = None
     reason: str = ""
+    # for attempts: its number, state and score (None while it is taken or being scored)
+    number: int = 0
+    state: results.AttemptState | None = None
+    score: float | None = None
+    pass_mark: float | None = None
 
     @property
     def minutes(self) -> int:
@@ -341,6 +347,7 @@ def trainee_timeline(session: Session, *, actor: User, trainee_id: int, now: dat
             StageCompletion.track_key == context.track.key)))
         events += _stage_events(session, completions, context)
         plan = _plan(context, cohort.start_date, completions, today, tz)
+    events += _attempt_events(session, trainee, now)
     events.sort(key=lambda e: (e.at, _EVENT_ORDER[e.kind]), reverse=True)
     by_day: dict[date, list[TimelineEvent]] = defaultdict(list)
     for event in events:
@@ -372,6 +379,16 @@ def _reading_events(session: Session, trainee: User,
             events.append(TimelineEvent(at=p.completed_at, kind=EventKind.MODULE_COMPLETED,
                                         seconds=p.seconds_spent, **common))
     return events
+
+
+def _attempt_events(session: Session, trainee: User, now: datetime) -> list[TimelineEvent]:
+    """Every written and chat exam attempt with its score, read through the trainee's results
+    (the assessment domains' services)."""
+    return [TimelineEvent(at=line.ended_at or line.started_at, kind=EventKind.ATTEMPT,
+                          title=result.title, source=result.source, number=line.number,
+                          state=line.state, score=line.score, pass_mark=result.pass_mark)
+            for result in results.my_results(session, user=trainee, now=now).assessments
+            for line in result.attempts]
 
 
 def _stage_events(session: Session, completions: list[StageCompletion],

@@ -98,3 +98,22 @@ def test_the_track_pages_say_which_assessment_passed_with_its_score(
         assert "基础入门考核 （笔试） 未通过 · 0 分 还可以考 1 次" in text, text
         assert "单人接待练习 （模拟接待考核） 已通过" in text
         assert "再考一次" not in text  # staff see the standing, not the trainee's buttons
+
+
+def test_the_supervisors_timeline_lists_every_attempt_with_its_score(
+        app: Flask, session: Session, trainee: User, now: datetime) -> None:
+    supervisor = make_user(session, role=Role.SUPERVISOR)
+    assert trainee.cohort is not None
+    trainee.cohort.staff.append(supervisor)
+    _pass_the_chat_exam(session, trainee, now)
+    _fail_the_written_exam(session, trainee, now + timedelta(minutes=2))
+    session.commit()
+    client = app.test_client()
+    login(client, supervisor)
+    page = client.get(f"/trainees/{trainee.id}/timeline")
+    assert page.status_code == 200
+    events = page.get_data(as_text=True).split('id="events-heading"', 1)[1]
+    read = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", events))
+    assert "《基础入门考核》第 1 次 （笔试） 0 分 未通过 · 及格分 60" in read, read
+    assert re.search(r"《单人接待练习》第 1 次 （模拟接待考核） [0-9.]+ 分 通过", read), read
+    assert "chat-exam" not in read and "in_progress" not in read
