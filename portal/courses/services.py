@@ -43,18 +43,9 @@ from portal.courses.rules import (
 from portal.db import insert_ignore
 from portal.errors import NotFound
 from portal.messages import N_
-from portal.versioning import add_version, new_version_if_changed
+from portal.versioning import ImportPlan, add_version, new_version_if_changed
 
-
-@dataclass
-class ImportReport:
-    new: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-
-    @property
-    def touched(self) -> bool:
-        return bool(self.new or self.changed)
+ImportReport = ImportPlan  # what an import of tracks and modules did
 
 
 def import_content(session: Session, *, content: ContentSet, actor_id: int | None,
