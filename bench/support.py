@@ -513,37 +513,85 @@ class ClientTally:
     finished: float = 0.0
 
 
-def _client(target: Target, endpoint: Endpoint, headers: dict[str, str], start: threading.Barrier,
-            seconds: float, budget: Budget, tally: ClientTally) -> None:
-    """One keep-alive client: request after request until the time or the budget runs out."""
+@dataclass(frozen=True)
+class Request:
+    """One request a client sends."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes | None = None
+
+
+# What a client makes of an answer: None when it is the right one (its latency counts),
+# else the label its error is counted under.
+Check = Callable[[http.client.HTTPResponse, bytes], str | None]
+
+
+def request_loop(target: Target, *, start: threading.Barrier, seconds: float, budget: Budget,
+                 tally: ClientTally, next_request: Callable[[], Request], check: Check,
+                 on_failure: Callable[[], None] | None = None) -> None:
+    """One keep-alive client: request after request until the time or the budget runs out.
+
+    The connection is opened before the start (the handshake is not measured) and again
+    when the server closes it or a request fails (`on_failure` is told, and the error
+    counted by its type)."""
     conn = target.connect()
+    try:
+        conn.connect()
+    except OSError:
+        pass  # the first request will say what is wrong
     start.wait()
     deadline = time.perf_counter() + seconds
     try:
         while time.perf_counter() < deadline and budget.take():
+            request = next_request()
             began = time.perf_counter()
             try:
-                conn.request("GET", endpoint.path, headers=headers)
+                conn.request(request.method, request.path, body=request.body,
+                             headers=request.headers)
                 response = conn.getresponse()
                 body = response.read()
             except (OSError, http.client.HTTPException) as exc:
+                if on_failure is not None:
+                    on_failure()
                 tally.errors[type(exc).__name__] += 1
                 conn.close()
                 conn = target.connect()
                 continue
             took = time.perf_counter() - began
-            if response.status != 200:
-                tally.errors[f"HTTP {response.status}"] += 1
-            elif endpoint.expected not in body:
-                tally.errors["200 without the expected content"] += 1
-            else:
+            error = check(response, body)
+            if error is None:
                 tally.latencies.append(took)
+            else:
+                tally.errors[error] += 1
             if response.will_close:
                 conn.close()
                 conn = target.connect()
     finally:
         tally.finished = time.perf_counter()
         conn.close()
+
+
+def endpoint_result(endpoint: Endpoint, tallies: Sequence[ClientTally],
+                    began: float) -> EndpointResult:
+    """The clients' tallies of one endpoint, summed, timed from their release (`began`)."""
+    errors: Counter[str] = Counter()
+    latencies: list[float] = []
+    for tally in tallies:
+        errors.update(tally.errors)
+        latencies.extend(tally.latencies)
+    elapsed = max((t.finished for t in tallies), default=began) - began
+    return EndpointResult(endpoint, len(latencies), errors, max(elapsed, 0.0), latencies)
+
+
+def expect_content(endpoint: Endpoint) -> Check:
+    """A 200 whose body holds the endpoint's expected content."""
+    def check(response: http.client.HTTPResponse, body: bytes) -> str | None:
+        if response.status != 200:
+            return f"HTTP {response.status}"
+        return None if endpoint.expected in body else "200 without the expected content"
+    return check
 
 
 def run_clients(clients: Sequence[Callable[[threading.Barrier], Any]], *,
@@ -570,14 +618,10 @@ def measure(target: Target, endpoint: Endpoint, *, cookie: str, concurrency: int
     headers = {"Cookie": cookie} if cookie else {}
     budget = Budget(max_requests)
     tallies = [ClientTally() for _ in range(concurrency)]
+    request = Request("GET", endpoint.path, headers)
     began, _ = run_clients(
-        [lambda barrier, tally=tally: _client(target, endpoint, headers, barrier, seconds,
-                                              budget, tally)
+        [lambda barrier, tally=tally: request_loop(
+            target, start=barrier, seconds=seconds, budget=budget, tally=tally,
+            next_request=lambda: request, check=expect_content(endpoint))
          for tally in tallies], seconds=seconds)
-    elapsed = max((t.finished for t in tallies), default=began) - began
-    errors: Counter[str] = Counter()
-    latencies: list[float] = []
-    for tally in tallies:
-        errors.update(tally.errors)
-        latencies.extend(tally.latencies)
-    return EndpointResult(endpoint, len(latencies), errors, max(elapsed, 0.0), latencies)
+    return endpoint_result(endpoint, tallies, began)

@@ -96,15 +96,17 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_assessments() -> None:
-    """Assessment domains tell courses which of their assessments are online (one way:
-    exams knows courses, courses never imports exams)."""
+    """Assessment domains tell courses which of their assessments are online, and progress
+    where a trainee stands with them (one way: courses never imports those domains)."""
     from portal.chat.services import attempts as chat_attempts
     from portal.courses import services as courses
     from portal.exams import services as exams
+    from portal.progress import results as progress_results
 
     courses.register_assessment_catalog(courses.AssessmentSource.EXAM, exams.existing_exam_keys)
     courses.register_assessment_catalog(courses.AssessmentSource.CHAT_EXAM,
                                         chat_attempts.existing_drill_keys)
+    courses.register_assessment_standings(progress_results.assessment_standings)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import click
 from flask import Flask, current_app
@@ -135,7 +136,7 @@ def config_check() -> None:
     try:
         with current_app.extensions["portal.engine"].connect() as conn:
             conn.exec_driver_sql("SELECT 1")
-    except Exception as exc:  # report, don't crash: this is a diagnostic command
+    except (sa.exc.SQLAlchemyError, OSError, ImportError) as exc:  # report, don't crash
         found.append(f"cannot connect to the database: {exc.__class__.__name__}: {exc}")
     for problem in found:
         click.echo(f"problem: {problem}", err=True)
@@ -252,14 +253,49 @@ def _load_exam_content(path: str | None):  # type: ignore[no-untyped-def]
     return content
 
 
-def _echo_plan(plan) -> None:  # type: ignore[no-untyped-def]
-    click.echo(f"new: {len(plan.new)}, changed: {len(plan.changed)}, "
-               f"unchanged: {len(plan.unchanged)}, removed: {len(plan.removed)}")
-    for label, items in (("changed", plan.changed), ("removed", plan.removed)):
-        for item in items:
-            click.echo(f"  {label}: {item}")
-    for problem in plan.problems:
+class PlanLike(Protocol):
+    """What the import commands print of a plan (exams', chat's, observations' ImportPlan)."""
+
+    new: list[str]
+    changed: list[str]
+    unchanged: list[str]
+
+
+def echo_plan(plan: PlanLike, *, listed: tuple[str, ...] = ("new", "changed", "removed"),
+              suffix: str = "") -> None:
+    """An import plan as every `flask … import` prints it: the counts, then one line per item
+    of the `listed` changes, then its problems on stderr (a plan without a field has none)."""
+    counts = [("new", plan.new), ("changed", plan.changed), ("unchanged", plan.unchanged)]
+    removed: list[str] | None = getattr(plan, "removed", None)
+    if removed is not None:
+        counts.append(("removed", removed))
+    click.echo(", ".join(f"{label}: {len(items)}" for label, items in counts) + suffix)
+    for label, items in counts:
+        if label in listed:
+            for item in items:
+                click.echo(f"  {label}: {item}")
+    for problem in getattr(plan, "problems", []):
         click.echo(f"problem: {problem}", err=True)
+
+
+P = TypeVar("P", bound=PlanLike)
+
+
+def run_import(session: Session, *, plan: Callable[[], P], apply: Callable[[], P],
+               dry_run: bool, listed: tuple[str, ...] = ("new", "changed", "removed")) -> P:
+    """Plan (a dry run, rolled back) or apply an import, and print what it does or would do;
+    when applying is refused, print the plan that explains why and fail with the reason."""
+    if dry_run:
+        result = plan()
+        session.rollback()
+    else:
+        try:
+            result = apply()
+        except DomainError as exc:
+            echo_plan(plan(), listed=listed)
+            raise click.ClickException(str(exc.message)) from exc
+    echo_plan(result, listed=listed)
+    return result
 
 
 def _echo_lint(content, verbose: bool) -> None:  # type: ignore[no-untyped-def]
@@ -304,18 +340,11 @@ def exams_import(path: str | None, dry_run: bool, verbose: bool) -> None:
     content = _load_exam_content(path)
     _echo_lint(content, verbose)
     with cli_session() as session:
-        if dry_run:
-            plan = services.plan_import(session, banks=content.banks, exams=content.exams)
-            session.rollback()
-        else:
-            try:
-                plan = services.apply_import(session, banks=content.banks, exams=content.exams,
-                                             actor_id=None, now=utcnow())
-            except DomainError as exc:
-                _echo_plan(services.plan_import(session, banks=content.banks,
-                                                exams=content.exams))
-                raise click.ClickException(str(exc.message)) from exc
-    _echo_plan(plan)
+        plan = run_import(
+            session, dry_run=dry_run, listed=("changed", "removed"),
+            plan=lambda: services.plan_import(session, banks=content.banks, exams=content.exams),
+            apply=lambda: services.apply_import(session, banks=content.banks,
+                                                exams=content.exams, actor_id=None, now=utcnow()))
     if plan.problems:
         raise click.ClickException(f"{len(plan.problems)} problem(s)")
 

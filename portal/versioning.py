@@ -28,6 +28,7 @@ Columns keep the order of the tables as first written: the thing's `id` first an
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -35,6 +36,22 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship
 
 from portal.db import utcnow
+
+
+@dataclass
+class ImportPlan:
+    """What an import of versioned things would do (a dry run) or did, by label."""
+
+    new: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.new or self.changed or self.removed)
+
 
 FIRST = -100  # sort_order: before the columns the class declares
 LAST = 100    # after them

@@ -191,7 +191,7 @@ def get_editable_module(session: Session, *, track_key: str, module_key: str) ->
     published = {m.key for m in track.modules if m.current_version is not None}
     return EditableModule(track=track, track_version=track.current_version, module=module,
                           version=module.current_version,
-                          stage_title=stage["title"] if stage else None,
+                          stage_title=stage.title if stage else None,
                           module_keys=set(course_rules.reading_order(stages)) & published)
 
 
@@ -400,10 +400,10 @@ def module_overview(session: Session) -> list[TrackModules]:
         modules = {m.key: m for m in track.modules if m.current_version is not None}
         rows: list[ModuleRow] = []
         for stage in track_version.stages:
-            for key in stage.get("modules", []):
+            for key in stage.modules:
                 module = modules.pop(key, None)
                 if module is not None:
-                    rows.append(_row(module, stage["title"], authors))
+                    rows.append(_row(module, stage.title, authors))
         rows.extend(_row(module, None, authors) for module in modules.values())
         result.append(TrackModules(track=track, version=track_version, rows=rows))
     return result

@@ -136,24 +136,17 @@ def _echo_plan(plan: Any) -> None:
 def chat_import(root: str | None, dry_run: bool) -> None:
     """Import scenarios and drills as new versions where they changed (all or nothing)."""
     from portal.chat.services import imports
-    from portal.cli import cli_session
+    from portal.cli import cli_session, run_import
     from portal.db import utcnow
-    from portal.errors import DomainError
 
     content = load_valid(root)
     arguments = {"scenarios": content.scenarios, "drills": content.drills,
                  "rules": content.rules}
     with cli_session() as session:
-        if dry_run:
-            plan = imports.plan_import(session, **arguments)
-            session.rollback()
-        else:
-            try:
-                plan = imports.apply_import(session, **arguments, actor_id=None, now=utcnow())
-            except DomainError as exc:
-                _echo_plan(imports.plan_import(session, **arguments))
-                raise click.ClickException(str(exc.message)) from exc
-    _echo_plan(plan)
+        run_import(session, dry_run=dry_run,
+                   plan=lambda: imports.plan_import(session, **arguments),
+                   apply=lambda: imports.apply_import(session, **arguments, actor_id=None,
+                                                      now=utcnow()))
 
 
 @chat_cli.command("sweep")

@@ -11,16 +11,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from portal.content import safe_yaml
 from portal.content.problems import Problem
-from portal.content.safe_yaml import LineLoader, decode_utf8
+from portal.content.rules import (
+    ASSESSMENT_FIELDS,
+    ChecklistItem,
+    Planned,
+    Stage,
+    StageAssessment,
+    StageKind,
+)
+from portal.content.safe_yaml import decode_utf8
 from portal.messages import N_, msg
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 ROLES = ("all", "pre-sales", "after-sales")
-STAGE_KINDS = ("modules", "team-integration")
+STAGE_KINDS = tuple(k.value for k in StageKind)
 MAX_FILE_BYTES = 512 * 1024
+MAX_DEPTH = 12  # a track's stages, their checklists and planned days nest a few levels
+MAX_EVENTS = 50_000
 LINK_RE = re.compile(r"\]\((?P<target>[^)\s]+)\)")
 
 
@@ -38,35 +47,12 @@ class ModuleSource:
 
 
 @dataclass(frozen=True)
-class ChecklistItem:
-    key: str
-    title: str
-    purpose: str
-    rules: str
-
-
-@dataclass(frozen=True)
-class StageSource:
-    key: str
-    title: str
-    summary: str
-    kind: str
-    planned_day: int
-    planned_duration: str
-    modules: list[str]
-    assessment: str | None
-    roles: list[str]
-    checklist: list[ChecklistItem] = field(default_factory=list)
-    chat_exam: str | None = None  # a simulated-chat drill key (question_banks/chats/drills/)
-
-
-@dataclass(frozen=True)
 class TrackSource:
     key: str
     path: str
     title: str
     summary: str
-    stages: list[StageSource]
+    stages: list[Stage]
     modules: list[ModuleSource]
     source_text: str
     source_hash: str
@@ -88,14 +74,9 @@ def _read_text(path: Path, rel: str, problems: list[Problem]) -> str | None:
 
 
 def _parse_yaml(text: str, rel: str, problems: list[Problem], line_offset: int = 0) -> Any:
-    try:
-        return yaml.load(text, Loader=LineLoader)
-    except yaml.YAMLError as exc:  # PyYAML's English reason, said in Chinese with its line
-        from portal.content.parse_errors import yaml_problem
-
-        line, message = yaml_problem(exc, text)
-        problems.append(Problem(rel, line + line_offset if line else None, message))
-        return None
+    """Through the safe reader every content file uses: no aliases, anchors or tags."""
+    return safe_yaml.parse(text, rel, problems, max_depth=MAX_DEPTH, max_events=MAX_EVENTS,
+                           line_offset=line_offset)
 
 
 def _line(data: Any, offset: int = 0, key: str | None = None) -> int | None:
@@ -237,7 +218,7 @@ def load_track(folder: Path, root: Path, known_exams: set[str] | None = None,
         if module is not None:
             modules[module.key] = module
 
-    stages: list[StageSource] = []
+    stages: list[Stage] = []
     raw_stages = data.get("stages")
     if not isinstance(raw_stages, list) or not raw_stages:
         problems.append(Problem(rel, _line(data), msg(N_("stages 应为至少包含一个阶段的列表"))))
@@ -246,16 +227,16 @@ def load_track(folder: Path, root: Path, known_exams: set[str] | None = None,
     used_modules: dict[str, str] = {}
     for raw in raw_stages:
         stage = _load_stage(raw, rel, problems, modules, seen_stages, used_modules)
-        if (stage is not None and stage.assessment and known_exams is not None
-                and stage.assessment not in known_exams):
+        if (stage is not None and stage.exam_key and known_exams is not None
+                and stage.exam_key not in known_exams):
             problems.append(Problem(rel, _line(raw, key="assessment"), msg(
                 N_("阶段 %(stage)s 的考核 %(exam)s 没有对应的考试定义（question_banks/exams/）"),
-                stage=stage.key, exam=stage.assessment)))
-        if (stage is not None and stage.chat_exam and known_chat_exams is not None
-                and stage.chat_exam not in known_chat_exams):
+                stage=stage.key, exam=stage.exam_key)))
+        if (stage is not None and stage.chat_exam_key and known_chat_exams is not None
+                and stage.chat_exam_key not in known_chat_exams):
             problems.append(Problem(rel, _line(raw, key="chat_exam"), msg(
                 N_("阶段 %(stage)s 的聊天考核 %(drill)s 没有对应的演练定义（question_banks/chats/drills/）"),
-                stage=stage.key, drill=stage.chat_exam)))
+                stage=stage.key, drill=stage.chat_exam_key)))
         if stage is not None:
             stages.append(stage)
     for module_key in sorted(set(modules) - set(used_modules)):
@@ -273,7 +254,7 @@ def load_track(folder: Path, root: Path, known_exams: set[str] | None = None,
 
 
 def _load_stage(raw: Any, rel: str, problems: list[Problem], modules: dict[str, ModuleSource],
-                seen: set[str], used: dict[str, str]) -> StageSource | None:
+                seen: set[str], used: dict[str, str]) -> Stage | None:
     if not isinstance(raw, dict):
         problems.append(Problem(rel, None, msg(N_("每个阶段应为“字段: 值”的形式"))))
         return None
@@ -320,16 +301,16 @@ def _load_stage(raw: Any, rel: str, problems: list[Problem], modules: dict[str, 
         problems.append(Problem(rel, _line(raw, key="chat_exam"), msg(
             N_("chat_exam 应为聊天演练 key（小写字母、数字、连字符）"))))
         chat_exam = None
-    if kind == "team-integration" and chat_exam is not None:
+    if kind == StageKind.TEAM_INTEGRATION and chat_exam is not None:
         problems.append(Problem(rel, _line(raw, key="chat_exam"), msg(
             N_("融入团队阶段以清单为考核，不能再设 chat_exam（请删去这一行）"))))
         chat_exam = None
     checklist: list[ChecklistItem] = []
-    if kind == "team-integration" and assessment is not None:
+    if kind == StageKind.TEAM_INTEGRATION and assessment is not None:
         problems.append(Problem(rel, _line(raw, key="assessment"), msg(
             N_("融入团队阶段以清单为考核，不能再设 assessment（请删去这一行）"))))
         assessment = None
-    if kind == "team-integration":
+    if kind == StageKind.TEAM_INTEGRATION:
         items = raw.get("checklist")
         if not isinstance(items, list) or not items:
             problems.append(Problem(rel, line, msg(N_("融入团队阶段需要 checklist 列表"))))
@@ -348,12 +329,17 @@ def _load_stage(raw: Any, rel: str, problems: list[Problem], modules: dict[str, 
                 key=item_key, title=_str(item, "title", rel, problems),
                 purpose=_str(item, "purpose", rel, problems),
                 rules=_str(item, "rules", rel, problems)))
-    return StageSource(
+    named = {"assessment": assessment, "chat_exam": chat_exam}
+    return Stage(
         key=key, title=_str(raw, "title", rel, problems),
-        summary=_str(raw, "summary", rel, problems, required=False), kind=kind,
-        planned_day=day, planned_duration=duration,
-        modules=[m for m in stage_modules if isinstance(m, str)], assessment=assessment,
-        roles=_roles(raw, rel, problems), checklist=checklist, chat_exam=chat_exam)
+        summary=_str(raw, "summary", rel, problems, required=False),
+        kind=StageKind(kind) if kind in STAGE_KINDS else StageKind.MODULES,
+        planned=Planned(day=day, duration=duration),
+        modules=tuple(m for m in stage_modules if isinstance(m, str)),
+        roles=tuple(_roles(raw, rel, problems)),
+        assessments=tuple(StageAssessment(source, named[name])
+                          for name, source in ASSESSMENT_FIELDS if named[name]),
+        checklist=tuple(checklist))
 
 
 def load_content(root: Path, known_exams: set[str] | None = None,

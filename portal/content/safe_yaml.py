@@ -1,4 +1,5 @@
-"""Reading untrusted content files (question banks, exams, chat scenarios) safely.
+"""Reading untrusted content files (question banks, exams, chat scenarios, observation
+forms, tracks and module front matter) safely.
 
 Bytes in, plain data out, every refusal a Problem in Chinese with its line: a size limit,
 invalid UTF-8 reported with its position, no YAML aliases, anchors or tags (so no alias
@@ -101,16 +102,16 @@ def _screen(text: str, *, max_depth: int, max_events: int) -> None:
     depth = 0
     for events, event in enumerate(yaml.parse(text, Loader=_Loader), 1):
         if events > max_events:
-            raise _Refused(N_("题库文件内容过多（超过 %(count)d 个值）"), event.start_mark,
+            raise _Refused(N_("文件内容过多（超过 %(count)d 个值）"), event.start_mark,
                            count=max_events)
         if isinstance(event, yaml.AliasEvent):
-            raise _Refused(N_("题库文件不允许使用 YAML 别名（*%(name)s）"), event.start_mark,
+            raise _Refused(N_("文件不允许使用 YAML 别名（*%(name)s），请把内容直接写出来"), event.start_mark,
                            name=event.anchor)
         if getattr(event, "anchor", None) is not None:
-            raise _Refused(N_("题库文件不允许使用 YAML 锚点（&%(name)s）"), event.start_mark,
+            raise _Refused(N_("文件不允许使用 YAML 锚点（&%(name)s）"), event.start_mark,
                            name=event.anchor)
         if getattr(event, "tag", None) is not None:
-            raise _Refused(N_("题库文件不允许使用 YAML 标签（%(tag)s）；文字请加引号"),
+            raise _Refused(N_("文件不允许使用 YAML 标签（%(tag)s）；文字请加引号"),
                            event.start_mark, tag=event.tag)
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
@@ -122,8 +123,12 @@ def _screen(text: str, *, max_depth: int, max_events: int) -> None:
 
 
 def parse(text: str, path: str, problems: list[Problem], *, max_depth: int,
-          max_events: int) -> Any:
-    """The data of a YAML text, or None with its problem (mappings carry their lines)."""
+          max_events: int, line_offset: int = 0) -> Any:
+    """The data of a YAML text, or None with its problem (mappings carry their lines).
+
+    `line_offset`: the lines before the text in its file (a module's front matter), added
+    to the line of a problem; the lines recorded in the data stay those of the text."""
+    before = len(problems)
     try:
         _screen(text, max_depth=max_depth, max_events=max_events)
         return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
@@ -136,6 +141,9 @@ def parse(text: str, path: str, problems: list[Problem], *, max_depth: int,
         problems.append(Problem(path, None, msg(N_("YAML 嵌套层次过深"))))
     except ValueError:  # an integer too long to convert, for one
         problems.append(Problem(path, None, msg(N_("YAML 中有无法读取的数值"))))
+    if line_offset:
+        problems[before:] = [Problem(p.path, p.line + line_offset if p.line else None, p.message)
+                             for p in problems[before:]]
     return None
 
 

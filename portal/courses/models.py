@@ -1,12 +1,14 @@
 """Tracks and modules as imported versions, and trainees' progress through them."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.content.rules import Stage, stages_from_data
 from portal.db import Base, utcnow
 from portal.versioning import Version, Versioned, version_of
 
@@ -27,11 +29,23 @@ class TrackVersion(Version, Base):
     track_id: Mapped[int] = version_of("track")
     title: Mapped[str] = mapped_column(sa.String(200))
     summary: Mapped[str] = mapped_column(sa.Text, default="")
-    # The stages in order, as plain data: key, title, summary, kind, planned_day,
-    # planned_duration, modules, assessment, roles, checklist.
-    stages: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
+    # The stages in order, as stored (`Stage.to_data`); read them typed, as `stages`.
+    stages_data: Mapped[list[dict[str, Any]]] = mapped_column("stages", sa.JSON)
     source_text: Mapped[str] = mapped_column(sa.Text)
     source_hash: Mapped[str] = mapped_column(sa.String(64))
+
+    @property
+    def stages(self) -> tuple[Stage, ...]:
+        """The stages as typed definitions, built once per version (versions never change)."""
+        cached = self.__dict__.get("_stages")
+        if cached is None or cached[0] is not self.stages_data:
+            cached = (self.stages_data, stages_from_data(self.stages_data or []))
+            self.__dict__["_stages"] = cached
+        return cached[1]
+
+    @stages.setter
+    def stages(self, value: Sequence[Stage | Mapping[str, Any]]) -> None:
+        self.stages_data = [s.to_data() if isinstance(s, Stage) else dict(s) for s in value]
 
 
 class Module(Versioned, Base):

@@ -1,11 +1,26 @@
 """Pure rules of the onboarding track: which stages are open, planned days, progress."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any
+
+# The stage definitions are the track reader's types (portal.content.rules); re-exported
+# here because every assessment domain names them through courses.
+from portal.content.rules import (
+    ONLINE_SOURCES,
+    AssessmentSource,
+    ChecklistItem,
+    Planned,
+    Stage,
+    StageAssessment,
+    StageKind,
+    stages_from_data,
+)
+
+__all__ = ["ONLINE_SOURCES", "AssessmentSource", "ChecklistItem", "Planned", "Stage",
+           "StageAssessment", "StageKind", "stages_from_data"]  # re-exported
 
 
 def module_path(track_key: str, module_key: str) -> str:
@@ -13,52 +28,39 @@ def module_path(track_key: str, module_key: str) -> str:
     return f"/tracks/{track_key}/modules/{module_key}"
 
 
-class AssessmentSource(StrEnum):
-    """What passed a stage; the value is stored in `StageCompletion.source`.
-
-    An assessment domain (written exams today; chat exams and observation reviews next)
-    reports a pass to courses with its source; courses never asks the domain's tables.
-    """
-
-    EXAM = "exam"  # a written exam (portal.exams); the value rows have always had
-    CHAT_EXAM = "chat-exam"  # a simulated-chat exam
-    OBSERVATION = "observation"  # a supervisor's observation review
-    CHECKLIST = "checklist"  # the team-integration checklist, confirmed by a supervisor
-    MANUAL = "manual"  # marked passed by a trainer or supervisor, with a reason
+def stage_assessments(stage: Stage) -> list[StageAssessment]:
+    """Every assessment a stage needs to pass, from its definition alone (`Stage.requirements`)."""
+    return list(stage.requirements)
 
 
-# The sources that are taken online in an assessment domain, not decided by a person.
-ONLINE_SOURCES = frozenset({AssessmentSource.EXAM, AssessmentSource.CHAT_EXAM,
-                            AssessmentSource.OBSERVATION})
+def stage_assessment(stage: Stage) -> StageAssessment:
+    """The stage's first assessment (its written exam when it names one)."""
+    return stage.requirements[0]
+
+
+class StandingState(StrEnum):
+    """Where a trainee stands with one online assessment."""
+
+    NOT_STARTED = "not-started"
+    IN_PROGRESS = "in-progress"
+    PENDING = "pending"  # an attempt waits for a trainer's scoring
+    PASSED = "passed"
+    FAILED = "failed"  # the latest finished attempt did not pass
 
 
 @dataclass(frozen=True)
-class StageAssessment:
-    """The assessment a stage's definition asks for: its kind and, for an online one, its key."""
+class AssessmentStanding:
+    """One of a stage's online assessments as the track page shows it: its state, the score
+    that passed it (or the latest one) and how many attempts are left. Built by the
+    assessment domains' results (portal.progress.results), shown by courses."""
 
     source: AssessmentSource
-    key: str | None = None
-
-
-def stage_assessments(stage: Mapping[str, Any]) -> list[StageAssessment]:
-    """Every assessment a stage needs to pass, from its definition alone; it passes when all are.
-
-    A team-integration stage passes by its checklist; `assessment: <key>` names a written
-    exam and `chat_exam: <key>` a simulated-chat drill (either or both); a stage with neither
-    is marked passed by its trainer.
-    """
-    if stage.get("kind") == "team-integration":
-        return [StageAssessment(AssessmentSource.CHECKLIST)]
-    found = [StageAssessment(source, str(stage[field]))
-             for field, source in (("assessment", AssessmentSource.EXAM),
-                                   ("chat_exam", AssessmentSource.CHAT_EXAM))
-             if stage.get(field)]
-    return found or [StageAssessment(AssessmentSource.MANUAL)]
-
-
-def stage_assessment(stage: Mapping[str, Any]) -> StageAssessment:
-    """The stage's first assessment (its written exam when it names one)."""
-    return stage_assessments(stage)[0]
+    key: str
+    title: str
+    state: StandingState
+    score: float | None
+    attempts_left: int
+    attempts: int = 0
 
 
 class StageState(StrEnum):
@@ -72,7 +74,7 @@ class StageStatus:
     key: str
     title: str
     summary: str
-    kind: str
+    kind: StageKind
     state: StageState
     modules_total: int
     modules_done: int
@@ -100,41 +102,40 @@ def working_day(start: date, day: int) -> date:
     return current
 
 
-def stage_statuses(stages: list[dict[str, Any]], *, passed: set[str], done_modules: set[str],
+def stage_statuses(stages: Sequence[Stage], *, passed: set[str], done_modules: set[str],
                    start_date: date | None) -> list[StageStatus]:
     """Each stage opens only when every earlier stage's assessment is passed."""
     result: list[StageStatus] = []
     previous_passed = True
     previous_title: str | None = None
     for stage in stages:
-        if stage["key"] in passed:
+        if stage.key in passed:
             state = StageState.PASSED
         elif previous_passed:
             state = StageState.OPEN
         else:
             state = StageState.LOCKED
-        modules = stage.get("modules", [])
         result.append(StageStatus(
-            key=stage["key"], title=stage["title"], summary=stage.get("summary", ""),
-            kind=stage.get("kind", "modules"), state=state, modules_total=len(modules),
-            modules_done=sum(1 for m in modules if m in done_modules),
-            assessment=stage.get("assessment"),
-            planned_date=working_day(start_date, stage["planned_day"]) if start_date else None,
-            planned_duration=stage.get("planned_duration", ""),
+            key=stage.key, title=stage.title, summary=stage.summary,
+            kind=stage.kind, state=state, modules_total=len(stage.modules),
+            modules_done=sum(1 for m in stage.modules if m in done_modules),
+            assessment=stage.exam_key,
+            planned_date=working_day(start_date, stage.planned.day) if start_date else None,
+            planned_duration=stage.planned.duration,
             unlocked_by=None if state is not StageState.LOCKED else previous_title,
-            chat_exam=stage.get("chat_exam"),
+            chat_exam=stage.chat_exam_key,
         ))
-        previous_passed = previous_passed and stage["key"] in passed
-        previous_title = stage["title"]
+        previous_passed = previous_passed and stage.key in passed
+        previous_title = stage.title
     return result
 
 
-def stage_of_module(stages: list[dict[str, Any]], module_key: str) -> dict[str, Any] | None:
-    return next((s for s in stages if module_key in s.get("modules", [])), None)
+def stage_of_module(stages: Sequence[Stage], module_key: str) -> Stage | None:
+    return next((s for s in stages if module_key in s.modules), None)
 
 
-def reading_order(stages: list[dict[str, Any]]) -> list[str]:
-    return [m for s in stages for m in s.get("modules", [])]
+def reading_order(stages: Sequence[Stage]) -> list[str]:
+    return [m for s in stages for m in s.modules]
 
 
 # Seconds of reading counted for one heartbeat at most: a tab left open overnight
@@ -148,19 +149,18 @@ def clamp_seconds(seconds: int) -> int:
 
 @dataclass(frozen=True)
 class ChecklistState:
-    items: list[dict[str, Any]]
+    items: tuple[ChecklistItem, ...]
     ticked: frozenset[str]
 
     @property
     def done(self) -> int:
-        return sum(1 for item in self.items if item["key"] in self.ticked)
+        return sum(1 for item in self.items if item.key in self.ticked)
 
     @property
     def complete(self) -> bool:
         return bool(self.items) and self.done == len(self.items)
 
 
-def checklist_state(stage: dict[str, Any], ticked: set[str]) -> ChecklistState:
-    items = list(stage.get("checklist", []))
-    return ChecklistState(items=items, ticked=frozenset(k for k in ticked
-                                                         if any(i["key"] == k for i in items)))
+def checklist_state(stage: Stage, ticked: set[str]) -> ChecklistState:
+    keys = {item.key for item in stage.checklist}
+    return ChecklistState(items=stage.checklist, ticked=frozenset(k for k in ticked if k in keys))

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 import yaml
@@ -34,22 +33,19 @@ from portal.courses.models import (
     Track,
     TrackVersion,
 )
-from portal.courses.rules import ONLINE_SOURCES, AssessmentSource, StageAssessment
+from portal.courses.rules import (
+    ONLINE_SOURCES,
+    AssessmentSource,
+    Stage,
+    StageAssessment,
+    StageKind,
+)
 from portal.db import insert_ignore
 from portal.errors import NotFound
 from portal.messages import N_
-from portal.versioning import add_version, new_version_if_changed
+from portal.versioning import ImportPlan, add_version, new_version_if_changed
 
-
-@dataclass
-class ImportReport:
-    new: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-
-    @property
-    def touched(self) -> bool:
-        return bool(self.new or self.changed)
+ImportReport = ImportPlan  # what an import of tracks and modules did
 
 
 def import_content(session: Session, *, content: ContentSet, actor_id: int | None,
@@ -82,14 +78,9 @@ def _import_track(session: Session, source: TrackSource, actor_id: int | None, n
     for module_source in source.modules:
         _import_module(session, track, module_source, actor_id, now, report)
     current = track.current_version
-    stages = [
-        {**{k: v for k, v in asdict(stage).items() if k != "checklist"},
-         "checklist": [asdict(item) for item in stage.checklist]}
-        for stage in source.stages
-    ]
     version = new_version_if_changed(
         session, thing=track, content_hash=source.source_hash, actor_id=actor_id, now=now,
-        version=TrackVersion(title=source.title, summary=source.summary, stages=stages,
+        version=TrackVersion(title=source.title, summary=source.summary, stages=source.stages,
                              source_text=source.source_text))
     if version is None:
         report.unchanged.append(f"track:{source.key}")
@@ -163,7 +154,7 @@ def export_content(session: Session, *, folder: Path) -> list[Path]:
 
 def _track_yaml(key: str, version: TrackVersion) -> str:
     data = {"key": key, "title": version.title, "summary": version.summary,
-            "stages": version.stages}
+            "stages": version.stages_data}
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
 
 
@@ -183,10 +174,30 @@ def register_assessment_catalog(source: AssessmentSource, catalog: AssessmentCat
     _catalogs[source] = catalog
 
 
+# Where a trainee stands with each online assessment is read from the assessment domains
+# too (by portal.progress.results, registered in create_app): courses only shows it.
+Standings = dict[tuple[AssessmentSource, str], rules.AssessmentStanding]
+StandingsReader = Callable[[Session, User, datetime], Standings]
+_standings_readers: list[StandingsReader] = []
+
+
+def register_assessment_standings(reader: StandingsReader) -> None:
+    if reader not in _standings_readers:
+        _standings_readers.append(reader)
+
+
+def assessment_standings(session: Session, *, user: User, now: datetime) -> Standings:
+    """The trainee's standing with every online assessment they may take, by (source, key)."""
+    found: Standings = {}
+    for reader in _standings_readers:
+        found.update(reader(session, user, now))
+    return found
+
+
 def online_stage_assessments(session: Session,
-                             stages: list[dict[str, Any]]) -> dict[str, list[StageAssessment]]:
+                             stages: Sequence[Stage]) -> dict[str, list[StageAssessment]]:
     """The stages (by key) with the assessments of each that can be taken online now."""
-    wanted = {s["key"]: rules.stage_assessments(s) for s in stages}
+    wanted = {s.key: list(s.requirements) for s in stages}
     sources = {a.source for found in wanted.values() for a in found if a.source in _catalogs}
     online = {source: _catalogs[source](session) for source in sources}
     result = {key: [a for a in found if a.key in online.get(a.source, ())]
@@ -200,7 +211,7 @@ def stage_assessments(session: Session, *, track_key: str) -> dict[str, StageAss
     track = session.scalar(sa.select(Track).where(Track.key == track_key))
     if track is None or track.current_version is None:
         return None
-    return {s["key"]: rules.stage_assessment(s) for s in track.current_version.stages}
+    return {s.key: s.requirements[0] for s in track.current_version.stages}
 
 
 def stage_assessment_lists(session: Session, *,
@@ -209,7 +220,7 @@ def stage_assessment_lists(session: Session, *,
     track = session.scalar(sa.select(Track).where(Track.key == track_key))
     if track is None or track.current_version is None:
         return None
-    return {s["key"]: rules.stage_assessments(s) for s in track.current_version.stages}
+    return {s.key: list(s.requirements) for s in track.current_version.stages}
 
 
 def record_assessment_passed(session: Session, *, user_id: int, track_key: str, stage_key: str,
@@ -317,8 +328,8 @@ def _track_view(session: Session, track: Track, user: User, cohort: Cohort | Non
             ChecklistTick.stage_key, ChecklistTick.item_key).where(
             ChecklistTick.user_id == user.id, ChecklistTick.track_key == track.key)):
         ticks.setdefault(stage_key, set()).add(item_key)
-    checklists = {s["key"]: rules.checklist_state(s, ticks.get(s["key"], set()))
-                  for s in version.stages if s.get("kind") == "team-integration"}
+    checklists = {s.key: rules.checklist_state(s, ticks.get(s.key, set()))
+                  for s in version.stages if s.kind is StageKind.TEAM_INTEGRATION}
     return TrackView(track=track, version=version, statuses=statuses, modules=modules,
                      progress=progress, checklists=checklists,
                      online=online_stage_assessments(session, version.stages))
@@ -344,7 +355,7 @@ class ModulePage:
     track: Track
     module: Module
     version: ModuleVersion
-    stage: dict[str, Any]
+    stage: Stage
     previous_key: str | None
     next_key: str | None
     progress: ModuleProgress | None
@@ -379,15 +390,15 @@ def stage_lock(session: Session, *, user: User, track_key: str,
     if index is None or view.statuses[index].state is not rules.StageState.LOCKED:
         return None
     blocking = next(s for s in view.statuses[:index] if s.state is not rules.StageState.PASSED)
-    definition = next(s for s in view.version.stages if s["key"] == blocking.key)
+    definition = next(s for s in view.version.stages if s.key == blocking.key)
     online = view.online.get(blocking.key, [])
-    unread = next(((key, view.modules[key]) for key in definition.get("modules", [])
+    unread = next(((key, view.modules[key]) for key in definition.modules
                    if key in view.modules and view.modules[key].current_version is not None
                    and (view.progress.get(key) is None
                         or view.progress[key].completed_at is None)), None)
     return StageLock(
         track_key=track_key, stage=view.statuses[index], blocking=blocking,
-        assessments=online or rules.stage_assessments(definition), online=bool(online),
+        assessments=online or list(definition.requirements), online=bool(online),
         next_module_key=unread[0] if unread else None,
         next_module_title=unread[1].current_version.title if unread and unread[1].current_version
         else "")
@@ -412,7 +423,7 @@ def open_module(session: Session, *, user: User, track_key: str, module_key: str
         statuses = rules.stage_statuses(
             version.stages, passed=passed_stages(session, user_id=user.id, track_key=track_key),
             done_modules=set(), start_date=None)
-        status = next(s for s in statuses if s.key == stage["key"])
+        status = next(s for s in statuses if s.key == stage.key)
         if status.state is rules.StageState.LOCKED:
             raise StageLocked(N_("阶段“%(stage)s”尚未解锁：需先通过“%(previous)s”的考核"),
                               stage_key=status.key, stage=status.title,
@@ -423,16 +434,16 @@ def open_module(session: Session, *, user: User, track_key: str, module_key: str
     order = rules.reading_order(version.stages)
     i = order.index(module_key)
     next_key = order[i + 1] if i + 1 < len(order) else None
-    stage_end = user.role is Role.TRAINEE and module_key == stage.get("modules", [])[-1]
+    stage_end = user.role is Role.TRAINEE and module_key == stage.modules[-1]
     next_locked = False
     if stage_end and next_key is not None:
         next_stage = rules.stage_of_module(version.stages, next_key)
-        next_locked = next(s for s in statuses if s.key == (next_stage or {}).get("key")
+        next_locked = next(s for s in statuses if next_stage and s.key == next_stage.key
                            ).state is rules.StageState.LOCKED
     return ModulePage(track=track, module=module, version=module.current_version, stage=stage,
                       previous_key=order[i - 1] if i > 0 else None, next_key=next_key,
                       progress=progress, stage_end=stage_end,
-                      assessments=online_stage_assessments(session, [stage]).get(stage["key"], [])
+                      assessments=online_stage_assessments(session, [stage]).get(stage.key, [])
                       if stage_end else [],
                       next_locked=next_locked)
 
@@ -487,10 +498,10 @@ def complete_stage_manually(session: Session, *, actor: User, trainee_id: int, t
     assert track.current_version is not None
     if trainee.cohort.track_key != track_key:
         raise NotFound(N_("该新客服不在这条培训路线上"))
-    stage = next((s for s in track.current_version.stages if s["key"] == stage_key), None)
+    stage = next((s for s in track.current_version.stages if s.key == stage_key), None)
     if stage is None:
         raise NotFound(N_("找不到该阶段"))
-    if rules.stage_assessment(stage).source is AssessmentSource.CHECKLIST:
+    if stage.kind is StageKind.TEAM_INTEGRATION:
         raise ChecklistIncomplete(N_("融入团队阶段由新客服勾选清单、主管确认，不能直接标记"))
     if stage_key in online_stage_assessments(session, [stage]):
         raise ChecklistIncomplete(N_("该阶段已有在线考试，须通过考试完成"))
@@ -525,7 +536,7 @@ def search_modules(session: Session, *, user: User, query: str) -> list[tuple[st
         if view is None:
             return []
         open_stages = {s.key for s in view.statuses if s.state is not rules.StageState.LOCKED}
-        keys = {m for s in view.version.stages if s["key"] in open_stages for m in s["modules"]}
+        keys = {m for s in view.version.stages if s.key in open_stages for m in s.modules}
         tracks = [view.track]
     else:
         tracks = list(session.scalars(sa.select(Track).order_by(Track.key)))
@@ -541,11 +552,11 @@ def search_modules(session: Session, *, user: User, query: str) -> list[tuple[st
     return [(h.key.split("/", 1)[0], h) for h in search.search(documents, query)]
 
 
-def _team_stage(session: Session, track_key: str, stage_key: str) -> dict[str, Any]:
+def _team_stage(session: Session, track_key: str, stage_key: str) -> Stage:
     track = get_track(session, track_key)
     assert track.current_version is not None
-    stage = next((s for s in track.current_version.stages if s["key"] == stage_key), None)
-    if stage is None or stage.get("kind") != "team-integration":
+    stage = next((s for s in track.current_version.stages if s.key == stage_key), None)
+    if stage is None or stage.kind is not StageKind.TEAM_INTEGRATION:
         raise NotFound(N_("找不到该融入团队清单"))
     return stage
 
@@ -554,7 +565,7 @@ def tick_checklist_item(session: Session, *, user: User, track_key: str, stage_k
                         item_key: str, ticked: bool, now: datetime) -> TrackView:
     """A trainee ticks (or unticks) a team-integration item, while the stage is open."""
     stage = _team_stage(session, track_key, stage_key)
-    if not any(item["key"] == item_key for item in stage.get("checklist", [])):
+    if not any(item.key == item_key for item in stage.checklist):
         raise NotFound(N_("找不到该清单项"))
     view = track_for_trainee(session, user=user)
     if view is None or view.track.key != track_key:

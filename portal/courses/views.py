@@ -6,7 +6,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
 
-from portal.auth.models import Role
+from portal.auth.models import Role, User
 from portal.courses import services
 from portal.courses.errors import ChecklistIncomplete, ContentInvalid, StageLocked
 from portal.db import utcnow
@@ -69,9 +69,17 @@ def module_reading(track_key: str, module_key: str) -> ResponseReturnValue:
 
 @bp.get("/trainees/<int:trainee_id>/track")
 @roles(Role.TRAINER, Role.SUPERVISOR)
+@writes  # reading a trainee's results submits an exam whose time is up
 def trainee_track(trainee_id: int) -> ResponseReturnValue:
     trainee, view = services.trainee_track(db_session(), actor=current_user, trainee_id=trainee_id)
-    return render("courses/trainee_track.html", trainee=trainee, view=view, error=None)
+    return render("courses/trainee_track.html", trainee=trainee, view=view, error=None,
+                  standings=_standings(trainee, view))
+
+
+def _standings(trainee: User, view: services.TrackView | None) -> services.Standings:
+    if view is None:
+        return {}
+    return services.assessment_standings(db_session(), user=trainee, now=utcnow())
 
 
 @bp.post("/trainees/<int:trainee_id>/stages/<stage_key>/complete")
@@ -87,8 +95,8 @@ def stage_complete(trainee_id: int, stage_key: str) -> ResponseReturnValue:
                                          reason=request.form.get("reason", ""), now=utcnow())
     except ContentInvalid as exc:
         return render("courses/trainee_track.html", trainee=trainee, view=view,
-                      error=translate(exc.message), error_stage=stage_key, status=422,
-                      block="stages")
+                      standings=_standings(trainee, view), error=translate(exc.message),
+                      error_stage=stage_key, status=422, block="stages")
     flash(gettext("已标记该阶段考核通过，下一阶段已为其开放。"), "success")
     return redirect_after_post(url_for("courses.trainee_track", trainee_id=trainee_id))
 
@@ -125,7 +133,7 @@ def checklist_confirm(trainee_id: int, stage_key: str) -> ResponseReturnValue:
     except ChecklistIncomplete as exc:
         trainee, view = services.trainee_track(session, actor=current_user, trainee_id=trainee_id)
         return render("courses/trainee_track.html", trainee=trainee, view=view,
-                      error=translate(exc.message), error_stage=stage_key, status=422,
-                      block="stages")
+                      standings=_standings(trainee, view), error=translate(exc.message),
+                      error_stage=stage_key, status=422, block="stages")
     flash(gettext("已确认该新客服融入团队，下一阶段已为其开放。"), "success")
     return redirect_after_post(url_for("courses.trainee_track", trainee_id=trainee_id))

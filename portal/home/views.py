@@ -32,4 +32,4 @@ def index() -> ResponseReturnValue:
                       results=results, track_key=view.track.key if view else None)
     home = services.staff_home(db_session(), actor=current_user, now=utcnow())
     return render("home/staff.html", cohorts=home.cohorts, waiting=home.waiting,
-                  track_titles=home.track_titles)
+                  track_titles=home.track_titles, bank_warnings=home.bank_warnings)

@@ -12,11 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from portal.content.loader import LineLoader, Problem
-from portal.content.parse_errors import yaml_problem
-from portal.messages import N_, Message, msg
+from portal.content import safe_yaml
+from portal.content.problems import Problem
+from portal.messages import N_, msg
 from portal.observations.rules import SCORES, ObservationFormDef, ObservationItem
 
 MAX_FILE_BYTES = 64 * 1024
@@ -43,62 +41,9 @@ class ObservationContent:
         return next((f for f in self.forms if f.key == key), None)
 
 
-class _Refused(Exception):
-    def __init__(self, message: Message, mark: Any) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.line = mark.line + 1 if mark is not None else None
-
-
-def _screen(text: str) -> None:
-    """Refuse aliases, anchors, tags, deep nesting and huge files before anything is built."""
-    depth = 0
-    for count, event in enumerate(yaml.parse(text, Loader=LineLoader), 1):
-        if count > MAX_EVENTS:
-            raise _Refused(msg(N_("文件内容过多（超过 %(count)d 个值）"), count=MAX_EVENTS),
-                           event.start_mark)
-        if isinstance(event, yaml.AliasEvent):
-            raise _Refused(msg(N_("不允许使用 YAML 别名（*%(name)s），请把内容直接写出来"),
-                               name=event.anchor), event.start_mark)
-        if getattr(event, "anchor", None) is not None:
-            raise _Refused(msg(N_("不允许使用 YAML 锚点（&%(name)s）"), name=event.anchor),
-                           event.start_mark)
-        if getattr(event, "tag", None) is not None:
-            raise _Refused(msg(N_("不允许使用 YAML 标签（%(tag)s）；文字请加引号"), tag=event.tag),
-                           event.start_mark)
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise _Refused(msg(N_("YAML 嵌套层次过深（最多 %(depth)d 层）"), depth=MAX_DEPTH),
-                               event.start_mark)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-
-
 def _read_yaml(data: bytes, path: str, problems: list[Problem]) -> Any:
-    if len(data) > MAX_FILE_BYTES:
-        problems.append(Problem(path, None, msg(N_("文件超过 %(kb)d KB 上限"),
-                                                kb=MAX_FILE_BYTES // 1024)))
-        return None
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = body[:exc.start].count(b"\n") + 1
-        problems.append(Problem(path, line, msg(N_("不是有效的 UTF-8 编码（第 %(pos)d 字节）"),
-                                                pos=exc.start + 1)))
-        return None
-    try:
-        _screen(text)
-        return yaml.load(text, Loader=LineLoader)  # a SafeLoader subclass
-    except _Refused as exc:
-        problems.append(Problem(path, exc.line, exc.message))
-    except yaml.YAMLError as exc:
-        line, message = yaml_problem(exc, text)
-        problems.append(Problem(path, line, message))
-    except (RecursionError, ValueError):
-        problems.append(Problem(path, None, msg(N_("YAML 中有无法读取的内容"))))
-    return None
+    return safe_yaml.read(data, path, problems, max_bytes=MAX_FILE_BYTES, max_depth=MAX_DEPTH,
+                          max_events=MAX_EVENTS)
 
 
 def _keys(node: dict[str, Any]) -> list[Any]:

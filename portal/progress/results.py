@@ -66,6 +66,27 @@ class AssessmentResult:
     def pending(self) -> bool:
         return any(a.state is AttemptState.PENDING for a in self.attempts)
 
+    def standing(self) -> course_rules.AssessmentStanding:
+        """Where the trainee stands, for the track page: passed (with the best passing
+        score), in progress, waiting for scoring, failed (the latest score) or not started."""
+        State = course_rules.StandingState
+        latest = self.latest
+        passing = [a.score for a in self.attempts
+                   if a.state is AttemptState.PASSED and a.score is not None]
+        if self.passed:
+            state, score = State.PASSED, max(passing, default=None)
+        elif self.open_attempt_id is not None:
+            state, score = State.IN_PROGRESS, None
+        elif self.pending:
+            state, score = State.PENDING, None
+        elif latest is not None:
+            state, score = State.FAILED, latest.score
+        else:
+            state, score = State.NOT_STARTED, None
+        return course_rules.AssessmentStanding(
+            source=self.source, key=self.key, title=self.title, state=state, score=score,
+            attempts_left=self.attempts_left, attempts=len(self.attempts))
+
 
 class StepKind(StrEnum):
     READ = "read"  # read the next module of the open stage
@@ -95,6 +116,9 @@ class MyResults:
 
     def for_stage(self, stage_key: str) -> list[AssessmentResult]:
         return [a for a in self.assessments if a.stage_key == stage_key]
+
+    def standings(self) -> courses.Standings:
+        return {(a.source, a.key): a.standing() for a in self.assessments}
 
 
 def _exam_result(record: exams.ExamRecord) -> AssessmentResult:
@@ -164,12 +188,12 @@ def next_step(view: courses.TrackView, assessments: list[AssessmentResult]) -> N
     """What the trainee should do now: the first open stage's unread module, else its
     assessment (or the wait for it), else the stage's checklist or its trainer."""
     by_key = {(a.source, a.key): a for a in assessments}
-    stages = {s["key"]: s for s in view.version.stages}
+    stages = {s.key: s for s in view.version.stages}
     for status in view.statuses:
         if status.state is not course_rules.StageState.OPEN:
             continue
         where = {"stage_key": status.key, "stage_title": status.title}
-        for key in stages[status.key].get("modules", []):
+        for key in stages[status.key].modules:
             module = view.modules.get(key)
             progress = view.progress.get(key)
             if module is not None and module.current_version is not None and (
@@ -194,3 +218,8 @@ def next_step(view: courses.TrackView, assessments: list[AssessmentResult]) -> N
             return NextStep(StepKind.ASK_TRAINER, assessment=result, **where)
         return NextStep(StepKind.WAIT_TRAINER, **where)
     return NextStep(StepKind.DONE)
+
+
+def assessment_standings(session: Session, user: User, now: datetime) -> courses.Standings:
+    """The reader courses asks for the track page (registered in create_app)."""
+    return my_results(session, user=user, now=now).standings()

@@ -10,7 +10,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from enum import StrEnum
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
@@ -19,9 +18,10 @@ from portal.auth import access
 from portal.auth.models import Cohort, Role, User
 from portal.courses import rules as course_rules
 from portal.courses.models import Module, ModuleProgress, StageCompletion, Track
+from portal.courses.rules import Stage
 from portal.errors import NotFound
 from portal.messages import N_
-from portal.progress import rules
+from portal.progress import results, rules
 from portal.progress.rules import ModuleState, ScheduleFilter
 
 # --- access ---------------------------------------------------------------------
@@ -56,7 +56,7 @@ class StageColumn:
 class _TrackContext:
     track: Track
     title: str
-    stages: list[dict[str, Any]]
+    stages: tuple[Stage, ...]
     modules: dict[str, Module]  # by key, with their current versions loaded
 
     def module_title(self, key: str) -> str:
@@ -72,7 +72,7 @@ def _track_context(session: Session, track_key: str) -> _TrackContext | None:
     modules = session.scalars(sa.select(Module).where(Module.track_id == track.id)
                               .options(joinedload(Module.current_version)))
     return _TrackContext(track=track, title=track.current_version.title,
-                         stages=list(track.current_version.stages),
+                         stages=track.current_version.stages,
                          modules={m.key: m for m in modules})
 
 
@@ -81,11 +81,11 @@ def _stage_columns(context: _TrackContext, start_date: date) -> list[StageColumn
     for number, stage in enumerate(context.stages, start=1):
         modules = [ModuleColumn(key=key, title=context.module_title(key),
                                 minutes=_planned_minutes(context, key))
-                   for key in stage.get("modules", []) if key in context.modules]
+                   for key in stage.modules if key in context.modules]
         columns.append(StageColumn(
-            key=stage["key"], title=stage["title"], number=number,
-            planned_date=course_rules.working_day(start_date, stage["planned_day"]),
-            planned_duration=stage.get("planned_duration", ""), modules=modules))
+            key=stage.key, title=stage.title, number=number,
+            planned_date=course_rules.working_day(start_date, stage.planned.day),
+            planned_duration=stage.planned.duration, modules=modules))
     return columns
 
 
@@ -243,11 +243,11 @@ def _grid_row(trainee: User, context: _TrackContext, start_date: date,
         stages[status.key] = StageCell(
             state=status.state, modules_done=status.modules_done,
             modules_total=status.modules_total,
-            seconds=sum(modules[k].seconds for k in stage.get("modules", []) if k in modules),
+            seconds=sum(modules[k].seconds for k in stage.modules if k in modules),
             behind=rules.stage_is_behind(status, today),
             source=_source(completion),
             completed_at=completion.completed_at if completion else None)
-    in_track = {k for s in context.stages for k in s.get("modules", [])}
+    in_track = {k for s in context.stages for k in s.modules}
     return GridRow(
         trainee=trainee, stages=stages, modules=modules,
         total_seconds=sum(c.seconds for k, c in modules.items() if k in in_track),
@@ -263,11 +263,12 @@ class EventKind(StrEnum):
     MODULE_OPENED = "module-opened"
     MODULE_COMPLETED = "module-completed"
     STAGE_PASSED = "stage-passed"
+    ATTEMPT = "attempt"  # an exam attempt (written or chat), when it ended or began
 
 
 # Among events at the same instant, the later step of a journey is listed first.
 _EVENT_ORDER = {EventKind.ACCOUNT_CREATED: 0, EventKind.MODULE_OPENED: 1,
-                EventKind.MODULE_COMPLETED: 2, EventKind.STAGE_PASSED: 3}
+                EventKind.MODULE_COMPLETED: 2, EventKind.ATTEMPT: 3, EventKind.STAGE_PASSED: 4}
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,11 @@ class TimelineEvent:
     source: course_rules.AssessmentSource | None = None  # for stages: how it was passed
     by_name: str | None = None
     reason: str = ""
+    # for attempts: its number, state and score (None while it is taken or being scored)
+    number: int = 0
+    state: results.AttemptState | None = None
+    score: float | None = None
+    pass_mark: float | None = None
 
     @property
     def minutes(self) -> int:
@@ -341,6 +347,7 @@ def trainee_timeline(session: Session, *, actor: User, trainee_id: int, now: dat
             StageCompletion.track_key == context.track.key)))
         events += _stage_events(session, completions, context)
         plan = _plan(context, cohort.start_date, completions, today, tz)
+    events += _attempt_events(session, trainee, now)
     events.sort(key=lambda e: (e.at, _EVENT_ORDER[e.kind]), reverse=True)
     by_day: dict[date, list[TimelineEvent]] = defaultdict(list)
     for event in events:
@@ -360,7 +367,7 @@ def _reading_events(session: Session, trainee: User,
     key_of = {m.id: m.key for m in context.modules.values()}
     if not key_of:
         return []
-    stage_of = {k: s["title"] for s in context.stages for k in s.get("modules", [])}
+    stage_of = {k: s.title for s in context.stages for k in s.modules}
     events = []
     for p in session.scalars(sa.select(ModuleProgress).where(
             ModuleProgress.user_id == trainee.id, ModuleProgress.module_id.in_(list(key_of)))):
@@ -374,6 +381,16 @@ def _reading_events(session: Session, trainee: User,
     return events
 
 
+def _attempt_events(session: Session, trainee: User, now: datetime) -> list[TimelineEvent]:
+    """Every written and chat exam attempt with its score, read through the trainee's results
+    (the assessment domains' services)."""
+    return [TimelineEvent(at=line.ended_at or line.started_at, kind=EventKind.ATTEMPT,
+                          title=result.title, source=result.source, number=line.number,
+                          state=line.state, score=line.score, pass_mark=result.pass_mark)
+            for result in results.my_results(session, user=trainee, now=now).assessments
+            for line in result.attempts]
+
+
 def _stage_events(session: Session, completions: list[StageCompletion],
                   context: _TrackContext) -> list[TimelineEvent]:
     by_ids = {c.by_user_id for c in completions if c.by_user_id is not None}
@@ -381,7 +398,7 @@ def _stage_events(session: Session, completions: list[StageCompletion],
     if by_ids:
         rows = session.execute(sa.select(User.id, User.display_name).where(User.id.in_(list(by_ids))))
         names = {user_id: name for user_id, name in rows}
-    titles = {s["key"]: s["title"] for s in context.stages}
+    titles = {s.key: s.title for s in context.stages}
     return [TimelineEvent(at=c.completed_at, kind=EventKind.STAGE_PASSED,
                           title=titles.get(c.stage_key, c.stage_key), source=_source(c),
                           by_name=names.get(c.by_user_id) if c.by_user_id else None,

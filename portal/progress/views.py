@@ -39,6 +39,7 @@ def cohort_grid(cohort_id: int) -> ResponseReturnValue:
 
 @bp.get("/trainees/<int:trainee_id>/timeline")
 @roles(Role.TRAINER, Role.SUPERVISOR, Role.ADMIN)
+@writes  # reading the trainee's attempts submits one whose time is up
 def trainee_timeline(trainee_id: int) -> ResponseReturnValue:
     timeline = services.trainee_timeline(db_session(), actor=current_user, trainee_id=trainee_id,
                                          now=utcnow(), tz=_timezone())

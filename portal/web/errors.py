@@ -85,7 +85,7 @@ def register(app: Flask) -> None:
         log.error("unhandled error", exc_info=getattr(error, "original_exception", None))
         try:
             return error_response(500)
-        except Exception:  # the error page itself failed: answer plainly
+        except Exception:  # noqa: BLE001 - the error page itself failed, whatever the cause: answer plainly
             return Response(PLAIN_500, 500, mimetype="text/plain")
 
 

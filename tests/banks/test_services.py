@@ -192,7 +192,7 @@ def test_hostile_xml_is_refused_and_nothing_imported(session: Session, name: str
 def test_hostile_yaml_is_refused_even_as_an_exam(session: Session) -> None:
     bomb = "key: bomb\ntitle: x\npass_mark: &a [1, 2]\nattempts: *a\nquestions: {fixed: []}\n"
     check = services.check_upload(session, files=[upload("exam.yaml", bomb)])
-    assert problem_texts(check) == ["exam.yaml:3: 题库文件不允许使用 YAML 锚点（&a）"]
+    assert problem_texts(check) == ["exam.yaml:3: 文件不允许使用 YAML 锚点（&a）"]
     tagged = "key: x\ntitle: !!python/object:os.system x\nquestions: []\n"
     check = services.check_upload(session, files=[upload("x.yaml", tagged)])
     assert "不允许使用 YAML 标签" in problem_texts(check)[0]

@@ -162,3 +162,15 @@ def test_a_team_integration_stage_takes_no_exam(tmp_path: Path) -> None:
     found = messages(write_track(tmp_path, track))
     assert any("courses/demo/track.yaml:14" in m and "融入团队阶段以清单为考核" in m
                for m in found), found
+
+
+def test_module_front_matter_and_track_files_refuse_yaml_aliases(tmp_path: Path) -> None:
+    bomb = MODULE.format(title="入门").replace("summary: 摘要", "summary: &a 摘要\ntags2: *a")
+    found = messages(write_track(tmp_path, modules={
+        "intro": bomb, "next": MODULE.format(title="下一篇").replace("(next.md)", "(intro.md)")}))
+    assert "courses/demo/intro.md:3: 文件不允许使用 YAML 锚点（&a）" in found, found
+    other = tmp_path / "other"
+    other.mkdir()
+    track = TRACK.replace("title: 演示路线", "title: &t 演示路线\nsummary: *t")
+    found = messages(write_track(other, track=track))
+    assert any(m.endswith("track.yaml:2: 文件不允许使用 YAML 锚点（&t）") for m in found), found

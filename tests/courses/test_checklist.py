@@ -20,7 +20,9 @@ GROUPS = ["cs-group", "key-group", "logistics-group", "warehouse-group", "intern
 
 
 def test_checklist_state_rule() -> None:
-    stage = {"checklist": [{"key": "a"}, {"key": "b"}]}
+    stage = rules.Stage(key="team", title="融入团队", kind=rules.StageKind.TEAM_INTEGRATION,
+                        checklist=tuple(rules.ChecklistItem(key=k, title=k, purpose="", rules="")
+                                        for k in ("a", "b")))
     assert not rules.checklist_state(stage, set()).complete
     state = rules.checklist_state(stage, {"a", "b", "stale"})
     assert state.complete and state.done == 2 and "stale" not in state.ticked

@@ -6,12 +6,12 @@ from datetime import date
 from portal.courses import rules
 from portal.courses.rules import StageState
 
-STAGES = [
+STAGES = rules.stages_from_data([
     {"key": "basics", "title": "基础知识", "planned_day": 1, "modules": ["a", "b"]},
     {"key": "ops", "title": "基本操作能力", "planned_day": 1, "modules": ["c"]},
     {"key": "team", "title": "融入团队", "planned_day": 3, "modules": ["d"], "kind": "team-integration"},
     {"key": "practice", "title": "实际解决能力", "planned_day": 3, "modules": ["e"]},
-]
+])
 
 
 def test_only_the_first_stage_is_open_at_the_start() -> None:
@@ -47,7 +47,7 @@ def test_planned_dates_skip_weekends() -> None:
 
 def test_reading_order_and_stage_lookup() -> None:
     assert rules.reading_order(STAGES) == ["a", "b", "c", "d", "e"]
-    assert rules.stage_of_module(STAGES, "c")["key"] == "ops"
+    assert rules.stage_of_module(STAGES, "c").key == "ops"
     assert rules.stage_of_module(STAGES, "zz") is None
 
 

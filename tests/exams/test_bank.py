@@ -234,7 +234,7 @@ def test_aliases_and_anchors_are_refused_so_no_alias_bomb_expands() -> None:
     started = time.monotonic()
     found = only_problems(bomb)
     assert time.monotonic() - started < 1
-    assert found == ["question_banks/demo.yaml:1: 题库文件不允许使用 YAML 锚点（&a）"]
+    assert found == ["question_banks/demo.yaml:1: 文件不允许使用 YAML 锚点（&a）"]
     alias_only = only_problems(HEAD + SINGLE.format(id="q1") + "  - *q1\n")
     assert any(":11: " in p and "别名（*q1）" in p for p in alias_only), alias_only
 
@@ -248,7 +248,7 @@ def test_aliases_and_anchors_are_refused_so_no_alias_bomb_expands() -> None:
 ])
 def test_tags_are_refused(tagged: str) -> None:
     found = only_problems(HEAD + SINGLE.format(id="q1").replace("prompt: 题干", f"prompt: {tagged}"))
-    assert found[0].startswith("question_banks/demo.yaml:6: 题库文件不允许使用 YAML 标签"), found
+    assert found[0].startswith("question_banks/demo.yaml:6: 文件不允许使用 YAML 标签"), found
 
 
 def test_invalid_utf8_is_reported_with_its_line_and_byte() -> None:

@@ -33,7 +33,7 @@ def test_an_alias_bomb_is_refused_at_once_with_its_line() -> None:
     exam, problems = load_exam(ALIAS_BOMB, "exams/bomb.yaml")
     assert time.perf_counter() - began < 1
     assert exam is None
-    assert _texts(problems) == ["exams/bomb.yaml:2: 题库文件不允许使用 YAML 锚点（&a0）"]
+    assert _texts(problems) == ["exams/bomb.yaml:2: 文件不允许使用 YAML 锚点（&a0）"]
 
 
 def test_tags_are_refused_in_exam_files() -> None:
@@ -82,7 +82,7 @@ def test_the_folder_loader_refuses_the_bomb(tmp_path: Path) -> None:
     content = load_folder(_folder(tmp_path, ALIAS_BOMB))
     assert content.exams == [] and content.banks == []
     assert _texts(content.problems) == [
-        "question_banks/exams/bomb.yaml:2: 题库文件不允许使用 YAML 锚点（&a0）"]
+        "question_banks/exams/bomb.yaml:2: 文件不允许使用 YAML 锚点（&a0）"]
 
 
 def test_flask_exams_check_and_import_refuse_the_bomb(app: Flask, tmp_path: Path) -> None:
@@ -94,7 +94,7 @@ def test_flask_exams_check_and_import_refuse_the_bomb(app: Flask, tmp_path: Path
         result = runner.invoke(args=args)
         assert time.perf_counter() - began < 5
         assert result.exit_code != 0
-        assert "question_banks/exams/bomb.yaml:2: 题库文件不允许使用 YAML 锚点（&a0）" in result.output
+        assert "question_banks/exams/bomb.yaml:2: 文件不允许使用 YAML 锚点（&a0）" in result.output
         assert "nothing was imported" in result.output
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from portal.courses.rules import StageState, stage_statuses
+from portal.courses.rules import StageState, stage_statuses, stages_from_data
 from portal.progress import rules
 from portal.progress.rules import ModuleState, ScheduleFilter
 from tests.progress.progress_fixtures import STAGES, START
@@ -28,13 +28,13 @@ def test_working_days_between_skips_weekends() -> None:
 
 
 def test_a_trainee_is_behind_when_an_open_stage_was_planned_before_today() -> None:
-    statuses = stage_statuses(STAGES, passed={"s1"}, done_modules=set(), start_date=START)
+    statuses = stage_statuses(stages_from_data(STAGES), passed={"s1"}, done_modules=set(), start_date=START)
     assert [s.state for s in statuses] == [StageState.PASSED, StageState.OPEN, StageState.LOCKED]
     # s2 is planned on Tuesday the 24th.
     assert not rules.is_behind(statuses, date(2026, 11, 24))
     assert rules.is_behind(statuses, date(2026, 11, 25))
     # A stage planned for today (s3, Thursday the 26th) is not late yet.
-    assert not rules.is_behind(stage_statuses(STAGES, passed={"s1", "s2"}, done_modules=set(),
+    assert not rules.is_behind(stage_statuses(stages_from_data(STAGES), passed={"s1", "s2"}, done_modules=set(),
                                               start_date=START), date(2026, 11, 26))
 
 

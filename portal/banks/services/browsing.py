@@ -226,7 +226,5 @@ def stage_choices(session: Session) -> list[tuple[str, str]]:
     for track in session.scalars(sa.select(Track).order_by(Track.key)):
         version = track.current_version
         for stage in version.stages if version is not None else []:
-            key, title = stage.get("key"), stage.get("title")
-            if isinstance(key, str) and isinstance(title, str):
-                seen.setdefault(key, title)
+            seen.setdefault(stage.key, stage.title)
     return list(seen.items())

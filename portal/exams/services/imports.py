@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -26,24 +25,9 @@ from portal.exams.models import (
     QuestionVersion,
 )
 from portal.messages import N_, msg
-from portal.versioning import new_version_if_changed
+from portal.versioning import ImportPlan, new_version_if_changed
 
 # --- import -------------------------------------------------------------------------
-
-
-@dataclass
-class ImportPlan:
-    """What an import would do (dry run) or did."""
-
-    new: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def touched(self) -> bool:
-        return bool(self.new or self.changed or self.removed)
 
 
 def _bank_with_versions() -> sa.Select[tuple[QuestionBank]]:
