@@ -581,7 +581,7 @@ def prepare_instance(folder: Path, trainees: int) -> tuple[Instance, list[tuple[
         if cohort is None or cohort.track_key != drill.track:
             raise RuntimeError(f"the demo cohort is not on the drill's track {drill.track}")
         stages = courses.get_track(session, drill.track).current_version.stages  # type: ignore[union-attr]
-        keys = [s["key"] for s in stages]
+        keys = [s.key for s in stages]
         earlier = stages[:keys.index(drill.stage)] if drill.stage in keys else []
         users = [User(employee_no=f"{EMPLOYEE_PREFIX}{i:04d}", display_name=f"压测学员 {i}",
                       role=Role.TRAINEE, password_hash=password_hash, cohort_id=cohort.id,
@@ -594,7 +594,7 @@ def prepare_instance(folder: Path, trainees: int) -> tuple[Instance, list[tuple[
             for stage in earlier:
                 for assessment in stage_assessments(stage):
                     courses.record_assessment_passed(
-                        session, user_id=user.id, track_key=drill.track, stage_key=stage["key"],
+                        session, user_id=user.id, track_key=drill.track, stage_key=stage.key,
                         source=assessment.source, reference="压测预置", now=now)
         session.commit()
         accounts = [(u.employee_no, u.id) for u in users]
