@@ -8,7 +8,8 @@ acknowledged rather than shown. The checks and their thresholds are documented i
 docs/question-bank-format.md ("Lint").
 
 - Answer cues, per bank (top-level questions): the correct single choice mostly in one
-  position or mostly the longest option; multiple choice whose correct options come before
+  position, mostly the longest option, or (the reverse cue) almost never the longest;
+  multiple choice whose correct options come before
   every wrong one; true/false keys one-sided. A cue fires only when it is both unlikely by
   chance (an exact test at `ALPHA`, see `_tail`) and large (`EFFECT`); the questions that
   follow the cue get the warning.
@@ -124,6 +125,7 @@ def lint_banks(banks: Sequence[Bank]) -> list[LintWarning]:
     for bank in banks:
         found.extend(_once(_position_cue(bank)))
         found.extend(_once(_length_cue(bank)))
+        found.extend(_once(_short_key_cue(bank)))
         found.extend(_once(_correct_first_cue(bank)))
         found.extend(_once(_true_false_balance(bank)))
         found.extend(_wrong_credit(bank))
@@ -167,8 +169,8 @@ def _warn(code: WarningCode, bank: Bank, question: Any, why: str, /,
 # --- statistics -----------------------------------------------------------------------
 
 
-def _tail(probabilities: Sequence[float], observed: int) -> float:
-    """P(X >= observed) where X counts successes of independent trials with these
+def _distribution(probabilities: Sequence[float]) -> list[float]:
+    """P(X = k) for every k, where X counts successes of independent trials with these
     probabilities (exact Poisson-binomial, by dynamic programming)."""
     dist = [1.0]
     for p in probabilities:
@@ -177,7 +179,22 @@ def _tail(probabilities: Sequence[float], observed: int) -> float:
             nxt[k] += mass * (1 - p)
             nxt[k + 1] += mass * p
         dist = nxt
-    return min(1.0, sum(dist[observed:]))
+    return dist
+
+
+def _tail(probabilities: Sequence[float], observed: int) -> float:
+    """P(X >= observed) (see `_distribution`)."""
+    return min(1.0, sum(_distribution(probabilities)[observed:]))
+
+
+def _rare_fires(probabilities: Sequence[float], observed: int) -> bool:
+    """The reverse of `_cue_fires`: far fewer of these questions show something than chance
+    gives (at most the expected count / EFFECT, and P(X <= observed) below ALPHA)."""
+    if len(probabilities) < MIN_QUESTIONS:
+        return False
+    if observed * EFFECT > sum(probabilities):
+        return False
+    return min(1.0, sum(_distribution(probabilities)[:observed + 1])) < ALPHA
 
 
 def _cue_fires(probabilities: Sequence[float], observed: int, *, tests: int = 1) -> bool:
@@ -261,6 +278,31 @@ def _length_cue(bank: Bank) -> Iterator[LintWarning]:
                            "（%(share)s）如此，随机约为 %(expected)s 道。不看题也能靠“选最长的”得分"),
                         bank=bank.title, n=len(questions), count=sum(longest),
                         share=_share(sum(longest), len(questions)),
+                        expected=round(sum(chance), 1))
+
+
+def _longest_is_wrong(choices: Sequence[Any]) -> bool:
+    """Whether a wrong choice is longer than every correct one."""
+    right = [_length(c.text) for c in choices if c.correct]
+    wrong = [_length(c.text) for c in choices if not c.correct]
+    return bool(right and wrong) and max(wrong) > max(right)
+
+
+def _short_key_cue(bank: Bank) -> Iterator[LintWarning]:
+    """The reverse length cue: the correct choice is (almost) never the longest, so a
+    test-wise trainee strikes out the longest option. Warns the questions where it works."""
+    questions = _top(bank, "single-choice")
+    longest = sum(_strictly_longest(d.choices) for _, d in questions)
+    chance = [1 / len(d.choices) for _, d in questions]
+    if not _rare_fires(chance, longest):
+        return
+    for question, definition in questions:
+        if _longest_is_wrong(definition.choices):
+            yield _warn(WarningCode.SHORT_KEY_CUE, bank, question,
+                        N_("本题最长的选项是错误选项；题库“%(bank)s”的 %(n)d 道单选题中正确答案是最长选项的"
+                           "只有 %(count)d 道，随机约为 %(expected)s 道。只要排除最长的选项就能提高得分，"
+                           "请让一部分题目的正确答案写得最完整"),
+                        bank=bank.title, n=len(questions), count=longest,
                         expected=round(sum(chance), 1))
 
 

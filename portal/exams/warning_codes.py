@@ -15,6 +15,7 @@ class WarningCode(StrEnum):
 
     POSITION_CUE = "position-cue"  # the correct choice sits mostly in one position
     LENGTH_CUE = "length-cue"  # the correct choice is mostly the longest
+    SHORT_KEY_CUE = "short-key-cue"  # the correct choice is (almost) never the longest
     CORRECT_FIRST_CUE = "correct-first-cue"  # multiple choice: correct options listed first
     TRUE_FALSE_BALANCE = "true-false-balance"  # true/false keys strongly one-sided
     WRONG_CREDIT = "wrong-credit"  # partial credit on an option its own text calls wrong
@@ -26,6 +27,7 @@ class WarningCode(StrEnum):
 LABELS: dict[WarningCode, str] = {
     WarningCode.POSITION_CUE: N_("正确答案位置有规律"),
     WarningCode.LENGTH_CUE: N_("正确答案总是最长"),
+    WarningCode.SHORT_KEY_CUE: N_("正确答案从不是最长"),
     WarningCode.CORRECT_FIRST_CUE: N_("正确选项总排在前面"),
     WarningCode.TRUE_FALSE_BALANCE: N_("判断题答案一边倒"),
     WarningCode.WRONG_CREDIT: N_("错误做法也给分"),

@@ -219,3 +219,31 @@ def test_acknowledged_survives_the_typed_definition_round_trip() -> None:
 def test_every_code_has_a_chinese_label() -> None:
     assert set(LABELS) == set(WarningCode)
     assert all(not any("a" <= ch.lower() <= "z" for ch in label) for label in LABELS.values())
+
+
+def test_the_correct_answer_never_the_longest_option_warns_the_reverse_cue() -> None:
+    singles = []
+    for i, position in enumerate(ROTATING):
+        options = list(fx.OPTIONS[i])
+        wrong = (position + 1) % len(options)
+        options[wrong] = fx.LONG_OPTION + str(i)
+        singles.append(single_choice_data(qid=f"single-{i}", prompt=fx.STEMS[i],
+                                          options=options, correct=position))
+    report = lint.lint([make_lint_bank(questions=_clean(singles=singles))])
+    assert _codes(report) == {f"single-{i}": {WarningCode.SHORT_KEY_CUE} for i in range(10)}
+    warning = report.open[0]
+    assert warning.label == "正确答案从不是最长"
+    assert "只有 0 道" in str(warning.why)
+
+
+def test_the_reverse_length_cue_needs_evidence() -> None:
+    # Two of ten keys the longest (2.5 expected by chance): not a cue.
+    singles = []
+    for i, position in enumerate(ROTATING):
+        options = list(fx.OPTIONS[i])
+        target = position if i < 2 else (position + 1) % len(options)
+        options[target] = fx.LONG_OPTION + str(i)
+        singles.append(single_choice_data(qid=f"single-{i}", prompt=fx.STEMS[i],
+                                          options=options, correct=position))
+    report = lint.lint([make_lint_bank(questions=_clean(singles=singles))])
+    assert WarningCode.SHORT_KEY_CUE not in {w.code for w in report.open}
