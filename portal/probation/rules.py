@@ -279,8 +279,10 @@ def _assessment_reasons(policy: Policy, a: AssessmentEvidence) -> list[Reason]:
         return [Reason(Finding.ASSESSMENT_PASSED, Outcome.CONFIRM,
                        msg(N_("已通过“%(title)s”"), **name), refs)]
     if not a.available:
+        message = (msg(N_("“%(title)s”还不能参加，没有成绩"), **name) if a.title else
+                   msg(N_("要求的一项%(kind)s尚未上线，没有成绩"), kind=a.kind.label))
         return [Reason(Finding.ASSESSMENT_MISSING, policy.outcome_of(Finding.ASSESSMENT_MISSING),
-                       msg(N_("“%(title)s”还不能参加或尚未上线，没有成绩"), **name))]
+                       message)]
     graded = [t for t in a.attempts if t.passed is not None]
     pending = [t for t in a.attempts if t.passed is None]
     if not graded:
