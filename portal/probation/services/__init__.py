@@ -13,6 +13,7 @@ from portal.probation.services.trail import (
     MyOutcome,
     TrailEntry,
     cohort_cases,
+    cohort_choices,
     decide,
     get_proposal,
     may_decide,
@@ -23,7 +24,8 @@ from portal.probation.services.trail import (
     trainee_case,
 )
 
-__all__ = ["Case", "CohortCases", "MyOutcome", "TrailEntry", "cohort_cases", "current_policy",
+__all__ = ["Case", "CohortCases", "MyOutcome", "TrailEntry", "cohort_cases", "cohort_choices",
+           "current_policy",
            "decide", "get_proposal", "may_decide", "may_propose", "my_outcome", "propose",
            "trail_of", "trainee_case"]
 
