@@ -71,8 +71,8 @@ class TrailEntry:
 def _names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids)))
-                .tuples())
+    return {uid: name for uid, name in session.execute(
+        sa.select(User.id, User.display_name).where(User.id.in_(ids)))}
 
 
 def trail_of(session: Session, *, trainee_ids: list[int]) -> dict[int, list[TrailEntry]]:
