@@ -1,7 +1,7 @@
 """probation: proposals and decisions, append-only
 
-Both tables are only ever inserted into. A trigger refuses UPDATE and DELETE (and TRUNCATE
-on PostgreSQL) for every role, the owner included. On PostgreSQL, UPDATE, DELETE and
+Both tables are only ever inserted into. A trigger refuses UPDATE and DELETE, and TRUNCATE
+on PostgreSQL, for every role, the owner included. On PostgreSQL, UPDATE, DELETE and
 TRUNCATE are revoked from PUBLIC, and when an application role is named (`-x app_role=NAME`
 or PORTAL_DB_APP_ROLE; none by default) it is granted only SELECT and INSERT on these tables
 (and USAGE on their id sequences and the schema). See docs/probation.md.
