@@ -225,6 +225,7 @@ class Evidence:
     assessments: tuple[AssessmentEvidence, ...]
     forms: dict[str, FormEvidence]  # by form key; a form not imported is absent
     extended: bool = False  # an earlier decision extended the observation period
+    track_missing: bool = False  # the policy asks for the track's assessments; none is published
 
 
 # --- the recommendation -----------------------------------------------------------------------
@@ -363,6 +364,10 @@ def recommend(policy: Policy, evidence: Evidence, today: date) -> Recommendation
     from today when that has passed.
     """
     reasons: list[Reason] = []
+    if evidence.track_missing:
+        reasons.append(Reason(Finding.ASSESSMENT_MISSING,
+                              policy.outcome_of(Finding.ASSESSMENT_MISSING),
+                              msg(N_("培训路线尚未发布，无法核对各阶段的考核"))))
     for assessment in evidence.assessments:
         reasons.extend(_assessment_reasons(policy, assessment))
     reasons.extend(_critical_reasons(policy, evidence.assessments))

@@ -162,3 +162,12 @@ def test_scheduled_date_from_hire_date_cohort_start_or_extension() -> None:
                                 extended_to=fx.TODAY) == fx.TODAY
     assert rules.scheduled_date(hire_date=None, cohort_start=None, policy=fx.POLICY,
                                 extended_to=None) is None
+
+
+def test_a_track_not_published_is_missing_evidence() -> None:
+    evidence = rules.Evidence(scheduled=fx.SCHEDULED, assessments=(),
+                              forms={"service": GOOD_FORM}, track_missing=True)
+    found = rules.recommend(fx.POLICY, evidence, fx.TODAY)
+    assert found.outcome is Outcome.EXTEND
+    assert [r.finding for r in found.failures] == [Finding.ASSESSMENT_MISSING]
+    assert "培训路线尚未发布" in str(found.failures[0].message)

@@ -36,18 +36,21 @@ _KINDS = {AssessmentSource.EXAM: AssessmentKind.EXAM,
 
 
 def required_assessments(session: Session, *, policy: Policy,
-                         track_key: str | None) -> list[AssessmentRef]:
+                         track_key: str | None) -> tuple[list[AssessmentRef], bool]:
     """What the policy asks of a trainee on `track_key`: the track's stages' written and chat
-    exams (when the policy says so) and those it names, each once, in stage order."""
+    exams (when the policy says so) and those it names, each once, in stage order; and
+    whether the policy asks for the track's but the track is not published."""
     found: list[AssessmentRef] = []
-    if policy.track_assessments and track_key:
-        for assessments in (courses.stage_assessment_lists(session, track_key=track_key)
-                            or {}).values():
+    missing = False
+    if policy.track_assessments:
+        stages = courses.stage_assessment_lists(session, track_key=track_key) if track_key else None
+        missing = stages is None
+        for assessments in (stages or {}).values():
             for a in assessments:
                 if a.source in _KINDS and a.key:
                     found.append(AssessmentRef(_KINDS[a.source], a.key))
     found.extend(policy.assessments)
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(found)), missing
 
 
 def _exam(session: Session, trainee: User, key: str, now: datetime) -> AssessmentEvidence:

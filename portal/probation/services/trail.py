@@ -140,12 +140,12 @@ def _evidence(session: Session, *, trainee: User, cohort: Cohort | None, policy:
                                      policy=policy, extended_to=extended_to)
     if scheduled is None:
         return None
-    refs = reading.required_assessments(session, policy=policy,
-                                        track_key=cohort.track_key if cohort else None)
+    refs, track_missing = reading.required_assessments(
+        session, policy=policy, track_key=cohort.track_key if cohort else None)
     return Evidence(scheduled=scheduled,
                     assessments=reading.assessment_evidence(session, trainee=trainee, refs=refs,
                                                             now=now),
-                    forms=forms, extended=extended_to is not None)
+                    forms=forms, extended=extended_to is not None, track_missing=track_missing)
 
 
 def _cases(session: Session, *, actor: User, cohort: Cohort, trainees: list[User],
