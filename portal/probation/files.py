@@ -106,7 +106,7 @@ def _assessments(f: _File, raw: dict[str, Any]) -> tuple[bool, tuple[AssessmentR
     if not isinstance(node, dict):
         f.add(raw, "assessments", N_("缺少 assessments，或格式不对：应为 track_stages、exams、chat_exams"))
         return False, ()
-    f.fields(node, ASSESSMENT_FIELDS, N_("assessments "))
+    f.fields(node, ASSESSMENT_FIELDS, N_("assessments 部分"))
     track = node.get("track_stages", False)
     if not isinstance(track, bool):
         f.add(node, "track_stages", N_("track_stages 应为 true 或 false"))
@@ -159,7 +159,7 @@ def _outcomes(f: _File, raw: dict[str, Any]) -> dict[Finding, Outcome]:
     if not isinstance(node, dict):
         f.add(raw, "outcomes", N_("outcomes 应为“情形: 结果”的形式"))
         return found
-    f.fields(node, tuple(x.value for x in FAILURES), N_("outcomes "))
+    f.fields(node, tuple(x.value for x in FAILURES), N_("outcomes 部分"))
     for finding in FAILURES:
         if finding.value in node:
             outcome = _outcome(f, node, finding.value)
