@@ -12,7 +12,6 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from portal.auth.models import User
-from portal.chat.models import ChatAttemptStatus
 from portal.chat.services import attempts as chat
 from portal.chat.services import review as chat_review
 from portal.courses import services as courses
@@ -90,7 +89,7 @@ def _chat(session: Session, trainee: User, key: str, now: datetime) -> Assessmen
                                   available=False)
     attempts = []
     for a in status.attempts:
-        if a.status is ChatAttemptStatus.IN_PROGRESS:
+        if a.ended_at is None:  # still in progress
             continue
         result = chat_review.engine_result(a)
         labels = tuple(v.id.label for v in result.violations) if result is not None else ()
