@@ -55,7 +55,8 @@ PG_SUITE := tests/auth/test_services.py tests/auth/test_views.py tests/admin/tes
 	tests/banks/test_lint_views.py tests/exams/test_blueprints.py \
 	tests/observations/test_services.py tests/observations/test_views.py \
 	tests/courses/test_assessment_standings.py tests/home/test_staff_home.py \
-	tests/content/test_stage_definitions.py
+	tests/content/test_stage_definitions.py \
+	tests/probation/test_services.py tests/probation/test_append_only.py tests/probation/test_views.py
 
 ## make test: set everything up and run the whole test suite
 test: install-test

@@ -542,3 +542,57 @@ def import_docs_example_bank(session: Session, *, now: datetime) -> None:
     loaded, problems = load_bank(docs_example_text().encode("utf-8"), "after-sales-demo.yaml")
     assert loaded is not None, [str(p) for p in problems]
     exam_services.apply_import(session, banks=[loaded], exams=[], actor_id=None, now=now)
+
+
+# --- probation ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ProbationWorld:
+    trainer: User
+    supervisor: User  # 李主管
+    second_supervisor: User  # 赵主管: the checker when 李主管 proposes
+    outsider: User  # a supervisor of another cohort
+    cohort: Cohort  # starts 2026-11-23 on the chat tests' track (stage `practice`: drill solo)
+    trainees: list[User]
+
+
+def build_probation_world(session: Session, *, now: datetime, size: int = 2) -> ProbationWorld:
+    """The observation forms and the chat tests' track and drills imported; a cohort on that
+    track followed by a trainer and two supervisors, with `size` trainees; a supervisor of
+    another cohort."""
+    from tests.chat import chat_web_fixtures
+
+    import_observation_forms(session, now=now)
+    if session.scalar(sa.select(Track).where(Track.key == chat_web_fixtures.TRACK_KEY)) is None:
+        make_track(session, now=now, key=chat_web_fixtures.TRACK_KEY, title="聊天考核路线",
+                   stages=chat_web_fixtures.STAGES, modules=chat_web_fixtures.MODULES)
+        import_chats(session, now=now)
+    trainer = make_user(session, role=Role.TRAINER, display_name="王组长")
+    supervisor = make_user(session, role=Role.SUPERVISOR, display_name="李主管")
+    second = make_user(session, role=Role.SUPERVISOR, display_name="赵主管")
+    outsider = make_user(session, role=Role.SUPERVISOR, display_name="外组主管")
+    cohort = make_cohort(session, name="转正批次", track_key=chat_web_fixtures.TRACK_KEY,
+                         staff=[trainer, supervisor, second])
+    make_cohort(session, name="别组批次", staff=[outsider])
+    trainees = [make_user(session, cohort=cohort, display_name=f"转正新人{i + 1}",
+                          employee_no=f"Z{i + 1:03d}") for i in range(size)]
+    return ProbationWorld(trainer=trainer, supervisor=supervisor, second_supervisor=second,
+                          outsider=outsider, cohort=cohort, trainees=trainees)
+
+
+def fill_observations(session: Session, *, actor: User, trainee: User, now: datetime,
+                      scores: Mapping[str, int], low: Mapping[str, int] | None = None) -> None:
+    """Score every item of each form in `scores` (form key -> score) through the observation
+    service; `low` gives one item (item key -> score) a different score."""
+    from portal.observations import services as observation_services
+    from portal.observations.files import load_folder
+    from tests.observations import observation_fixtures
+
+    forms = {f.key: f for f in load_folder(observation_fixtures.FORMS).forms}
+    for form_key, score in scores.items():
+        for item in forms[form_key].items:
+            value = (low or {}).get(item.key, score)
+            observation_services.record_entry(session, actor=actor, trainee_id=trainee.id,
+                                              form_key=form_key, item=item.key, score=value,
+                                              note="", now=now)

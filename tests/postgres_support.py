@@ -37,6 +37,18 @@ def postgres_url() -> str:
     return url
 
 
+APP_URL_VAR = "PORTAL_TEST_POSTGRES_APP_URL"
+
+
+def app_postgres_url() -> str:
+    """A URL for the same server as a restricted application role (no privileges of its
+    own: the probation migration grants it what it may do). .ci/run creates one."""
+    url = os.environ.get(APP_URL_VAR, "").strip()
+    if not url:
+        unavailable(f"{APP_URL_VAR} is not set (a restricted role's URL); .ci/run creates one")
+    return url
+
+
 def chromium_path() -> str:
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
         unavailable(f"{CHROMIUM} is missing: apt-get install chromium fonts-wqy-microhei")

@@ -39,6 +39,7 @@ NAV = [
     (_l("评分"), "exam_staff.queue", {Role.TRAINER}, "exam_staff.queue"),
     (_l("考试成绩"), "exam_staff.exam_list", {Role.TRAINER, Role.SUPERVISOR}, "exam_staff.exam_"),
     (_l("观察表"), "observations.grid", {Role.TRAINER, Role.SUPERVISOR}, "observations."),
+    (_l("转正"), "probation.cohort", {Role.TRAINER, Role.SUPERVISOR}, "probation."),
     (_l("对话复核"), "chat_staff.review_queue", {Role.TRAINER, Role.SUPERVISOR, Role.ADMIN},
      "chat_staff.review_"),
     (_l("对话剧本"), "chat_staff.script_player", {Role.TRAINER}, "chat_staff.script_"),

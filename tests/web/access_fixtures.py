@@ -52,6 +52,7 @@ EXPECTED: dict[str, object] = {
     # Observation forms: filled in by the staff who follow the cohort (not admins).
     "observations.static": PUBLIC,
     "observations.": frozenset({Role.TRAINER, Role.SUPERVISOR}),
+    "probation.": frozenset({Role.TRAINER, Role.SUPERVISOR}),
 }
 
 
