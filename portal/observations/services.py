@@ -330,3 +330,15 @@ def latest_scores(session: Session, *, trainee_ids: list[int]) -> dict[int, list
     for trainee_id, form_key, item, score, recorded_at in rows:
         result[trainee_id][(form_key, item)] = LatestScore(form_key, item, score, recorded_at)
     return {t: list(found.values()) for t, found in result.items()}
+
+
+def item_titles(session: Session) -> dict[str, str]:
+    """Every item of the imported forms' current versions by "form/item", with its title."""
+    titles: dict[str, str] = {}
+    for key, definition in session.execute(
+            sa.select(ObservationForm.key, ObservationFormVersion.definition)
+            .join(ObservationFormVersion,
+                  ObservationForm.current_version_id == ObservationFormVersion.id)):
+        for item in ObservationFormDef.from_data(definition).items:
+            titles[f"{key}/{item.key}"] = item.title
+    return titles
