@@ -122,7 +122,7 @@ def current_preferences(session: Session, *, trainee_ids: Iterable[int]
               .where(PlacementPreference.trainee_id.in_(ids))
               .group_by(PlacementPreference.trainee_id))
     return dict(session.execute(sa.select(PlacementPreference.trainee_id, PlacementPreference.role)
-                                .where(PlacementPreference.id.in_(latest))).tuples().all())
+                                .where(PlacementPreference.id.in_(latest))).all())
 
 
 def my_placement(session: Session, *, trainee: User) -> MyPlacement:
@@ -466,7 +466,7 @@ def _names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     if not wanted:
         return {}
     return dict(session.execute(sa.select(User.id, User.display_name)
-                                .where(User.id.in_(wanted))).tuples().all())
+                                .where(User.id.in_(wanted))).all())
 
 
 def _part_label(source: Source, key: str, titles: Mapping[str, str]) -> str:
@@ -496,7 +496,7 @@ def _fit_view(role: PlacementRole, data: Mapping[str, Any], titles: Mapping[str,
 def proposal_view(session: Session, *, proposal: PlacementProposal) -> ProposalView:
     rows = list(session.execute(sa.select(PlacementRow, User).join(
         User, User.id == PlacementRow.trainee_id).where(PlacementRow.proposal_id == proposal.id)
-        .order_by(PlacementRow.position)).tuples())
+        .order_by(PlacementRow.position)))
     changes: dict[int, list[PlacementChange]] = {}
     for change in session.scalars(sa.select(PlacementChange).where(
             PlacementChange.row_id.in_([r.id for r, _ in rows])).order_by(PlacementChange.id)):
