@@ -645,3 +645,15 @@ def confirm(session: Session, *, actor: User, proposal_id: int, now: datetime) -
                  target_id=cohort.id, details={"proposal": proposal.number}, now=now)
     session.flush()
     return proposal
+
+
+def row_cohort_id(session: Session, *, row_id: int) -> int | None:
+    """The cohort of a proposal row (for re-rendering its page), None when there is none."""
+    return session.scalar(sa.select(PlacementProposal.cohort_id).join(
+        PlacementRow, PlacementRow.proposal_id == PlacementProposal.id)
+        .where(PlacementRow.id == row_id))
+
+
+def proposal_cohort_id(session: Session, *, proposal_id: int) -> int | None:
+    return session.scalar(sa.select(PlacementProposal.cohort_id)
+                          .where(PlacementProposal.id == proposal_id))
