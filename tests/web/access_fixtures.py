@@ -52,6 +52,11 @@ EXPECTED: dict[str, object] = {
     # Observation forms: filled in by the staff who follow the cohort (not admins).
     "observations.static": PUBLIC,
     "observations.": frozenset({Role.TRAINER, Role.SUPERVISOR}),
+    # Placement: trainees state a preference; cohort staff and admins open the cohort page
+    # (the service lets only the cohort's supervisors plan, propose, change and confirm).
+    "placement.my_preference": frozenset({Role.TRAINEE}),
+    "placement.preference_save": frozenset({Role.TRAINEE}),
+    "placement.": frozenset({Role.TRAINER, Role.SUPERVISOR, Role.ADMIN}),
 }
 
 
