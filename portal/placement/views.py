@@ -25,7 +25,8 @@ from portal.web.db import db_session
 from portal.web.errors import translate
 from portal.web.render import redirect_after_post, render, wants_fragment
 
-bp = Blueprint("placement", __name__, template_folder="templates")
+bp = Blueprint("placement", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/placement/static")
 
 STAFF = (Role.TRAINER, Role.SUPERVISOR, Role.ADMIN)
 

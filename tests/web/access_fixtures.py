@@ -56,6 +56,7 @@ EXPECTED: dict[str, object] = {
     # (the service lets only the cohort's supervisors plan, propose, change and confirm).
     "placement.my_preference": frozenset({Role.TRAINEE}),
     "placement.preference_save": frozenset({Role.TRAINEE}),
+    "placement.static": PUBLIC,
     "placement.": frozenset({Role.TRAINER, Role.SUPERVISOR, Role.ADMIN}),
 }
 
