@@ -3,9 +3,11 @@ plan, proposal, change and confirmation, and the trainer's read-only view."""
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -144,3 +146,19 @@ def test_unknown_rows_and_proposals_are_not_found(client: FlaskClient, session: 
     world = _world(session, now)
     login(client, world.supervisor)
     assert client.post(path, data={}).status_code == 404
+
+
+def test_a_broken_policy_file_is_shown_with_its_lines_and_nothing_is_proposed(
+        app: Flask, client: FlaskClient, session: Session, now: datetime, tmp_path: Path) -> None:
+    world = _world(session, now)
+    broken = tmp_path / "policy.yaml"
+    broken.write_text("preference_bonus: 500\nroles: {}\n", encoding="utf-8")
+    app.config["PLACEMENT_POLICY_PATH"] = str(broken)
+    login(client, world.supervisor)
+    assert _plan(client, world).status_code == 303
+    response = client.post(f"/placement/cohorts/{world.cohort.id}/propose", headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "岗位安排规则文件有问题" in html
+    assert "policy.yaml:1: preference_bonus 应为 0 到 100 之间的数字" in html
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count()).select_from(PlacementProposal)) == 0
