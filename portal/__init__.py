@@ -121,12 +121,14 @@ def _register_blueprints(app: Flask) -> None:
     from portal.exams.views import bp as exams_bp
     from portal.home.views import bp as home_bp
     from portal.observations.views import bp as observations_bp
+    from portal.placement.views import bp as placement_bp
     from portal.probation.views import bp as probation_bp
     from portal.progress.views import bp as progress_bp
     from portal.web.views import bp as web_bp
 
     for bp in (web_bp, auth_bp, home_bp, courses_bp, admin_bp, progress_bp, authoring_bp, exams_bp,
-               exam_staff_bp, banks_bp, chat_bp, chat_staff_bp, observations_bp, probation_bp):
+               exam_staff_bp, banks_bp, chat_bp, chat_staff_bp, observations_bp, probation_bp,
+               placement_bp):
         app.register_blueprint(bp)
 
 

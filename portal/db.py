@@ -130,4 +130,5 @@ def import_models() -> None:
     from portal.courses import models as _courses  # noqa: F401
     from portal.exams import models as _exams  # noqa: F401
     from portal.observations import models as _observations  # noqa: F401
+    from portal.placement import models as _placement  # noqa: F401
     from portal.probation import models as _probation  # noqa: F401

@@ -596,3 +596,37 @@ def fill_observations(session: Session, *, actor: User, trainee: User, now: date
             observation_services.record_entry(session, actor=actor, trainee_id=trainee.id,
                                               form_key=form_key, item=item.key, score=value,
                                               note="", now=now)
+
+
+# --- placement ----------------------------------------------------------------------------------
+
+
+def import_placement_exam(session: Session, *, now: datetime, counts: str = "highest") -> None:
+    """The placement tests' bank (two questions per area) and its exam with `areas`."""
+    from tests.placement import placement_fixtures
+
+    import_exam(session, now=now, bank=placement_fixtures.AREA_BANK,
+                bank_file="placement-bank.yaml",
+                exams=(placement_fixtures.AREA_EXAM.format(counts=counts),),
+                exam_file="placement-exam.yaml")
+
+
+def placement_policy(*, missing: str = "reweigh") -> Any:
+    """The placement tests' small policy (placement_fixtures.POLICY_YAML)."""
+    from portal.placement.policy import read_policy
+    from tests.placement import placement_fixtures
+
+    policy, problems = read_policy(
+        placement_fixtures.POLICY_YAML.format(missing=missing).encode(), "policy.yaml")
+    assert policy is not None, [str(p) for p in problems]
+    return policy
+
+
+def set_placement_plan(session: Session, *, supervisor: User, cohort: Cohort, pre_sales: int,
+                       after_sales: int, now: datetime) -> None:
+    from portal.placement import services as placement_services
+
+    placement_services.save_plan(session, actor=supervisor, cohort_id=cohort.id, method="direct",
+                                 capacities={"pre-sales": str(pre_sales),
+                                             "after-sales": str(after_sales)},
+                                 formula=None, now=now)

@@ -58,6 +58,9 @@ AUDIT_ACTION_LABELS = {
     "chat.import": _l("导入模拟对话内容"),
     "chat.attempt.start": _l("开始模拟对话"),
     "chat.attempt.finish": _l("结束模拟对话"),
+    "placement.propose": _l("生成岗位安排方案"),
+    "placement.change": _l("调整岗位安排"),
+    "placement.confirm": _l("确认岗位安排"),
 }
 
 TEMPORARY_PASSWORD_HINT = _l("至少 10 个字符，不能包含工号。用户首次登录时必须改成自己的密码。")

@@ -240,12 +240,19 @@ def score(points: float, max_points: float) -> float:
 
 def counted(attempts: list[tuple[int, float | None]], counts: str) -> float | None:
     """The score that counts: the highest or the last of the finished attempts (number, score)."""
+    number = counted_number(attempts, counts)
+    return None if number is None else dict(attempts)[number]
+
+
+def counted_number(attempts: list[tuple[int, float | None]], counts: str) -> int | None:
+    """Which finished attempt (number, score) counts: the last scored one, or the highest
+    score (the earliest attempt with it, on ties)."""
     scored = [(n, s) for n, s in attempts if s is not None]
     if not scored:
         return None
     if counts == "last":
-        return max(scored)[1]
-    return max(s for _, s in scored)
+        return max(scored)[0]
+    return min(scored, key=lambda a: (-a[1], a[0]))[0]
 
 
 def review_visible(policy: ReviewPolicy, *, submitted: bool, deadline_at: datetime,

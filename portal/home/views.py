@@ -9,6 +9,7 @@ from portal.auth.models import Role
 from portal.courses import services as courses_services
 from portal.db import utcnow
 from portal.home import services
+from portal.placement import services as placement_services
 from portal.probation import services as probation
 from portal.progress import results as progress_results
 from portal.web.access import signed_in
@@ -29,9 +30,11 @@ def index() -> ResponseReturnValue:
         session = db_session()
         view = courses_services.track_for_trainee(session, user=current_user)
         results = progress_results.my_results(session, user=current_user, now=utcnow())
+        placement = placement_services.my_placement(session, trainee=current_user)
         return render("home/trainee.html", cohort=current_user.cohort, view=view,
                       results=results, track_key=view.track.key if view else None,
-                      probation_outcome=probation.my_outcome(session, trainee=current_user))
+                      probation_outcome=probation.my_outcome(session, trainee=current_user),
+                      placement=placement)
     home = services.staff_home(db_session(), actor=current_user, now=utcnow())
     return render("home/staff.html", cohorts=home.cohorts, waiting=home.waiting,
                   track_titles=home.track_titles, bank_warnings=home.bank_warnings)

@@ -298,3 +298,47 @@ def grid_cell(session: Session, *, actor: User, trainee_id: int, form_key: str,
     cell = Cell(history.current, len(history.entries))
     row = GridRow(trainee=history.trainee, cells={history.item.key: cell}, required_done=0)
     return row, history.form, history.item
+
+
+# --- what placement reads -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LatestScore:
+    """The current score (1–5) of one item of one form for a trainee."""
+
+    form_key: str
+    item: str
+    score: int
+    recorded_at: datetime
+
+
+def latest_scores(session: Session, *, trainee_ids: list[int]) -> dict[int, list[LatestScore]]:
+    """Per trainee, the latest entry of every (form, item) they were observed on (highest id
+    wins, across the form's versions). One query whatever the number of trainees."""
+    result: dict[int, dict[tuple[str, str], LatestScore]] = {i: {} for i in trainee_ids}
+    if not trainee_ids:
+        return {}
+    rows = session.execute(
+        sa.select(ObservationEntry.trainee_id, ObservationForm.key, ObservationEntry.item,
+                  ObservationEntry.score, ObservationEntry.recorded_at)
+        .join(ObservationFormVersion,
+              ObservationEntry.form_version_id == ObservationFormVersion.id)
+        .join(ObservationForm, ObservationForm.id == ObservationFormVersion.observation_form_id)
+        .where(ObservationEntry.trainee_id.in_(trainee_ids))
+        .order_by(ObservationEntry.id))
+    for trainee_id, form_key, item, score, recorded_at in rows:
+        result[trainee_id][(form_key, item)] = LatestScore(form_key, item, score, recorded_at)
+    return {t: list(found.values()) for t, found in result.items()}
+
+
+def item_titles(session: Session) -> dict[str, str]:
+    """Every item of the imported forms' current versions by "form/item", with its title."""
+    titles: dict[str, str] = {}
+    for key, definition in session.execute(
+            sa.select(ObservationForm.key, ObservationFormVersion.definition)
+            .join(ObservationFormVersion,
+                  ObservationForm.current_version_id == ObservationFormVersion.id)):
+        for item in ObservationFormDef.from_data(definition).items:
+            titles[f"{key}/{item.key}"] = item.title
+    return titles

@@ -22,3 +22,13 @@ class UnknownRole(InfeasiblePlan):
 
 class InvalidStaffing(PlacementError):
     """A number of the staffing formula is missing, zero or negative, or a rate above 100%."""
+
+
+class PlacementInvalid(PlacementError):
+    """A preference, plan, change or confirmation refused for what it says; nothing saved."""
+
+
+class PlacementConfirmed(PlacementError):
+    """The cohort's placement is confirmed: preferences, the plan and placements are fixed."""
+
+    status = 409

@@ -34,3 +34,54 @@ def cohorts(draw: st.DrawFn, max_trainees: int = 6) -> Cohort:
         trainees.append(TraineeFit(trainee_id=f"T{number:02d}", fit=fit, preference=preference))
     return Cohort(capacities=capacities, trainees=tuple(trainees),
                   preference_bonus=draw(st.sampled_from([0, 0.5, 5])))
+
+
+# --- the database side -----------------------------------------------------------------------
+
+# Two questions per area (10 points each) so that area scores are easy to check by hand.
+AREA_BANK = """
+key: placement-bank
+title: 定岗测试题库
+questions:
+  - {id: pre1, kind: true-false, prompt: 催付宜在截单前提醒。, points: 10, difficulty: easy, tags: ["role:pre-sales"], answer: true}
+  - {id: pre2, kind: true-false, prompt: 推荐前要先查实际库存。, points: 10, difficulty: easy, tags: ["role:pre-sales"], answer: true}
+  - {id: after1, kind: true-false, prompt: 退款后要确认已同步到发货系统。, points: 10, difficulty: easy, tags: ["role:after-sales"], answer: true}
+  - {id: after2, kind: true-false, prompt: 处理纠纷时先给方案再查原因。, points: 10, difficulty: easy, tags: ["role:after-sales"], answer: false}
+  - {id: all1, kind: true-false, prompt: 响应时间 100 秒以上算差。, points: 20, difficulty: easy, tags: ["role:all"], answer: true}
+"""
+
+AREA_EXAM = """
+key: placement-exam
+title: 定岗测试考试
+pass_mark: 60
+time_limit_minutes: 30
+attempts: 3
+counts: {counts}
+wait_minutes: 0
+shuffle_questions: false
+shuffle_options: false
+review: {{when: after-submit, show: [score]}}
+areas:
+  role:pre-sales: pre-sales
+  role:after-sales: after-sales
+  role:all: general
+questions:
+  fixed: [placement-bank/pre1, placement-bank/pre2, placement-bank/after1, placement-bank/after2, placement-bank/all1]
+"""
+
+# Answers by position (the exam's fixed order): all right, and pre-sales half wrong.
+ALL_RIGHT = {1: True, 2: True, 3: True, 4: False, 5: True}
+PRE_HALF = {1: False, 2: True, 3: True, 4: False, 5: False}
+
+# A policy small enough to check fits by hand.
+POLICY_YAML = """\
+preference_bonus: 5
+missing: {missing}
+roles:
+  pre-sales:
+    exams: {{pre-sales: 3, general: 1}}
+    observations: {{service/product_intro: 1}}
+  after-sales:
+    exams: {{after-sales: 3, general: 1}}
+    observations: {{service/after_sales: 1}}
+"""
