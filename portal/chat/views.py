@@ -1,6 +1,7 @@
 """The trainee's chat exam: the start page, the console (poll, reply), quick phrases, the result."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime
 
@@ -10,7 +11,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.auth.models import Role
-from portal.chat.models import ChatAttemptStatus
+from portal.chat.models import ChatAttempt, ChatAttemptStatus
 from portal.chat.services import attempts as services
 from portal.chat.services import console as presenting
 from portal.chat.services import phrases as phrase_services
@@ -20,7 +21,7 @@ from portal.errors import DomainError
 from portal.web.access import roles
 from portal.web.db import db_session, writes
 from portal.web.errors import translate
-from portal.web.render import is_htmx, redirect_after_post, render
+from portal.web.render import is_htmx, redirect_after_post, render, wants_fragment
 
 bp = Blueprint("chat", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/chat")
@@ -56,19 +57,33 @@ def _slot() -> int | None:
 
 def _console(attempt_id: int, *, block: str | None, status: int = 200,
              error: str | None = None, seen: int | None = None) -> ResponseReturnValue:
-    session = db_session()
+    """Lock the attempt, bring it up to now, show it."""
     at = now()
-    attempt = services.get_attempt(session, user=current_user, attempt_id=attempt_id, lock=True)
-    services.advance(session, attempt=attempt, now=at)
+    attempt = services.get_attempt(db_session(), user=current_user, attempt_id=attempt_id,
+                                   lock=True)
+    services.advance(db_session(), attempt=attempt, now=at)
+    return _show(attempt, at=at, block=block, status=status, error=error, seen=seen)
+
+
+def _show(attempt: ChatAttempt, *, at: datetime, block: str | None, status: int = 200,
+          error: str | None = None, seen: int | None = None) -> ResponseReturnValue:
+    """The console of an attempt already brought up to `at` (the whole page, or for a poll
+    or a reply only the parts that change)."""
+    session = db_session()
     if attempt.status is not ChatAttemptStatus.IN_PROGRESS:
         return _to_result(attempt.id)
-    view = presenting.console(session, attempt=attempt, slot=_slot(), now=at, seen_seq=seen)
+    live = block == "live" and wants_fragment()
+    view = presenting.console(session, attempt=attempt, slot=_slot(), now=at, seen_seq=seen,
+                              with_phrases=not live)
     services.mark_read(session, attempt=attempt, slot=view.selected_slot)
     headers = {}
     if block == "live" and view.selected_slot != _slot():
         # The open pane changed (the first customer arrived): the whole console is new.
         block = "console"
         headers = {"HX-Retarget": "#chat", "HX-Reswap": "outerHTML"}
+        if live:
+            view = dataclasses.replace(view, phrases=phrase_services.list_phrases(
+                session, user_id=attempt.user_id))
     return render("chat/console.html", block=block, status=status, view=view, error=error,
                   oob=block == "live", headers=headers)
 
@@ -114,9 +129,10 @@ def reply(attempt_id: int) -> ResponseReturnValue:
     slot = _slot()
     text = request.form.get("text", "")
     session = db_session()
+    at = now()
     try:
-        services.reply(session, user=current_user, attempt_id=attempt_id,
-                       slot=-1 if slot is None else slot, text=text, now=now())
+        done = services.reply(session, user=current_user, attempt_id=attempt_id,
+                              slot=-1 if slot is None else slot, text=text, now=at)
     except AttemptClosed:
         return _to_result(attempt_id)
     except DomainError as exc:
@@ -125,7 +141,7 @@ def reply(attempt_id: int) -> ResponseReturnValue:
         session.rollback()
         return _console(attempt_id, block="live", status=422, error=translate(exc.message))
     if is_htmx():
-        return _console(attempt_id, block="live")
+        return _show(done.attempt, at=at, block="live")  # advanced once, by the reply
     return redirect(url_for("chat.console", attempt_id=attempt_id, c=slot), 303)
 
 
