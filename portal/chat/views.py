@@ -5,7 +5,9 @@ import dataclasses
 from collections.abc import Callable
 from datetime import datetime
 
+import click
 from flask import Blueprint, current_app, redirect, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -25,6 +27,15 @@ from portal.web.render import is_htmx, redirect_after_post, render, wants_fragme
 
 bp = Blueprint("chat", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/chat")
+
+
+@bp.record_once
+def _warm_up(state: BlueprintSetupState) -> None:
+    # A serving process builds the segmenter before its first request, not inside the
+    # first reply's write transaction. Tests (TESTING) and CLI commands (a click context)
+    # skip it: they start many apps, or need no segmenter, or build it when they use it.
+    if not state.app.testing and click.get_current_context(silent=True) is None:
+        services.warm_up()
 
 
 def now() -> datetime:

@@ -64,6 +64,14 @@ def takes_replies(row: ChatConversation, now: datetime) -> bool:
     return now >= row.arrives_at and (closing is None or now < closing)
 
 
+def warm_up() -> None:
+    """Build what the first reply in a process would otherwise build inside its write
+    transaction (jieba's dictionary: seconds): the app does it at start-up."""
+    from portal.chat.normalize import segment
+
+    segment("亲，您好")
+
+
 # --- definitions as stored ------------------------------------------------------------
 
 
