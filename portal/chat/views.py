@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 import click
@@ -21,7 +22,7 @@ from portal.chat.services.errors import AttemptClosed
 from portal.db import utcnow, write_intent
 from portal.errors import DomainError
 from portal.web.access import roles
-from portal.web.db import db_session, writes
+from portal.web.db import db_session, reads_first, write_phase, writes
 from portal.web.errors import translate
 from portal.web.render import is_htmx, redirect_after_post, render, wants_fragment
 
@@ -78,11 +79,32 @@ def _console(attempt_id: int, *, block: str | None, status: int = 200,
 
 def _show(attempt: ChatAttempt, *, at: datetime, block: str | None, status: int = 200,
           error: str | None = None, seen: int | None = None) -> ResponseReturnValue:
-    """The console of an attempt already brought up to `at` (the whole page, or for a poll
-    or a reply only the parts that change)."""
+    """The console of an attempt already brought up to `at`."""
+    shown = _prepare(attempt, at=at, block=block, seen=seen)
+    return _to_result(attempt.id) if shown is None else shown.render(status=status, error=error)
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """The console as it will be rendered (everything read: it renders after a commit)."""
+
+    view: presenting.ConsoleView
+    block: str | None
+    headers: dict[str, str]
+
+    def render(self, *, status: int = 200, error: str | None = None) -> ResponseReturnValue:
+        return render("chat/console.html", block=self.block, status=status, view=self.view,
+                      error=error, oob=self.block == "live", headers=self.headers)
+
+
+def _prepare(attempt: ChatAttempt, *, at: datetime, block: str | None,
+             seen: int | None = None) -> _Shown | None:
+    """What the console shows of an attempt brought up to `at` (the whole page, or for a
+    poll or a reply only the parts that change); None once the attempt has ended. The
+    pane shown is marked read."""
     session = db_session()
     if attempt.status is not ChatAttemptStatus.IN_PROGRESS:
-        return _to_result(attempt.id)
+        return None
     live = block == "live" and wants_fragment()
     view = presenting.console(session, attempt=attempt, slot=_slot(), now=at, seen_seq=seen,
                               with_phrases=not live)
@@ -95,8 +117,7 @@ def _show(attempt: ChatAttempt, *, at: datetime, block: str | None, status: int 
         if live:
             view = dataclasses.replace(view, phrases=phrase_services.list_phrases(
                 session, user_id=attempt.user_id))
-    return render("chat/console.html", block=block, status=status, view=view, error=error,
-                  oob=block == "live", headers=headers)
+    return _Shown(view, block, headers)
 
 
 def _to_result(attempt_id: int) -> Response:
@@ -136,24 +157,36 @@ def poll(attempt_id: int) -> ResponseReturnValue:
 
 @bp.post("/chat/attempts/<int:attempt_id>/reply")
 @roles(Role.TRAINEE)
+@reads_first
 def reply(attempt_id: int) -> ResponseReturnValue:
+    """The hot request: signed in and checked in a read, then one short write (lock, store,
+    route, deliver, mark read, commit), then the console's changed parts render."""
     slot = _slot()
     text = request.form.get("text", "")
-    session = db_session()
     at = now()
+    user_id = current_user.id  # read before the write phase (which starts a new transaction)
+    done: services.Reply | None
     try:
-        done = services.reply(session, user=current_user, attempt_id=attempt_id,
-                              slot=-1 if slot is None else slot, text=text, now=at)
-    except AttemptClosed:
-        return _to_result(attempt_id)
+        with write_phase() as session:
+            try:
+                done = services.reply(session, user_id=user_id, attempt_id=attempt_id,
+                                      slot=-1 if slot is None else slot, text=text, now=at)
+            except AttemptClosed:
+                done = None  # it has ended (maybe just now, which is kept): the result next
     except DomainError as exc:
         if not is_htmx():
             raise
-        session.rollback()
-        return _console(attempt_id, block="live", status=422, error=translate(exc.message))
-    if is_htmx():
-        return _show(done.attempt, at=at, block="live")  # advanced once, by the reply
-    return redirect(url_for("chat.console", attempt_id=attempt_id, c=slot), 303)
+        with write_phase():
+            return _console(attempt_id, block="live", status=422,
+                            error=translate(exc.message))
+    if done is None:
+        return _to_result(attempt_id)
+    if not is_htmx():
+        return redirect(url_for("chat.console", attempt_id=attempt_id, c=slot), 303)
+    # Committed: the console is built from the attempt as the reply left it (advanced
+    # once, its pane marked read), without the lock.
+    shown = _prepare(done.attempt, at=at, block="live")
+    return _to_result(attempt_id) if shown is None else shown.render()
 
 
 @bp.post("/chat/attempts/<int:attempt_id>/finish")

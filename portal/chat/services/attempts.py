@@ -366,11 +366,15 @@ def get_attempt(session: Session, *, user: User, attempt_id: int,
     the lock re-reads only the locked row, and would see the other tables as they were
     before the transaction it waited for.
     """
+    return _get_attempt(session, user_id=user.id, attempt_id=attempt_id, lock=lock)
+
+
+def _get_attempt(session: Session, *, user_id: int, attempt_id: int, lock: bool) -> ChatAttempt:
     query = sa.select(ChatAttempt).where(ChatAttempt.id == attempt_id)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     attempt = session.scalar(query)
-    if attempt is None or attempt.user_id != user.id:
+    if attempt is None or attempt.user_id != user_id:
         raise NotFound(N_("找不到该作答记录"))
     if lock:
         rows = session.scalars(
@@ -444,7 +448,7 @@ class Reply:
     conversation: ChatConversation
 
 
-def reply(session: Session, *, user: User, attempt_id: int, slot: int, text: str,
+def reply(session: Session, *, user_id: int, attempt_id: int, slot: int, text: str,
           now: datetime) -> Reply:
     """The trainee answers one customer: stored with the next seq, then the engine routes;
     what the customer says at once is delivered with it, so the attempt is up to `now`."""
@@ -453,7 +457,7 @@ def reply(session: Session, *, user: User, attempt_id: int, slot: int, text: str
         raise DomainError(N_("回复不能为空"))
     if len(text) > MAX_REPLY_CHARS:
         raise DomainError(N_("一条回复最多 %(n)d 个字"), n=MAX_REPLY_CHARS)
-    attempt = get_attempt(session, user=user, attempt_id=attempt_id, lock=True)
+    attempt = _get_attempt(session, user_id=user_id, attempt_id=attempt_id, lock=True)
     _check_open(session, attempt, now)
     row = next((c for c in attempt.conversations if c.slot == slot), None)
     if row is None:
@@ -470,12 +474,12 @@ def reply(session: Session, *, user: User, attempt_id: int, slot: int, text: str
                           sender=ChatSender.TRAINEE, text=text, due_at=now, delivered_at=now,
                           sent_at=now, state=row.state)
     row.messages.append(message)
-    row.read_seq = attempt.last_seq
     since = _replies_since_customer(row)
     step = engine.on_reply(scenario_for(session, row), _conversation(row), since, now=now)
     _store_state(row, step.conversation)
     _schedule(session, attempt, row, step)
     advance(session, attempt=attempt, now=now)  # an answer due at once; the next event
+    row.read_seq = attempt.last_seq  # the trainee is looking at this customer's pane
     session.flush()
     return Reply(attempt=attempt, message=message, conversation=row)
 
