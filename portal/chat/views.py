@@ -19,6 +19,8 @@ from portal.chat.services import attempts as services
 from portal.chat.services import console as presenting
 from portal.chat.services import phrases as phrase_services
 from portal.chat.services.errors import AttemptClosed
+from portal.courses import services as courses
+from portal.courses.errors import StageLocked
 from portal.db import utcnow, write_intent
 from portal.errors import DomainError
 from portal.web.access import roles
@@ -45,20 +47,36 @@ def now() -> datetime:
     return clock() if clock else utcnow()
 
 
+def _locked(exc: StageLocked) -> ResponseReturnValue:
+    """The courses' page of a locked stage (what opens it), as for the written exams."""
+    lock = courses.stage_lock(db_session(), user=current_user,
+                              track_key=current_user.cohort.track_key if current_user.cohort
+                              else "", stage_key=exc.stage_key)
+    if lock is None:
+        raise exc
+    return render("courses/locked.html", lock=lock, status=403)
+
+
 @bp.get("/chat/drills/<drill_key>")
 @roles(Role.TRAINEE)
 @writes
 def drill_show(drill_key: str) -> ResponseReturnValue:
-    status = services.drill_status(db_session(), user=current_user, drill_key=drill_key,
-                                   now=now())
+    try:
+        status = services.drill_status(db_session(), user=current_user, drill_key=drill_key,
+                                       now=now())
+    except StageLocked as exc:
+        return _locked(exc)
     return render("chat/start.html", drill_status=status, drill=status.definition)
 
 
 @bp.post("/chat/drills/<drill_key>/attempts")
 @roles(Role.TRAINEE)
 def attempt_start(drill_key: str) -> ResponseReturnValue:
-    attempt = services.start_attempt(db_session(), user=current_user, drill_key=drill_key,
-                                     now=now())
+    try:
+        attempt = services.start_attempt(db_session(), user=current_user, drill_key=drill_key,
+                                         now=now())
+    except StageLocked as exc:
+        return _locked(exc)
     return redirect_after_post(url_for("chat.console", attempt_id=attempt.id))
 
 

@@ -71,7 +71,9 @@ def test_the_start_page_leads_back_to_an_open_attempt(
         client: FlaskClient, trainee: User, clock: Clock) -> None:
     attempt_id = _start(client)
     page = client.get("/chat/drills/solo").get_data(as_text=True)
-    assert f'href="/chat/attempts/{attempt_id}">继续接待</a>' in page and "开始接待" not in page
+    assert f'href="/chat/attempts/{attempt_id}">继续作答</a>' in page and "开始接待" not in page
+    # Only finished attempts are used up; the page says the open one counts once it ends.
+    assert "<dt>剩余作答次数</dt><dd>2 （含正在进行的这一次，交卷后扣除）</dd>" in page
     assert "你的作答记录" in page and "接待中" in page
 
 def test_the_console_shows_the_customer_the_card_and_a_poller(

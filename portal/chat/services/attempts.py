@@ -41,6 +41,7 @@ from portal.chat.models import (
 from portal.chat.scenario import Drill, Ending, Rules, Scenario
 from portal.chat.services.errors import AttemptClosed, CannotStart, ConversationClosed
 from portal.courses import services as courses
+from portal.courses.errors import StageLocked
 from portal.db import insert_ignore
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.messages import N_
@@ -213,7 +214,8 @@ def _check_may_take(session: Session, user: User, version: ChatDrillVersion) -> 
     if status is None:
         raise NotFound(N_("这场模拟接待考核不属于你的培训路线"))
     if status.state.value == "locked":
-        raise Forbidden(N_("阶段“%(stage)s”尚未解锁，暂不能参加这场考核"), stage=status.title)
+        raise StageLocked(N_("阶段“%(stage)s”尚未解锁，暂不能参加这场考核"),
+                          stage_key=status.key, stage=status.title)
 
 
 def drill_status(session: Session, *, user: User, drill_key: str, now: datetime) -> DrillStatus:
