@@ -68,9 +68,9 @@ def takes_replies(row: ChatConversation, now: datetime) -> bool:
 def warm_up() -> None:
     """Build what the first reply in a process would otherwise build inside its write
     transaction (jieba's dictionary: seconds): the app does it at start-up."""
-    from portal.chat.normalize import segment
+    from portal.chat.normalize import tokenizer
 
-    segment("亲，您好")
+    tokenizer()
 
 
 # --- definitions as stored ------------------------------------------------------------
