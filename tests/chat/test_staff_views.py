@@ -304,7 +304,7 @@ def test_the_matcher_tester_highlights_a_match(client: FlaskClient, trainer: Use
     assert page.status_code == 200 and "<html" in html
     # The matcher reads as its phrases; its YAML name only as code beside them.
     assert "匹配规则 「发韵达」「走韵达」「给您韵达」 命中了这句回复。" in html
-    assert "（文件中的名称：<code>promise-yunda</code>）" in html
+    assert "文件中的名称: <code>promise-yunda</code>" in html
     assert ('<option value="file:yunda|promise-yunda" selected>「发韵达」「走韵达」「给您韵达」'
             '</option>') in html
     assert ">promise-yunda<" not in html.replace("<code>promise-yunda</code>", "")
