@@ -183,7 +183,7 @@ class MatcherGroup:
 def summary_words() -> tester.SummaryWords:
     """The words joining a matcher's summary, in the reader's language."""
     return tester.SummaryWords(more=gettext("等 %(n)d 种说法"), similar=gettext("与%(examples)s相近"),
-                               regex=gettext("符合一条文字规则式"), all_of=gettext(" 且 "),
+                               regex=gettext("符合规则式%(pattern)s"), all_of=gettext(" 且 "),
                                any_of=gettext(" 或 "), not_=gettext("不含 %(inner)s"))
 
 

@@ -203,6 +203,7 @@ def explain(name: str, matcher: Matcher, sample: str, registry: m.Registry) -> M
 
 SUMMARY_PHRASES = 3
 SUMMARY_CHARS = 60
+REGEX_CHARS = 24
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ class SummaryWords:
 
     more: str = "等 %(n)d 种说法"  # after the first phrases, with their number
     similar: str = "与%(examples)s相近"
-    regex: str = "符合一条文字规则式"
+    regex: str = "符合规则式%(pattern)s"
     all_of: str = " 且 "
     any_of: str = " 或 "
     not_: str = "不含 %(inner)s"
@@ -240,8 +241,10 @@ def _summary(matcher: Matcher, registry: m.Registry, words: SummaryWords, depth:
             return _quoted(phrases, words)
         case FuzzyMatcher(examples=examples):
             return words.similar % {"examples": _quoted(examples, words)}
-        case RegexMatcher():
-            return words.regex
+        case RegexMatcher(pattern=pattern):
+            # The pattern itself, shortened: mostly the Chinese words it looks for.
+            shown = pattern if len(pattern) <= REGEX_CHARS else pattern[:REGEX_CHARS] + "…"
+            return words.regex % {"pattern": f"「{shown}」"}
         case AllOf(matchers=parts):
             return words.all_of.join(_summary(p, registry, words, depth + 1) for p in parts)
         case AnyOf(matchers=parts):

@@ -164,7 +164,7 @@ def test_composite_matchers_are_explained_leaf_by_leaf() -> None:
 def test_a_matcher_summary_reads_as_its_phrases_and_a_state_as_its_line(
         sample_chats: ChatContent) -> None:
     from portal.chat.player import state_label
-    from portal.chat.scenario import AllOf, NotMatcher, PhraseMatcher, Ref
+    from portal.chat.scenario import AllOf, NotMatcher, PhraseMatcher, Ref, RegexMatcher
     from portal.chat.tester import SummaryWords, summary
 
     words = SummaryWords()
@@ -174,6 +174,9 @@ def test_a_matcher_summary_reads_as_its_phrases_and_a_state_as_its_line(
     both = AllOf(matchers=(PhraseMatcher(phrases=("亲",)), NotMatcher(Ref("carriers"))))
     assert summary(both, registry, words) == "「亲」 且 不含 「申通」「中通」「圆通」等 4 种说法"
     assert summary(Ref("loop"), registry, words) == "…"  # a cycle ends, it does not recurse
+    # Patterns differ by what they look for: the pattern, shortened, tells them apart.
+    assert summary(RegexMatcher(pattern="(给您|帮您)(改|调)(价|价格)"), registry, words) == (
+        "符合规则式「(给您|帮您)(改|调)(价|价格)」")
     carrier = sample_chats.scenario("carrier-promise")
     assert carrier is not None
     start = carrier.states[carrier.start]
