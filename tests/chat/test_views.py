@@ -64,7 +64,8 @@ def _kind(statement: str) -> str:
     if verb == "BEGIN":
         return " ".join(words).upper()
     marker = {"SELECT": "FROM", "INSERT": "INTO", "UPDATE": "UPDATE", "DELETE": "FROM"}[verb]
-    return f"{verb} {words[words.index(marker) + 1]}"
+    table = words[words.index(marker) + 1].strip('"')  # PostgreSQL quotes "user"
+    return f"{verb} {table}"
 
 
 def test_the_track_and_start_page_lead_to_the_chat_exam(
@@ -137,10 +138,12 @@ def test_a_reply_with_htmx_swaps_out_of_band_and_without_redirects(
     assert "稍等一下哦" in response.get_data(as_text=True)
     # Kept from creeping (23 statements before the rework): the user in a read, then one
     # short write: the attempt's lock, its conversations with their messages, the writes.
-    assert [_kind(s) for s in statements] == [
-        "BEGIN", "SELECT user", "BEGIN IMMEDIATE", "SELECT chat_attempt",
-        "SELECT chat_conversation", "UPDATE chat_attempt", "UPDATE chat_conversation",
-        "INSERT chat_message"], statements
+    kinds = [_kind(s) for s in statements]
+    assert [k for k in kinds if not k.startswith("BEGIN")] == [
+        "SELECT user", "SELECT chat_attempt", "SELECT chat_conversation",
+        "UPDATE chat_attempt", "UPDATE chat_conversation", "INSERT chat_message"], statements
+    if app.config["DATABASE_URL"].startswith("sqlite"):  # SQLite's BEGINs are statements
+        assert kinds[:3] == ["BEGIN", "SELECT user", "BEGIN IMMEDIATE"]  # signed in, unlocked
     response = client.post(f"/chat/attempts/{attempt_id}/reply", data={"c": "0", "text": "好的"})
     assert response.status_code == 303 and response.headers["Location"].endswith("c=0")
     session.rollback()
