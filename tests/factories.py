@@ -407,7 +407,7 @@ def make_finished_chat_attempt(session: Session, *, trainee: User, now: datetime
     chat_attempts.advance(session, attempt=attempt, now=now + timedelta(seconds=5))
     at = first_reply_after
     for text in replies:
-        chat_attempts.reply(session, user=trainee, attempt_id=attempt.id, slot=0, text=text,
+        chat_attempts.reply(session, user_id=trainee.id, attempt_id=attempt.id, slot=0, text=text,
                             now=now + timedelta(seconds=at))
         at += between
     chat_attempts.finish_attempt(session, user=trainee, attempt_id=attempt.id,

@@ -200,3 +200,22 @@ def advance_clock(clock: float, *, rendered_at: float, now: float) -> float:
     to be sane)."""
     gap = now - rendered_at if math.isfinite(rendered_at) else 0.0
     return round(min(clock + min(max(gap, 0.0), MAX_REAL_GAP_SECONDS), MAX_CLOCK_SECONDS), 1)
+
+
+STATE_EXCERPT_CHARS = 14
+
+
+def state_label(scenario: Scenario, key: str, play: Play | None = None) -> str:
+    """How a trainer recognises a state without its YAML key: the customer's first line
+    there, shortened (the key itself is shown beside it, as code, for editing the file).
+    In a play, only once that line has appeared: a label must not give away what the
+    customer is about to say. "" when there is no such line (yet)."""
+    state = scenario.states.get(key)
+    if state is None or not state.say:
+        return ""
+    first = state.say[0].text
+    if play is not None and not any(line.speaker is not Speaker.TRAINER and line.state == key
+                                    and line.text == first for line in play.lines):
+        return ""
+    text = " ".join(first.split())
+    return text if len(text) <= STATE_EXCERPT_CHARS else text[:STATE_EXCERPT_CHARS] + "…"

@@ -180,9 +180,24 @@ class MatcherGroup:
     options: list[tuple[str, str]]  # (form value, matcher name)
 
 
+def summary_words() -> tester.SummaryWords:
+    """The words joining a matcher's summary, in the reader's language."""
+    return tester.SummaryWords(more=gettext("等 %(n)d 种说法"), similar=gettext("与%(examples)s相近"),
+                               regex=gettext("符合规则式%(pattern)s"), all_of=gettext(" 且 "),
+                               any_of=gettext(" 或 "), not_=gettext("不含 %(inner)s"))
+
+
+def _options(ref: str, names: list[str], registry: Any) -> list[tuple[str, str]]:
+    """(form value, what the trainer reads): the matcher's phrases, not its YAML key."""
+    words = summary_words()
+    return [(f"{ref}|{name}", tester.summary(Ref(name), registry, words) or name)
+            for name in names]
+
+
 def _matcher_groups(scripts: scripts_service.Scripts) -> list[MatcherGroup]:
     groups = [MatcherGroup(gettext("共用匹配规则（matchers.yaml）"),
-                           [(f"{SHARED}|{name}", name) for name in sorted(scripts.folder.matchers)])]
+                           _options(SHARED, sorted(scripts.folder.matchers),
+                                    scripts.folder.matchers))]
     for choice in scripts.choices:
         if choice.source is scripts_service.ScriptSource.IMPORTED and not choice.current:
             continue
@@ -191,7 +206,7 @@ def _matcher_groups(scripts: scripts_service.Scripts) -> list[MatcherGroup]:
         own = scripts_service.scenario_own_matchers(script.scenario, shared=script.shared)
         if own:
             groups.append(MatcherGroup(_script_label(choice),
-                                       [(f"{choice.ref}|{name}", name) for name in sorted(own)]))
+                                       _options(choice.ref, sorted(own), script.scenario.matchers)))
     return [g for g in groups if g.options]
 
 
@@ -212,6 +227,7 @@ def script_matcher() -> ResponseReturnValue:
     chosen = request.args.get("matcher", "")[: scripts_service.MAX_REF_CHARS + 70]
     sample = request.args.get("sample", "")
     report = None
+    report_summary = ""
     error = None
     if chosen or sample:
         ref, _, name = chosen.rpartition("|")
@@ -221,16 +237,19 @@ def script_matcher() -> ResponseReturnValue:
             error = gettext("请输入一句示例回复")
         elif ref == SHARED and name in scripts.folder.matchers:
             report = tester.explain(name, Ref(name), sample, scripts.folder.matchers)
+            report_summary = tester.summary(Ref(name), scripts.folder.matchers, summary_words())
         elif ref and ref != SHARED:
             script = scripts_service.load_script(session, folder=_chat_folder(), ref=ref,
                                                  scripts=scripts)
             if name in script.scenario.matchers:
                 report = tester.explain(name, Ref(name), sample, script.scenario.matchers)
+                report_summary = tester.summary(Ref(name), script.scenario.matchers,
+                                                summary_words())
         if report is None and error is None:
             error = gettext("找不到这个匹配规则，请从列表中重新选择")
     return render("chat/staff/matchers.html", groups=_matcher_groups(scripts),
                   problems=scripts.problems, chosen=chosen, sample=sample, report=report,
-                  error=error, form_labels=FORM_LABELS, polarity_labels=POLARITY_LABELS,
+                  report_summary=report_summary, error=error, form_labels=FORM_LABELS, polarity_labels=POLARITY_LABELS,
                   fate_labels=FATE_LABELS, status=422 if error else 200, block="report")
 
 
@@ -277,7 +296,7 @@ def _player_page(script: scripts_service.Script | None, scripts: scripts_service
                   replies=replies, rendered_at=f"{server_now().timestamp():.3f}", error=error,
                   draft=draft, script_label=_script_label, ending_labels=ENDING_LABELS,
                   outcome_labels=OUTCOME_LABELS, route_labels=ROUTE_KIND_LABELS,
-                  status=status, block="player")
+                  state_label=player.state_label, status=status, block="player")
 
 
 @bp.get("/player")

@@ -199,3 +199,56 @@ def explain(name: str, matcher: Matcher, sample: str, registry: m.Registry) -> M
                          segments=_segments(sample, list(match.spans) if match else [],
                                             blocked),
                          clauses=tuple(sample[a:b] for a, b in spans), leaves=leaves)
+
+
+SUMMARY_PHRASES = 3
+SUMMARY_CHARS = 60
+REGEX_CHARS = 24
+
+
+@dataclass(frozen=True)
+class SummaryWords:
+    """The words that join a summary's quoted phrases (the web layer translates them)."""
+
+    more: str = "等 %(n)d 种说法"  # after the first phrases, with their number
+    similar: str = "与%(examples)s相近"
+    regex: str = "符合规则式%(pattern)s"
+    all_of: str = " 且 "
+    any_of: str = " 或 "
+    not_: str = "不含 %(inner)s"
+
+
+def summary(matcher: Matcher, registry: m.Registry, words: SummaryWords) -> str:
+    """A matcher in a trainer's words (its phrases or examples, joined by 且/或), so that a
+    page never has to name it by its key; shortened to SUMMARY_CHARS."""
+    text = _summary(matcher, registry, words, 0)
+    return text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS] + "…"
+
+
+def _quoted(items: tuple[str, ...], words: SummaryWords) -> str:
+    shown = "".join(f"「{item}」" for item in items[:SUMMARY_PHRASES])
+    return shown + (words.more % {"n": len(items)} if len(items) > SUMMARY_PHRASES else "")
+
+
+def _summary(matcher: Matcher, registry: m.Registry, words: SummaryWords, depth: int) -> str:
+    if depth > 8:  # refs refer to refs; a cycle is a problem of the files, reported there
+        return "…"
+    match matcher:
+        case Ref(name=name):
+            found = registry.get(name)
+            return _summary(found, registry, words, depth + 1) if found is not None else ""
+        case PhraseMatcher(phrases=phrases):
+            return _quoted(phrases, words)
+        case FuzzyMatcher(examples=examples):
+            return words.similar % {"examples": _quoted(examples, words)}
+        case RegexMatcher(pattern=pattern):
+            # The pattern itself, shortened: mostly the Chinese words it looks for.
+            shown = pattern if len(pattern) <= REGEX_CHARS else pattern[:REGEX_CHARS] + "…"
+            return words.regex % {"pattern": f"「{shown}」"}
+        case AllOf(matchers=parts):
+            return words.all_of.join(_summary(p, registry, words, depth + 1) for p in parts)
+        case AnyOf(matchers=parts):
+            return words.any_of.join(_summary(p, registry, words, depth + 1) for p in parts)
+        case NotMatcher(matcher=inner):
+            return words.not_ % {"inner": _summary(inner, registry, words, depth + 1)}
+    return ""

@@ -1,29 +1,44 @@
 """The trainee's chat exam: the start page, the console (poll, reply), quick phrases, the result."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
+import click
 from flask import Blueprint, current_app, redirect, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.auth.models import Role
-from portal.chat.models import ChatAttemptStatus
+from portal.chat.models import ChatAttempt, ChatAttemptStatus
 from portal.chat.services import attempts as services
 from portal.chat.services import console as presenting
 from portal.chat.services import phrases as phrase_services
 from portal.chat.services.errors import AttemptClosed
+from portal.courses import services as courses
+from portal.courses.errors import StageLocked
 from portal.db import utcnow, write_intent
 from portal.errors import DomainError
 from portal.web.access import roles
-from portal.web.db import db_session, writes
+from portal.web.db import db_session, reads_first, write_phase, writes
 from portal.web.errors import translate
-from portal.web.render import is_htmx, redirect_after_post, render
+from portal.web.render import is_htmx, redirect_after_post, render, wants_fragment
 
 bp = Blueprint("chat", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/chat")
+
+
+@bp.record_once
+def _warm_up(state: BlueprintSetupState) -> None:
+    # A serving process builds the segmenter before its first request, not inside the
+    # first reply's write transaction. Tests (TESTING) and CLI commands (a click context)
+    # skip it: they start many apps, or need no segmenter, or build it when they use it.
+    if not state.app.testing and click.get_current_context(silent=True) is None:
+        services.warm_up()
 
 
 def now() -> datetime:
@@ -32,20 +47,36 @@ def now() -> datetime:
     return clock() if clock else utcnow()
 
 
+def _locked(exc: StageLocked) -> ResponseReturnValue:
+    """The courses' page of a locked stage (what opens it), as for the written exams."""
+    lock = courses.stage_lock(db_session(), user=current_user,
+                              track_key=current_user.cohort.track_key if current_user.cohort
+                              else "", stage_key=exc.stage_key)
+    if lock is None:
+        raise exc
+    return render("courses/locked.html", lock=lock, status=403)
+
+
 @bp.get("/chat/drills/<drill_key>")
 @roles(Role.TRAINEE)
 @writes
 def drill_show(drill_key: str) -> ResponseReturnValue:
-    status = services.drill_status(db_session(), user=current_user, drill_key=drill_key,
-                                   now=now())
+    try:
+        status = services.drill_status(db_session(), user=current_user, drill_key=drill_key,
+                                       now=now())
+    except StageLocked as exc:
+        return _locked(exc)
     return render("chat/start.html", drill_status=status, drill=status.definition)
 
 
 @bp.post("/chat/drills/<drill_key>/attempts")
 @roles(Role.TRAINEE)
 def attempt_start(drill_key: str) -> ResponseReturnValue:
-    attempt = services.start_attempt(db_session(), user=current_user, drill_key=drill_key,
-                                     now=now())
+    try:
+        attempt = services.start_attempt(db_session(), user=current_user, drill_key=drill_key,
+                                         now=now())
+    except StageLocked as exc:
+        return _locked(exc)
     return redirect_after_post(url_for("chat.console", attempt_id=attempt.id))
 
 
@@ -56,21 +87,55 @@ def _slot() -> int | None:
 
 def _console(attempt_id: int, *, block: str | None, status: int = 200,
              error: str | None = None, seen: int | None = None) -> ResponseReturnValue:
-    session = db_session()
+    """Lock the attempt, bring it up to now, show it."""
     at = now()
-    attempt = services.get_attempt(session, user=current_user, attempt_id=attempt_id, lock=True)
-    services.advance(session, attempt=attempt, now=at)
+    attempt = services.get_attempt(db_session(), user=current_user, attempt_id=attempt_id,
+                                   lock=True)
+    services.advance(db_session(), attempt=attempt, now=at)
+    return _show(attempt, at=at, block=block, status=status, error=error, seen=seen)
+
+
+def _show(attempt: ChatAttempt, *, at: datetime, block: str | None, status: int = 200,
+          error: str | None = None, seen: int | None = None) -> ResponseReturnValue:
+    """The console of an attempt already brought up to `at`."""
+    shown = _prepare(attempt, at=at, block=block, seen=seen)
+    return _to_result(attempt.id) if shown is None else shown.render(status=status, error=error)
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """The console as it will be rendered (everything read: it renders after a commit)."""
+
+    view: presenting.ConsoleView
+    block: str | None
+    headers: dict[str, str]
+
+    def render(self, *, status: int = 200, error: str | None = None) -> ResponseReturnValue:
+        return render("chat/console.html", block=self.block, status=status, view=self.view,
+                      error=error, oob=self.block == "live", headers=self.headers)
+
+
+def _prepare(attempt: ChatAttempt, *, at: datetime, block: str | None,
+             seen: int | None = None) -> _Shown | None:
+    """What the console shows of an attempt brought up to `at` (the whole page, or for a
+    poll or a reply only the parts that change); None once the attempt has ended. The
+    pane shown is marked read."""
+    session = db_session()
     if attempt.status is not ChatAttemptStatus.IN_PROGRESS:
-        return _to_result(attempt.id)
-    view = presenting.console(session, attempt=attempt, slot=_slot(), now=at, seen_seq=seen)
+        return None
+    live = block == "live" and wants_fragment()
+    view = presenting.console(session, attempt=attempt, slot=_slot(), now=at, seen_seq=seen,
+                              with_phrases=not live)
     services.mark_read(session, attempt=attempt, slot=view.selected_slot)
     headers = {}
     if block == "live" and view.selected_slot != _slot():
         # The open pane changed (the first customer arrived): the whole console is new.
         block = "console"
         headers = {"HX-Retarget": "#chat", "HX-Reswap": "outerHTML"}
-    return render("chat/console.html", block=block, status=status, view=view, error=error,
-                  oob=block == "live", headers=headers)
+        if live:
+            view = dataclasses.replace(view, phrases=phrase_services.list_phrases(
+                session, user_id=attempt.user_id))
+    return _Shown(view, block, headers)
 
 
 def _to_result(attempt_id: int) -> Response:
@@ -110,23 +175,36 @@ def poll(attempt_id: int) -> ResponseReturnValue:
 
 @bp.post("/chat/attempts/<int:attempt_id>/reply")
 @roles(Role.TRAINEE)
+@reads_first
 def reply(attempt_id: int) -> ResponseReturnValue:
+    """The hot request: signed in and checked in a read, then one short write (lock, store,
+    route, deliver, mark read, commit), then the console's changed parts render."""
     slot = _slot()
     text = request.form.get("text", "")
-    session = db_session()
+    at = now()
+    user_id = current_user.id  # read before the write phase (which starts a new transaction)
+    done: services.Reply | None
     try:
-        services.reply(session, user=current_user, attempt_id=attempt_id,
-                       slot=-1 if slot is None else slot, text=text, now=now())
-    except AttemptClosed:
-        return _to_result(attempt_id)
+        with write_phase() as session:
+            try:
+                done = services.reply(session, user_id=user_id, attempt_id=attempt_id,
+                                      slot=-1 if slot is None else slot, text=text, now=at)
+            except AttemptClosed:
+                done = None  # it has ended (maybe just now, which is kept): the result next
     except DomainError as exc:
         if not is_htmx():
             raise
-        session.rollback()
-        return _console(attempt_id, block="live", status=422, error=translate(exc.message))
-    if is_htmx():
-        return _console(attempt_id, block="live")
-    return redirect(url_for("chat.console", attempt_id=attempt_id, c=slot), 303)
+        with write_phase():
+            return _console(attempt_id, block="live", status=422,
+                            error=translate(exc.message))
+    if done is None:
+        return _to_result(attempt_id)
+    if not is_htmx():
+        return redirect(url_for("chat.console", attempt_id=attempt_id, c=slot), 303)
+    # Committed: the console is built from the attempt as the reply left it (advanced
+    # once, its pane marked read), without the lock.
+    shown = _prepare(done.attempt, at=at, block="live")
+    return _to_result(attempt_id) if shown is None else shown.render()
 
 
 @bp.post("/chat/attempts/<int:attempt_id>/finish")

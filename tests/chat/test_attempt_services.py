@@ -94,7 +94,7 @@ def test_a_reply_routes_and_the_response_time_runs_from_delivery(
     attempt = attempts.start_attempt(session, user=trainee, drill_key="solo", now=now)
     attempts.advance(session, attempt=attempt, now=_s(now, 2))  # delivered 2 s after it was due
     attempts.advance(session, attempt=attempt, now=_s(now, 5))
-    sent = attempts.reply(session, user=trainee, attempt_id=attempt.id, slot=0,
+    sent = attempts.reply(session, user_id=trainee.id, attempt_id=attempt.id, slot=0,
                           text=fx.GOOD_FIRST, now=_s(now, 27))
     assert sent.message.seq == 3 and sent.message.sent_at == _s(now, 27)
     assert sent.conversation.state == "explained" and sent.conversation.ended
@@ -103,12 +103,12 @@ def test_a_reply_routes_and_the_response_time_runs_from_delivery(
     attempts.advance(session, attempt=attempt, now=_s(now, 40))
     assert attempt.status is ChatAttemptStatus.IN_PROGRESS
     assert attempt.next_event_at == _s(now, 52)
-    attempts.reply(session, user=trainee, attempt_id=attempt.id, slot=0,
+    attempts.reply(session, user_id=trainee.id, attempt_id=attempt.id, slot=0,
                    text="感谢理解，祝您生活愉快~", now=_s(now, 45))
     attempts.advance(session, attempt=attempt, now=_s(now, 51))
     assert attempt.status is ChatAttemptStatus.IN_PROGRESS
     with pytest.raises(ConversationClosed):
-        attempts.reply(session, user=trainee, attempt_id=attempt.id, slot=0, text="再见",
+        attempts.reply(session, user_id=trainee.id, attempt_id=attempt.id, slot=0, text="再见",
                        now=_s(now, 53))
     attempts.advance(session, attempt=attempt, now=_s(now, 53))
     assert attempt.status is ChatAttemptStatus.FINISHED
@@ -128,7 +128,7 @@ def test_a_critical_violation_fails_whatever_the_points(
         session: Session, trainee: User, now: datetime) -> None:
     attempt = attempts.start_attempt(session, user=trainee, drill_key="solo", now=now)
     attempts.advance(session, attempt=attempt, now=now)
-    attempts.reply(session, user=trainee, attempt_id=attempt.id, slot=0, text=fx.PROMISE,
+    attempts.reply(session, user_id=trainee.id, attempt_id=attempt.id, slot=0, text=fx.PROMISE,
                    now=_s(now, 5))
     attempts.finish_attempt(session, user=trainee, attempt_id=attempt.id, now=_s(now, 20))
     assert attempt.ended_by is ChatEndedBy.TRAINEE
@@ -156,7 +156,7 @@ def test_silence_brings_a_nudge_then_the_customer_leaves(
     response = result["conversations"][0]["response"]
     assert response["answered"] == 0 and response["turns"] == 1
     with pytest.raises(AttemptClosed):
-        attempts.reply(session, user=trainee, attempt_id=attempt.id, slot=0, text="在的",
+        attempts.reply(session, user_id=trainee.id, attempt_id=attempt.id, slot=0, text="在的",
                        now=_s(now, 126))
 
 
@@ -164,7 +164,7 @@ def test_the_deadline_ends_the_attempt_on_the_next_request_or_the_sweep(
         session: Session, trainee: User, now: datetime) -> None:
     first = attempts.start_attempt(session, user=trainee, drill_key="solo", now=now)
     attempts.advance(session, attempt=first, now=now)
-    attempts.reply(session, user=trainee, attempt_id=first.id, slot=0, text="稍等", now=_s(now, 5))
+    attempts.reply(session, user_id=trainee.id, attempt_id=first.id, slot=0, text="稍等", now=_s(now, 5))
     assert attempts.sweep(session, now=_s(now, 599)) == 0
     assert attempts.sweep(session, now=_s(now, 700)) == 1
     assert first.status is ChatAttemptStatus.FINISHED and first.ended_by is ChatEndedBy.DEADLINE
@@ -176,7 +176,7 @@ def test_the_deadline_ends_the_attempt_on_the_next_request_or_the_sweep(
     assert second.number == 2
     # A reply after the deadline is refused and ends the attempt.
     with pytest.raises(AttemptClosed):
-        attempts.reply(session, user=trainee, attempt_id=second.id, slot=0, text="您好",
+        attempts.reply(session, user_id=trainee.id, attempt_id=second.id, slot=0, text="您好",
                        now=_s(now, 1000 + 601))
     assert second.ended_by is ChatEndedBy.DEADLINE
     with pytest.raises(CannotStart):
@@ -188,13 +188,13 @@ def test_replies_are_refused_before_arrival_and_when_empty_or_too_long(
     attempt = attempts.start_attempt(session, user=trainee, drill_key="pair", now=now)
     attempts.advance(session, attempt=attempt, now=now)
     with pytest.raises(ConversationClosed):
-        attempts.reply(session, user=trainee, attempt_id=attempt.id, slot=1, text="您好",
+        attempts.reply(session, user_id=trainee.id, attempt_id=attempt.id, slot=1, text="您好",
                        now=_s(now, 10))
     with pytest.raises(DomainError):
-        attempts.reply(session, user=trainee, attempt_id=attempt.id, slot=0, text="  ",
+        attempts.reply(session, user_id=trainee.id, attempt_id=attempt.id, slot=0, text="  ",
                        now=_s(now, 10))
     with pytest.raises(DomainError):
-        attempts.reply(session, user=trainee, attempt_id=attempt.id, slot=0, text="好" * 1001,
+        attempts.reply(session, user_id=trainee.id, attempt_id=attempt.id, slot=0, text="好" * 1001,
                        now=_s(now, 10))
     assert attempt.last_seq == 1
 
@@ -203,12 +203,12 @@ def test_two_customers_score_apart_and_add_up(session: Session, trainee: User,
                                               now: datetime) -> None:
     attempt = attempts.start_attempt(session, user=trainee, drill_key="pair", now=now)
     attempts.advance(session, attempt=attempt, now=now)
-    attempts.reply(session, user=trainee, attempt_id=attempt.id, slot=0, text=fx.GOOD_FIRST,
+    attempts.reply(session, user_id=trainee.id, attempt_id=attempt.id, slot=0, text=fx.GOOD_FIRST,
                    now=_s(now, 10))
     delivered = attempts.advance(session, attempt=attempt, now=_s(now, 21))
     # The reply at 10 s first delivered 小林's second message (due at 4 s).
     assert [m.text for m in delivered] == ["好吧，那就中通吧，谢谢", "帮我把价格改高一块钱，我要报销"]
-    attempts.reply(session, user=trainee, attempt_id=attempt.id, slot=1, text=fx.REFUSE_PRICE,
+    attempts.reply(session, user_id=trainee.id, attempt_id=attempt.id, slot=1, text=fx.REFUSE_PRICE,
                    now=_s(now, 81))
     attempts.advance(session, attempt=attempt, now=_s(now, 110))
     assert attempt.status is ChatAttemptStatus.FINISHED
@@ -229,7 +229,7 @@ def test_a_pass_reports_to_the_stage_and_a_stage_with_two_assessments_waits_for_
     trainee = make_chat_trainee(session, now=now, stages=fx.BOTH_STAGES)
     attempt = attempts.start_attempt(session, user=trainee, drill_key="solo", now=now)
     attempts.advance(session, attempt=attempt, now=now)
-    attempts.reply(session, user=trainee, attempt_id=attempt.id, slot=0, text=fx.GOOD_FIRST,
+    attempts.reply(session, user_id=trainee.id, attempt_id=attempt.id, slot=0, text=fx.GOOD_FIRST,
                    now=_s(now, 5))
     attempts.advance(session, attempt=attempt, now=_s(now, 40))
     assert attempt.passed
@@ -247,7 +247,7 @@ def test_a_pass_of_a_one_assessment_stage_completes_it(session: Session, trainee
                                                        now: datetime) -> None:
     attempt = attempts.start_attempt(session, user=trainee, drill_key="solo", now=now)
     attempts.advance(session, attempt=attempt, now=now)
-    attempts.reply(session, user=trainee, attempt_id=attempt.id, slot=0, text=fx.GOOD_FIRST,
+    attempts.reply(session, user_id=trainee.id, attempt_id=attempt.id, slot=0, text=fx.GOOD_FIRST,
                    now=_s(now, 5))
     attempts.advance(session, attempt=attempt, now=_s(now, 40))
     completion = session.scalars(sa.select(StageCompletion)).one()

@@ -159,3 +159,27 @@ def test_composite_matchers_are_explained_leaf_by_leaf() -> None:
     assert not excluded.matched
     assert [h.fate for h in excluded.leaves[0].hits] == [HitFate.EXCLUDED]
     assert excluded.leaves[0].exclude == ("不要加",)
+
+
+def test_a_matcher_summary_reads_as_its_phrases_and_a_state_as_its_line(
+        sample_chats: ChatContent) -> None:
+    from portal.chat.player import state_label
+    from portal.chat.scenario import AllOf, NotMatcher, PhraseMatcher, Ref, RegexMatcher
+    from portal.chat.tester import SummaryWords, summary
+
+    words = SummaryWords()
+    registry = {"carriers": PhraseMatcher(phrases=("申通", "中通", "圆通", "韵达")),
+                "loop": Ref("loop")}
+    assert summary(Ref("carriers"), registry, words) == "「申通」「中通」「圆通」等 4 种说法"
+    both = AllOf(matchers=(PhraseMatcher(phrases=("亲",)), NotMatcher(Ref("carriers"))))
+    assert summary(both, registry, words) == "「亲」 且 不含 「申通」「中通」「圆通」等 4 种说法"
+    assert summary(Ref("loop"), registry, words) == "…"  # a cycle ends, it does not recurse
+    # Patterns differ by what they look for: the pattern, shortened, tells them apart.
+    assert summary(RegexMatcher(pattern="(给您|帮您)(改|调)(价|价格)"), registry, words) == (
+        "符合规则式「(给您|帮您)(改|调)(价|价格)」")
+    carrier = sample_chats.scenario("carrier-promise")
+    assert carrier is not None
+    start = carrier.states[carrier.start]
+    assert state_label(carrier, carrier.start) == start.say[0].text[:14] + (
+        "…" if len(start.say[0].text) > 14 else "")
+    assert state_label(carrier, "no-such-state") == ""

@@ -225,7 +225,11 @@ def test_the_player_plays_a_scenario_from_the_folder(client: FlaskClient, traine
     clock[0] += timedelta(seconds=6)
     answered = _text(client.post("/chat/staff/player", headers=HX, data={
         **_state(refreshed), "action": "reply", "text": staff_fixtures.GOOD}))
-    assert "走了状态 ask 的第 2 条路线，进入 explained。" in answered
+    # States read as the customer's line there; the YAML key only beside it, as code.
+    # A state not reached yet does not give its line away.
+    assert ('走了状态 「你好，能给我发韵达吗？」 <code class="chat-player__key">ask</code> 的第 2 条'
+            '路线，进入 买家下一句还没出现的状态 <code class="chat-player__key">explained</code>。'
+            in answered)
     assert '<mark class="chat-hit">申通</mark>' in answered
     assert "用时 10 秒" in answered
     assert "好吧，那就中通吧，谢谢" not in answered  # due 5 s later
@@ -298,7 +302,12 @@ def test_the_matcher_tester_highlights_a_match(client: FlaskClient, trainer: Use
                                     "sample": "可以的亲，給您韻達"})
     html = _text(page)
     assert page.status_code == 200 and "<html" in html
-    assert "「promise-yunda」命中了这句回复。" in html
+    # The matcher reads as its phrases; its YAML name only as code beside them.
+    assert "匹配规则 「发韵达」「走韵达」「给您韵达」 命中了这句回复。" in html
+    assert "文件中的名称: <code>promise-yunda</code>" in html
+    assert ('<option value="file:yunda|promise-yunda" selected>「发韵达」「走韵达」「给您韵达」'
+            '</option>') in html
+    assert ">promise-yunda<" not in html.replace("<code>promise-yunda</code>", "")
     assert "給您韻達</mark>" in html  # on the original, traditional characters and all
 
 
@@ -308,7 +317,7 @@ def test_the_matcher_tester_shows_a_negation_that_flipped_a_phrase(
         "matcher": "file:yunda|promise-yunda", "sample": "亲，没法给您韵达哦，可以发中通"})
     html = _text(fragment)
     assert "<html" not in html and 'id="report"' in html
-    assert "「promise-yunda」没有命中这句回复。" in html
+    assert "匹配规则 「发韵达」「走韵达」「给您韵达」 没有命中这句回复。" in html
     assert "有内容因否定词的有无而没有计入" in html
     assert "<td>没法给您韵达哦</td>" in html and "<td>没法</td>" in html
     assert "所在分句有否定词，被反转为否定，不计入" in html

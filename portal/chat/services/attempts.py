@@ -13,12 +13,14 @@ and writes nothing (`poll_is_empty`).
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.assessments.rules import StartCheck, can_start
 from portal.audit import services as audit
@@ -39,6 +41,7 @@ from portal.chat.models import (
 from portal.chat.scenario import Drill, Ending, Rules, Scenario
 from portal.chat.services.errors import AttemptClosed, CannotStart, ConversationClosed
 from portal.courses import services as courses
+from portal.courses.errors import StageLocked
 from portal.db import insert_ignore
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.messages import N_
@@ -60,6 +63,14 @@ def closes_at(row: ChatConversation) -> datetime | None:
 def takes_replies(row: ChatConversation, now: datetime) -> bool:
     closing = closes_at(row)
     return now >= row.arrives_at and (closing is None or now < closing)
+
+
+def warm_up() -> None:
+    """Build what the first reply in a process would otherwise build inside its write
+    transaction (jieba's dictionary: seconds): the app does it at start-up."""
+    from portal.chat.normalize import tokenizer
+
+    tokenizer()
 
 
 # --- definitions as stored ------------------------------------------------------------
@@ -94,6 +105,71 @@ def _scenario(version_id: int, source_hash: str, data: dict[str, Any]) -> tuple[
     if key not in _DEFINITIONS:
         _DEFINITIONS[key] = (Scenario.from_data(data["scenario"]), Rules.from_data(data["rules"]))
     return _DEFINITIONS[key]  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class ScenarioDefinition:
+    """A scenario version as the console and the engine use it (decoded once)."""
+
+    scenario: Scenario
+    rules: Rules
+    title: str
+
+
+@dataclass(frozen=True)
+class DrillDefinition:
+    drill: Drill
+    title: str
+    track_key: str | None
+    stage_key: str | None
+
+
+# The hot path (every poll with news, every reply) reads a conversation's scenario by the
+# version id in its foreign-key column: with the decoded version cached per database
+# (engine) and id, the version row is never loaded again (versions are immutable; ids
+# repeat only across databases, e.g. one per test).
+_BY_ENGINE: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], Any]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _cache(session: Session) -> dict[tuple[str, int], Any]:
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    found = _BY_ENGINE.get(engine)
+    if found is None:
+        found = _BY_ENGINE.setdefault(engine, {})
+    return found
+
+
+def scenario_version(session: Session, version_id: int) -> ScenarioDefinition:
+    cache = _cache(session)
+    found = cache.get(("scenario", version_id))
+    if found is None:
+        version = session.get(ChatScenarioVersion, version_id)
+        assert version is not None
+        scenario, rules = _scenario(version.id, version.source_hash, version.definition)
+        found = cache[("scenario", version_id)] = ScenarioDefinition(scenario, rules,
+                                                                     version.title)
+    return found  # type: ignore[no-any-return]
+
+
+def scenario_for(session: Session, row: ChatConversation) -> Scenario:
+    return scenario_version(session, row.chat_scenario_version_id).scenario
+
+
+def drill_version(session: Session, version_id: int) -> DrillDefinition:
+    cache = _cache(session)
+    found = cache.get(("drill", version_id))
+    if found is None:
+        version = session.get(ChatDrillVersion, version_id)
+        assert version is not None
+        found = cache[("drill", version_id)] = DrillDefinition(
+            drill_of(version), version.title, version.track_key, version.stage_key)
+    return found  # type: ignore[no-any-return]
+
+
+def drill_for(session: Session, attempt: ChatAttempt) -> DrillDefinition:
+    return drill_version(session, attempt.chat_drill_version_id)
 
 
 # --- the rules of attempts (as for written exams) -------------------------------------
@@ -138,7 +214,8 @@ def _check_may_take(session: Session, user: User, version: ChatDrillVersion) -> 
     if status is None:
         raise NotFound(N_("这场模拟接待考核不属于你的培训路线"))
     if status.state.value == "locked":
-        raise Forbidden(N_("阶段“%(stage)s”尚未解锁，暂不能参加这场考核"), stage=status.title)
+        raise StageLocked(N_("阶段“%(stage)s”尚未解锁，暂不能参加这场考核"),
+                          stage_key=status.key, stage=status.title)
 
 
 def drill_status(session: Session, *, user: User, drill_key: str, now: datetime) -> DrillStatus:
@@ -195,14 +272,13 @@ def start_attempt(session: Session, *, user: User, drill_key: str, now: datetime
         scenario = scenario_of(version)
         arrives_at = now + timedelta(seconds=customer.arrive)
         step = engine.open_conversation(scenario, arrives_at=arrives_at)
-        row = ChatConversation(chat_attempt_id=attempt.id, slot=slot,
-                               chat_scenario_version_id=version.id, arrives_at=arrives_at)
+        row = ChatConversation(slot=slot, chat_scenario_version_id=version.id,
+                               arrives_at=arrives_at, messages=[])
         _store_state(row, step.conversation)
-        session.add(row)
-        session.flush()
+        attempt.conversations.append(row)
         _schedule(session, attempt, row, step)
-    session.flush()
     _plan_next_event(session, attempt)
+    session.flush()
     audit.record(session, actor_id=user.id, action="chat.attempt.start", target_type="chat_attempt",
                  target_id=attempt.id, details={"drill": drill_key, "number": number}, now=now)
     return attempt
@@ -236,34 +312,46 @@ def _conversation(row: ChatConversation) -> engine.Conversation:
 def _store_state(row: ChatConversation, conv: engine.Conversation) -> None:
     for name in _state_fields():
         value = getattr(conv, name)
-        setattr(row, name, value.value if hasattr(value, "value") else value)
+        value = value.value if hasattr(value, "value") else value
+        if getattr(row, name) != value:  # an unchanged column is not written
+            setattr(row, name, value)
 
 
 def _schedule(session: Session, attempt: ChatAttempt, row: ChatConversation,
               step: engine.Step) -> None:
-    """The customer messages a step schedules become rows, due at their time."""
+    """The customer messages a step schedules become rows, due at their time (added
+    through the conversation's collection, which the hot path keeps loaded)."""
     for scheduled in step.messages:
-        session.add(ChatMessage(
-            chat_attempt_id=attempt.id, chat_conversation_id=row.id, sender=ChatSender.CUSTOMER,
+        row.messages.append(ChatMessage(
+            chat_attempt_id=attempt.id, sender=ChatSender.CUSTOMER,
             text=scheduled.text, due_at=scheduled.due_at, state=scheduled.state,
             nudge=scheduled.kind is engine.MessageKind.NUDGE))
+
+
+def _messages(attempt: ChatAttempt) -> list[ChatMessage]:
+    """Every message of the attempt, in the order they were written."""
+    every = [m for row in attempt.conversations for m in row.messages]
+    # Written rows in id order; rows of this request (no id yet) after them, as added.
+    return sorted(every, key=lambda m: (m.id is None, m.id or 0))
+
+
+def _undelivered(attempt: ChatAttempt) -> list[ChatMessage]:
+    return [m for m in _messages(attempt) if m.delivered_at is None]
 
 
 def _plan_next_event(session: Session, attempt: ChatAttempt) -> None:
     """The earliest moment something happens without the trainee: a message falls due, a
     conversation's silence timer (nudge, leaving), or the deadline."""
-    session.flush()
-    due = session.scalar(sa.select(sa.func.min(ChatMessage.due_at)).where(
-        ChatMessage.chat_attempt_id == attempt.id, ChatMessage.delivered_at.is_(None)))
-    moments = [attempt.deadline_at] + ([due] if due is not None else [])
+    moments = [attempt.deadline_at] + [m.due_at for m in _undelivered(attempt)]
     for row in attempt.conversations:
         if row.ended:
             moments.append(closes_at(row) or attempt.deadline_at)
             continue
-        moment = engine.next_event(scenario_of(row.scenario_version), _conversation(row))
+        moment = engine.next_event(scenario_for(session, row), _conversation(row))
         if moment is not None:
             moments.append(moment)
-    attempt.next_event_at = min(moments)
+    if attempt.next_event_at != min(moments):
+        attempt.next_event_at = min(moments)
 
 
 # --- taking an attempt -----------------------------------------------------------------
@@ -274,14 +362,29 @@ def get_attempt(session: Session, *, user: User, attempt_id: int,
     """An attempt its owner may see; anyone else gets "not found" (no hint it exists).
 
     With `lock`, the attempt's row is locked until the transaction ends, so that polls and
-    replies of one attempt in several processes happen one after the other.
+    replies of one attempt in several processes happen one after the other; then its
+    conversations and their messages are read in one more statement (everything a poll or a
+    reply needs). Not in the locking statement: on PostgreSQL a statement that waited for
+    the lock re-reads only the locked row, and would see the other tables as they were
+    before the transaction it waited for.
     """
+    return _get_attempt(session, user_id=user.id, attempt_id=attempt_id, lock=lock)
+
+
+def _get_attempt(session: Session, *, user_id: int, attempt_id: int, lock: bool) -> ChatAttempt:
     query = sa.select(ChatAttempt).where(ChatAttempt.id == attempt_id)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     attempt = session.scalar(query)
-    if attempt is None or attempt.user_id != user.id:
+    if attempt is None or attempt.user_id != user_id:
         raise NotFound(N_("找不到该作答记录"))
+    if lock:
+        rows = session.scalars(
+            sa.select(ChatConversation).where(ChatConversation.chat_attempt_id == attempt.id)
+            .options(joinedload(ChatConversation.messages))
+            .order_by(ChatConversation.slot).execution_options(populate_existing=True)
+        ).unique().all()
+        set_committed_value(attempt, "conversations", list(rows))
     return attempt
 
 
@@ -312,10 +415,8 @@ def advance(session: Session, *, attempt: ChatAttempt, now: datetime) -> list[Ch
         return delivered
     _tick(session, attempt, now)
     delivered = _deliver(session, attempt, now)
-    pending = session.scalar(sa.select(sa.func.count()).select_from(ChatMessage).where(
-        ChatMessage.chat_attempt_id == attempt.id, ChatMessage.delivered_at.is_(None)))
-    if not pending and all((closes_at(row) or attempt.deadline_at) <= now
-                           for row in attempt.conversations):
+    if not _undelivered(attempt) and all((closes_at(row) or attempt.deadline_at) <= now
+                                         for row in attempt.conversations):
         _finish(session, attempt, now=now, by=ChatEndedBy.SCRIPTS)
     else:
         _plan_next_event(session, attempt)
@@ -327,39 +428,38 @@ def _tick(session: Session, attempt: ChatAttempt, now: datetime) -> None:
     for row in attempt.conversations:
         if row.ended or now < row.arrives_at:
             continue
-        step = engine.on_tick(scenario_of(row.scenario_version), _conversation(row), now=now)
+        step = engine.on_tick(scenario_for(session, row), _conversation(row), now=now)
         _store_state(row, step.conversation)
         _schedule(session, attempt, row, step)
-    session.flush()
 
 
 def _deliver(session: Session, attempt: ChatAttempt, now: datetime) -> list[ChatMessage]:
-    due = list(session.scalars(sa.select(ChatMessage).where(
-        ChatMessage.chat_attempt_id == attempt.id, ChatMessage.delivered_at.is_(None),
-        ChatMessage.due_at <= now).order_by(ChatMessage.due_at, ChatMessage.id)))
+    due = sorted((m for m in _undelivered(attempt) if m.due_at <= now),
+                 key=lambda m: m.due_at)  # stable: the order written among equal times
     for message in due:
         attempt.last_seq += 1
         message.seq = attempt.last_seq
         message.delivered_at = now
-    session.flush()
     return due
 
 
 @dataclass(frozen=True)
 class Reply:
+    attempt: ChatAttempt  # locked and brought up to the reply's time
     message: ChatMessage
     conversation: ChatConversation
 
 
-def reply(session: Session, *, user: User, attempt_id: int, slot: int, text: str,
+def reply(session: Session, *, user_id: int, attempt_id: int, slot: int, text: str,
           now: datetime) -> Reply:
-    """The trainee answers one customer: stored with the next seq, then the engine routes."""
+    """The trainee answers one customer: stored with the next seq, then the engine routes;
+    what the customer says at once is delivered with it, so the attempt is up to `now`."""
     text = text.strip()
     if not text:
         raise DomainError(N_("回复不能为空"))
     if len(text) > MAX_REPLY_CHARS:
         raise DomainError(N_("一条回复最多 %(n)d 个字"), n=MAX_REPLY_CHARS)
-    attempt = get_attempt(session, user=user, attempt_id=attempt_id, lock=True)
+    attempt = _get_attempt(session, user_id=user_id, attempt_id=attempt_id, lock=True)
     _check_open(session, attempt, now)
     row = next((c for c in attempt.conversations if c.slot == slot), None)
     if row is None:
@@ -372,30 +472,27 @@ def reply(session: Session, *, user: User, attempt_id: int, slot: int, text: str
     if not takes_replies(row, now):  # left a moment ago, before this reply arrived
         raise ConversationClosed(N_("这位买家已经离开，不能再回复"))
     attempt.last_seq += 1
-    message = ChatMessage(chat_attempt_id=attempt.id, chat_conversation_id=row.id,
-                          seq=attempt.last_seq, sender=ChatSender.TRAINEE, text=text,
-                          due_at=now, delivered_at=now, sent_at=now, state=row.state)
-    session.add(message)
-    row.read_seq = attempt.last_seq
-    session.flush()
-    since = _replies_since_customer(session, row)
-    step = engine.on_reply(scenario_of(row.scenario_version), _conversation(row), since, now=now)
+    message = ChatMessage(chat_attempt_id=attempt.id, seq=attempt.last_seq,
+                          sender=ChatSender.TRAINEE, text=text, due_at=now, delivered_at=now,
+                          sent_at=now, state=row.state)
+    row.messages.append(message)
+    since = _replies_since_customer(row)
+    step = engine.on_reply(scenario_for(session, row), _conversation(row), since, now=now)
     _store_state(row, step.conversation)
     _schedule(session, attempt, row, step)
-    _plan_next_event(session, attempt)
-    return Reply(message=message, conversation=row)
+    advance(session, attempt=attempt, now=now)  # an answer due at once; the next event
+    row.read_seq = attempt.last_seq  # the trainee is looking at this customer's pane
+    session.flush()
+    return Reply(attempt=attempt, message=message, conversation=row)
 
 
-def _replies_since_customer(session: Session, row: ChatConversation) -> list[str]:
+def _replies_since_customer(row: ChatConversation) -> list[str]:
     """The trainee's replies since the customer last spoke, oldest first."""
-    last_customer = session.scalar(sa.select(sa.func.max(ChatMessage.seq)).where(
-        ChatMessage.chat_conversation_id == row.id, ChatMessage.sender == ChatSender.CUSTOMER,
-        ChatMessage.nudge.is_(False), ChatMessage.seq.is_not(None)))
-    query = sa.select(ChatMessage.text).where(
-        ChatMessage.chat_conversation_id == row.id, ChatMessage.sender == ChatSender.TRAINEE)
-    if last_customer is not None:
-        query = query.where(ChatMessage.seq > last_customer)
-    return list(session.scalars(query.order_by(ChatMessage.seq)))
+    shown = sorted((m for m in row.messages if m.seq is not None), key=lambda m: m.seq or 0)
+    last_customer = max((m.seq or 0 for m in shown
+                         if m.sender is ChatSender.CUSTOMER and not m.nudge), default=None)
+    return [m.text for m in shown if m.sender is ChatSender.TRAINEE
+            and (last_customer is None or (m.seq or 0) > last_customer)]
 
 
 def _check_open(session: Session, attempt: ChatAttempt, now: datetime) -> None:
@@ -405,7 +502,7 @@ def _check_open(session: Session, attempt: ChatAttempt, now: datetime) -> None:
         raise AttemptClosed(N_("考核已结束，不能再回复"))
 
 
-def mark_read(session: Session, *, attempt: ChatAttempt, slot: int) -> None:
+def mark_read(session: Session, *, attempt: ChatAttempt, slot: int | None) -> None:
     """The trainee looked at a customer's pane: what was delivered there is read."""
     row = next((c for c in attempt.conversations if c.slot == slot), None)
     if row is not None and row.read_seq < attempt.last_seq:
@@ -455,13 +552,13 @@ def _finish(session: Session, attempt: ChatAttempt, *, now: datetime, by: ChatEn
     attempt.ended_at = now
     attempt.ended_by = by
     attempt.next_event_at = None
-    definition = drill_of(attempt.drill_version)
+    drill = drill_for(session, attempt)
     scored = []
     for row in attempt.conversations:
-        scenario, rules = _scenario(row.scenario_version.id, row.scenario_version.source_hash,
-                                    row.scenario_version.definition)
-        scored.append(scoring.score_conversation(scenario, transcript(session, row), rules))
-    result = scoring.score_attempt(scored, pass_mark=definition.pass_mark)
+        found = scenario_version(session, row.chat_scenario_version_id)
+        scored.append(scoring.score_conversation(found.scenario, transcript(session, row),
+                                                 found.rules))
+    result = scoring.score_attempt(scored, pass_mark=drill.drill.pass_mark)
     attempt.auto_result = result.to_data()
     attempt.score = result.score
     attempt.fail_reason = result.violations[0].id.value if result.violations else None
@@ -471,24 +568,22 @@ def _finish(session: Session, attempt: ChatAttempt, *, now: datetime, by: ChatEn
                  action="chat.attempt.finish", target_type="chat_attempt", target_id=attempt.id,
                  details={"by": by.value, "score": attempt.score, "passed": attempt.passed},
                  now=now)
-    version = attempt.drill_version
-    if attempt.passed and version.track_key and version.stage_key:
+    if attempt.passed and drill.track_key and drill.stage_key:
         courses.record_assessment_passed(
-            session, user_id=attempt.user_id, track_key=version.track_key,
-            stage_key=version.stage_key, source=courses.AssessmentSource.CHAT_EXAM,
-            reference=f"{version.title} #{attempt.number}: {attempt.score:g}", now=now)
+            session, user_id=attempt.user_id, track_key=drill.track_key,
+            stage_key=drill.stage_key, source=courses.AssessmentSource.CHAT_EXAM,
+            reference=f"{drill.title} #{attempt.number}: {attempt.score:g}", now=now)
 
 
 def transcript(session: Session, row: ChatConversation) -> list[scoring.TranscriptMessage]:
     """A conversation's delivered messages as the scoring reads them, in seq order: a
     customer message at its first delivery to the browser, a reply when it was received."""
-    messages = session.scalars(sa.select(ChatMessage).where(
-        ChatMessage.chat_conversation_id == row.id, ChatMessage.seq.is_not(None),
-        ChatMessage.sender != ChatSender.SYSTEM).order_by(ChatMessage.seq))
+    messages = sorted((m for m in row.messages
+                       if m.seq is not None and m.sender is not ChatSender.SYSTEM),
+                      key=lambda m: m.seq or 0)
     return [scoring.TranscriptMessage(
         seq=m.seq or 0, text=m.text, state=m.state, nudge=m.nudge,
         author=(scoring.Author.TRAINEE if m.sender is ChatSender.TRAINEE
                 else scoring.Author.CUSTOMER),
         at=(m.sent_at if m.sender is ChatSender.TRAINEE else m.delivered_at) or m.due_at)
         for m in messages]
-

@@ -9,13 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portal.auth.models import User
 from portal.chat import scoring
 from portal.chat.models import (
     ChatAttempt,
     ChatConversation,
     ChatMessage,
-    ChatReview,
     ChatSender,
     QuickPhrase,
     ReviewReason,
@@ -87,27 +85,28 @@ class ConsoleView:
 
 
 def console(session: Session, *, attempt: ChatAttempt, slot: int | None, now: datetime,
-            seen_seq: int | None = None) -> ConsoleView:
-    """The console at `now`: who is here, how long each has waited, the open pane."""
+            seen_seq: int | None = None, with_phrases: bool = True) -> ConsoleView:
+    """The console at `now`: who is here, how long each has waited, the open pane.
+
+    `attempt` comes locked with its conversations and messages (`attempts.get_attempt`);
+    nothing more is read but the quick phrases (only the whole page shows them).
+    """
     rows = attempt.conversations
-    delivered = list(session.scalars(sa.select(ChatMessage).where(
-        ChatMessage.chat_attempt_id == attempt.id, ChatMessage.seq.is_not(None))
-        .order_by(ChatMessage.seq)))
-    by_conversation: dict[int, list[ChatMessage]] = {}
-    for message in delivered:
-        by_conversation.setdefault(message.chat_conversation_id, []).append(message)
+    by_conversation: dict[int, list[ChatMessage]] = {
+        row.id: sorted((m for m in row.messages if m.seq is not None), key=lambda m: m.seq or 0)
+        for row in rows}
     tabs: list[CustomerTab] = []
     names: dict[int, str] = {}
     timing = Timing()
     for row in rows:
-        messages = by_conversation.get(row.id, [])
+        messages = by_conversation[row.id]
         if not messages:
             continue  # not arrived yet
-        scenario = attempts.scenario_of(row.scenario_version)
-        timing = attempts.rules_of(row.scenario_version).timing
-        names[row.id] = scenario.customer.name
-        tabs.append(_tab(row, scenario.customer.name, scenario.customer.type, messages, timing,
-                         now))
+        found = attempts.scenario_version(session, row.chat_scenario_version_id)
+        customer = found.scenario.customer
+        timing = found.rules.timing
+        names[row.id] = customer.name
+        tabs.append(_tab(row, customer.name, customer.type, messages, timing, now))
     arrived = {t.slot for t in tabs}
     selected_slot = slot if slot in arrived else _first_waiting(tabs)
     selected = next((t for t in tabs if t.slot == selected_slot), None)
@@ -116,20 +115,23 @@ def console(session: Session, *, attempt: ChatAttempt, slot: int | None, now: da
     shown: list[ShownMessage] = []
     if selected is not None:
         row = next(r for r in rows if r.slot == selected.slot)
-        scenario = attempts.scenario_of(row.scenario_version)
+        scenario = attempts.scenario_for(session, row)
         card = scenario.context
         persona = scenario.customer.persona
-        shown = [_shown(m) for m in by_conversation.get(row.id, [])]
+        shown = [_shown(m) for m in by_conversation[row.id]]
+    new_to_browser = [] if seen_seq is None else sorted(
+        (m for row in rows for m in by_conversation[row.id]
+         if m.sender is ChatSender.CUSTOMER and (m.seq or 0) > seen_seq),
+        key=lambda m: m.seq or 0)
     return ConsoleView(
-        attempt=attempt, title=attempt.drill_version.title, now=now,
+        attempt=attempt, title=attempts.drill_for(session, attempt).title, now=now,
         seconds_left=max(0, int((attempt.deadline_at - now).total_seconds())),
         customers=tabs, selected_slot=selected_slot, selected=selected, card=card,
-        persona=persona, messages=shown, phrases=list_phrases(session, user_id=attempt.user_id),
+        persona=persona, messages=shown,
+        phrases=list_phrases(session, user_id=attempt.user_id) if with_phrases else [],
         timing=timing, waiting_for=sum(1 for t in tabs if t.waiting_seconds is not None),
         pending=len(rows) - len(tabs),
-        announce=[] if seen_seq is None else [
-            (names.get(m.chat_conversation_id, ""), m.text) for m in delivered
-            if m.sender is ChatSender.CUSTOMER and (m.seq or 0) > seen_seq])
+        announce=[(names.get(m.chat_conversation_id, ""), m.text) for m in new_to_browser])
 
 
 def _first_waiting(tabs: list[CustomerTab]) -> int | None:
@@ -268,15 +270,15 @@ def result(session: Session, *, attempt: ChatAttempt) -> ResultView:
     customers: list[CustomerResult] = []
     violations: list[tuple[str, scoring.ViolationResult]] = []
     for row, conv_score in zip(attempt.conversations, score.conversations, strict=True):
-        scenario = attempts.scenario_of(row.scenario_version)
+        scenario = attempts.scenario_for(session, row)
         own = [m for m in messages if rows[m.chat_conversation_id] is row]
         customers.append(_customer_result(row, scenario.customer.name, scenario.title,
                                           conv_score, own))
         violations.extend((scenario.customer.name, v) for v in conv_score.violations)
-    return ResultView(attempt=attempt, title=attempt.drill_version.title, score=score,
+    drill = attempts.drill_for(session, attempt)
+    return ResultView(attempt=attempt, title=drill.title, score=score,
                       items=_item_rows(session, attempt, score), customers=customers,
-                      violations=violations,
-                      pass_mark=attempts.drill_of(attempt.drill_version).pass_mark)
+                      violations=violations, pass_mark=drill.drill.pass_mark)
 
 
 def _customer_result(row: ChatConversation, name: str, title: str,
