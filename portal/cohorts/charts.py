@@ -29,6 +29,7 @@ class Bar:
     value: str        # drawn beside the bar ("" to draw nothing)
     value_x: float
     value_y: float
+    value_anchor: str = "middle"  # SVG text-anchor of the value
 
 
 @dataclass(frozen=True)
@@ -55,14 +56,14 @@ class Chart:
     labels: tuple[Label, ...]
     grid: tuple[Line, ...] = ()
     mark: Line | None = None        # the pass mark
-    mark_label: Label | None = None
+    mark_label: Label | None = None  # where the pass mark's caption goes (the page writes it)
 
 
 WIDTH = 560
 FONT = 13
 
 
-def histogram(dist: Distribution, *, mark_text: str = "") -> Chart:
+def histogram(dist: Distribution) -> Chart:
     """Vertical bars, one per score band; bands at or above the pass mark are `PASS`."""
     left, right, top, bottom = 36, 8, 18, 40
     height = 220
@@ -88,7 +89,7 @@ def histogram(dist: Distribution, *, mark_text: str = "") -> Chart:
     if dist.pass_mark is not None:
         x = left + plot_w * dist.pass_mark / 100
         mark = Line(x, top - 6, x, top + plot_h)
-        mark_label = Label(x=min(x + 4, WIDTH - right - 60), y=top - 6, text=mark_text,
+        mark_label = Label(x=min(x + 4, WIDTH - right - 70), y=top - 6, text="",
                            anchor="start")
     return Chart(width=WIDTH, height=height, bars=tuple(bars), labels=tuple(labels),
                  grid=tuple(grid), mark=mark, mark_label=mark_label)
@@ -111,7 +112,7 @@ def funnel(rows: Sequence[StageFunnel]) -> Chart:
                         value="", value_x=0, value_y=0))
         bars.append(Bar(x=left + on_w, y=y + 6, width=late_w, height=row_h - 14, tone=Tone.LATE,
                         value=f"{row.finished}/{row.total}", value_x=left + plot_w + 6,
-                        value_y=y + row_h / 2 + 4))
+                        value_y=y + row_h / 2 + 4, value_anchor="start"))
         labels.append(Label(x=left - 8, y=y + row_h / 2 + 4, text=f"{row.number}. {row.title}",
                             anchor="end"))
     return Chart(width=WIDTH, height=height, bars=tuple(bars), labels=tuple(labels))
@@ -133,7 +134,8 @@ def scale_bars(rows: Sequence[tuple[str, float | None]], *, low: float = 1,
         w = 0.0 if value is None else plot_w * (value - low) / (high - low)
         bars.append(Bar(x=left, y=y + 4, width=max(w, 0.0), height=row_h - 8, tone=Tone.MAIN,
                         value="—" if value is None else f"{value:.1f}",
-                        value_x=left + max(w, 0.0) + 6, value_y=y + row_h / 2 + 4))
+                        value_x=left + max(w, 0.0) + 6, value_y=y + row_h / 2 + 4,
+                        value_anchor="start"))
         labels.append(Label(x=left - 8, y=y + row_h / 2 + 4, text=title, anchor="end"))
     return Chart(width=WIDTH, height=height, bars=tuple(bars), labels=tuple(labels),
                  grid=tuple(grid))

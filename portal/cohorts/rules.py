@@ -214,14 +214,15 @@ def safe_cell(value: object) -> object:
     return value
 
 
-def export_filename(cohort_name: str, on: date, extension: str) -> str:
-    """The download's name: the cohort and the date (Chinese kept; see content_disposition)."""
-    cleaned = "".join(c for c in cohort_name if c not in '\\/:*?"<>|\r\n\t').strip() or "cohort"
-    return f"{cleaned}-培训结果-{on.isoformat()}.{extension}"
+def export_filename(cohort_name: str, on: date, extension: str, *, label: str) -> str:
+    """The download's name: the cohort, `label` (in the reader's language) and the date;
+    characters a file system refuses are dropped (Chinese kept; see content_disposition)."""
+    cleaned = "".join(c for c in cohort_name if c not in '\\/:*?"<>|\r\n\t').strip()
+    return "-".join(p for p in (cleaned, label, on.isoformat()) if p) + f".{extension}"
 
 
-def content_disposition(filename: str) -> str:
-    """An attachment header with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987)."""
-    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_"
-                       for c in filename)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+def content_disposition(filename: str, *, fallback: str) -> str:
+    """An attachment header: the UTF-8 name (RFC 6266 / 5987) and, for clients that do not
+    read it, an ASCII `fallback`."""
+    plain = "".join(c for c in fallback if c.isascii() and c.isprintable() and c not in '"\\;')
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
