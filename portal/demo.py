@@ -87,4 +87,6 @@ def _finished_cohort(session: Session, *, password_hash: str, now: datetime) -> 
     assert trainer is not None and supervisor is not None
     made = demo_cohort.load_finished_cohort(session, trainer=trainer, supervisor=supervisor,
                                             password_hash=password_hash, now=now)
-    return [made] if made else []
+    if made is None:
+        return []
+    return [f"cohort {made.cohort.name} ({len(made.trainees)} trainees through the week)"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
@@ -45,7 +45,6 @@ STAGE_EXAMS = {"basics": "new-hire-basics", "operations": "new-hire-operations",
                "practice": "new-hire-practice"}
 TEAM_STAGE = "team"
 LABELLED_REPLIES = PROJECT_ROOT / "question_banks" / "chats" / "labelled" / "replies.jsonl"
-FIRST_EMPLOYEE_NO = "demo-c01"
 # Working hours are China time; the database keeps UTC.
 CHINA = timezone(timedelta(hours=8))
 SEED = 20261123
@@ -168,9 +167,10 @@ def cohort_name(start: date) -> str:
 
 
 def load_finished_cohort(session: Session, *, trainer: User, supervisor: User,
-                         password_hash: str, now: datetime) -> str | None:
-    """Generate the finished cohort unless it exists; returns what was created (or None)."""
-    if session.scalar(sa.select(User).where(User.employee_no == FIRST_EMPLOYEE_NO)) is not None:
+                         password_hash: str, now: datetime,
+                         people: Sequence[DemoTrainee] = DEMO_TRAINEES) -> FinishedCohort | None:
+    """Generate the finished cohort of `people` unless its first trainee exists (None)."""
+    if session.scalar(sa.select(User).where(User.employee_no == people[0].employee_no)):
         return None
     today = now.astimezone(CHINA).date()
     start = today - timedelta(days=today.weekday() + 7)  # Monday of last week: it is over
@@ -180,7 +180,7 @@ def load_finished_cohort(session: Session, *, trainer: User, supervisor: User,
     session.add(cohort)
     session.flush()
     trainees = []
-    for person in DEMO_TRAINEES:
+    for person in people:
         user = User(employee_no=person.employee_no, display_name=person.display_name,
                     role=Role.TRAINEE, password_hash=password_hash, cohort_id=cohort.id,
                     hire_date=start, must_change_password=False, created_at=cohort.created_at,
@@ -189,13 +189,14 @@ def load_finished_cohort(session: Session, *, trainer: User, supervisor: User,
         trainees.append(user)
     session.flush()
     week = _Week(session, start=start, trainer=trainer, supervisor=supervisor)
-    for n, (person, user) in enumerate(zip(DEMO_TRAINEES, trainees, strict=True)):
+    for n, (person, user) in enumerate(zip(people, trainees, strict=True)):
         week.trainee(user, person.profile, random.Random(SEED + n))
-    week.observe(trainees, [p.profile for p in DEMO_TRAINEES])
-    after_the_week(session, FinishedCohort(cohort=cohort, trainer=trainer, supervisor=supervisor,
-                                           trainees=trainees, now=now))
+    week.observe(trainees, [p.profile for p in people])
+    finished = FinishedCohort(cohort=cohort, trainer=trainer, supervisor=supervisor,
+                              trainees=trainees, now=now)
+    after_the_week(session, finished)
     session.flush()
-    return f"cohort {cohort.name} ({len(trainees)} trainees through the week)"
+    return finished
 
 
 def _at(start: date, day: int, clock: time) -> datetime:

@@ -542,3 +542,49 @@ def import_docs_example_bank(session: Session, *, now: datetime) -> None:
     loaded, problems = load_bank(docs_example_text().encode("utf-8"), "after-sales-demo.yaml")
     assert loaded is not None, [str(p) for p in problems]
     exam_services.apply_import(session, banks=[loaded], exams=[], actor_id=None, now=now)
+
+
+# --- the shipped content and a finished cohort (dashboard, exports, demo) ------------------------
+
+
+def import_shipped_content(session: Session, *, now: datetime) -> None:
+    """Everything `make demo` imports (courses, banks and exams, chats, observation forms),
+    through the same services as the commands."""
+    from portal.chat.files import load_folder as load_chats
+    from portal.chat.services import imports as chat_imports
+    from portal.config import PROJECT_ROOT
+    from portal.content.loader import load_content
+    from portal.courses import services as course_services
+    from portal.exams.files import load_folder as load_exams
+    from portal.observations import services as observation_services
+    from portal.observations.files import load_folder as load_forms
+
+    course_services.import_content(session, content=load_content(PROJECT_ROOT / "courses"),
+                                   actor_id=None, now=now)
+    exams = load_exams(PROJECT_ROOT / "question_banks")
+    exam_services.apply_import(session, banks=exams.banks, exams=exams.exams, actor_id=None,
+                               now=now)
+    chats = load_chats(PROJECT_ROOT / "question_banks" / "chats")
+    assert not chats.problems, [str(p) for p in chats.problems]
+    chat_imports.apply_import(session, scenarios=chats.scenarios, drills=chats.drills,
+                              rules=chats.rules, actor_id=None, now=now)
+    forms = load_forms(PROJECT_ROOT / "question_banks" / "observations")
+    observation_services.apply_import(session, forms=forms.forms, actor_id=None, now=now)
+
+
+def build_finished_cohort(session: Session, *, now: datetime,
+                          people: tuple[Any, ...] | None = None) -> Any:
+    """The shipped content, a trainer and a supervisor, and the demo's finished cohort of
+    `people` (DemoTrainee values; by default three: strong, weak, critical violation),
+    generated through the services. Returns the demo's FinishedCohort."""
+    from portal import demo_cohort
+
+    import_shipped_content(session, now=now)
+    trainer = make_user(session, role=Role.TRAINER, display_name="周组长")
+    supervisor = make_user(session, role=Role.SUPERVISOR, display_name="陈主管")
+    chosen = people or (demo_cohort.DEMO_TRAINEES[0], demo_cohort.DEMO_TRAINEES[8],
+                        demo_cohort.DEMO_TRAINEES[6])
+    made = demo_cohort.load_finished_cohort(session, trainer=trainer, supervisor=supervisor,
+                                            password_hash=_hash(PASSWORD), now=now, people=chosen)
+    assert made is not None
+    return made

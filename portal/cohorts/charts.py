@@ -121,7 +121,8 @@ def funnel(rows: Sequence[StageFunnel]) -> Chart:
 def scale_bars(rows: Sequence[tuple[str, float | None]], *, low: float = 1,
                high: float = 5) -> Chart:
     """Horizontal bars of means on a `low`–`high` scale (observation items)."""
-    left, right, top, row_h = 130, 44, 22, 24
+    longest = max([len(title) for title, _ in rows] + [4])
+    left, right, top, row_h = min(260, 14 * longest + 16), 44, 22, 24
     height = top + row_h * len(rows) + 8
     plot_w = WIDTH - left - right
     bars, labels, grid = [], [], []
