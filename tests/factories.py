@@ -575,15 +575,15 @@ def import_shipped_content(session: Session, *, now: datetime) -> None:
 def build_finished_cohort(session: Session, *, now: datetime,
                           people: tuple[Any, ...] | None = None) -> Any:
     """The shipped content, a trainer and a supervisor, and the demo's finished cohort of
-    `people` (DemoTrainee values; by default three: strong, weak, critical violation),
+    `people` (DemoTrainee values; by default three: strong, critical violation, weak),
     generated through the services. Returns the demo's FinishedCohort."""
     from portal import demo_cohort
 
     import_shipped_content(session, now=now)
     trainer = make_user(session, role=Role.TRAINER, display_name="周组长")
     supervisor = make_user(session, role=Role.SUPERVISOR, display_name="陈主管")
-    chosen = people or (demo_cohort.DEMO_TRAINEES[0], demo_cohort.DEMO_TRAINEES[8],
-                        demo_cohort.DEMO_TRAINEES[6])
+    chosen = people or (demo_cohort.DEMO_TRAINEES[0], demo_cohort.DEMO_TRAINEES[6],
+                        demo_cohort.DEMO_TRAINEES[8])
     made = demo_cohort.load_finished_cohort(session, trainer=trainer, supervisor=supervisor,
                                             password_hash=_hash(PASSWORD), now=now, people=chosen)
     assert made is not None

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from portal.cohorts.rules import safe_cell
@@ -30,7 +31,7 @@ def to_xlsx(*, title: str, headers: Sequence[str], rows: Sequence[Sequence[Value
     for row in rows:
         sheet.append([safe_cell(v) for v in row])
     for cell in sheet[1]:
-        cell.font = cell.font.copy(bold=True)
+        cell.font = Font(bold=True)
     for row in sheet.iter_rows(min_row=1):
         for cell in row:
             if isinstance(cell.value, str):
