@@ -162,6 +162,27 @@ def missing_content(session: Session) -> list[str]:
     return missing
 
 
+def import_shipped_content(session: Session, *, now: datetime) -> None:
+    """Everything `make demo` imports from the repository (courses, banks and exams, chats,
+    observation forms), through the same services as the import commands (for tests and
+    benchmarks that need the finished cohort without the command line)."""
+    from portal.chat.files import load_folder as load_chats
+    from portal.chat.services import imports as chat_imports
+    from portal.content.loader import load_content
+    from portal.exams.files import load_folder as load_exams
+    from portal.observations.files import load_folder as load_forms
+
+    courses.import_content(session, content=load_content(PROJECT_ROOT / "courses"),
+                           actor_id=None, now=now)
+    banks = load_exams(PROJECT_ROOT / "question_banks")
+    exams.apply_import(session, banks=banks.banks, exams=banks.exams, actor_id=None, now=now)
+    chats = load_chats(PROJECT_ROOT / "question_banks" / "chats")
+    chat_imports.apply_import(session, scenarios=chats.scenarios, drills=chats.drills,
+                              rules=chats.rules, actor_id=None, now=now)
+    forms = load_forms(PROJECT_ROOT / "question_banks" / "observations")
+    observations.apply_import(session, forms=forms.forms, actor_id=None, now=now)
+
+
 def cohort_name(start: date) -> str:
     return f"{start.year}年{start.month}月第{(start.day - 1) // 7 + 1}期"
 

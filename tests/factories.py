@@ -550,26 +550,9 @@ def import_docs_example_bank(session: Session, *, now: datetime) -> None:
 def import_shipped_content(session: Session, *, now: datetime) -> None:
     """Everything `make demo` imports (courses, banks and exams, chats, observation forms),
     through the same services as the commands."""
-    from portal.chat.files import load_folder as load_chats
-    from portal.chat.services import imports as chat_imports
-    from portal.config import PROJECT_ROOT
-    from portal.content.loader import load_content
-    from portal.courses import services as course_services
-    from portal.exams.files import load_folder as load_exams
-    from portal.observations import services as observation_services
-    from portal.observations.files import load_folder as load_forms
+    from portal import demo_cohort
 
-    course_services.import_content(session, content=load_content(PROJECT_ROOT / "courses"),
-                                   actor_id=None, now=now)
-    exams = load_exams(PROJECT_ROOT / "question_banks")
-    exam_services.apply_import(session, banks=exams.banks, exams=exams.exams, actor_id=None,
-                               now=now)
-    chats = load_chats(PROJECT_ROOT / "question_banks" / "chats")
-    assert not chats.problems, [str(p) for p in chats.problems]
-    chat_imports.apply_import(session, scenarios=chats.scenarios, drills=chats.drills,
-                              rules=chats.rules, actor_id=None, now=now)
-    forms = load_forms(PROJECT_ROOT / "question_banks" / "observations")
-    observation_services.apply_import(session, forms=forms.forms, actor_id=None, now=now)
+    demo_cohort.import_shipped_content(session, now=now)
 
 
 def build_finished_cohort(session: Session, *, now: datetime,
