@@ -53,7 +53,8 @@ PG_SUITE := tests/auth/test_services.py tests/auth/test_views.py tests/admin/tes
 	tests/chat/test_attempt_services.py tests/chat/test_views.py tests/chat/test_concurrency.py \
 	tests/chat/test_review_services.py tests/chat/test_staff_views.py \
 	tests/banks/test_lint_views.py tests/exams/test_blueprints.py \
-	tests/observations/test_services.py tests/observations/test_views.py
+	tests/observations/test_services.py tests/observations/test_views.py \
+	tests/cohorts/test_services.py tests/cohorts/test_views.py
 
 ## make test: set everything up and run the whole test suite
 test: install-test
