@@ -24,6 +24,7 @@ from portal.auth.models import Cohort, Role, User
 from portal.chat.services import attempts as chat_attempts
 from portal.chat.services import review as chat_review
 from portal.cohorts import charts, rules
+from portal.courses import services as courses
 from portal.courses.rules import working_day
 from portal.errors import NotFound
 from portal.exams import grading
@@ -31,6 +32,9 @@ from portal.exams.models import Attempt, AttemptStatus, Response
 from portal.messages import N_, Message, msg
 from portal.observations import services as observations
 from portal.progress import services as progress
+
+# Who opens a cohort's dashboard and export (for the cohorts they follow; admins: every one).
+ROLES = (Role.TRAINER, Role.SUPERVISOR, Role.ADMIN)
 
 
 class AssessmentKind(StrEnum):
@@ -145,8 +149,6 @@ def _track_exams(session: Session, *, actor: User, cohort: Cohort,
 def _track_drills(session: Session, *, cohort: Cohort) -> list[tuple[str, str]]:
     """(stage key, drill key) of the chat exams the cohort's track asks for."""
     try:
-        from portal.courses import services as courses
-
         track = courses.get_track(session, cohort.track_key)
     except NotFound:
         return []
@@ -378,13 +380,6 @@ def cohort_dashboard(session: Session, *, actor: User, cohort_id: int, now: date
     return CohortDashboard(results=results, sections=sections)
 
 
-def dashboard_cohorts(session: Session, *, actor: User) -> list[Cohort]:
-    """The cohorts whose dashboards `actor` may open, newest first."""
-    access.check_sees_trainees(actor)
-    choices = observations.cohort_choices(session, actor=actor)
-    return [c for c in (session.get(Cohort, choice.id) for choice in choices) if c is not None]
-
-
 # --- the export for HR ------------------------------------------------------------------------
 
 
@@ -464,6 +459,3 @@ def cohort_export(session: Session, *, actor: User, cohort_id: int, now: datetim
     columns = [c for build in COLUMN_BUILDERS for c in build(session, results)]
     return CohortExport(cohort=results.cohort, trainees=results.trainees, columns=columns,
                         on=now.astimezone(tz).date())
-
-
-ROLES = (Role.TRAINER, Role.SUPERVISOR, Role.ADMIN)
