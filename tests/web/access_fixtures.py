@@ -52,6 +52,9 @@ EXPECTED: dict[str, object] = {
     # Observation forms: filled in by the staff who follow the cohort (not admins).
     "observations.static": PUBLIC,
     "observations.": frozenset({Role.TRAINER, Role.SUPERVISOR}),
+    # The cohort dashboard and its HR exports: the cohort's staff, and admins.
+    "cohorts.static": PUBLIC,
+    "cohorts.": STAFF,
 }
 
 
