@@ -1,4 +1,5 @@
-"""`python -m bench [courses|exams|chat|placement] [options]`: run one benchmark, or every one in turn.
+"""`python -m bench [courses|exams|chat|placement|dashboard] [options]`: run one benchmark, or every
+one in turn.
 
 Without a name every benchmark runs with its defaults, one after the other; options go
 after a name (`python -m bench exams --trainees 50`). The exit status is the worst of
@@ -9,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-BENCHMARKS = ("courses", "exams", "chat", "placement")
+BENCHMARKS = ("courses", "exams", "chat", "placement", "dashboard")
 
 
 def _runner(name: str) -> Callable[[Sequence[str]], int]:
@@ -25,6 +26,10 @@ def _runner(name: str) -> Callable[[Sequence[str]], int]:
         from bench import placement
 
         return placement.main
+    if name == "dashboard":
+        from bench import dashboard
+
+        return dashboard.main
     from bench import exams
 
     return exams.main

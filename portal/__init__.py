@@ -116,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.banks.views import bp as banks_bp
     from portal.chat.staff_views import bp as chat_staff_bp
     from portal.chat.views import bp as chat_bp
+    from portal.cohorts.views import bp as cohorts_bp
     from portal.courses.views import bp as courses_bp
     from portal.exams.staff_views import bp as exam_staff_bp
     from portal.exams.views import bp as exams_bp
@@ -128,7 +129,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (web_bp, auth_bp, home_bp, courses_bp, admin_bp, progress_bp, authoring_bp, exams_bp,
                exam_staff_bp, banks_bp, chat_bp, chat_staff_bp, observations_bp, probation_bp,
-               placement_bp):
+               placement_bp, cohorts_bp):
         app.register_blueprint(bp)
 
 

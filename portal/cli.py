@@ -111,10 +111,14 @@ def users_create(employee_no: str, display_name: str, role: str, cohort_id: int 
 def demo_load() -> None:
     """Create the demo accounts and cohort (idempotent)."""
     from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_data
+    from portal.demo_cohort import missing_content
 
     with cli_session() as session:
         created = load_demo_data(session, now=utcnow())
+        missing = missing_content(session)
     click.echo("demo data: " + (", ".join(created) if created else "already loaded"))
+    if missing:
+        click.echo(f"the finished demo cohort needs {', '.join(missing)}; then run this again")
     click.echo(f"demo log-ins (password for all: {DEMO_PASSWORD}):")
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account.employee_no:<18} {account.role.value}")

@@ -71,4 +71,21 @@ def load_demo_data(session: Session, *, now: datetime) -> list[str]:
             cohort.staff.append(user)
         created.append(f"user {account.employee_no}")
     session.flush()
+    created.extend(_finished_cohort(session, password_hash=password_hash, now=now))
     return created
+
+
+def _finished_cohort(session: Session, *, password_hash: str, now: datetime) -> list[str]:
+    """The second cohort, twelve trainees through the week (once the content is imported)."""
+    from portal import demo_cohort
+
+    if demo_cohort.missing_content(session):
+        return []  # the command says what to import first
+    trainer = auth_services.find_user(session, "demo-trainer")
+    supervisor = auth_services.find_user(session, "demo-supervisor")
+    assert trainer is not None and supervisor is not None
+    made = demo_cohort.load_finished_cohort(session, trainer=trainer, supervisor=supervisor,
+                                            password_hash=password_hash, now=now)
+    if made is None:
+        return []
+    return [f"cohort {made.cohort.name} ({len(made.trainees)} trainees through the week)"]

@@ -630,3 +630,32 @@ def set_placement_plan(session: Session, *, supervisor: User, cohort: Cohort, pr
                                  capacities={"pre-sales": str(pre_sales),
                                              "after-sales": str(after_sales)},
                                  formula=None, now=now)
+
+
+# --- the shipped content and a finished cohort (dashboard, exports, demo) ------------------------
+
+
+def import_shipped_content(session: Session, *, now: datetime) -> None:
+    """Everything `make demo` imports (courses, banks and exams, chats, observation forms),
+    through the same services as the commands."""
+    from portal import demo_cohort
+
+    demo_cohort.import_shipped_content(session, now=now)
+
+
+def build_finished_cohort(session: Session, *, now: datetime,
+                          people: tuple[Any, ...] | None = None) -> Any:
+    """The shipped content, a trainer and a supervisor, and the demo's finished cohort of
+    `people` (DemoTrainee values; by default three: strong, critical violation, weak),
+    generated through the services. Returns the demo's FinishedCohort."""
+    from portal import demo_cohort
+
+    import_shipped_content(session, now=now)
+    trainer = make_user(session, role=Role.TRAINER, display_name="周组长")
+    supervisor = make_user(session, role=Role.SUPERVISOR, display_name="陈主管")
+    chosen = people or (demo_cohort.DEMO_TRAINEES[0], demo_cohort.DEMO_TRAINEES[6],
+                        demo_cohort.DEMO_TRAINEES[8])
+    made = demo_cohort.load_finished_cohort(session, trainer=trainer, supervisor=supervisor,
+                                            password_hash=_hash(PASSWORD), now=now, people=chosen)
+    assert made is not None
+    return made

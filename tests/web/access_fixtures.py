@@ -59,6 +59,9 @@ EXPECTED: dict[str, object] = {
     "placement.preference_save": frozenset({Role.TRAINEE}),
     "placement.static": PUBLIC,
     "placement.": frozenset({Role.TRAINER, Role.SUPERVISOR, Role.ADMIN}),
+    # The cohort dashboard and its HR exports: the cohort's staff, and admins.
+    "cohorts.static": PUBLIC,
+    "cohorts.": STAFF,
 }
 
 

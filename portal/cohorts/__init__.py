@@ -1,0 +1,1 @@
+"""The cohort dashboard and the exports for HR."""
