@@ -31,6 +31,7 @@ from portal.chat.models import ChatAttempt, ChatAttemptStatus, ChatMessage, Chat
 from portal.chat.scenario import Scenario
 from portal.chat.services import attempts as chat_attempts
 from portal.config import PROJECT_ROOT
+from portal.content.rules import Stage, StageKind
 from portal.courses import services as courses
 from portal.courses.models import Track
 from portal.exams import grading
@@ -237,28 +238,28 @@ class _Week:
         self.supervisor = supervisor
         track = courses.get_track(session, TRACK_KEY)
         assert track.current_version is not None
-        self.stages: list[dict[str, Any]] = track.current_version.stages
+        self.stages: tuple[Stage, ...] = track.current_version.stages
 
     def trainee(self, user: User, profile: Profile, rng: random.Random) -> None:
         clock = _at(self.start, 1, time(9, 30)) + timedelta(minutes=rng.randrange(0, 20))
         for stage in self.stages:
             clock = self._read(user, stage, clock, profile, rng)
-            if stage.get("kind") == "team-integration":
+            if stage.kind is StageKind.TEAM_INTEGRATION:
                 clock = self._checklist(user, stage, clock, rng)
                 continue
-            exam_key = stage.get("assessment")
+            exam_key = stage.exam_key
             if exam_key:
                 clock, passed = self._exam(user, exam_key, clock, profile, rng)
                 if not passed:
                     return  # the next stage stays locked: this trainee's week ends here
-            if stage.get("chat_exam"):
-                clock = self._chat(user, stage["chat_exam"], clock, profile, rng)
+            if stage.chat_exam_key:
+                clock = self._chat(user, stage.chat_exam_key, clock, profile, rng)
 
     # Reading: every module opened, read for a while, marked done.
-    def _read(self, user: User, stage: dict[str, Any], clock: datetime, profile: Profile,
+    def _read(self, user: User, stage: Stage, clock: datetime, profile: Profile,
               rng: random.Random) -> datetime:
         clock = self._working(clock)
-        for module_key in stage.get("modules", []):
+        for module_key in stage.modules:
             courses.open_module(self.session, user=user, track_key=TRACK_KEY,
                                 module_key=module_key, now=clock)
             minutes = int(rng.randrange(12, 30) * profile.pace)
@@ -283,17 +284,17 @@ class _Week:
                                     tzinfo=CHINA).astimezone(UTC)
         return clock
 
-    def _checklist(self, user: User, stage: dict[str, Any], clock: datetime,
+    def _checklist(self, user: User, stage: Stage, clock: datetime,
                    rng: random.Random) -> datetime:
         clock = max(self._working(clock), _at(self.start, 3, time(9, 15)))
-        for item in stage.get("checklist", []):
+        for item in stage.checklist:
             clock += timedelta(minutes=rng.randrange(10, 35))
             courses.tick_checklist_item(self.session, user=user, track_key=TRACK_KEY,
-                                        stage_key=stage["key"], item_key=item["key"], ticked=True,
+                                        stage_key=stage.key, item_key=item.key, ticked=True,
                                         now=clock)
         clock += timedelta(minutes=rng.randrange(15, 60))
         courses.confirm_checklist(self.session, actor=self.supervisor, trainee_id=user.id,
-                                  stage_key=stage["key"], now=clock)
+                                  stage_key=stage.key, now=clock)
         return self._working(clock + timedelta(minutes=5))
 
     # Written exams: up to the allowed attempts, each answered per the profile.
@@ -606,5 +607,5 @@ class _ChatPlayer:
         return FAREWELL if quality is not ReplyQuality.POOR else POOR_FILLER
 
     def _send(self, row: Any, text: str, clock: datetime) -> None:
-        chat_attempts.reply(self.session, user=self.user, attempt_id=self.attempt.id,
+        chat_attempts.reply(self.session, user_id=self.user.id, attempt_id=self.attempt.id,
                             slot=row.slot, text=text, now=clock)

@@ -154,8 +154,8 @@ def _track_drills(session: Session, *, cohort: Cohort) -> list[tuple[str, str]]:
         return []
     version = track.current_version
     existing = chat_attempts.existing_drill_keys(session)
-    return [(s["key"], s["chat_exam"]) for s in (version.stages if version else [])
-            if s.get("chat_exam") in existing]
+    return [(s.key, s.chat_exam_key) for s in (version.stages if version else ())
+            if s.chat_exam_key is not None and s.chat_exam_key in existing]
 
 
 def _exam(session: Session, *, actor: User, exam_key: str, ids: set[int], now: datetime,
