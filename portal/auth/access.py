@@ -38,6 +38,16 @@ def visible_cohort_ids(session: Session, *, actor: User) -> set[int]:
                                .where(cohort_staff.c.user_id == actor.id)))
 
 
+def visible_cohorts(session: Session, *, actor: User) -> list[Cohort]:
+    """The cohorts of `visible_cohort_ids`, newest first: what the staff pages' cohort pickers
+    offer."""
+    ids = visible_cohort_ids(session, actor=actor)
+    if not ids:
+        return []
+    return list(session.scalars(sa.select(Cohort).where(Cohort.id.in_(ids))
+                                .order_by(Cohort.start_date.desc(), Cohort.id)))
+
+
 def may_see_cohort(session: Session, *, actor: User, cohort: Cohort) -> bool:
     if actor.role is Role.ADMIN:
         return True

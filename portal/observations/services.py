@@ -275,19 +275,9 @@ def cohort_grid(session: Session, *, actor: User, cohort_id: int, form_key: str)
     return ObservationGrid(cohort=cohort, form=definition, rows=grid_rows)
 
 
-@dataclass(frozen=True)
-class CohortChoice:
-    id: int
-    name: str
-
-
-def cohort_choices(session: Session, *, actor: User) -> list[CohortChoice]:
-    """The cohorts whose grids `actor` may open (the one rule's `visible_cohort_ids`)."""
-    ids = access.visible_cohort_ids(session, actor=actor)
-    if not ids:
-        return []
-    return [CohortChoice(c.id, c.name) for c in session.scalars(
-        sa.select(Cohort).where(Cohort.id.in_(ids)).order_by(Cohort.start_date.desc(), Cohort.id))]
+def cohort_choices(session: Session, *, actor: User) -> list[Cohort]:
+    """The cohorts whose grids `actor` may open (the one rule's `visible_cohorts`)."""
+    return access.visible_cohorts(session, actor=actor)
 
 
 def grid_cell(session: Session, *, actor: User, trainee_id: int, form_key: str,

@@ -553,13 +553,13 @@ class CohortChoice:
 
 def cohort_choices(session: Session, *, actor: User) -> list[CohortChoice]:
     """The cohorts whose placement `actor` may open, newest first."""
-    ids = access.visible_cohort_ids(session, actor=actor)
-    if not ids:
+    cohorts = access.visible_cohorts(session, actor=actor)
+    if not cohorts:
         return []
     confirmed = set(session.scalars(sa.select(PlacementProposal.cohort_id).where(
-        PlacementProposal.cohort_id.in_(ids), PlacementProposal.confirmed_at.is_not(None))))
-    return [CohortChoice(c.id, c.name, c.id in confirmed) for c in session.scalars(
-        sa.select(Cohort).where(Cohort.id.in_(ids)).order_by(Cohort.start_date.desc(), Cohort.id))]
+        PlacementProposal.cohort_id.in_([c.id for c in cohorts]),
+        PlacementProposal.confirmed_at.is_not(None))))
+    return [CohortChoice(c.id, c.name, c.id in confirmed) for c in cohorts]
 
 
 # --- changes and the confirmation ---------------------------------------------------------------

@@ -193,19 +193,9 @@ def cohort_cases(session: Session, *, actor: User, cohort_id: int, policy: Polic
                                                    trainees=trainees, policy=policy, now=now))
 
 
-@dataclass(frozen=True)
-class CohortChoice:
-    id: int
-    name: str
-
-
-def cohort_choices(session: Session, *, actor: User) -> list[CohortChoice]:
-    """The cohorts whose probation cases `actor` may open (the one rule's `visible_cohort_ids`)."""
-    ids = access.visible_cohort_ids(session, actor=actor)
-    if not ids:
-        return []
-    return [CohortChoice(c.id, c.name) for c in session.scalars(
-        sa.select(Cohort).where(Cohort.id.in_(ids)).order_by(Cohort.start_date.desc(), Cohort.id))]
+def cohort_choices(session: Session, *, actor: User) -> list[Cohort]:
+    """The cohorts whose probation cases `actor` may open (the one rule's `visible_cohorts`)."""
+    return access.visible_cohorts(session, actor=actor)
 
 
 def _check_staff(actor: User) -> None:
