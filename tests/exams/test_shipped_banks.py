@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from portal.config import PROJECT_ROOT
 from portal.content.loader import load_content
 from portal.courses import services as courses
-from portal.exams import kinds, services
+from portal.exams import kinds, lint, services
 from portal.exams.files import load_folder
 from portal.exams.models import AttemptStatus
 from tests.factories import make_cohort, make_user
@@ -73,6 +73,14 @@ def test_the_shipped_files_are_valid_and_big_enough() -> None:
                                                "double11-peak"}
     for q in QUESTIONS:
         assert q.explanation.strip(), f"{q.id} has no explanation"
+
+
+def test_the_shipped_content_passes_the_lint_with_no_open_warning() -> None:
+    """Issue 11: every lint warning on our own banks and exams is fixed or acknowledged
+    with a reason (what `flask exams check` and the trainer's home report)."""
+    report = lint.lint_content(CONTENT.banks, CONTENT.exams)
+    assert [f"{w.path}:{w.line} {w.label} {w.question}" for w in report.open] == []
+    assert all(w.acknowledged for w in report.acknowledged)
 
 
 @pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.id)
