@@ -10,6 +10,7 @@ import click
 from flask import Blueprint, current_app, redirect, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -39,6 +40,9 @@ def _warm_up(state: BlueprintSetupState) -> None:
     # skip it: they start many apps, or need no segmenter, or build it when they use it.
     if not state.app.testing and click.get_current_context(silent=True) is None:
         services.warm_up()
+
+# A reply planned without the lock is planned again if the attempt moved meanwhile.
+REPLY_TRIES = 5
 
 
 def now() -> datetime:
@@ -183,14 +187,37 @@ def reply(attempt_id: int) -> ResponseReturnValue:
     text = request.form.get("text", "")
     at = now()
     user_id = current_user.id  # read before the write phase (which starts a new transaction)
-    done: services.Reply | None
+    done: services.Reply | None = None
     try:
-        with write_phase() as session:
+        for _ in range(REPLY_TRIES):
+            # Read and compute without the lock; write only if the attempt has not moved.
+            session = db_session()
+            session.rollback()
             try:
-                done = services.reply(session, user_id=user_id, attempt_id=attempt_id,
-                                      slot=-1 if slot is None else slot, text=text, now=at)
-            except AttemptClosed:
-                done = None  # it has ended (maybe just now, which is kept): the result next
+                plan = services.plan_reply(session, user_id=user_id, attempt_id=attempt_id,
+                                           slot=-1 if slot is None else slot, text=text, now=at)
+            except services.NeedsLock:  # the reply ends the attempt: the locked way
+                with write_phase() as session:
+                    try:
+                        done = services.reply(session, user_id=user_id, attempt_id=attempt_id,
+                                              slot=-1 if slot is None else slot, text=text,
+                                              now=at)
+                    except AttemptClosed:
+                        done = None  # it has ended just now (kept): the result next
+                break
+            with write_phase() as session:
+                written = services.apply_reply(session, plan)
+            if written:
+                done = services.attach(db_session(), plan)
+                break
+            at = now()  # it moved (another tab, a poll): plan again at the new time
+        else:
+            # Still contended after every try: nothing was stored; the console may resend.
+            response = Response(gettext("系统繁忙，这条回复没有发出，请稍后重试"), 503)
+            response.headers["Retry-After"] = "1"
+            return response
+    except AttemptClosed:
+        done = None  # it has ended (maybe just now, which is kept): the result next
     except DomainError as exc:
         if not is_htmx():
             raise
