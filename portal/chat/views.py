@@ -10,7 +10,6 @@ import click
 from flask import Blueprint, current_app, redirect, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -41,8 +40,9 @@ def _warm_up(state: BlueprintSetupState) -> None:
     if not state.app.testing and click.get_current_context(silent=True) is None:
         services.warm_up()
 
-# A reply planned without the lock is planned again if the attempt moved meanwhile.
-REPLY_TRIES = 5
+# A reply planned without the lock is planned again if the attempt moved meanwhile, at
+# most this often; then it takes the attempt's lock.
+REPLY_TRIES = 3
 
 
 def now() -> datetime:
@@ -197,13 +197,6 @@ def reply(attempt_id: int) -> ResponseReturnValue:
                 plan = services.plan_reply(session, user_id=user_id, attempt_id=attempt_id,
                                            slot=-1 if slot is None else slot, text=text, now=at)
             except services.NeedsLock:  # the reply ends the attempt: the locked way
-                with write_phase() as session:
-                    try:
-                        done = services.reply(session, user_id=user_id, attempt_id=attempt_id,
-                                              slot=-1 if slot is None else slot, text=text,
-                                              now=at)
-                    except AttemptClosed:
-                        done = None  # it has ended just now (kept): the result next
                 break
             with write_phase() as session:
                 written = services.apply_reply(session, plan)
@@ -211,11 +204,15 @@ def reply(attempt_id: int) -> ResponseReturnValue:
                 done = services.attach(db_session(), plan)
                 break
             at = now()  # it moved (another tab, a poll): plan again at the new time
-        else:
-            # Still contended after every try: nothing was stored; the console may resend.
-            response = Response(gettext("系统繁忙，这条回复没有发出，请稍后重试"), 503)
-            response.headers["Retry-After"] = "1"
-            return response
+        if done is None:
+            # The rare cases (an ending; an attempt still moving after every try) take the
+            # attempt's lock, which always gets through.
+            with write_phase() as session:
+                try:
+                    done = services.reply(session, user_id=user_id, attempt_id=attempt_id,
+                                          slot=-1 if slot is None else slot, text=text, now=at)
+                except AttemptClosed:
+                    done = None  # it has ended just now (kept): the result next
     except AttemptClosed:
         done = None  # it has ended (maybe just now, which is kept): the result next
     except DomainError as exc:
