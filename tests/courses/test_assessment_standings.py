@@ -37,7 +37,7 @@ def trainee(session: Session, now: datetime) -> User:
 def _pass_the_chat_exam(session: Session, user: User, now: datetime) -> None:
     attempt = chat_attempts.start_attempt(session, user=user, drill_key="solo", now=now)
     chat_attempts.advance(session, attempt=attempt, now=now)
-    chat_attempts.reply(session, user=user, attempt_id=attempt.id, slot=0,
+    chat_attempts.reply(session, user_id=user.id, attempt_id=attempt.id, slot=0,
                         text=chat_fx.GOOD_FIRST, now=now + timedelta(seconds=5))
     chat_attempts.advance(session, attempt=attempt, now=now + timedelta(seconds=40))
     assert attempt.passed
