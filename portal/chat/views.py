@@ -40,6 +40,10 @@ def _warm_up(state: BlueprintSetupState) -> None:
     if not state.app.testing and click.get_current_context(silent=True) is None:
         services.warm_up()
 
+# A reply planned without the lock is planned again if the attempt moved meanwhile, at
+# most this often; then it takes the attempt's lock.
+REPLY_TRIES = 3
+
 
 def now() -> datetime:
     """The server's clock (a test may set `CHAT_CLOCK` to drive the whole server's time)."""
@@ -183,14 +187,34 @@ def reply(attempt_id: int) -> ResponseReturnValue:
     text = request.form.get("text", "")
     at = now()
     user_id = current_user.id  # read before the write phase (which starts a new transaction)
-    done: services.Reply | None
+    done: services.Reply | None = None
     try:
-        with write_phase() as session:
+        for _ in range(REPLY_TRIES):
+            # Read and compute without the lock; write only if the attempt has not moved.
+            session = db_session()
+            session.rollback()
             try:
-                done = services.reply(session, user_id=user_id, attempt_id=attempt_id,
-                                      slot=-1 if slot is None else slot, text=text, now=at)
-            except AttemptClosed:
-                done = None  # it has ended (maybe just now, which is kept): the result next
+                plan = services.plan_reply(session, user_id=user_id, attempt_id=attempt_id,
+                                           slot=-1 if slot is None else slot, text=text, now=at)
+            except services.NeedsLock:  # the reply ends the attempt: the locked way
+                break
+            with write_phase() as session:
+                written = services.apply_reply(session, plan)
+            if written:
+                done = services.attach(db_session(), plan)
+                break
+            at = now()  # it moved (another tab, a poll): plan again at the new time
+        if done is None:
+            # The rare cases (an ending; an attempt still moving after every try) take the
+            # attempt's lock, which always gets through.
+            with write_phase() as session:
+                try:
+                    done = services.reply(session, user_id=user_id, attempt_id=attempt_id,
+                                          slot=-1 if slot is None else slot, text=text, now=at)
+                except AttemptClosed:
+                    done = None  # it has ended just now (kept): the result next
+    except AttemptClosed:
+        done = None  # it has ended (maybe just now, which is kept): the result next
     except DomainError as exc:
         if not is_htmx():
             raise

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.assessments.rules import StartCheck, can_start
@@ -325,7 +325,8 @@ def _schedule(session: Session, attempt: ChatAttempt, row: ChatConversation,
         row.messages.append(ChatMessage(
             chat_attempt_id=attempt.id, sender=ChatSender.CUSTOMER,
             text=scheduled.text, due_at=scheduled.due_at, state=scheduled.state,
-            nudge=scheduled.kind is engine.MessageKind.NUDGE))
+            nudge=scheduled.kind is engine.MessageKind.NUDGE, seq=None, delivered_at=None,
+            sent_at=None))
 
 
 def _messages(attempt: ChatAttempt) -> list[ChatMessage]:
@@ -403,13 +404,22 @@ def poll_is_empty(session: Session, *, user_id: int, attempt_id: int, seen_seq: 
             and row.next_event_at is not None and now < row.next_event_at)
 
 
-def advance(session: Session, *, attempt: ChatAttempt, now: datetime) -> list[ChatMessage]:
+class NeedsLock(Exception):
+    """An optimistic reply would end the attempt (scoring, audit, courses): it is redone
+    the locked way (`reply`), which the rare ending can afford."""
+
+
+def advance(session: Session, *, attempt: ChatAttempt, now: datetime,
+            may_finish: bool = True) -> list[ChatMessage]:
     """Bring a locked attempt up to `now`: silence (nudges, leaving), then deliver what is
     due, in order, each with the next seq; end the attempt if every script has ended or
-    time is up. Returns the messages delivered by this call."""
+    time is up. Returns the messages delivered by this call. Without `may_finish` an
+    ending raises `NeedsLock` instead."""
     if attempt.status is not ChatAttemptStatus.IN_PROGRESS:
         return []
     if now >= attempt.deadline_at:
+        if not may_finish:
+            raise NeedsLock
         delivered = _deliver(session, attempt, attempt.deadline_at)
         _finish(session, attempt, now=attempt.deadline_at, by=ChatEndedBy.DEADLINE)
         return delivered
@@ -417,6 +427,8 @@ def advance(session: Session, *, attempt: ChatAttempt, now: datetime) -> list[Ch
     delivered = _deliver(session, attempt, now)
     if not _undelivered(attempt) and all((closes_at(row) or attempt.deadline_at) <= now
                                          for row in attempt.conversations):
+        if not may_finish:
+            raise NeedsLock
         _finish(session, attempt, now=now, by=ChatEndedBy.SCRIPTS)
     else:
         _plan_next_event(session, attempt)
@@ -484,6 +496,157 @@ def reply(session: Session, *, user_id: int, attempt_id: int, slot: int, text: s
     row.read_seq = attempt.last_seq  # the trainee is looking at this customer's pane
     session.flush()
     return Reply(attempt=attempt, message=message, conversation=row)
+
+
+# --- a reply without the lock (optimistic) -------------------------------------------
+#
+# The reply is read and computed outside any lock: the attempt with its conversations and
+# messages in one plain read, the engine and the deliveries in memory. The write phase then
+# changes the attempt's row only if it still is as read (`last_seq`, `next_event_at`,
+# `status`: every other writer of an attempt moves at least one of them — a reply or a
+# delivery moves `last_seq`, a tick happens when `next_event_at` has come and plans a later
+# one, an ending sets the status; marking a pane read touches `read_seq` alone, which a
+# reply sets to the newest seq anyway) and writes the rest with Core statements. If it
+# moved, nothing is written and the reply is planned again.
+
+_CONVERSATION_COLUMNS = (*(f.name for f in dataclasses.fields(engine.Conversation)), "read_seq")
+
+
+@dataclass(frozen=True)
+class PlannedReply:
+    """A reply computed from a plain read: what to write if the attempt has not moved."""
+
+    reply: Reply
+    seen_seq: int
+    seen_next_event_at: datetime | None
+    attempt_values: dict[str, Any]
+    conversation_updates: list[dict[str, Any]]  # "_id" and every state column
+    new_messages: list[ChatMessage]
+    delivered: list[dict[str, Any]]  # "_id", seq, delivered_at
+
+
+def plan_reply(session: Session, *, user_id: int, attempt_id: int, slot: int, text: str,
+               now: datetime) -> PlannedReply:
+    """Read the attempt without locking it and compute the reply in memory (raises what
+    `reply` raises, and `NeedsLock` when the attempt would end). The objects are detached
+    from the session: nothing is flushed; `apply_reply` writes the plan."""
+    text = text.strip()
+    if not text:
+        raise DomainError(N_("回复不能为空"))
+    if len(text) > MAX_REPLY_CHARS:
+        raise DomainError(N_("一条回复最多 %(n)d 个字"), n=MAX_REPLY_CHARS)
+    attempt = session.scalars(
+        sa.select(ChatAttempt).where(ChatAttempt.id == attempt_id)
+        .options(joinedload(ChatAttempt.conversations).joinedload(ChatConversation.messages))
+        .execution_options(populate_existing=True)).unique().one_or_none()
+    if attempt is None or attempt.user_id != user_id:
+        raise NotFound(N_("找不到该作答记录"))
+    if attempt.status is not ChatAttemptStatus.IN_PROGRESS:
+        raise AttemptClosed(N_("考核已结束，不能再回复"))
+    if now >= attempt.deadline_at:
+        raise NeedsLock
+    seen_seq, seen_next = attempt.last_seq, attempt.next_event_at
+    before = {row.id: {name: getattr(row, name) for name in _CONVERSATION_COLUMNS}
+              for row in attempt.conversations}
+    undelivered = [m for row in attempt.conversations for m in row.messages
+                   if m.delivered_at is None]
+    with session.no_autoflush:
+        row = next((c for c in attempt.conversations if c.slot == slot), None)
+        if row is None:
+            raise NotFound(N_("找不到这位买家"))
+        if not takes_replies(row, now):
+            raise ConversationClosed(N_("这位买家的会话已结束，不能再回复"))
+        _tick(session, attempt, now)
+        _deliver(session, attempt, now)
+        if not takes_replies(row, now):
+            raise ConversationClosed(N_("这位买家已经离开，不能再回复"))
+        attempt.last_seq += 1
+        message = ChatMessage(chat_attempt_id=attempt.id, seq=attempt.last_seq,
+                              sender=ChatSender.TRAINEE, text=text, due_at=now,
+                              delivered_at=now, sent_at=now, state=row.state, nudge=False)
+        row.messages.append(message)
+        since = _replies_since_customer(row)
+        step = engine.on_reply(scenario_for(session, row), _conversation(row), since, now=now)
+        _store_state(row, step.conversation)
+        _schedule(session, attempt, row, step)
+        advance(session, attempt=attempt, now=now, may_finish=False)
+        row.read_seq = attempt.last_seq
+    updates = []
+    for conv in attempt.conversations:
+        values = {name: getattr(conv, name) for name in _CONVERSATION_COLUMNS}
+        if values != before[conv.id]:
+            updates.append({"_id": conv.id, **values})
+    new = [m for conv in attempt.conversations for m in conv.messages if m.id is None]
+    delivered = [{"_id": m.id, "seq": m.seq, "delivered_at": m.delivered_at}
+                 for m in undelivered if m.delivered_at is not None]
+    _detach(session, attempt)
+    return PlannedReply(
+        reply=Reply(attempt=attempt, message=message, conversation=row),
+        seen_seq=seen_seq, seen_next_event_at=seen_next,
+        attempt_values={"last_seq": attempt.last_seq, "next_event_at": attempt.next_event_at},
+        conversation_updates=updates, new_messages=new, delivered=delivered)
+
+
+def _detach(session: Session, attempt: ChatAttempt) -> None:
+    """Take the attempt's tree out of the session as it is now (its changes forgotten by
+    the ORM: `apply_reply` writes them), so no flush or rollback touches it."""
+    objects: list[Any] = [attempt, *attempt.conversations]
+    objects += [m for row in attempt.conversations for m in row.messages]
+    for obj in objects:
+        pending = sa.inspect(obj).pending
+        session.expunge(obj)
+        if not pending:  # loaded attributes kept, their history taken as committed
+            make_transient(obj)
+            make_transient_to_detached(obj)
+
+
+def apply_reply(session: Session, plan: PlannedReply) -> bool:
+    """The write phase of a planned reply: False (nothing written) if the attempt moved
+    since it was read; else its row, the new messages, the deliveries, the conversations."""
+    attempt = plan.reply.attempt
+    table = ChatAttempt.__table__
+    moved = session.execute(
+        sa.update(table).where(
+            table.c.id == attempt.id, table.c.last_seq == plan.seen_seq,
+            table.c.status == ChatAttemptStatus.IN_PROGRESS,
+            table.c.next_event_at.is_(None) if plan.seen_next_event_at is None
+            else table.c.next_event_at == plan.seen_next_event_at)
+        .values(plan.attempt_values)).rowcount
+    if moved != 1:
+        return False
+    conn = session.connection()
+    columns = ("chat_attempt_id", "chat_conversation_id", "seq", "sender", "text", "due_at",
+               "delivered_at", "sent_at", "state", "nudge")
+    rows = [{name: getattr(m, name) for name in columns if name != "chat_conversation_id"}
+            | {"chat_conversation_id": m.conversation.id,
+               "nudge": bool(m.nudge)} for m in plan.new_messages]
+    messages = ChatMessage.__table__
+    ids = conn.execute(sa.insert(messages).returning(messages.c.id,
+                                                     sort_by_parameter_order=True),
+                       rows).scalars().all()
+    if plan.delivered:
+        conn.execute(sa.update(messages).where(messages.c.id == sa.bindparam("_id"))
+                     .values(seq=sa.bindparam("seq"), delivered_at=sa.bindparam("delivered_at")),
+                     plan.delivered)
+    if plan.conversation_updates:
+        conversations = ChatConversation.__table__
+        conn.execute(sa.update(conversations).where(conversations.c.id == sa.bindparam("_id"))
+                     .values({name: sa.bindparam(name) for name in _CONVERSATION_COLUMNS}),
+                     [{**u, "ending": u["ending"].value if hasattr(u["ending"], "value")
+                       else u["ending"]} for u in plan.conversation_updates])
+    for message, new_id in zip(plan.new_messages, ids, strict=True):
+        message.id = new_id
+        message.chat_conversation_id = message.conversation.id
+        message.chat_attempt_id = attempt.id
+        make_transient_to_detached(message)
+    return True
+
+
+def attach(session: Session, plan: PlannedReply) -> Reply:
+    """The committed reply's objects back in the session (clean: nothing to flush), for
+    the console's render."""
+    session.add(plan.reply.attempt)
+    return plan.reply
 
 
 def _replies_since_customer(row: ChatConversation) -> list[str]:
