@@ -161,7 +161,8 @@ def after_the_week(session: Session, finished: FinishedCohort) -> None:
 DEMO_FORMULA = {"sales": "200000", "cs_share": "40%", "average_order_value": "200",
                 "conversion_rate": "25%", "receptions_per_agent": "350"}
 DEMO_PRE_SALES = 5
-# Probation: the trainer proposes for all but the last `_UNPROPOSED` trainees; the second
+# Probation: the trainer proposes for all but the last `_UNPROPOSED` trainees (for every one
+# of a small cohort); the second
 # supervisor accepts the first `_ACCEPTED` proposals and decides the one of `_OTHERWISE`
 # differently; the rest wait for the demo supervisor.
 _UNPROPOSED = 2
@@ -209,7 +210,8 @@ def _probation(session: Session, finished: FinishedCohort) -> None:
     start = finished.cohort.start_date
     clock = _at(start, 5, time(18))
     proposals = []
-    for trainee in finished.trainees[:max(1, len(finished.trainees) - _UNPROPOSED)]:
+    count = len(finished.trainees)
+    for trainee in finished.trainees[:count - _UNPROPOSED if count > 2 * _UNPROPOSED else count]:
         clock += timedelta(minutes=3)
         case = probation.trainee_case(session, actor=finished.trainer, trainee_id=trainee.id,
                                       policy=policy, now=clock)
