@@ -58,7 +58,7 @@ PG_SUITE := tests/auth/test_services.py tests/auth/test_views.py tests/admin/tes
 	tests/content/test_stage_definitions.py \
 	tests/probation/test_services.py tests/probation/test_append_only.py tests/probation/test_views.py \
 	tests/placement/test_services.py tests/placement/test_views.py \
-	tests/cohorts/test_services.py tests/cohorts/test_views.py
+	tests/cohorts/test_services.py tests/cohorts/test_views.py tests/cohorts/test_decisions.py
 
 ## make test: set everything up and run the whole test suite
 test: install-test

@@ -27,6 +27,9 @@ DEMO_ACCOUNTS = (
     DemoAccount("demo-trainer", "周敏（演示培训组长）", Role.TRAINER),
     DemoAccount("demo-supervisor", "陈涛（演示客服主管）", Role.SUPERVISOR),
     DemoAccount("demo-supervisor2", "王珊（演示客服主管）", Role.SUPERVISOR),
+    # The second supervisor of the finished cohort: decides the trainer's probation proposals
+    # (maker-checker), so that some are decided and some wait for demo-supervisor.
+    DemoAccount("demo-supervisor3", "孙婧（演示客服主管）", Role.SUPERVISOR),
     DemoAccount("demo-admin", "赵磊（演示管理员）", Role.ADMIN),
 )
 
@@ -67,7 +70,8 @@ def load_demo_data(session: Session, *, now: datetime) -> list[str]:
         )
         session.add(user)
         session.flush()
-        if account.role in (Role.TRAINER, Role.SUPERVISOR) and account.employee_no != "demo-supervisor2":
+        if account.role in (Role.TRAINER, Role.SUPERVISOR) and account.employee_no not in (
+                "demo-supervisor2", "demo-supervisor3"):
             cohort.staff.append(user)
         created.append(f"user {account.employee_no}")
     session.flush()
@@ -83,9 +87,11 @@ def _finished_cohort(session: Session, *, password_hash: str, now: datetime) -> 
         return []  # the command says what to import first
     trainer = auth_services.find_user(session, "demo-trainer")
     supervisor = auth_services.find_user(session, "demo-supervisor")
+    checker = auth_services.find_user(session, "demo-supervisor3")
     assert trainer is not None and supervisor is not None
     made = demo_cohort.load_finished_cohort(session, trainer=trainer, supervisor=supervisor,
-                                            password_hash=password_hash, now=now)
+                                            password_hash=password_hash, now=now,
+                                            checker=checker)
     if made is None:
         return []
     return [f"cohort {made.cohort.name} ({len(made.trainees)} trainees through the week)"]

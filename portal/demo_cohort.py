@@ -39,6 +39,10 @@ from portal.exams import services as exams
 from portal.exams.models import Attempt, AttemptStatus, Exam
 from portal.observations import services as observations
 from portal.observations.models import ObservationForm
+from portal.placement import services as placement
+from portal.placement.policy import load_policy as load_placement_policy
+from portal.placement.rules import PlacementRole
+from portal.probation import services as probation
 
 TRACK_KEY = "new-hire"
 CHAT_DRILL = "new-hire-chat"
@@ -86,6 +90,7 @@ class DemoTrainee:
     employee_no: str
     display_name: str
     profile: Profile
+    prefers: PlacementRole | None = None  # the role they ask for (None: they leave it open)
 
 
 _strong_pre = Profile(knows={Area.GENERAL: 0.95, Area.PRE_SALES: 0.97, Area.AFTER_SALES: 0.8},
@@ -104,18 +109,20 @@ _weak = Profile(knows={Area.GENERAL: 0.7, Area.PRE_SALES: 0.62, Area.AFTER_SALES
 _violating = Profile(knows={Area.GENERAL: 0.9, Area.PRE_SALES: 0.9, Area.AFTER_SALES: 0.82},
                      observed=3.2, chat={"carrier-promise": ReplyQuality.VIOLATING})
 
+_PRE, _AFTER = PlacementRole.PRE_SALES, PlacementRole.AFTER_SALES
+
 DEMO_TRAINEES = (
-    DemoTrainee("demo-c01", "韩雪（演示）", _strong_pre),
-    DemoTrainee("demo-c02", "宋佳豪（演示）", _strong_after),
-    DemoTrainee("demo-c03", "许晴（演示）", _steady),
-    DemoTrainee("demo-c04", "梁子豪（演示）", _strong_pre),
-    DemoTrainee("demo-c05", "郑可欣（演示）", _strong_after),
-    DemoTrainee("demo-c06", "冯宇航（演示）", _slow),
-    DemoTrainee("demo-c07", "曹露（演示）", _violating),
+    DemoTrainee("demo-c01", "韩雪（演示）", _strong_pre, _PRE),
+    DemoTrainee("demo-c02", "宋佳豪（演示）", _strong_after, _AFTER),
+    DemoTrainee("demo-c03", "许晴（演示）", _steady, _PRE),
+    DemoTrainee("demo-c04", "梁子豪（演示）", _strong_pre, _PRE),
+    DemoTrainee("demo-c05", "郑可欣（演示）", _strong_after, _AFTER),
+    DemoTrainee("demo-c06", "冯宇航（演示）", _slow, _AFTER),
+    DemoTrainee("demo-c07", "曹露（演示）", _violating, _PRE),
     DemoTrainee("demo-c08", "彭浩然（演示）", _steady),
-    DemoTrainee("demo-c09", "吕思琪（演示）", _weak),
-    DemoTrainee("demo-c10", "蒋文博（演示）", _steady),
-    DemoTrainee("demo-c11", "田甜（演示）", _slow),
+    DemoTrainee("demo-c09", "吕思琪（演示）", _weak, _PRE),
+    DemoTrainee("demo-c10", "蒋文博（演示）", _steady, _PRE),
+    DemoTrainee("demo-c11", "田甜（演示）", _slow, _AFTER),
     DemoTrainee("demo-c12", "杜明轩（演示）", _weak),
 )
 
@@ -133,6 +140,7 @@ class FinishedCohort:
     supervisor: User
     trainees: list[User]
     now: datetime
+    checker: User | None = None  # a second supervisor of the cohort, who decides probation
 
 
 # The steps after the week: other domains append theirs (preferences, placement, probation
@@ -144,6 +152,95 @@ def after_the_week(session: Session, finished: FinishedCohort) -> None:
     """Run the steps that follow the week (see AFTER_THE_WEEK), in order."""
     for step in AFTER_THE_WEEK:
         step(session, finished)
+
+
+# --- after the week: preferences, the placement proposal, probation ----------------------------
+
+# The Double-11 formula for pre-sales (200 000 × 40% ÷ 200 ÷ 25% ÷ 350 = 4.57, so 5 agents):
+# fewer places than the trainees who ask for pre-sales, so some preferences cost the cohort.
+DEMO_FORMULA = {"sales": "200000", "cs_share": "40%", "average_order_value": "200",
+                "conversion_rate": "25%", "receptions_per_agent": "350"}
+DEMO_PRE_SALES = 5
+# Probation: the trainer proposes for all but the last `_UNPROPOSED` trainees (for every one
+# of a small cohort); the second
+# supervisor accepts the first `_ACCEPTED` proposals and decides the one of `_OTHERWISE`
+# differently; the rest wait for the demo supervisor.
+_UNPROPOSED = 2
+_ACCEPTED = 6
+_OTHERWISE = "demo-c09"
+
+
+def _preferences(session: Session, finished: FinishedCohort) -> None:
+    """Each trainee states the role they prefer on day 3 (some leave it open)."""
+    wanted = {p.employee_no: p.prefers for p in DEMO_TRAINEES}
+    start = finished.cohort.start_date
+    for n, trainee in enumerate(finished.trainees):
+        role = wanted.get(trainee.employee_no)
+        if role is not None:
+            placement.set_preference(session, trainee=trainee, role=role.value,
+                                     now=_at(start, 3, time(12, 10)) + timedelta(minutes=n))
+
+
+def _placement(session: Session, finished: FinishedCohort) -> None:
+    """The supervisor saves the staffing plan and proposes; the proposal is left unconfirmed
+    (someone trying the demo changes and confirms it)."""
+    policy, problems = load_placement_policy()
+    if policy is None:
+        raise RuntimeError(f"placement policy: {problems[0].message}")
+    start = finished.cohort.start_date
+    after = max(1, len(finished.trainees) - DEMO_PRE_SALES)
+    placement.save_plan(session, actor=finished.supervisor, cohort_id=finished.cohort.id,
+                        method="formula", capacities={_AFTER.value: str(after)},
+                        formula=DEMO_FORMULA, now=_at(start, 5, time(17, 30)))
+    placement.propose(session, actor=finished.supervisor, cohort_id=finished.cohort.id,
+                      policy=policy, now=_at(start, 5, time(17, 35)))
+
+
+_PROPOSAL_REASONS = {
+    "confirm": "一周考核均已通过，观察表达标，建议按期转正。",
+    "extend": "部分考核或观察项未达标，建议延长考察期，继续跟进。",
+    "do_not_confirm": "按转正规则，本周考核结果达不到转正要求，建议不予转正。",
+}
+
+
+def _probation(session: Session, finished: FinishedCohort) -> None:
+    """The trainer proposes what the recommendation says for most trainees; the second
+    supervisor (when there is one) decides some, one of them otherwise; the rest wait."""
+    policy = probation.current_policy()
+    start = finished.cohort.start_date
+    clock = _at(start, 5, time(18))
+    proposals = []
+    count = len(finished.trainees)
+    for trainee in finished.trainees[:count - _UNPROPOSED if count > 2 * _UNPROPOSED else count]:
+        clock += timedelta(minutes=3)
+        case = probation.trainee_case(session, actor=finished.trainer, trainee_id=trainee.id,
+                                      policy=policy, now=clock)
+        if case.recommendation is None or case.trail:
+            continue
+        rec = case.recommendation
+        proposals.append((trainee, probation.propose(
+            session, actor=finished.trainer, trainee_id=trainee.id, outcome=rec.outcome.value,
+            effective_date=rec.date.isoformat(), reason=_PROPOSAL_REASONS[rec.outcome.value],
+            corrects_id=None, policy=policy, now=clock)))
+    if finished.checker is None:
+        return
+    clock = _at(start, 5, time(19))
+    for n, (trainee, proposal) in enumerate(proposals):
+        clock += timedelta(minutes=4)
+        if trainee.employee_no == _OTHERWISE:
+            extended = (clock.astimezone(CHINA).date() + timedelta(days=60)).isoformat()
+            probation.decide(session, actor=finished.checker, proposal_id=proposal.id,
+                             accept=False, outcome="extend", effective_date=extended,
+                             reason="成绩虽低，但每次补考都有进步；先延长考察期两个月，"
+                                    "由带教每周跟进，到期再定。",
+                             now=clock)
+        elif n < _ACCEPTED:
+            probation.decide(session, actor=finished.checker, proposal_id=proposal.id,
+                             accept=True, outcome=None, effective_date=None,
+                             reason="同意培训组长的提议。", now=clock)
+
+
+AFTER_THE_WEEK.extend([_preferences, _placement, _probation])
 
 
 # --- the cohort ---------------------------------------------------------------------------
@@ -190,8 +287,12 @@ def cohort_name(start: date) -> str:
 
 def load_finished_cohort(session: Session, *, trainer: User, supervisor: User,
                          password_hash: str, now: datetime,
-                         people: Sequence[DemoTrainee] = DEMO_TRAINEES) -> FinishedCohort | None:
-    """Generate the finished cohort of `people` unless its first trainee exists (None)."""
+                         people: Sequence[DemoTrainee] = DEMO_TRAINEES,
+                         checker: User | None = None) -> FinishedCohort | None:
+    """Generate the finished cohort of `people` unless its first trainee exists (None).
+
+    `checker`, a second supervisor, joins the cohort's staff and decides some of the
+    probation proposals (without one, every proposal waits)."""
     if session.scalar(sa.select(User).where(User.employee_no == people[0].employee_no)):
         return None
     today = now.astimezone(CHINA).date()
@@ -199,6 +300,8 @@ def load_finished_cohort(session: Session, *, trainer: User, supervisor: User,
     cohort = Cohort(name=cohort_name(start), start_date=start, track_key=TRACK_KEY,
                     created_at=_at(start, -7, time(10)))
     cohort.staff.extend([trainer, supervisor])
+    if checker is not None:
+        cohort.staff.append(checker)
     session.add(cohort)
     session.flush()
     trainees = []
@@ -215,7 +318,7 @@ def load_finished_cohort(session: Session, *, trainer: User, supervisor: User,
         week.trainee(user, person.profile, random.Random(SEED + n))
     week.observe(trainees, [p.profile for p in people])
     finished = FinishedCohort(cohort=cohort, trainer=trainer, supervisor=supervisor,
-                              trainees=trainees, now=now)
+                              trainees=trainees, now=now, checker=checker)
     after_the_week(session, finished)
     session.flush()
     return finished

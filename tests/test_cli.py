@@ -13,12 +13,12 @@ def test_demo_load_is_idempotent_and_prints_the_logins(app: Flask, session: Sess
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     for employee_no in ("demo-trainee", "demo-trainer", "demo-supervisor", "demo-supervisor2",
-                        "demo-admin"):
+                        "demo-supervisor3", "demo-admin"):
         assert employee_no in first.output
     assert "portal-demo" in first.output
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0 and "already loaded" in second.output
-    assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 5
+    assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 6
     assert session.scalar(sa.select(sa.func.count()).select_from(Cohort)) == 1
     roles = set(session.scalars(sa.select(User.role)))
     assert roles == set(Role)

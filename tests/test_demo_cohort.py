@@ -58,7 +58,8 @@ def test_the_finished_cohort_is_there_beside_the_demo_accounts(db: Session) -> N
     cohort = _finished(db)
     assert cohort.start_date.isoformat() == "2026-11-23"  # the Monday of the week before
     assert len(cohort.trainees) == 12 and all(t.active for t in cohort.trainees)
-    assert {s.employee_no for s in cohort.staff} == {"demo-trainer", "demo-supervisor"}
+    assert {s.employee_no for s in cohort.staff} == {"demo-trainer", "demo-supervisor",
+                                                      "demo-supervisor3"}
     demo = db.scalars(sa.select(User).where(User.employee_no == "demo-trainee")).one()
     assert demo.cohort is not None and demo.cohort.name == "演示批次"
 
@@ -115,6 +116,54 @@ def test_observations_were_entered_by_the_demo_staff(db: Session) -> None:
     entries = db.scalars(sa.select(ObservationEntry).where(ObservationEntry.trainee_id.in_(ids)))
     recorders = {e.recorded_by.employee_no for e in entries if e.recorded_by}
     assert recorders == {"demo-trainer", "demo-supervisor"}
+
+
+def _user(db: Session, employee_no: str) -> User:
+    return db.scalars(sa.select(User).where(User.employee_no == employee_no)).one()
+
+
+def test_a_supervisor_finds_an_unconfirmed_placement_proposal_with_costly_preferences(
+        db: Session) -> None:
+    from portal.placement import services as placement
+    from portal.placement.rules import PlacementRole
+
+    page = placement.cohort_placement(db, actor=_user(db, "demo-supervisor"),
+                                      cohort_id=_finished(db).id)
+    assert page.may_decide and not page.confirmed
+    assert page.trainees == 12 and page.preferences == 10  # two left it open
+    assert page.plan is not None and page.plan.staffing is not None  # the Double-11 formula
+    proposal = page.proposal
+    assert proposal is not None and proposal.confirmed_at is None
+    assert proposal.capacities == {PlacementRole.PRE_SALES: 5, PlacementRole.AFTER_SALES: 7}
+    assert proposal.loads == proposal.capacities and not proposal.overruns
+    unmet = [row for row in proposal.rows if row.preference_met is False]
+    assert unmet and all((row.preference_cost or 0) > 0 for row in unmet)
+    assert sum(1 for row in proposal.rows if row.preference is None) == 2
+
+
+def test_probation_has_decisions_one_decided_otherwise_and_proposals_waiting(db: Session) -> None:
+    from portal.probation import services as probation
+    from portal.probation.rules import Outcome
+
+    supervisor = _user(db, "demo-supervisor")
+    cases = probation.cohort_cases(db, actor=supervisor, cohort_id=_finished(db).id,
+                                   policy=probation.current_policy(), now=NOW).cases
+    proposed = [c for c in cases if c.trail]
+    decided = [c.latest_decision for c in cases if c.latest_decision is not None]
+    waiting = [c.open_proposal for c in cases if c.open_proposal is not None]
+    assert len(proposed) == 10 and len(decided) == 7 and len(waiting) == 3
+    assert {e.proposed_by for e in decided + waiting} == {"周敏（演示培训组长）"}
+    assert {e.decided_by for e in decided} == {"孙婧（演示客服主管）"}
+    otherwise = [e for e in decided if e.decision is not None and not e.decision.accepted]
+    assert len(otherwise) == 1 and otherwise[0].decision is not None
+    assert otherwise[0].proposal.outcome is Outcome.DO_NOT_CONFIRM
+    assert otherwise[0].decision.outcome is Outcome.EXTEND and otherwise[0].decision.reason
+    # Every proposal followed the recommendation, and the demo supervisor may decide those
+    # that wait (the trainer made them).
+    assert all(e.proposal.outcome.value == e.proposal.recommendation["outcome"]
+               for e in decided + waiting)
+    assert all(probation.may_decide(supervisor, e.proposal) for e in waiting)
+    assert {e.proposal.outcome for e in waiting} >= {Outcome.CONFIRM, Outcome.EXTEND}
 
 
 def test_loading_again_changes_nothing(demo_app: Flask) -> None:

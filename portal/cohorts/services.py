@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -31,6 +31,11 @@ from portal.exams import grading
 from portal.exams.models import Attempt, AttemptStatus, Response
 from portal.messages import N_, Message, msg
 from portal.observations import services as observations
+from portal.placement import services as placement
+from portal.placement.rules import PlacementRole
+from portal.probation import services as probation
+from portal.probation.errors import PolicyInvalid
+from portal.probation.rules import Outcome
 from portal.progress import services as progress
 
 # Who opens a cohort's dashboard and export (for the cohorts they follow; admins: every one).
@@ -95,6 +100,8 @@ class CohortResults:
     forms: list[FormAverages]
     stages_passed: dict[int, int]           # trainee id -> stages passed
     now: datetime
+    actor: User | None = None               # who reads (later sections check their access)
+    tz: tzinfo | None = None                # the reader's time zone (dates in the export)
 
 
 def cohort_results(session: Session, *, actor: User, cohort_id: int, now: datetime,
@@ -129,7 +136,7 @@ def cohort_results(session: Session, *, actor: User, cohort_id: int, now: dateti
              for f in observations.form_choices(session)]
     return CohortResults(
         cohort=cohort, track_title=grid.track_title, trainees=trainees, funnel=funnel,
-        assessments=assessments, forms=forms, now=now,
+        assessments=assessments, forms=forms, now=now, actor=actor, tz=tz,
         stages_passed={row.trainee.id: row.stages_passed for row in grid.rows},
         areas={i: rules.area_percentages(p) for i, p in parts.items()})
 
@@ -316,7 +323,174 @@ class ObservationsSection:
     items: list[FormChart]
 
 
-Section = FunnelSection | ScoresSection | AreasSection | ObservationsSection
+class PlacementStatus(StrEnum):
+    NO_PLAN = "no_plan"            # no staffing plan saved yet
+    NOT_PROPOSED = "not_proposed"  # a plan, no proposal yet
+    PROPOSED = "proposed"          # the solver's proposal, unchanged
+    CHANGED = "changed"            # a supervisor changed some placements
+    CONFIRMED = "confirmed"
+
+
+PLACEMENT_STATUS_LABELS: dict[PlacementStatus, str] = {
+    PlacementStatus.NO_PLAN: N_("还没有人员计划"),
+    PlacementStatus.NOT_PROPOSED: N_("已有人员计划，还没有生成方案"),
+    PlacementStatus.PROPOSED: N_("已生成方案，待确认"),
+    PlacementStatus.CHANGED: N_("方案已调整，待确认"),
+    PlacementStatus.CONFIRMED: N_("已确认"),
+}
+
+
+@dataclass(frozen=True)
+class RoleLoad:
+    role: PlacementRole
+    placed: int
+    capacity: int | None  # None: no plan yet
+
+    @property
+    def over(self) -> int:
+        return max(0, self.placed - (self.capacity or 0)) if self.capacity is not None else 0
+
+
+@dataclass(frozen=True)
+class UnmetPreference:
+    name: str
+    preference: PlacementRole
+    role: PlacementRole
+    cost: float | None  # what honouring it would cost the cohort (None: not possible)
+
+
+@dataclass(frozen=True)
+class PlacementSection:
+    template: ClassVar[str] = "cohorts/_placement.html"
+    cohort_id: int
+    status: PlacementStatus
+    number: int | None           # the proposal's number
+    changed: int                 # placements a supervisor changed
+    confirmed_at: datetime | None
+    confirmed_by: str
+    loads: list[RoleLoad]
+    preferences: int             # trainees who stated one
+    trainees: int
+    unmet: list[UnmetPreference]
+
+    @property
+    def status_label(self) -> str:
+        return PLACEMENT_STATUS_LABELS[self.status]
+
+
+def placement_section(session: Session, results: CohortResults) -> Section | None:
+    """The cohort's placement: its status, each role's placements against its capacity and
+    the preferences not met (read through the placement services)."""
+    if not results.trainees:
+        return None
+    cohort_id = results.cohort.id
+    plan = placement.plan_view(session, cohort_id=cohort_id)
+    current = placement.current_proposal(session, cohort_id=cohort_id)
+    view = placement.proposal_view(session, proposal=current) if current is not None else None
+    preferences = len(placement.current_preferences(
+        session, trainee_ids=[t.id for t in results.trainees]))
+    if view is None:
+        status = PlacementStatus.NO_PLAN if plan is None else PlacementStatus.NOT_PROPOSED
+        loads = [RoleLoad(r, 0, plan.capacities.get(r, 0) if plan else None)
+                 for r in PlacementRole]
+        return PlacementSection(cohort_id=cohort_id, status=status, number=None, changed=0,
+                                confirmed_at=None, confirmed_by="", loads=loads,
+                                preferences=preferences, trainees=len(results.trainees),
+                                unmet=[])
+    changed = sum(1 for row in view.rows if row.changed)
+    status = (PlacementStatus.CONFIRMED if view.confirmed_at is not None
+              else PlacementStatus.CHANGED if changed else PlacementStatus.PROPOSED)
+    placed = view.loads
+    return PlacementSection(
+        cohort_id=cohort_id, status=status, number=view.number, changed=changed,
+        confirmed_at=view.confirmed_at, confirmed_by=view.confirmed_by,
+        loads=[RoleLoad(r, placed.get(r, 0), c) for r, c in view.capacities.items()],
+        preferences=preferences, trainees=len(results.trainees),
+        unmet=[UnmetPreference(row.trainee.display_name, row.preference, row.role,
+                               row.preference_cost)
+               for row in view.rows if row.preference is not None and row.preference_met is False])
+
+
+@dataclass(frozen=True)
+class OutcomeCount:
+    outcome: Outcome
+    count: int
+
+
+@dataclass(frozen=True)
+class WaitingDecision:
+    trainee_id: int
+    name: str
+    outcome: Outcome
+    proposed_by: str
+    proposed_at: datetime
+
+
+@dataclass(frozen=True)
+class ProbationSection:
+    template: ClassVar[str] = "cohorts/_probation.html"
+    cohort_id: int
+    recommended: list[OutcomeCount] | None  # None: not computed for this reader
+    not_recommended: int                    # trainees without a recommendation (no dates)
+    accepted: list[OutcomeCount]            # decisions that accepted the proposal
+    otherwise: list[OutcomeCount]           # decisions that decided otherwise
+    decided: int
+    waiting: list[WaitingDecision]
+    not_proposed: int                       # trainees with no proposal yet
+    trainees: int
+    links: bool = False                     # the reader may open the probation pages
+
+
+def _counts(outcomes: list[Outcome]) -> list[OutcomeCount]:
+    return [OutcomeCount(o, outcomes.count(o)) for o in Outcome]
+
+
+def probation_section(session: Session, results: CohortResults) -> Section | None:
+    """The cohort's probation: the recommendations, the decisions by outcome (accepted as
+    proposed or decided otherwise) and the proposals waiting for a decision."""
+    if not results.trainees:
+        return None
+    ids = [t.id for t in results.trainees]
+    names = {t.id: t.display_name for t in results.trainees}
+    recommended: list[OutcomeCount] | None = None
+    not_recommended = 0
+    actor = results.actor
+    if actor is not None and probation.may_propose(actor):
+        try:
+            cases = probation.cohort_cases(session, actor=actor, cohort_id=results.cohort.id,
+                                           policy=probation.current_policy(),
+                                           now=results.now).cases
+        except PolicyInvalid:
+            cases = None
+        if cases is not None:
+            found = [c.recommendation.outcome for c in cases if c.recommendation is not None]
+            recommended = _counts(found)
+            not_recommended = len(cases) - len(found)
+    trails = probation.trail_of(session, trainee_ids=ids)
+    accepted: list[Outcome] = []
+    otherwise: list[Outcome] = []
+    waiting = []
+    for trainee_id in ids:
+        entries = trails.get(trainee_id, [])
+        decided = [e for e in entries if e.decision is not None]
+        if decided:
+            latest = max(decided, key=lambda e: e.decision.id)  # type: ignore[union-attr]
+            assert latest.decision is not None
+            (accepted if latest.decision.accepted else otherwise).append(latest.decision.outcome)
+        for e in entries:
+            if e.decision is None:
+                waiting.append(WaitingDecision(trainee_id, names[trainee_id], e.proposal.outcome,
+                                               e.proposed_by, e.proposal.proposed_at))
+    return ProbationSection(
+        cohort_id=results.cohort.id, recommended=recommended, not_recommended=not_recommended,
+        accepted=_counts(accepted), otherwise=_counts(otherwise),
+        decided=len(accepted) + len(otherwise), waiting=waiting,
+        not_proposed=sum(1 for i in ids if not trails.get(i)), trainees=len(ids),
+        links=actor is not None and probation.may_propose(actor))
+
+
+Section = (FunnelSection | ScoresSection | AreasSection | ObservationsSection | PlacementSection
+           | ProbationSection)
 
 
 def funnel_section(session: Session, results: CohortResults) -> Section | None:
@@ -360,7 +534,8 @@ def observations_section(session: Session, results: CohortResults) -> Section | 
 # The dashboard's sections, in page order. Placement and probation add theirs here: a
 # builder returning a dataclass with a `template` (its partial), or None when empty.
 SECTION_BUILDERS: list[Callable[[Session, CohortResults], Section | None]] = [
-    funnel_section, scores_section, areas_section, observations_section]
+    funnel_section, scores_section, areas_section, observations_section, placement_section,
+    probation_section]
 
 
 @dataclass(frozen=True)
@@ -446,10 +621,48 @@ def observation_columns(session: Session, results: CohortResults) -> list[Export
             for f in results.forms]
 
 
-# The export's columns, in order. Placement and probation add one builder each (placement;
-# probation decision, decision date, decider), reading their own services.
+_PENDING_ROLE = {PlacementRole.PRE_SALES: N_("待确认：售前"),
+                 PlacementRole.AFTER_SALES: N_("待确认：售后")}
+
+
+def placement_columns(session: Session, results: CohortResults) -> list[ExportColumn]:
+    """岗位: the confirmed role; before the confirmation "待确认：<role>" from the current
+    proposal (with the supervisors' changes); empty without a proposal."""
+    current = placement.current_proposal(session, cohort_id=results.cohort.id)
+    values: dict[int, Cell] = {}
+    if current is not None:
+        view = placement.proposal_view(session, proposal=current)
+        for row in view.rows:
+            values[row.trainee.id] = (msg(row.role.label) if view.confirmed_at is not None
+                                      else msg(_PENDING_ROLE[row.role]))
+    return [ExportColumn(msg(N_("岗位")), values)]
+
+
+def probation_columns(session: Session, results: CohortResults) -> list[ExportColumn]:
+    """转正结果, 决定日期, 决定人: each trainee's latest decision (empty while none)."""
+    trails = probation.trail_of(session, trainee_ids=[t.id for t in results.trainees])
+    outcome: dict[int, Cell] = {}
+    on: dict[int, Cell] = {}
+    by: dict[int, Cell] = {}
+    for trainee_id, entries in trails.items():
+        decided = [e for e in entries if e.decision is not None]
+        if not decided:
+            continue
+        latest = max(decided, key=lambda e: e.decision.id)  # type: ignore[union-attr]
+        decision = latest.decision
+        assert decision is not None
+        outcome[trainee_id] = msg(decision.outcome.label)
+        at = decision.decided_at.replace(tzinfo=decision.decided_at.tzinfo or UTC)
+        on[trainee_id] = (at.astimezone(results.tz) if results.tz else at).date().isoformat()
+        by[trainee_id] = latest.decided_by
+    return [ExportColumn(msg(N_("转正结果")), outcome), ExportColumn(msg(N_("决定日期")), on),
+            ExportColumn(msg(N_("决定人")), by)]
+
+
+# The export's columns, in order (placement and probation read their own services).
 COLUMN_BUILDERS: list[Callable[[Session, CohortResults], list[ExportColumn]]] = [
-    identity_columns, stage_columns, score_columns, area_columns, observation_columns]
+    identity_columns, stage_columns, score_columns, area_columns, observation_columns,
+    placement_columns, probation_columns]
 
 
 def cohort_export(session: Session, *, actor: User, cohort_id: int, now: datetime,

@@ -97,7 +97,7 @@ def test_the_dashboard_is_its_sections_in_order(session: Session,
                                       cohort_id=finished_world.cohort_id, now=NOW, tz=TZ)
     assert [s.template for s in board.sections] == [
         "cohorts/_funnel.html", "cohorts/_scores.html", "cohorts/_areas.html",
-        "cohorts/_observations.html"]
+        "cohorts/_observations.html", "cohorts/_placement.html", "cohorts/_probation.html"]
 
 
 def test_the_export_has_a_row_per_trainee_and_only_what_exists(
@@ -107,8 +107,8 @@ def test_the_export_has_a_row_per_trainee_and_only_what_exists(
     headers = [str(c.header) for c in export.columns]
     assert headers[:4] == ["姓名", "工号", "批次", "通过阶段数（共 4 个）"]
     assert "新客服模拟接待考核 成绩" in headers and "售前方向得分率（%）" in headers
-    assert headers[-3:] == ["岗位技能观察表 平均分", "服务质量观察表 平均分", "工作态度观察表 平均分"]
-    assert not any("转正" in h or "岗位" in h and "分配" in h for h in headers)  # after the merge
+    assert headers[-7:] == ["岗位技能观察表 平均分", "服务质量观察表 平均分", "工作态度观察表 平均分",
+                            "岗位", "转正结果", "决定日期", "决定人"]
     rows = export.rows()
     assert [r[1] for r in rows] == ["demo-c01", "demo-c07", "demo-c09"]
     chat_scores = export.columns[headers.index("新客服模拟接待考核 成绩")].values
@@ -128,3 +128,19 @@ def test_only_staff_of_the_cohort_and_admins_see_it(session: Session,
             _results(session, finished_world, actor)
     admin = make_user(session, role=Role.ADMIN)
     assert len(_results(session, finished_world, admin).trainees) == 3
+
+
+def test_an_admin_sees_the_probation_decisions_without_recommendations_or_links(
+        session: Session, finished_world: FinishedWorld) -> None:
+    admin = make_user(session, role=Role.ADMIN)
+    board = services.cohort_dashboard(session, actor=admin, cohort_id=finished_world.cohort_id,
+                                      now=NOW, tz=TZ)
+    section = next(s for s in board.sections if isinstance(s, services.ProbationSection))
+    assert section.recommended is None and not section.links
+    assert len(section.waiting) == 3 and section.decided == 0
+    staff = services.cohort_dashboard(
+        session, actor=_user(session, finished_world.trainer_id),
+        cohort_id=finished_world.cohort_id, now=NOW, tz=TZ)
+    shown = next(s for s in staff.sections if isinstance(s, services.ProbationSection))
+    assert shown.links and shown.recommended is not None
+    assert sum(c.count for c in shown.recommended) + shown.not_recommended == 3

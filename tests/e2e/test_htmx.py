@@ -43,7 +43,7 @@ def test_user_search_sends_csrf_header_and_swaps_the_results(admin_page: Page,
     page = admin_page
     token = csrf_header_of_body(page)
     rows = page.get_by_role("table").locator("tbody tr")
-    expect(rows).to_have_count(5)
+    expect(rows).to_have_count(6)  # the six demo accounts
 
     with page.expect_request(lambda r: r.headers.get("hx-request") == "true") as info:
         page.get_by_label("搜索工号或姓名").fill("trainee")
