@@ -8,6 +8,7 @@ can pin the exact version it was taken on.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from collections.abc import Mapping
@@ -205,7 +206,10 @@ def decode(cls: type[_T], data: Any) -> _T:
     return typing.cast(_T, _decode(cls, data))
 
 
+@functools.cache
 def _hints(cls: type) -> dict[str, Any]:
+    """A dataclass's resolved field types; cached, since classes do not change and
+    `get_type_hints` re-evaluates every annotation string on each call."""
     return typing.get_type_hints(cls)
 
 
