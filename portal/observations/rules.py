@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from typing import Any
 
 from portal.messages import N_, Message, msg
@@ -21,6 +22,24 @@ class ObservationItem:
     title: str
     hint: str = ""
     required: bool = False
+    chat_item: str = ""  # the chat exam's rubric item (an `Item` id) shown beside it, if any
+    chat_measure: str = ""  # a ChatMeasure measured from the chat exams shown beside it, if any
+
+
+class ChatMeasure(StrEnum):
+    """What the chat exams can measure for an observation item (evidence, never a score)."""
+
+    TYPING_SPEED = "typing_speed"  # characters per minute of the trainee's replies
+
+
+def _item_data(item: ObservationItem) -> dict[str, Any]:
+    """An item as stored; the optional chat links only when set, so forms without them keep
+    their content hash."""
+    data = asdict(item)
+    for name in ("chat_item", "chat_measure"):
+        if not data[name]:
+            del data[name]
+    return data
 
 
 @dataclass(frozen=True)
@@ -47,7 +66,7 @@ class ObservationFormDef:
     def to_data(self) -> dict[str, Any]:
         """The JSON stored in a form version (without the path)."""
         return {"key": self.key, "title": self.title, "description": self.description,
-                "levels": list(self.levels), "items": [asdict(i) for i in self.items]}
+                "levels": list(self.levels), "items": [_item_data(i) for i in self.items]}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> ObservationFormDef:
