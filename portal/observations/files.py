@@ -152,7 +152,8 @@ def _items(f: _File, node: dict[str, Any]) -> tuple[ObservationItem, ...]:
         chat_measure = _choice(f, entry, "chat_measure", [m.value for m in ChatMeasure],
                                N_("chat_measure %(value)s 不是可从模拟对话考试测得的指标（可用：%(allowed)s）"))
         items.append(ObservationItem(key=key, title=title, hint=hint, required=required,
-                                     chat_item=chat_item, chat_measure=chat_measure))
+                                     chat_item=chat_item,
+                                     chat_measure=ChatMeasure(chat_measure) if chat_measure else None))
     if items and not any(i.required for i in items):
         f.add(node, "items", N_("至少要有一个必填的观察项（required: true）"))
     return tuple(items)

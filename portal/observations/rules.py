@@ -13,6 +13,12 @@ SCORES = (1, 2, 3, 4, 5)
 MAX_NOTE_CHARS = 500
 
 
+class ChatMeasure(StrEnum):
+    """What the chat exams can measure for an observation item (evidence, never a score)."""
+
+    TYPING_SPEED = "typing_speed"  # characters per minute of the trainee's replies
+
+
 @dataclass(frozen=True)
 class ObservationItem:
     """One row of a form: what is observed (key, Chinese title), what to look at, and
@@ -22,14 +28,15 @@ class ObservationItem:
     title: str
     hint: str = ""
     required: bool = False
-    chat_item: str = ""  # the chat exam's rubric item (an `Item` id) shown beside it, if any
-    chat_measure: str = ""  # a ChatMeasure measured from the chat exams shown beside it, if any
+    # The chat exam's rubric item shown beside it, if any: an `Item` id of portal.chat.scenario,
+    # checked when the file is read (pure rules do not import another domain).
+    chat_item: str = ""
+    chat_measure: ChatMeasure | None = None  # measured from the chat exams, shown beside it
 
-
-class ChatMeasure(StrEnum):
-    """What the chat exams can measure for an observation item (evidence, never a score)."""
-
-    TYPING_SPEED = "typing_speed"  # characters per minute of the trainee's replies
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ObservationItem:
+        measure = data.get("chat_measure")
+        return cls(**{**data, "chat_measure": ChatMeasure(measure) if measure else None})
 
 
 def _item_data(item: ObservationItem) -> dict[str, Any]:
@@ -39,6 +46,8 @@ def _item_data(item: ObservationItem) -> dict[str, Any]:
     for name in ("chat_item", "chat_measure"):
         if not data[name]:
             del data[name]
+        else:
+            data[name] = str(data[name])
     return data
 
 
@@ -72,7 +81,7 @@ class ObservationFormDef:
     def from_data(cls, data: dict[str, Any]) -> ObservationFormDef:
         return cls(key=data["key"], title=data["title"], description=data["description"],
                    levels=tuple(data["levels"]),
-                   items=tuple(ObservationItem(**i) for i in data["items"]))
+                   items=tuple(ObservationItem.from_data(i) for i in data["items"]))
 
     @property
     def content_hash(self) -> str:

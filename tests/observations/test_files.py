@@ -6,6 +6,7 @@ import pytest
 
 from portal.chat.scenario import Item
 from portal.observations.files import load_files, load_folder
+from portal.observations.rules import ChatMeasure
 from tests.observations import observation_fixtures as fx
 
 
@@ -40,7 +41,7 @@ def test_chat_links_read_back_and_an_unlinked_form_keeps_its_hash() -> None:
     assert not plain.problems and not linked.problems
     [form] = linked.forms
     assert [(i.chat_item, i.chat_measure) for i in form.items] == [
-        ("greeting", ""), ("", "typing_speed")]
+        ("greeting", None), ("", ChatMeasure.TYPING_SPEED)]
     assert form.content_hash != plain.forms[0].content_hash
     assert "chat_item" not in plain.forms[0].to_data()["items"][0]
     assert type(form).from_data(form.to_data()).items == form.items
