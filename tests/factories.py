@@ -659,3 +659,25 @@ def build_finished_cohort(session: Session, *, now: datetime,
                                             password_hash=_hash(PASSWORD), now=now, people=chosen)
     assert made is not None
     return made
+
+
+def build_chat_observation_world(session: Session, *, now: datetime,
+                                 replies: tuple[str, ...] = ("亲，您好~我们合作的是申通、中通和圆通哦",)
+                                 ) -> ObservationWorld:
+    """The observation forms imported and a cohort on the chat tests' track staffed by a
+    trainer and a supervisor: its first trainee played drill `solo` to the end (`replies`,
+    the first 12 s after the start, then every 8 s), its second played nothing."""
+    import_observation_forms(session, now=now)
+    first = make_chat_trainee(session, now=now)
+    cohort = session.get(Cohort, first.cohort_id)
+    assert cohort is not None
+    trainer = make_user(session, role=Role.TRAINER, display_name="王组长")
+    supervisor = make_user(session, role=Role.SUPERVISOR, display_name="李主管")
+    outsider = make_user(session, role=Role.TRAINER, display_name="外组组长")
+    cohort.staff = [trainer, supervisor]
+    second = make_user(session, cohort=cohort, display_name="新人2", employee_no="N902")
+    first.display_name, first.employee_no = "新人1", "N901"
+    session.flush()
+    make_finished_chat_attempt(session, trainee=first, now=now, replies=replies)
+    return ObservationWorld(trainer=trainer, supervisor=supervisor, outsider=outsider,
+                            cohort=cohort, trainees=[first, second])

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from portal.chat.scenario import Item
 from portal.content import safe_yaml
 from portal.content.problems import Problem
 from portal.messages import N_, msg
-from portal.observations.rules import SCORES, ObservationFormDef, ObservationItem
+from portal.observations.rules import SCORES, ChatMeasure, ObservationFormDef, ObservationItem
 
 MAX_FILE_BYTES = 64 * 1024
 MAX_DEPTH = 8
@@ -27,7 +28,7 @@ FORM_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # Underscores too: the service form's items are the chat exam's item ids (product_intro).
 ITEM_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 FORM_FIELDS = ("key", "title", "description", "scale", "items")
-ITEM_FIELDS = ("key", "title", "hint", "required")
+ITEM_FIELDS = ("key", "title", "hint", "required", "chat_item", "chat_measure")
 
 
 @dataclass
@@ -108,6 +109,17 @@ def _levels(f: _File, node: dict[str, Any]) -> tuple[str, ...]:
     return tuple(levels)
 
 
+def _choice(f: _File, entry: dict[str, Any], name: str, allowed: list[str], wrong: str) -> str:
+    """An optional field whose value must be one of `allowed` ("" when absent)."""
+    value = entry.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str) or value not in allowed:
+        f.add(entry, name, wrong, value=value, allowed=", ".join(allowed))
+        return ""
+    return value
+
+
 def _items(f: _File, node: dict[str, Any]) -> tuple[ObservationItem, ...]:
     raw = node.get("items")
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_ITEMS:
@@ -135,7 +147,13 @@ def _items(f: _File, node: dict[str, Any]) -> tuple[ObservationItem, ...]:
         if not isinstance(required, bool):
             f.add(entry, "required", N_("required 应为 true 或 false"))
             required = False
-        items.append(ObservationItem(key=key, title=title, hint=hint, required=required))
+        chat_item = _choice(f, entry, "chat_item", [i.value for i in Item],
+                            N_("chat_item %(value)s 不是模拟对话考试的评分项（可用：%(allowed)s）"))
+        chat_measure = _choice(f, entry, "chat_measure", [m.value for m in ChatMeasure],
+                               N_("chat_measure %(value)s 不是可从模拟对话考试测得的指标（可用：%(allowed)s）"))
+        items.append(ObservationItem(key=key, title=title, hint=hint, required=required,
+                                     chat_item=chat_item,
+                                     chat_measure=ChatMeasure(chat_measure) if chat_measure else None))
     if items and not any(i.required for i in items):
         f.add(node, "items", N_("至少要有一个必填的观察项（required: true）"))
     return tuple(items)

@@ -4,12 +4,19 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from typing import Any
 
 from portal.messages import N_, Message, msg
 
 SCORES = (1, 2, 3, 4, 5)
 MAX_NOTE_CHARS = 500
+
+
+class ChatMeasure(StrEnum):
+    """What the chat exams can measure for an observation item (evidence, never a score)."""
+
+    TYPING_SPEED = "typing_speed"  # characters per minute of the trainee's replies
 
 
 @dataclass(frozen=True)
@@ -21,6 +28,27 @@ class ObservationItem:
     title: str
     hint: str = ""
     required: bool = False
+    # The chat exam's rubric item shown beside it, if any: an `Item` id of portal.chat.scenario,
+    # checked when the file is read (pure rules do not import another domain).
+    chat_item: str = ""
+    chat_measure: ChatMeasure | None = None  # measured from the chat exams, shown beside it
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ObservationItem:
+        measure = data.get("chat_measure")
+        return cls(**{**data, "chat_measure": ChatMeasure(measure) if measure else None})
+
+
+def _item_data(item: ObservationItem) -> dict[str, Any]:
+    """An item as stored; the optional chat links only when set, so forms without them keep
+    their content hash."""
+    data = asdict(item)
+    for name in ("chat_item", "chat_measure"):
+        if not data[name]:
+            del data[name]
+        else:
+            data[name] = str(data[name])
+    return data
 
 
 @dataclass(frozen=True)
@@ -47,13 +75,13 @@ class ObservationFormDef:
     def to_data(self) -> dict[str, Any]:
         """The JSON stored in a form version (without the path)."""
         return {"key": self.key, "title": self.title, "description": self.description,
-                "levels": list(self.levels), "items": [asdict(i) for i in self.items]}
+                "levels": list(self.levels), "items": [_item_data(i) for i in self.items]}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> ObservationFormDef:
         return cls(key=data["key"], title=data["title"], description=data["description"],
                    levels=tuple(data["levels"]),
-                   items=tuple(ObservationItem(**i) for i in data["items"]))
+                   items=tuple(ObservationItem.from_data(i) for i in data["items"]))
 
     @property
     def content_hash(self) -> str:

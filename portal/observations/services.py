@@ -16,11 +16,19 @@ from sqlalchemy.orm import Session, joinedload
 from portal.audit import services as audit
 from portal.auth import access
 from portal.auth.models import COHORT_STAFF_ROLES, Cohort, Role, User
+from portal.chat.services import areas as chat_areas
+from portal.chat.stats import TypingSpeed
 from portal.errors import Forbidden, NotFound
 from portal.messages import N_
 from portal.observations.errors import ImportInvalid, ObservationInvalid
 from portal.observations.models import ObservationEntry, ObservationForm, ObservationFormVersion
-from portal.observations.rules import ObservationFormDef, ObservationItem, clean_note, score_problem
+from portal.observations.rules import (
+    ChatMeasure,
+    ObservationFormDef,
+    ObservationItem,
+    clean_note,
+    score_problem,
+)
 from portal.versioning import new_version_if_changed
 
 # --- importing forms ------------------------------------------------------------------------
@@ -220,9 +228,70 @@ def cell_history(session: Session, *, actor: User, trainee_id: int, form_key: st
 
 
 @dataclass(frozen=True)
+class ChatItemEvidence:
+    """A trainee's chat-exam result for the item a cell observes: the counted attempt of one
+    drill (its engine points for the item), to open in the staff replay."""
+
+    drill_title: str
+    attempt_id: int
+    points: float
+    max_points: float
+
+    @property
+    def fraction(self) -> str:
+        """"7/10" (one decimal when the points are not whole)."""
+        def number(value: float) -> str:
+            return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+        return f"{number(self.points)}/{number(self.max_points)}"
+
+
+@dataclass(frozen=True)
 class Cell:
     current: EntryView | None
     changes: int  # entries recorded in this cell (1 = never changed)
+    chat: tuple[ChatItemEvidence, ...] = ()  # the chat exams' result for the item, by drill
+    speed: TypingSpeed | None = None  # measured from the chat exams (the item's chat_measure)
+    measured: bool = False  # the item has a chat measure (so "not measured yet" can be said)
+
+
+@dataclass(frozen=True)
+class ChatEvidence:
+    """What the chat exams say about some trainees, for the items of one form."""
+
+    items: dict[tuple[int, str], tuple[ChatItemEvidence, ...]] = field(default_factory=dict)
+    speeds: dict[int, TypingSpeed | None] = field(default_factory=dict)
+
+    def cell(self, *, trainee_id: int, item: ObservationItem, current: EntryView | None,
+             changes: int) -> Cell:
+        return Cell(current=current, changes=changes,
+                    chat=self.items.get((trainee_id, item.chat_item), ()) if item.chat_item
+                    else (),
+                    speed=self.speeds.get(trainee_id) if item.chat_measure else None,
+                    measured=bool(item.chat_measure))
+
+
+def chat_evidence(session: Session, *, form: ObservationFormDef,
+                  trainee_ids: list[int]) -> ChatEvidence:
+    """The chat results and measures the form's items ask for: at most two queries whatever
+    the number of trainees (the counted attempts' item points, the replies' timings)."""
+    evidence = ChatEvidence()
+    if not trainee_ids:
+        return evidence
+    if any(i.chat_item for i in form.items):
+        wanted = {i.chat_item for i in form.items if i.chat_item}
+        found: dict[tuple[int, str], list[ChatItemEvidence]] = {}
+        for trainee_id, drills in chat_areas.counted_area_scores(
+                session, trainee_ids=trainee_ids).items():
+            for drill in drills:
+                for score in drill.item_scores:
+                    if score.item in wanted:
+                        found.setdefault((trainee_id, score.item), []).append(ChatItemEvidence(
+                            drill_title=drill.title, attempt_id=drill.attempt_id,
+                            points=score.points, max_points=score.max_points))
+        evidence.items.update({k: tuple(v) for k, v in found.items()})
+    if any(i.chat_measure == ChatMeasure.TYPING_SPEED for i in form.items):
+        evidence.speeds.update(chat_areas.typing_speeds(session, trainee_ids=trainee_ids))
+    return evidence
 
 
 @dataclass(frozen=True)
@@ -246,7 +315,8 @@ class ObservationGrid:
 def cohort_grid(session: Session, *, actor: User, cohort_id: int, form_key: str) -> ObservationGrid:
     """Every active trainee of the cohort against every item of the form, with current values.
 
-    Four queries whatever the cohort's size: the cohort, the form, its trainees, their entries.
+    Four queries whatever the cohort's size (the cohort, the form, its trainees, their
+    entries), and one or two for the chat exams' evidence when the form's items ask for it.
     """
     access.check_sees_trainees(actor)
     cohort = access.check_may_see_cohort(session, actor=actor, cohort_id=cohort_id)
@@ -266,10 +336,13 @@ def cohort_grid(session: Session, *, actor: User, cohort_id: int, form_key: str)
         key = (entry.trainee_id, entry.item)
         latest[key] = _view(entry, number, recorder)  # ascending ids: the last one wins
         counts[key] = counts.get(key, 0) + 1
+    evidence = chat_evidence(session, form=definition, trainee_ids=[t.id for t in trainees])
     grid_rows = []
     for trainee in trainees:
-        cells = {k: Cell(latest.get((trainee.id, k)), counts.get((trainee.id, k), 0))
-                 for k in keys}
+        cells = {i.key: evidence.cell(trainee_id=trainee.id, item=i,
+                                      current=latest.get((trainee.id, i.key)),
+                                      changes=counts.get((trainee.id, i.key), 0))
+                 for i in definition.items}
         done = sum(1 for k in definition.required_keys if cells[k].current is not None)
         grid_rows.append(GridRow(trainee=trainee, cells=cells, required_done=done))
     return ObservationGrid(cohort=cohort, form=definition, rows=grid_rows)
@@ -285,7 +358,9 @@ def grid_cell(session: Session, *, actor: User, trainee_id: int, form_key: str,
     """One trainee's row of the grid (for re-rendering a single cell after a save)."""
     history = cell_history(session, actor=actor, trainee_id=trainee_id, form_key=form_key,
                            item=item)
-    cell = Cell(history.current, len(history.entries))
+    evidence = chat_evidence(session, form=history.form, trainee_ids=[history.trainee.id])
+    cell = evidence.cell(trainee_id=history.trainee.id, item=history.item,
+                         current=history.current, changes=len(history.entries))
     row = GridRow(trainee=history.trainee, cells={history.item.key: cell}, required_done=0)
     return row, history.form, history.item
 

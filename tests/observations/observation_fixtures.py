@@ -34,4 +34,14 @@ BROKEN = [
     (GOOD.replace("title: 小表\n", ""), 1, "缺少字段 title"),
     (GOOD.replace("  - key: farewell\n", "  - key: farewell\n    hint: &a x\n"), 14, "锚点"),
     (GOOD.replace("title: 小表", "title: [小表"), 2, "方括号"),
+    (GOOD.replace("    title: 道别语\n", "    title: 道别语\n    chat_item: goodbye\n"), 15,
+     "chat_item goodbye 不是模拟对话考试的评分项"),
+    (GOOD.replace("    title: 问候语\n", "    title: 问候语\n    chat_item: [greeting]\n"), 12,
+     "不是模拟对话考试的评分项"),
+    (GOOD.replace("    title: 道别语\n", "    title: 道别语\n    chat_measure: speed\n"), 15,
+     "chat_measure speed 不是可从模拟对话考试测得的指标（可用：typing_speed）"),
 ]
+
+# The mini form with its items linked to the chat exams: both kinds of link read back.
+LINKED = GOOD.replace("    title: 问候语\n", "    title: 问候语\n    chat_item: greeting\n").replace(
+    "    title: 道别语\n", "    title: 道别语\n    chat_measure: typing_speed\n")

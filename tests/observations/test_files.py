@@ -6,6 +6,7 @@ import pytest
 
 from portal.chat.scenario import Item
 from portal.observations.files import load_files, load_folder
+from portal.observations.rules import ChatMeasure
 from tests.observations import observation_fixtures as fx
 
 
@@ -24,9 +25,26 @@ def test_the_shipped_forms_are_the_three_tables_of_the_seed() -> None:
 
 
 def test_the_service_form_uses_the_chat_exams_item_ids_in_their_order() -> None:
-    service = load_folder(fx.FORMS).form("service")
+    content = load_folder(fx.FORMS)
+    service = content.form("service")
     assert service is not None
     assert [i.key for i in service.items] == [i.value for i in Item]
+    assert [i.chat_item for i in service.items] == [i.value for i in Item]
+    skills = content.form("skills")
+    assert skills is not None
+    assert [i.key for i in skills.items if i.chat_measure] == ["typing_speed"]
+
+
+def test_chat_links_read_back_and_an_unlinked_form_keeps_its_hash() -> None:
+    plain = load_files([("observations/mini.yaml", fx.GOOD.encode())])
+    linked = load_files([("observations/mini.yaml", fx.LINKED.encode())])
+    assert not plain.problems and not linked.problems
+    [form] = linked.forms
+    assert [(i.chat_item, i.chat_measure) for i in form.items] == [
+        ("greeting", None), ("", ChatMeasure.TYPING_SPEED)]
+    assert form.content_hash != plain.forms[0].content_hash
+    assert "chat_item" not in plain.forms[0].to_data()["items"][0]
+    assert type(form).from_data(form.to_data()).items == form.items
 
 
 def test_a_good_file_reads_into_a_typed_form() -> None:

@@ -2,6 +2,8 @@
 access follows the one rule, and every refusal changes nothing."""
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
@@ -9,12 +11,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.auth.models import Role
+from portal.chat.models import ChatAttempt
 from portal.errors import Forbidden, NotFound
 from portal.observations import services
 from portal.observations.errors import ObservationInvalid
 from portal.observations.files import load_folder
 from portal.observations.models import ObservationEntry, ObservationFormVersion
-from tests.factories import build_observation_world, make_user
+from tests.factories import (
+    build_chat_observation_world,
+    build_observation_world,
+    make_finished_chat_attempt,
+    make_user,
+)
 from tests.observations import observation_fixtures as fx
 
 
@@ -144,3 +152,74 @@ def test_the_grid_reads_a_fixed_number_of_statements(app, session: Session,  # t
                                     form_key="attitude")
     assert len(grid.rows) == 6
     assert len(statements) <= 6, statements
+
+
+# --- the chat exams' evidence beside the cells ----------------------------------------------
+
+
+def _statements(session: Session, call: Callable[[], object]) -> int:
+    count = 0
+
+    def counted(*_args: object) -> None:
+        nonlocal count
+        count += 1
+
+    engine = session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", counted)
+    try:
+        call()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", counted)
+    return count
+
+
+def test_service_cells_show_the_chat_exams_item_points_with_the_attempt(session: Session,
+                                                                         now: datetime) -> None:
+    world = build_chat_observation_world(session, now=now, replies=("您好亲", "我们发申通中通和圆通哦"))
+    played, idle = world.trainees
+    grid = services.cohort_grid(session, actor=world.trainer, cohort_id=world.cohort.id,
+                                form_key="service")
+    mine, theirs = grid.rows
+    assert (mine.trainee.id, theirs.trainee.id) == (played.id, idle.id)
+    attempt_id = session.scalar(sa.select(ChatAttempt.id).where(ChatAttempt.user_id == played.id))
+    [greeting] = mine.cells["greeting"].chat
+    assert (greeting.drill_title, greeting.attempt_id, greeting.fraction) == (
+        "单人接待练习", attempt_id, "1/1")
+    assert [e.fraction for e in mine.cells["accuracy"].chat] == ["3/3"]
+    assert mine.cells["farewell"].chat == ()  # the drill does not score a farewell
+    assert all(c.chat == () for c in theirs.cells.values())
+    assert not any(c.measured for c in mine.cells.values())  # no chat measure on this form
+    # the single cell re-rendered after a save carries the same evidence
+    row, _form, _item = services.grid_cell(session, actor=world.trainer, trainee_id=played.id,
+                                           form_key="service", item="greeting")
+    assert row.cells["greeting"].chat == (greeting,)
+
+
+def test_the_typing_speed_cell_shows_the_speed_measured_from_the_replies(session: Session,
+                                                                         now: datetime) -> None:
+    world = build_chat_observation_world(session, now=now, replies=("您好亲", "我们发申通中通和圆通哦"))
+    grid = services.cohort_grid(session, actor=world.trainer, cohort_id=world.cohort.id,
+                                form_key="skills")
+    mine, theirs = grid.rows
+    # the customer's messages were delivered 5 s after the start; replies at 12 s and 20 s:
+    # 3 characters in 7 s, then 11 in 8 s
+    cell = mine.cells["typing_speed"]
+    assert cell.measured and cell.speed is not None and cell.current is None  # evidence, no score
+    assert (cell.speed.characters, cell.speed.seconds, cell.speed.per_minute) == (14, 15.0, 56)
+    assert theirs.cells["typing_speed"].measured and theirs.cells["typing_speed"].speed is None
+    assert not any(c.measured for k, c in mine.cells.items() if k != "typing_speed")
+
+
+@pytest.mark.parametrize("form_key", ["service", "skills"])
+def test_the_evidence_costs_the_same_queries_whatever_the_cohort(session: Session, now: datetime,
+                                                                 form_key: str) -> None:
+    world = build_chat_observation_world(session, now=now)
+    call = functools.partial(services.cohort_grid, session, actor=world.trainer,
+                             cohort_id=world.cohort.id, form_key=form_key)
+    before = _statements(session, call)
+    for i in range(3):
+        more = make_user(session, cohort=world.cohort, employee_no=f"N95{i}")
+        make_finished_chat_attempt(session, trainee=more, now=now)
+    after = _statements(session, call)
+    assert after == before
+    assert len(call().rows) == 5

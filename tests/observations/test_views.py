@@ -7,8 +7,16 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from portal.chat.models import ChatAttempt
 from portal.observations.models import ObservationEntry
-from tests.factories import HX, ObservationWorld, build_observation_world, login, make_user
+from tests.factories import (
+    HX,
+    ObservationWorld,
+    build_chat_observation_world,
+    build_observation_world,
+    login,
+    make_user,
+)
 
 
 def _world(session: Session, now: datetime) -> ObservationWorld:
@@ -117,3 +125,31 @@ def test_a_staff_member_without_cohorts_sees_why_the_grid_is_empty(client: Flask
     login(client, lonely)
     html = client.get("/observations").get_data(as_text=True)
     assert "你还没有负责的批次" in html
+
+
+def test_the_grid_shows_chat_results_with_the_replay_link_and_the_typing_speed(
+        client: FlaskClient, session: Session, now: datetime) -> None:
+    world = build_chat_observation_world(session, now=now, replies=("您好亲", "我们发申通中通和圆通哦"))
+    session.commit()
+    played = world.trainees[0]
+    attempt_id = session.scalar(sa.select(ChatAttempt.id).where(ChatAttempt.user_id == played.id))
+    login(client, world.trainer)
+    html = client.get(f"/observations?cohort={world.cohort.id}&form=service").get_data(as_text=True)
+    replay = f'href="/chat/staff/reviews/{attempt_id}"'
+    assert html.count(replay) == 3  # greeting, timeliness, accuracy
+    assert "对话考核 1/1" in html and "对话考核 3/3" in html
+    assert "（新人1 的“单人接待练习”，打开对话回放）" in html
+    assert "暂无对话考核成绩" in html  # the other trainee, and items the drill does not score
+    assert "chat_item" not in html and "greeting" not in html.replace('/greeting"', "").replace(
+        "-greeting", "")
+    assert client.get(f"/chat/staff/reviews/{attempt_id}").status_code == 200  # the link opens
+    skills = client.get(f"/observations?cohort={world.cohort.id}&form=skills").get_data(
+        as_text=True)
+    assert "对话考核实测：每分钟 56 字（2 条回复）" in skills
+    assert "对话考核中尚无可测速的回复" in skills
+    assert "typing_speed" not in skills.replace('/typing_speed"', "").replace(
+        "-typing_speed", "")
+    # the cell re-rendered by an htmx save keeps its evidence
+    saved = client.post(f"/observations/trainees/{played.id}/service/greeting",
+                        data={"score": "4", "note": "", "position": "0-0"}, headers=HX)
+    assert saved.status_code == 200 and "对话考核 1/1" in saved.get_data(as_text=True)

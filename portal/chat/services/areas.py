@@ -1,6 +1,7 @@
 """What chat exams say about placement: per trainee and drill, the area scores and the table-2
 item scores of the attempt that counts (the best-scored finished attempt, the earliest on
-ties, as the drill's start page shows it), from the engine's stored scoring."""
+ties, as the drill's start page shows it), from the engine's stored scoring; and the typing
+speed measured from a trainee's finished attempts (evidence for the observation forms)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -9,8 +10,14 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portal.chat import scoring
-from portal.chat.models import ChatAttempt, ChatAttemptStatus, ChatDrillVersion
+from portal.chat import scoring, stats
+from portal.chat.models import (
+    ChatAttempt,
+    ChatAttemptStatus,
+    ChatDrillVersion,
+    ChatMessage,
+    ChatSender,
+)
 from portal.chat.scenario import Area, Item
 from portal.chat.services.attempts import drill_of
 
@@ -24,6 +31,8 @@ class DrillAreaScores:
     attempt_number: int
     areas: Mapping[Area, float]
     items: Mapping[Item, float]
+    attempt_id: int = 0
+    item_scores: tuple[scoring.ItemScore, ...] = ()  # the engine's points per item
 
 
 def counted_area_scores(session: Session, *, trainee_ids: Iterable[int]
@@ -35,7 +44,8 @@ def counted_area_scores(session: Session, *, trainee_ids: Iterable[int]
     if not ids:
         return result
     rows = session.execute(
-        sa.select(ChatAttempt.user_id, ChatAttempt.chat_drill_id, ChatAttempt.number,
+        sa.select(ChatAttempt.id, ChatAttempt.user_id, ChatAttempt.chat_drill_id,
+                  ChatAttempt.number,
                   ChatAttempt.score, ChatAttempt.auto_result, ChatDrillVersion)
         .join(ChatDrillVersion, ChatDrillVersion.id == ChatAttempt.chat_drill_version_id)
         .where(ChatAttempt.user_id.in_(ids), ChatAttempt.status == ChatAttemptStatus.FINISHED,
@@ -53,5 +63,33 @@ def counted_area_scores(session: Session, *, trainee_ids: Iterable[int]
                  for i in result_.items if i.max_points > 0}
         result[user_id].append(DrillAreaScores(
             drill_id=drill_id, title=row.ChatDrillVersion.title, attempt_number=row.number,
-            areas=result_.area_scores(drill.areas), items=items))
+            areas=result_.area_scores(drill.areas), items=items, attempt_id=row.id,
+            item_scores=tuple(i for i in result_.items if i.max_points > 0)))
     return result
+
+
+def typing_speeds(session: Session, *, trainee_ids: Iterable[int]
+                  ) -> dict[int, stats.TypingSpeed | None]:
+    """Per trainee, the typing speed of their replies over all their finished attempts
+    (`portal.chat.stats.typing_speed`), None when none could be timed. One query whatever
+    the number of trainees."""
+    ids = list(trainee_ids)
+    found: dict[int, dict[int, list[stats.Turn]]] = {i: {} for i in ids}
+    if not ids:
+        return {}
+    rows = session.execute(
+        sa.select(ChatAttempt.user_id, ChatMessage.chat_conversation_id, ChatMessage.sender,
+                  ChatMessage.text, ChatMessage.delivered_at, ChatMessage.sent_at)
+        .join(ChatAttempt, ChatAttempt.id == ChatMessage.chat_attempt_id)
+        .where(ChatAttempt.user_id.in_(ids), ChatAttempt.status == ChatAttemptStatus.FINISHED,
+               ChatMessage.seq.is_not(None),
+               ChatMessage.sender.in_([ChatSender.CUSTOMER, ChatSender.TRAINEE]))
+        .order_by(ChatAttempt.user_id, ChatMessage.chat_conversation_id, ChatMessage.seq))
+    for user_id, conversation_id, sender, text, delivered_at, sent_at in rows:
+        at = delivered_at if sender is ChatSender.CUSTOMER else sent_at
+        if at is None:
+            continue
+        found[user_id].setdefault(conversation_id, []).append(
+            stats.Turn(from_customer=sender is ChatSender.CUSTOMER, text=text, at=at))
+    return {user_id: stats.typing_speed(conversations.values())
+            for user_id, conversations in found.items()}
