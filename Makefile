@@ -48,7 +48,7 @@ PG_SUITE := tests/auth/test_services.py tests/auth/test_views.py tests/admin/tes
 	tests/courses/test_dead_ends.py tests/progress/test_my_results.py \
 	tests/exams/test_attempt_services.py tests/exams/test_attempt_views.py \
 	tests/exams/test_grading.py tests/exams/test_reliability.py tests/exams/test_staff_views.py \
-	tests/exams/test_shipped_banks.py tests/progress/test_services.py \
+	tests/exams/test_shipped_banks.py tests/exams/test_records_for_a_cohort.py tests/progress/test_services.py \
 	tests/banks/test_services.py tests/banks/test_form_editor.py tests/authoring/test_services.py \
 	tests/chat/test_attempt_services.py tests/chat/test_views.py tests/chat/test_concurrency.py \
 	tests/chat/test_review_services.py tests/chat/test_staff_views.py \

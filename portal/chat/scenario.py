@@ -11,7 +11,7 @@ import dataclasses
 import functools
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -203,52 +203,79 @@ def encode(value: Any) -> Any:
 
 
 def decode(cls: type[_T], data: Any) -> _T:
-    return typing.cast(_T, _decode(cls, data))
+    return typing.cast(_T, _decoder(cls)(data))
+
+
+def _identity(data: Any) -> Any:
+    return data
 
 
 @functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    """A dataclass's resolved field types; cached, since classes do not change and
-    `get_type_hints` re-evaluates every annotation string on each call."""
-    return typing.get_type_hints(cls)
-
-
-def _decode(tp: Any, data: Any) -> Any:
+def _decoder(tp: Any) -> Callable[[Any], Any]:
+    """A function that decodes data of type `tp`, built once per type: types do not change,
+    and inspecting a dataclass's hints and fields on every value was most of the time spent
+    reading stored results (dashboards decode hundreds of them)."""
     origin = typing.get_origin(tp)
     if tp is Any:
-        return data
+        return _identity
     if origin in (Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if data is None:
-            return None
-        forms = {getattr(a, "FORM", None): a for a in args if dataclasses.is_dataclass(a)}
-        if isinstance(data, dict) and "form" in data and data["form"] in forms:
-            return _decode(forms[data["form"]], data)
-        if all(a in (int, float) for a in args):
-            return data
-        return _decode(args[0], data)
+        return _union_decoder(tp)
     if origin is tuple:
         args = typing.get_args(tp)
-        item = args[0] if args else Any
-        return tuple(_decode(item, v) for v in data)
-    if origin in (list,):
-        (item,) = typing.get_args(tp)
-        return [_decode(item, v) for v in data]
-    if origin in (dict, Mapping) or tp in (dict,):
+        item = _decoder(args[0] if args else Any)
+        return lambda data: tuple(item(v) for v in data)
+    if origin is list:
+        (item_t,) = typing.get_args(tp)
+        item = _decoder(item_t)
+        return lambda data: [item(v) for v in data]
+    if origin in (dict, Mapping) or tp is dict:
         key_t, value_t = typing.get_args(tp) or (Any, Any)
-        return {_decode(key_t, k): _decode(value_t, v) for k, v in data.items()}
+        key, value = _decoder(key_t), _decoder(value_t)
+        return lambda data: {key(k): value(v) for k, v in data.items()}
     if isinstance(tp, type) and issubclass(tp, StrEnum):
-        return tp(data)
+        return tp
     if tp is datetime:
-        return datetime.fromisoformat(data)
+        return datetime.fromisoformat
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        hints = _hints(tp)
-        kwargs = {f.name: _decode(hints[f.name], data[f.name])
-                  for f in dataclasses.fields(tp) if f.init and f.name in data}
-        return tp(**kwargs)
-    if tp is float and isinstance(data, int):
-        return float(data)
-    return data
+        return _dataclass_decoder(tp)
+    if tp is float:
+        return lambda data: float(data) if isinstance(data, int) else data
+    return _identity
+
+
+def _union_decoder(tp: Any) -> Callable[[Any], Any]:
+    """An optional value or one of several dataclasses told apart by their `form`."""
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    forms = {a.FORM: _decoder(a) for a in args
+             if dataclasses.is_dataclass(a) and getattr(a, "FORM", None) is not None}
+    if all(a in (int, float) for a in args):
+        first: Callable[[Any], Any] = _identity
+    else:
+        first = _decoder(args[0])
+
+    def decode_union(data: Any) -> Any:
+        if data is None:
+            return None
+        if forms and isinstance(data, dict):
+            by_form = forms.get(data.get("form"))
+            if by_form is not None:
+                return by_form(data)
+        return first(data)
+    return decode_union
+
+
+def _dataclass_decoder(tp: type) -> Callable[[Any], Any]:
+    hints = typing.get_type_hints(tp)
+    names = [f.name for f in dataclasses.fields(tp) if f.init]
+    decoders: tuple[tuple[str, Callable[[Any], Any]], ...] = ()
+
+    def decode_dataclass(data: Any) -> Any:
+        nonlocal decoders
+        if not decoders:  # built on first use: a field's type may be the class itself
+            decoders = tuple((name, _decoder(hints[name])) for name in names)
+        return tp(**{name: decode_field(data[name]) for name, decode_field in decoders
+                     if name in data})
+    return decode_dataclass
 
 
 # --- matchers -------------------------------------------------------------------------------

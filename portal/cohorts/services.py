@@ -260,7 +260,8 @@ def _chat_items(attempt: Any) -> list[rules.ScoredPart]:
 
 def _form(session: Session, *, actor: User, cohort: Cohort,
           form: observations.FormChoice) -> FormAverages:
-    grid = observations.cohort_grid(session, actor=actor, cohort_id=cohort.id, form_key=form.key)
+    grid = observations.cohort_grid(session, actor=actor, cohort_id=cohort.id, form_key=form.key,
+                                    with_chat=False)
     items = []
     every: list[float] = []
     for item in grid.form.items:

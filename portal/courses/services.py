@@ -345,6 +345,36 @@ def stage_for_trainee(session: Session, *, user: User, track_key: str,
     return next((s for s in view.statuses if s.key == stage_key), None)
 
 
+def stage_states_for(session: Session, *, users: Sequence[User], track_key: str
+                     ) -> dict[int, dict[str, rules.StageStatus]]:
+    """Each trainee's state of every stage of `track_key`, by trainee id and stage key: what
+    `stage_for_trainee` answers one at a time, for a whole cohort in three queries. Users
+    not on that track (another cohort's track, no cohort, not a trainee's) are left out."""
+    track = session.scalar(sa.select(Track).where(Track.key == track_key))
+    if track is None or track.current_version is None:
+        return {}
+    on_track = [u for u in users if u.cohort is not None and u.cohort.track_key == track_key]
+    if not on_track:
+        return {}
+    ids = [u.id for u in on_track]
+    keys = {m.id: m.key for m in track.modules}
+    done: dict[int, set[str]] = {i: set() for i in ids}
+    for user_id, module_id in session.execute(sa.select(
+            ModuleProgress.user_id, ModuleProgress.module_id).where(
+            ModuleProgress.user_id.in_(ids), ModuleProgress.module_id.in_(list(keys)),
+            ModuleProgress.completed_at.is_not(None))):
+        done[user_id].add(keys[module_id])
+    passed: dict[int, set[str]] = {i: set() for i in ids}
+    for user_id, stage_key in session.execute(sa.select(
+            StageCompletion.user_id, StageCompletion.stage_key).where(
+            StageCompletion.user_id.in_(ids), StageCompletion.track_key == track_key)):
+        passed[user_id].add(stage_key)
+    stages = track.current_version.stages
+    return {u.id: {s.key: s for s in rules.stage_statuses(
+        stages, passed=passed[u.id], done_modules=done[u.id],
+        start_date=u.cohort.start_date if u.cohort else None)} for u in on_track}
+
+
 def passed_stages(session: Session, *, user_id: int, track_key: str) -> set[str]:
     return set(session.scalars(sa.select(StageCompletion.stage_key).where(
         StageCompletion.user_id == user_id, StageCompletion.track_key == track_key)))

@@ -312,11 +312,14 @@ class ObservationGrid:
         return len(self.form.required_keys)
 
 
-def cohort_grid(session: Session, *, actor: User, cohort_id: int, form_key: str) -> ObservationGrid:
+def cohort_grid(session: Session, *, actor: User, cohort_id: int, form_key: str,
+                with_chat: bool = True) -> ObservationGrid:
     """Every active trainee of the cohort against every item of the form, with current values.
 
     Four queries whatever the cohort's size (the cohort, the form, its trainees, their
-    entries), and one or two for the chat exams' evidence when the form's items ask for it.
+    entries), and one or two for the chat exams' evidence when the form's items ask for it
+    and `with_chat` (readers of the scores alone leave it out: it decodes every counted
+    chat attempt's result).
     """
     access.check_sees_trainees(actor)
     cohort = access.check_may_see_cohort(session, actor=actor, cohort_id=cohort_id)
@@ -336,7 +339,8 @@ def cohort_grid(session: Session, *, actor: User, cohort_id: int, form_key: str)
         key = (entry.trainee_id, entry.item)
         latest[key] = _view(entry, number, recorder)  # ascending ids: the last one wins
         counts[key] = counts.get(key, 0) + 1
-    evidence = chat_evidence(session, form=definition, trainee_ids=[t.id for t in trainees])
+    evidence = (chat_evidence(session, form=definition, trainee_ids=[t.id for t in trainees])
+                if with_chat else ChatEvidence())
     grid_rows = []
     for trainee in trainees:
         cells = {i.key: evidence.cell(trainee_id=trainee.id, item=i,

@@ -244,3 +244,30 @@ def test_the_pinned_recommendation_stays_as_it_was(session: Session, world: Prob
                                     trainee_id=world.trainees[0].id, policy=policy,
                                     now=now).recommendation
     assert now_rec is not None and now_rec.outcome is Outcome.CONFIRM
+
+
+def test_a_cohorts_cases_cost_the_same_statements_whatever_its_size(
+        session: Session, world: ProbationWorld, policy, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import make_user
+    from tests.observations.test_services import _statements
+
+    _ready(session, world, now)
+
+    def cases() -> object:
+        session.expire_all()
+        return services.cohort_cases(session, actor=world.trainer, cohort_id=world.cohort.id,
+                                     policy=policy, now=now)
+
+    few = _statements(session, cases)
+    for i in range(3):
+        more = make_user(session, cohort=world.cohort, employee_no=f"Z9{i}")
+        make_finished_chat_attempt(session, trainee=more, now=now)
+        fill_observations(session, actor=world.trainer, trainee=more, now=now, scores=ALL_FOUR)
+    assert _statements(session, cases) == few
+    found = cases()
+    assert len(found.cases) == 5  # type: ignore[attr-defined]
+    # each case as the trainee's own page computes it
+    for case in found.cases:  # type: ignore[attr-defined]
+        alone = services.trainee_case(session, actor=world.trainer, trainee_id=case.trainee.id,
+                                      policy=policy, now=now)
+        assert alone.recommendation == case.recommendation

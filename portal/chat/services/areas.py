@@ -43,11 +43,12 @@ def counted_area_scores(session: Session, *, trainee_ids: Iterable[int]
     result: dict[int, list[DrillAreaScores]] = {i: [] for i in ids}
     if not ids:
         return result
+    # The versions are read apart: joined to each attempt, a version's definition (JSON)
+    # would be decoded once per attempt row.
     rows = session.execute(
         sa.select(ChatAttempt.id, ChatAttempt.user_id, ChatAttempt.chat_drill_id,
-                  ChatAttempt.number,
-                  ChatAttempt.score, ChatAttempt.auto_result, ChatDrillVersion)
-        .join(ChatDrillVersion, ChatDrillVersion.id == ChatAttempt.chat_drill_version_id)
+                  ChatAttempt.number, ChatAttempt.score, ChatAttempt.auto_result,
+                  ChatAttempt.chat_drill_version_id)
         .where(ChatAttempt.user_id.in_(ids), ChatAttempt.status == ChatAttemptStatus.FINISHED,
                ChatAttempt.score.is_not(None), ChatAttempt.auto_result.is_not(None))
         .order_by(ChatAttempt.user_id, ChatAttempt.chat_drill_id, ChatAttempt.number)).all()
@@ -56,13 +57,18 @@ def counted_area_scores(session: Session, *, trainee_ids: Iterable[int]
         key = (row.user_id, row.chat_drill_id)
         if key not in best or row.score > best[key].score:
             best[key] = row
+    version_ids = {row.chat_drill_version_id for row in best.values()}
+    versions = {v.id: v for v in session.scalars(
+        sa.select(ChatDrillVersion).where(ChatDrillVersion.id.in_(version_ids)))
+        } if version_ids else {}
     for (user_id, drill_id), row in sorted(best.items()):
         result_ = scoring.AttemptScore.from_data(row.auto_result)
-        drill = drill_of(row.ChatDrillVersion)
+        version = versions[row.chat_drill_version_id]
+        drill = drill_of(version)
         items = {i.item: round(100 * i.points / i.max_points, 2)
                  for i in result_.items if i.max_points > 0}
         result[user_id].append(DrillAreaScores(
-            drill_id=drill_id, title=row.ChatDrillVersion.title, attempt_number=row.number,
+            drill_id=drill_id, title=version.title, attempt_number=row.number,
             areas=result_.area_scores(drill.areas), items=items, attempt_id=row.id,
             item_scores=tuple(i for i in result_.items if i.max_points > 0)))
     return result

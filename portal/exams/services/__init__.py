@@ -19,6 +19,7 @@ from portal.exams.services.attempts import (  # noqa: F401
     attempted_exam_keys,
     attempts_of,
     exam_record,
+    exam_records,
     exam_status,
     existing_exam_keys,
     finalize_if_expired,

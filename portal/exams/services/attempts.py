@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -17,6 +18,7 @@ from portal.audit import services as audit
 from portal.auth.models import Role, User
 from portal.courses import services as courses
 from portal.courses.errors import StageLocked
+from portal.courses.rules import StageState
 from portal.db import insert_ignore
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.exams import kinds, rules
@@ -85,10 +87,16 @@ def exam_status(session: Session, *, user: User, exam_key: str, now: datetime) -
     version = exam.current_version
     assert version is not None
     _check_may_take(session, user, version)
-    attempts = attempts_of(session, user_id=user.id, exam_id=exam.id)
+    return _status(exam, version, attempts_of(session, user_id=user.id, exam_id=exam.id),
+                   _override(session, user.id, exam.id), session=session, now=now)
+
+
+def _status(exam: Exam, version: ExamVersion, attempts: list[Attempt],
+            override: tuple[int, int], *, session: Session, now: datetime) -> ExamStatus:
+    """What the trainee's attempts add up to (one rule for one trainee and for a cohort)."""
     for attempt in attempts:
         finalize_if_expired(session, attempt=attempt, now=now)
-    extra_minutes, extra_attempts = _override(session, user.id, exam.id)
+    extra_minutes, extra_attempts = override
     open_attempt = next((a for a in attempts if a.status is AttemptStatus.IN_PROGRESS), None)
     finished = [(a.submitted_at, bool(a.passed)) for a in attempts if a.submitted_at is not None]
     definition = version.definition
@@ -479,17 +487,64 @@ def attempt_graded_at(attempt: Attempt) -> datetime | None:
 
 def exam_record(session: Session, *, user: User, exam_key: str, now: datetime) -> ExamRecord:
     """The trainee's attempts at an exam, their states and when another may start."""
-    status = exam_status(session, user=user, exam_key=exam_key, now=now)
+    return _record(exam_status(session, user=user, exam_key=exam_key, now=now),
+                   attempt_graded_at)
+
+
+def _record(status: ExamStatus, graded_at: Callable[[Attempt], datetime | None]) -> ExamRecord:
     definition = status.version.definition
     return ExamRecord(
         key=status.exam.key, title=status.version.title, track_key=status.version.track_key,
         stage_key=status.version.stage_key, pass_mark=definition.pass_mark,
         attempts=[AttemptRecord(attempt_id=a.id, number=a.number, started_at=a.started_at,
                                 submitted_at=a.submitted_at, state=_attempt_state(a),
-                                score=a.score, graded_at=attempt_graded_at(a))
+                                score=a.score, graded_at=graded_at(a))
                   for a in status.attempts],
         counted_score=status.counted_score, passed=status.passed, check=status.check,
         open_attempt_id=status.open_attempt.id if status.open_attempt else None)
+
+
+def exam_records(session: Session, *, users: Sequence[User], exam_key: str, now: datetime
+                 ) -> dict[int, ExamRecord | None]:
+    """`exam_record` for many trainees in a handful of queries, whatever their number: by
+    trainee id, None for one who may not take the exam (not theirs, its stage locked).
+    Raises NotFound when the exam is not online."""
+    exam = get_exam(session, exam_key)
+    version = exam.current_version
+    assert version is not None
+    found: dict[int, ExamRecord | None] = {u.id: None for u in users}
+    trainees = [u for u in users if u.role is Role.TRAINEE]
+    if version.track_key is not None:
+        states = courses.stage_states_for(session, users=trainees, track_key=version.track_key)
+        trainees = [u for u in trainees if (state := states.get(u.id, {}).get(version.stage_key))
+                    is not None and state.state is not StageState.LOCKED]
+    if not trainees:
+        return found
+    ids = [u.id for u in trainees]
+    attempts: dict[int, list[Attempt]] = {i: [] for i in ids}
+    for attempt in session.scalars(sa.select(Attempt).where(
+            Attempt.user_id.in_(ids), Attempt.exam_id == exam.id)
+            .order_by(Attempt.user_id, Attempt.number)):
+        attempts[attempt.user_id].append(attempt)
+    overrides = {user_id: (int(minutes), int(extra)) for user_id, minutes, extra in
+                 session.execute(sa.select(ExamOverride.user_id,
+                                           sa.func.sum(ExamOverride.extra_minutes),
+                                           sa.func.sum(ExamOverride.extra_attempts))
+                                 .where(ExamOverride.user_id.in_(ids),
+                                        ExamOverride.exam_id == exam.id)
+                                 .group_by(ExamOverride.user_id))}
+    statuses = {u.id: _status(exam, version, attempts[u.id], overrides.get(u.id, (0, 0)),
+                              session=session, now=now) for u in trainees}
+    graded = [a.id for rows in attempts.values() for a in rows
+              if a.status is AttemptStatus.GRADED]
+    last_graded = dict(session.execute(
+        sa.select(Response.attempt_id, sa.func.max(Response.graded_at))
+        .where(Response.attempt_id.in_(graded), Response.graded_at.is_not(None))
+        .group_by(Response.attempt_id)).all()) if graded else {}
+    for user_id, status in statuses.items():
+        found[user_id] = _record(status, lambda a: last_graded.get(a.id)
+                                 if a.status is AttemptStatus.GRADED else None)
+    return found
 
 
 def attempted_exam_keys(session: Session, *, user_id: int) -> list[str]:

@@ -52,19 +52,27 @@ def required_assessments(session: Session, *, policy: Policy,
     return list(dict.fromkeys(found)), missing
 
 
-def _exam(session: Session, trainee: User, key: str, now: datetime) -> AssessmentEvidence:
+def _exam_evidence(session: Session, key: str, trainees: list[User], now: datetime
+                   ) -> dict[int, AssessmentEvidence]:
     try:
-        record = exams.exam_record(session, user=trainee, exam_key=key, now=now)
-    except DomainError:  # not online, or its stage not open to the trainee yet
-        return AssessmentEvidence(AssessmentKind.EXAM, key, _exam_title(session, key),
-                                  passed=False, available=False)
-    attempts = tuple(
-        AttemptEvidence(id=a.attempt_id, number=a.number, score=a.score,
-                        passed=None if a.state is AttemptState.PENDING
-                        else a.state is AttemptState.PASSED)
-        for a in record.attempts if a.state is not AttemptState.IN_PROGRESS)
-    return AssessmentEvidence(AssessmentKind.EXAM, key, record.title, passed=record.passed,
-                              attempts=attempts)
+        records = exams.exam_records(session, users=trainees, exam_key=key, now=now)
+    except DomainError:  # not online
+        records = {t.id: None for t in trainees}
+    title = _exam_title(session, key) if None in records.values() else ""
+    found = {}
+    for trainee_id, record in records.items():
+        if record is None:  # not online, or its stage not open to the trainee yet
+            found[trainee_id] = AssessmentEvidence(AssessmentKind.EXAM, key, title,
+                                                   passed=False, available=False)
+            continue
+        attempts = tuple(
+            AttemptEvidence(id=a.attempt_id, number=a.number, score=a.score,
+                            passed=None if a.state is AttemptState.PENDING
+                            else a.state is AttemptState.PASSED)
+            for a in record.attempts if a.state is not AttemptState.IN_PROGRESS)
+        found[trainee_id] = AssessmentEvidence(AssessmentKind.EXAM, key, record.title,
+                                               passed=record.passed, attempts=attempts)
+    return found
 
 
 def _exam_title(session: Session, key: str) -> str:
@@ -75,34 +83,48 @@ def _exam_title(session: Session, key: str) -> str:
     return version.title if version is not None else ""
 
 
-def _chat(session: Session, trainee: User, key: str, now: datetime) -> AssessmentEvidence:
+def _drill_title(session: Session, key: str) -> str:
     try:
-        status = chat.drill_status(session, user=trainee, drill_key=key, now=now)
+        version = chat.get_drill(session, key).current_version
     except DomainError:
-        title = ""
-        try:
-            version = chat.get_drill(session, key).current_version
-            title = version.title if version is not None else ""
-        except DomainError:
-            pass
-        return AssessmentEvidence(AssessmentKind.CHAT_EXAM, key, title, passed=False,
-                                  available=False)
-    attempts = []
-    for a in status.attempts:
-        if a.ended_at is None:  # still in progress
+        return ""
+    return version.title if version is not None else ""
+
+
+def _chat_evidence(session: Session, key: str, trainees: list[User], now: datetime
+                   ) -> dict[int, AssessmentEvidence]:
+    try:
+        statuses = chat.drill_statuses(session, users=trainees, drill_key=key, now=now)
+    except DomainError:  # not online
+        statuses = {t.id: None for t in trainees}
+    title = _drill_title(session, key) if None in statuses.values() else ""
+    found = {}
+    for trainee_id, status in statuses.items():
+        if status is None:
+            found[trainee_id] = AssessmentEvidence(AssessmentKind.CHAT_EXAM, key, title,
+                                                   passed=False, available=False)
             continue
-        result = chat_review.engine_result(a)
-        labels = tuple(v.id.label for v in result.violations) if result is not None else ()
-        attempts.append(AttemptEvidence(id=a.id, number=a.number, score=a.score,
-                                        passed=bool(a.passed), violations=labels))
-    return AssessmentEvidence(AssessmentKind.CHAT_EXAM, key, status.version.title,
-                              passed=status.passed, attempts=tuple(attempts))
+        attempts = []
+        for a in status.attempts:
+            if a.ended_at is None:  # still in progress
+                continue
+            result = chat_review.engine_result(a)
+            labels = tuple(v.id.label for v in result.violations) if result is not None else ()
+            attempts.append(AttemptEvidence(id=a.id, number=a.number, score=a.score,
+                                            passed=bool(a.passed), violations=labels))
+        found[trainee_id] = AssessmentEvidence(AssessmentKind.CHAT_EXAM, key,
+                                               status.version.title, passed=status.passed,
+                                               attempts=tuple(attempts))
+    return found
 
 
-def assessment_evidence(session: Session, *, trainee: User, refs: list[AssessmentRef],
-                        now: datetime) -> tuple[AssessmentEvidence, ...]:
-    return tuple(_exam(session, trainee, r.key, now) if r.kind is AssessmentKind.EXAM
-                 else _chat(session, trainee, r.key, now) for r in refs)
+def assessment_evidence(session: Session, *, trainees: list[User], refs: list[AssessmentRef],
+                        now: datetime) -> dict[int, tuple[AssessmentEvidence, ...]]:
+    """Each trainee's evidence for `refs`, in their order, by trainee id: a few queries per
+    assessment whatever the number of trainees (a cohort's dashboard reads 200 at once)."""
+    per_ref = [(_exam_evidence if r.kind is AssessmentKind.EXAM else _chat_evidence)(
+        session, r.key, trainees, now) for r in refs]
+    return {t.id: tuple(found[t.id] for found in per_ref) for t in trainees}
 
 
 def cohort_forms(session: Session, *, actor: User, cohort_id: int,
@@ -114,7 +136,8 @@ def cohort_forms(session: Session, *, actor: User, cohort_id: int,
     for key in form_keys:
         if key not in imported:
             continue
-        grid = observations.cohort_grid(session, actor=actor, cohort_id=cohort_id, form_key=key)
+        grid = observations.cohort_grid(session, actor=actor, cohort_id=cohort_id, form_key=key,
+                                    with_chat=False)
         for row in grid.rows:
             items = []
             for item in grid.form.items:

@@ -129,9 +129,9 @@ class Case:
         return latest is not None and latest.decision is not None and latest.decision.outcome in FINAL
 
 
-def _evidence(session: Session, *, trainee: User, cohort: Cohort | None, policy: Policy,
-              forms: dict[str, rules.FormEvidence], trail: list[TrailEntry],
-              now: datetime) -> Evidence | None:
+def _evidence(*, trainee: User, cohort: Cohort | None, policy: Policy,
+              assessments: tuple[rules.AssessmentEvidence, ...], track_missing: bool,
+              forms: dict[str, rules.FormEvidence], trail: list[TrailEntry]) -> Evidence | None:
     latest = _latest_decided(trail)
     extended_to = (latest.decision.effective_date if latest is not None and latest.decision
                    is not None and latest.decision.outcome is Outcome.EXTEND else None)
@@ -140,23 +140,24 @@ def _evidence(session: Session, *, trainee: User, cohort: Cohort | None, policy:
                                      policy=policy, extended_to=extended_to)
     if scheduled is None:
         return None
-    refs, track_missing = reading.required_assessments(
-        session, policy=policy, track_key=cohort.track_key if cohort else None)
-    return Evidence(scheduled=scheduled,
-                    assessments=reading.assessment_evidence(session, trainee=trainee, refs=refs,
-                                                            now=now),
-                    forms=forms, extended=extended_to is not None, track_missing=track_missing)
+    return Evidence(scheduled=scheduled, assessments=assessments, forms=forms,
+                    extended=extended_to is not None, track_missing=track_missing)
 
 
 def _cases(session: Session, *, actor: User, cohort: Cohort, trainees: list[User],
            policy: Policy, now: datetime) -> list[Case]:
+    """The cases of trainees of one cohort: each domain read once for all of them."""
     forms = reading.cohort_forms(session, actor=actor, cohort_id=cohort.id,
                                  form_keys=[s.form for s in policy.standards])
     trails = trail_of(session, trainee_ids=[t.id for t in trainees])
+    refs, track_missing = reading.required_assessments(session, policy=policy,
+                                                       track_key=cohort.track_key)
+    assessments = reading.assessment_evidence(session, trainees=trainees, refs=refs, now=now)
     cases = []
     for trainee in trainees:
-        evidence = _evidence(session, trainee=trainee, cohort=cohort, policy=policy,
-                             forms=forms.get(trainee.id, {}), trail=trails[trainee.id], now=now)
+        evidence = _evidence(trainee=trainee, cohort=cohort, policy=policy,
+                             assessments=assessments[trainee.id], track_missing=track_missing,
+                             forms=forms.get(trainee.id, {}), trail=trails[trainee.id])
         recommendation = (rules.recommend(policy, evidence, now.date())
                           if evidence is not None else None)
         cases.append(Case(trainee=trainee, recommendation=recommendation,
