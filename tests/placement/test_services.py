@@ -326,3 +326,32 @@ def test_an_older_proposal_and_a_trainee_who_joined_later_are_not_confirmed(
     with pytest.raises(PlacementInvalid, match="方案生成后加入批次的（后来的人）"):
         services.confirm(session, actor=world.supervisor, proposal_id=second.id, now=now)
     assert services.proposal_view(session, proposal=second).missing_trainees == [newcomer]
+
+
+def test_reviewers_corrections_count_in_the_chat_scores(session: Session, now: datetime) -> None:
+    from portal.chat.services.attempts import drill_of, get_drill
+    from tests.factories import build_probation_world, make_chat_review
+
+    world = build_probation_world(session, now=now, size=1)
+    [trainee] = world.trainees
+    attempt = make_finished_chat_attempt(session, trainee=trainee, now=now, drill_key="pair")
+    [before] = chat_areas.counted_area_scores(session, trainee_ids=[trainee.id])[trainee.id]
+    engine = {s.item: s for s in before.item_scores}
+    areas = drill_of(get_drill(session, "pair").current_version).areas
+    item, scored = next((i, s) for i, s in engine.items() if s.points > 0 and i in areas)
+    assert before.reviewed == frozenset()
+    # two reviewers take points off, the first one changing their mind once: their latest
+    # scores count, averaged
+    make_chat_review(session, reviewer=world.trainer, attempt_id=attempt.id, item=item.value,
+                     points=0, reason="false_match", now=now)
+    make_chat_review(session, reviewer=world.trainer, attempt_id=attempt.id, item=item.value,
+                     points=scored.max_points / 2, reason="false_match", now=now + timedelta(1))
+    make_chat_review(session, reviewer=world.supervisor, attempt_id=attempt.id, item=item.value,
+                     points=0, reason="false_match", now=now + timedelta(2))
+    [after] = chat_areas.counted_area_scores(session, trainee_ids=[trainee.id])[trainee.id]
+    assert after.reviewed == frozenset({item})
+    points = {s.item: s.points for s in after.item_scores}
+    assert points[item] == round(scored.max_points / 4, 2)
+    assert all(points[i] == s.points for i, s in engine.items() if i != item)
+    assert after.items[item] == round(100 * points[item] / scored.max_points, 2)
+    assert sum(after.areas.values()) < sum(before.areas.values())

@@ -1,9 +1,12 @@
 """What chat exams say about placement: per trainee and drill, the area scores and the table-2
 item scores of the attempt that counts (the best-scored finished attempt, the earliest on
-ties, as the drill's start page shows it), from the engine's stored scoring; and the typing
-speed measured from a trainee's finished attempts (evidence for the observation forms)."""
+ties, as the drill's start page shows it), from the engine's stored scoring where no reviewer
+scored an item, and the mean of the reviewers' current scores where some did (a trainer's
+correction of the engine counts); and the typing speed measured from a trainee's finished
+attempts (evidence for the observation forms)."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -16,6 +19,7 @@ from portal.chat.models import (
     ChatAttemptStatus,
     ChatDrillVersion,
     ChatMessage,
+    ChatReview,
     ChatSender,
 )
 from portal.chat.scenario import Area, Item
@@ -32,7 +36,8 @@ class DrillAreaScores:
     areas: Mapping[Area, float]
     items: Mapping[Item, float]
     attempt_id: int = 0
-    item_scores: tuple[scoring.ItemScore, ...] = ()  # the engine's points per item
+    item_scores: tuple[scoring.ItemScore, ...] = ()  # the points per item that count
+    reviewed: frozenset[Item] = frozenset()  # items whose points are the reviewers' mean
 
 
 def counted_area_scores(session: Session, *, trainee_ids: Iterable[int]
@@ -61,8 +66,13 @@ def counted_area_scores(session: Session, *, trainee_ids: Iterable[int]
     versions = {v.id: v for v in session.scalars(
         sa.select(ChatDrillVersion).where(ChatDrillVersion.id.in_(version_ids)))
         } if version_ids else {}
+    reviewed = _reviewed_points(session, attempt_ids=[row.id for row in best.values()])
     for (user_id, drill_id), row in sorted(best.items()):
-        result_ = scoring.AttemptScore.from_data(row.auto_result)
+        engine = scoring.AttemptScore.from_data(row.auto_result)
+        mine = reviewed.get(row.id, {})
+        result_ = dataclasses.replace(engine, items=tuple(
+            dataclasses.replace(i, points=mine[i.item]) if i.item in mine else i
+            for i in engine.items))
         version = versions[row.chat_drill_version_id]
         drill = drill_of(version)
         items = {i.item: round(100 * i.points / i.max_points, 2)
@@ -70,8 +80,33 @@ def counted_area_scores(session: Session, *, trainee_ids: Iterable[int]
         result[user_id].append(DrillAreaScores(
             drill_id=drill_id, title=version.title, attempt_number=row.number,
             areas=result_.area_scores(drill.areas), items=items, attempt_id=row.id,
-            item_scores=tuple(i for i in result_.items if i.max_points > 0)))
+            item_scores=tuple(i for i in result_.items if i.max_points > 0),
+            reviewed=frozenset(i.item for i in engine.items if i.item in mine)))
     return result
+
+
+def _reviewed_points(session: Session, *, attempt_ids: list[int]) -> dict[int, dict[Item, float]]:
+    """Per attempt and item, the mean of the reviewers' current (latest) points; one query."""
+    if not attempt_ids:
+        return {}
+    latest: dict[tuple[int, int | None, str], float] = {}
+    for attempt_id, reviewer_id, item, points in session.execute(
+            sa.select(ChatReview.chat_attempt_id, ChatReview.reviewer_id, ChatReview.item,
+                      ChatReview.points)
+            .where(ChatReview.chat_attempt_id.in_(attempt_ids))
+            .order_by(ChatReview.created_at, ChatReview.id)):
+        latest[(attempt_id, reviewer_id, item)] = points  # ascending: the last one wins
+    by_item: dict[tuple[int, str], list[float]] = {}
+    for (attempt_id, _reviewer, item), points in latest.items():
+        by_item.setdefault((attempt_id, item), []).append(points)
+    found: dict[int, dict[Item, float]] = {}
+    for (attempt_id, item), values in by_item.items():
+        try:
+            key = Item(item)
+        except ValueError:  # an item no longer in the rubric
+            continue
+        found.setdefault(attempt_id, {})[key] = round(sum(values) / len(values), 2)
+    return found
 
 
 def typing_speeds(session: Session, *, trainee_ids: Iterable[int]
