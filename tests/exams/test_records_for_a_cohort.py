@@ -15,13 +15,19 @@ from portal.chat.services import attempts as chat_attempts
 from portal.errors import DomainError, NotFound
 from portal.exams import services as exams
 from tests.chat import chat_web_fixtures as chat_fx
-from tests.courses.test_assessment_standings import WRITTEN, _fail_the_written_exam
+from tests.e2e import journey_fixtures as journey
 from tests.exams import exam_fixtures
 from tests.exams.exam_fixtures import ANSWERS_RIGHT
 from tests.factories import import_exam, make_chat_trainee, make_cohort, make_user
-from tests.observations.test_services import _statements
+from tests.factories import statements_run as _statements
 
-# The same exam on the second stage, locked until the first is passed.
+# The journey's exam on the chat track's first stage, and the same on its second stage,
+# locked until the first is passed.
+WRITTEN = journey.EXAM.replace(f"key: {journey.EXAM_KEY}", "key: web-written").replace(
+    f"track: {journey.TRACK_KEY}", f"track: {chat_fx.TRACK_KEY}").replace(
+    "stage: basics", "stage: practice")
+WRONG = {1: "b", 2: ["c"], 3: False, 4: ["蓝"], 5: "1", 6: {"reason": "", "staff_id": ""}}
+
 LATER = WRITTEN.replace("key: web-written", "key: web-later").replace(
     "stage: practice", "stage: after")
 STAGES = [chat_fx.BOTH_STAGES[0], {**chat_fx.BOTH_STAGES[1], "assessment": "web-later"}]
@@ -40,7 +46,11 @@ def cohort(session: Session, now: datetime) -> list[User]:
         exams.save_answer(session, user=passed, attempt_id=attempt.id, position=position,
                           answer=answer, revision=1, now=now)
     exams.submit_attempt(session, user=passed, attempt_id=attempt.id, now=now)
-    _fail_the_written_exam(session, failed, now)
+    wrong = exams.start_attempt(session, user=failed, exam_key="web-written", now=now, seed=1)
+    for position, answer in WRONG.items():
+        exams.save_answer(session, user=failed, attempt_id=wrong.id, position=position,
+                          answer=answer, revision=1, now=now)
+    exams.submit_attempt(session, user=failed, attempt_id=wrong.id, now=now)
     # left open long ago: reading it submits it at its deadline, in both ways alike
     exams.start_attempt(session, user=expired, exam_key="web-written",
                         now=now - timedelta(hours=3), seed=2)

@@ -249,7 +249,7 @@ def test_the_pinned_recommendation_stays_as_it_was(session: Session, world: Prob
 def test_a_cohorts_cases_cost_the_same_statements_whatever_its_size(
         session: Session, world: ProbationWorld, policy, now: datetime) -> None:  # type: ignore[no-untyped-def]
     from tests.factories import make_user
-    from tests.observations.test_services import _statements
+    from tests.factories import statements_run as _statements
 
     _ready(session, world, now)
 
