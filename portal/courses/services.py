@@ -375,6 +375,19 @@ def stage_states_for(session: Session, *, users: Sequence[User], track_key: str
         start_date=u.cohort.start_date if u.cohort else None)} for u in on_track}
 
 
+def may_take(session: Session, *, users: Sequence[User], track_key: str | None,
+             stage_key: str | None) -> list[User]:
+    """The users who may take an assessment of `stage_key` on `track_key` now: trainees and,
+    for an assessment that passes a stage, on that track with the stage open. What each
+    assessment domain refuses one trainee at a time, for a cohort at once."""
+    trainees = [u for u in users if u.role is Role.TRAINEE]
+    if track_key is None:
+        return trainees
+    states = stage_states_for(session, users=trainees, track_key=track_key)
+    return [u for u in trainees if (state := states.get(u.id, {}).get(stage_key or "")) is not None
+            and state.state is not rules.StageState.LOCKED]
+
+
 def passed_stages(session: Session, *, user_id: int, track_key: str) -> set[str]:
     return set(session.scalars(sa.select(StageCompletion.stage_key).where(
         StageCompletion.user_id == user_id, StageCompletion.track_key == track_key)))

@@ -18,8 +18,7 @@ from tests.chat import chat_web_fixtures as chat_fx
 from tests.e2e import journey_fixtures as journey
 from tests.exams import exam_fixtures
 from tests.exams.exam_fixtures import ANSWERS_RIGHT
-from tests.factories import import_exam, make_chat_trainee, make_cohort, make_user
-from tests.factories import statements_run as _statements
+from tests.factories import import_exam, make_chat_trainee, make_cohort, make_user, statements_run
 
 # The journey's exam on the chat track's first stage, and the same on its second stage,
 # locked until the first is passed.
@@ -124,7 +123,7 @@ def test_the_statements_do_not_grow_with_the_cohort(session: Session, now: datet
 
     both(cohort)  # submits the attempt left open past its deadline: once, not measured
     few = fresh(cohort[:2])
-    few_count = _statements(session, lambda: both(few))
+    few_count = statements_run(session, lambda: both(few))
     everyone = fresh(cohort[:4])  # the same cohort, twice as many
-    assert _statements(session, lambda: both(everyone)) == few_count
+    assert statements_run(session, lambda: both(everyone)) == few_count
 

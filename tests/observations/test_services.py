@@ -3,7 +3,6 @@ access follows the one rule, and every refusal changes nothing."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
@@ -22,6 +21,7 @@ from tests.factories import (
     build_observation_world,
     make_finished_chat_attempt,
     make_user,
+    statements_run,
 )
 from tests.observations import observation_fixtures as fx
 
@@ -157,22 +157,6 @@ def test_the_grid_reads_a_fixed_number_of_statements(app, session: Session,  # t
 # --- the chat exams' evidence beside the cells ----------------------------------------------
 
 
-def _statements(session: Session, call: Callable[[], object]) -> int:
-    count = 0
-
-    def counted(*_args: object) -> None:
-        nonlocal count
-        count += 1
-
-    engine = session.get_bind()
-    sa.event.listen(engine, "before_cursor_execute", counted)
-    try:
-        call()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", counted)
-    return count
-
-
 def test_service_cells_show_the_chat_exams_item_points_with_the_attempt(session: Session,
                                                                          now: datetime) -> None:
     world = build_chat_observation_world(session, now=now, replies=("您好亲", "我们发申通中通和圆通哦"))
@@ -216,10 +200,10 @@ def test_the_evidence_costs_the_same_queries_whatever_the_cohort(session: Sessio
     world = build_chat_observation_world(session, now=now)
     call = functools.partial(services.cohort_grid, session, actor=world.trainer,
                              cohort_id=world.cohort.id, form_key=form_key)
-    before = _statements(session, call)
+    before = statements_run(session, call)
     for i in range(3):
         more = make_user(session, cohort=world.cohort, employee_no=f"N95{i}")
         make_finished_chat_attempt(session, trainee=more, now=now)
-    after = _statements(session, call)
+    after = statements_run(session, call)
     assert after == before
     assert len(call().rows) == 5

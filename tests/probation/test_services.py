@@ -248,8 +248,7 @@ def test_the_pinned_recommendation_stays_as_it_was(session: Session, world: Prob
 
 def test_a_cohorts_cases_cost_the_same_statements_whatever_its_size(
         session: Session, world: ProbationWorld, policy, now: datetime) -> None:  # type: ignore[no-untyped-def]
-    from tests.factories import make_user
-    from tests.factories import statements_run as _statements
+    from tests.factories import make_user, statements_run
 
     _ready(session, world, now)
 
@@ -258,12 +257,12 @@ def test_a_cohorts_cases_cost_the_same_statements_whatever_its_size(
         return services.cohort_cases(session, actor=world.trainer, cohort_id=world.cohort.id,
                                      policy=policy, now=now)
 
-    few = _statements(session, cases)
+    few = statements_run(session, cases)
     for i in range(3):
         more = make_user(session, cohort=world.cohort, employee_no=f"Z9{i}")
         make_finished_chat_attempt(session, trainee=more, now=now)
         fill_observations(session, actor=world.trainer, trainee=more, now=now, scores=ALL_FOUR)
-    assert _statements(session, cases) == few
+    assert statements_run(session, cases) == few
     found = cases()
     assert len(found.cases) == 5  # type: ignore[attr-defined]
     # each case as the trainee's own page computes it

@@ -43,7 +43,6 @@ from portal.chat.scenario import Drill, Ending, Rules, Scenario
 from portal.chat.services.errors import AttemptClosed, CannotStart, ConversationClosed
 from portal.courses import services as courses
 from portal.courses.errors import StageLocked
-from portal.courses.rules import StageState
 from portal.db import insert_ignore
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.messages import N_
@@ -258,11 +257,8 @@ def drill_statuses(session: Session, *, users: Sequence[User], drill_key: str, n
     version = drill.current_version
     assert version is not None
     found: dict[int, DrillStatus | None] = {u.id: None for u in users}
-    trainees = [u for u in users if u.role is Role.TRAINEE]
-    if version.track_key is not None:
-        states = courses.stage_states_for(session, users=trainees, track_key=version.track_key)
-        trainees = [u for u in trainees if (state := states.get(u.id, {}).get(version.stage_key))
-                    is not None and state.state is not StageState.LOCKED]
+    trainees = courses.may_take(session, users=users, track_key=version.track_key,
+                                stage_key=version.stage_key)
     if not trainees:
         return found
     attempts: dict[int, list[ChatAttempt]] = {u.id: [] for u in trainees}

@@ -18,7 +18,6 @@ from portal.audit import services as audit
 from portal.auth.models import Role, User
 from portal.courses import services as courses
 from portal.courses.errors import StageLocked
-from portal.courses.rules import StageState
 from portal.db import insert_ignore
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.exams import kinds, rules
@@ -513,11 +512,8 @@ def exam_records(session: Session, *, users: Sequence[User], exam_key: str, now:
     version = exam.current_version
     assert version is not None
     found: dict[int, ExamRecord | None] = {u.id: None for u in users}
-    trainees = [u for u in users if u.role is Role.TRAINEE]
-    if version.track_key is not None:
-        states = courses.stage_states_for(session, users=trainees, track_key=version.track_key)
-        trainees = [u for u in trainees if (state := states.get(u.id, {}).get(version.stage_key))
-                    is not None and state.state is not StageState.LOCKED]
+    trainees = courses.may_take(session, users=users, track_key=version.track_key,
+                                stage_key=version.stage_key)
     if not trainees:
         return found
     ids = [u.id for u in trainees]
