@@ -67,7 +67,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.auth import services as auth_services
     from portal.extensions import babel, csrf, htmx, limiter, login_manager
     from portal.web import db as web_db
-    from portal.web import errors, security
+    from portal.web import errors, security, sessions
     from portal.web.access import enforce_access
     from portal.web.render import is_htmx
 
@@ -77,6 +77,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
     limiter.init_app(app)
+    sessions.init_app(app)  # the signed cookie, re-issued every few minutes
     login_manager.init_app(app)
     login_manager.session_protection = None  # the session version does this job, across devices
     login_manager.login_view = "auth.login"

@@ -201,7 +201,7 @@ def reply(attempt_id: int) -> ResponseReturnValue:
             with write_phase() as session:
                 written = services.apply_reply(session, plan)
             if written:
-                done = services.attach(db_session(), plan)
+                done = plan.reply
                 break
             at = now()  # it moved (another tab, a poll): plan again at the new time
         if done is None:
@@ -226,7 +226,8 @@ def reply(attempt_id: int) -> ResponseReturnValue:
     if not is_htmx():
         return redirect(url_for("chat.console", attempt_id=attempt_id, c=slot), 303)
     # Committed: the console is built from the attempt as the reply left it (advanced
-    # once, its pane marked read), without the lock.
+    # once, its pane marked read), without the lock; after the optimistic write its objects
+    # are detached (planned in a session of their own) and only read.
     shown = _prepare(done.attempt, at=at, block="live")
     return _to_result(attempt_id) if shown is None else shown.render()
 

@@ -8,9 +8,11 @@ called from `create_app`; a name registered twice fails at start, so each is def
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
+from flask_babel import get_timezone
 from jinja2 import StrictUndefined
 
 Helper = Callable[..., Any]
@@ -21,6 +23,12 @@ def points(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
     return f"{value:g}"
+
+
+def clock_time(value: datetime) -> str:
+    """A moment's local time of day, 15:04:05 (as `datetimeformat("HH:mm:ss")` shows it, for
+    long lists: one timezone conversion, no locale pattern)."""
+    return value.astimezone(get_timezone()).strftime("%H:%M:%S")
 
 
 def register(app: Flask, *, functions: Mapping[str, Helper] | None = None,
@@ -42,4 +50,4 @@ def init_app(app: Flask) -> None:
     name a template does not define fails the render instead of showing nothing."""
     if app.config.get("JINJA_STRICT_UNDEFINED"):
         app.jinja_env.undefined = StrictUndefined
-    register(app, functions={"points": points}, filters={"pts": points})
+    register(app, functions={"points": points}, filters={"pts": points, "clock_time": clock_time})

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload, make_transient, make_transient_to_detached
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.assessments.rules import StartCheck, can_start
@@ -565,29 +565,32 @@ def plan_reply(session: Session, *, user_id: int, attempt_id: int, slot: int, te
         raise DomainError(N_("回复不能为空"))
     if len(text) > MAX_REPLY_CHARS:
         raise DomainError(N_("一条回复最多 %(n)d 个字"), n=MAX_REPLY_CHARS)
-    attempt = session.scalars(
-        sa.select(ChatAttempt).where(ChatAttempt.id == attempt_id)
-        .options(joinedload(ChatAttempt.conversations).joinedload(ChatConversation.messages))
-        .execution_options(populate_existing=True)).unique().one_or_none()
-    if attempt is None or attempt.user_id != user_id:
-        raise NotFound(N_("找不到该作答记录"))
-    if attempt.status is not ChatAttemptStatus.IN_PROGRESS:
-        raise AttemptClosed(N_("考核已结束，不能再回复"))
-    if now >= attempt.deadline_at:
-        raise NeedsLock
-    seen_seq, seen_next = attempt.last_seq, attempt.next_event_at
-    before = {row.id: {name: getattr(row, name) for name in _CONVERSATION_COLUMNS}
-              for row in attempt.conversations}
-    undelivered = [m for row in attempt.conversations for m in row.messages
-                   if m.delivered_at is None]
-    with session.no_autoflush:
+    # Planned in a session of its own on the caller's connection (the same read), closed
+    # before returning: the objects come out detached with the state the plan gave them,
+    # and nothing of them can ever be flushed.
+    with Session(bind=session.connection(), autoflush=False) as scratch:
+        attempt = scratch.scalars(
+            sa.select(ChatAttempt).where(ChatAttempt.id == attempt_id)
+            .options(joinedload(ChatAttempt.conversations).joinedload(ChatConversation.messages))
+        ).unique().one_or_none()
+        if attempt is None or attempt.user_id != user_id:
+            raise NotFound(N_("找不到该作答记录"))
+        if attempt.status is not ChatAttemptStatus.IN_PROGRESS:
+            raise AttemptClosed(N_("考核已结束，不能再回复"))
+        if now >= attempt.deadline_at:
+            raise NeedsLock
+        seen_seq, seen_next = attempt.last_seq, attempt.next_event_at
+        before = {row.id: {name: getattr(row, name) for name in _CONVERSATION_COLUMNS}
+                  for row in attempt.conversations}
+        undelivered = [m for row in attempt.conversations for m in row.messages
+                       if m.delivered_at is None]
         row = next((c for c in attempt.conversations if c.slot == slot), None)
         if row is None:
             raise NotFound(N_("找不到这位买家"))
         if not takes_replies(row, now):
             raise ConversationClosed(N_("这位买家的会话已结束，不能再回复"))
-        _tick(session, attempt, now)
-        _deliver(session, attempt, now)
+        _tick(scratch, attempt, now)
+        _deliver(scratch, attempt, now)
         if not takes_replies(row, now):
             raise ConversationClosed(N_("这位买家已经离开，不能再回复"))
         attempt.last_seq += 1
@@ -596,10 +599,10 @@ def plan_reply(session: Session, *, user_id: int, attempt_id: int, slot: int, te
                               delivered_at=now, sent_at=now, state=row.state, nudge=False)
         row.messages.append(message)
         since = _replies_since_customer(row)
-        step = engine.on_reply(scenario_for(session, row), _conversation(row), since, now=now)
+        step = engine.on_reply(scenario_for(scratch, row), _conversation(row), since, now=now)
         _store_state(row, step.conversation)
-        _schedule(session, attempt, row, step)
-        advance(session, attempt=attempt, now=now, may_finish=False)
+        _schedule(scratch, attempt, row, step)
+        advance(scratch, attempt=attempt, now=now, may_finish=False)
         row.read_seq = attempt.last_seq
     updates = []
     for conv in attempt.conversations:
@@ -609,25 +612,11 @@ def plan_reply(session: Session, *, user_id: int, attempt_id: int, slot: int, te
     new = [m for conv in attempt.conversations for m in conv.messages if m.id is None]
     delivered = [{"_id": m.id, "seq": m.seq, "delivered_at": m.delivered_at}
                  for m in undelivered if m.delivered_at is not None]
-    _detach(session, attempt)
     return PlannedReply(
         reply=Reply(attempt=attempt, message=message, conversation=row),
         seen_seq=seen_seq, seen_next_event_at=seen_next,
         attempt_values={"last_seq": attempt.last_seq, "next_event_at": attempt.next_event_at},
         conversation_updates=updates, new_messages=new, delivered=delivered)
-
-
-def _detach(session: Session, attempt: ChatAttempt) -> None:
-    """Take the attempt's tree out of the session as it is now (its changes forgotten by
-    the ORM: `apply_reply` writes them), so no flush or rollback touches it."""
-    objects: list[Any] = [attempt, *attempt.conversations]
-    objects += [m for row in attempt.conversations for m in row.messages]
-    for obj in objects:
-        pending = sa.inspect(obj).pending
-        session.expunge(obj)
-        if not pending:  # loaded attributes kept, their history taken as committed
-            make_transient(obj)
-            make_transient_to_detached(obj)
 
 
 def apply_reply(session: Session, plan: PlannedReply) -> bool:
@@ -668,15 +657,7 @@ def apply_reply(session: Session, plan: PlannedReply) -> bool:
         message.id = new_id
         message.chat_conversation_id = message.conversation.id
         message.chat_attempt_id = attempt.id
-        make_transient_to_detached(message)
     return True
-
-
-def attach(session: Session, plan: PlannedReply) -> Reply:
-    """The committed reply's objects back in the session (clean: nothing to flush), for
-    the console's render."""
-    session.add(plan.reply.attempt)
-    return plan.reply
 
 
 def _replies_since_customer(row: ChatConversation) -> list[str]:
