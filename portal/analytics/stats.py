@@ -23,9 +23,10 @@ Definitions (docs/analytics.md has them with their small-sample rules):
   earned on the other items the attempt was given, as a fraction of those items' maximum.
   Without random draws every attempt has the same rest maximum, so this is exactly the
   correlation with total - item (psych::alpha's r.drop).
-- The discrimination index is Kelley's: among the attempts given the item, ranked by score
-  (ties in the matrix's order), the item's facility in the top 27% minus that in the bottom
-  27%, each group round-half-up(0.27 * n) attempts and at least 1.
+- The discrimination index is Kelley's: the attempts given the item are ranked by score
+  (stably: among equal scores an earlier attempt in the matrix ranks lower); the item's
+  facility in the top round-half-up(0.27 * n) of them (at least 1) minus that in as many at
+  the bottom.
 """
 from __future__ import annotations
 
@@ -168,10 +169,12 @@ class _Scores:
                           for row in grid)
         score = tuple(round(e / m, PERCENT_DIGITS) if m > 0 else 0.0
                       for e, m in zip(earned, given_max))
-        order = range(len(grid))
+        # One ranking, stable: among equal scores an earlier attempt ranks lower. The upper
+        # group is taken from the top of it and the lower from the bottom, so they never
+        # share an attempt (a group is at most half of n >= 2).
+        ascending = tuple(sorted(range(len(grid)), key=score.__getitem__))
         return _Scores(grid=grid, earned=earned, given_max=given_max, score=score,
-                       ascending=tuple(sorted(order, key=score.__getitem__)),
-                       descending=tuple(sorted(order, key=lambda a: -score[a])))
+                       ascending=ascending, descending=ascending[::-1])
 
 
 # --- small numerical helpers ------------------------------------------------------------------
