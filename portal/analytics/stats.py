@@ -117,7 +117,8 @@ class Attempt:
 @dataclass(frozen=True)
 class ResponseMatrix:
     """Items in order and the attempts (rows). Raises ValueError for impossible data
-    (duplicate ids, unknown items, points outside 0..max): user files are checked before."""
+    (duplicate ids, unknown items, points outside 0..max, an attempt given no item): user
+    files are checked before."""
 
     items: tuple[Item, ...]
     attempts: tuple[Attempt, ...]
@@ -134,6 +135,8 @@ class ResponseMatrix:
         known = set(ids)
         maxima = {item.id: item.max_points for item in self.items}
         for attempt in self.attempts:
+            if all(p is None for p in attempt.points.values()):
+                raise ValueError(f"attempt {attempt.id!r} was given no item")
             for item_id, points in attempt.points.items():
                 if item_id not in known:
                     raise ValueError(f"attempt {attempt.id!r}: unknown item {item_id!r}")
@@ -167,8 +170,7 @@ class _Scores:
         earned = tuple(math.fsum(p for p in row if p is not None) for row in grid)
         given_max = tuple(math.fsum(m for p, m in zip(row, maxima) if p is not None)
                           for row in grid)
-        score = tuple(round(e / m, PERCENT_DIGITS) if m > 0 else 0.0
-                      for e, m in zip(earned, given_max))
+        score = tuple(round(e / m, PERCENT_DIGITS) for e, m in zip(earned, given_max))
         # One ranking, stable: among equal scores an earlier attempt ranks lower. The upper
         # group is taken from the top of it and the lower from the bottom, so they never
         # share an attempt (a group is at most half of n >= 2).
@@ -380,7 +382,7 @@ def exam_statistics(matrix: ResponseMatrix, *, pass_mark: float | None = None) -
         raise ValueError("pass_mark is a percentage, 0..100")
     scores = matrix._scores
     n = len(matrix.attempts)
-    percents = [100 * e / m if m > 0 else 0.0 for e, m in zip(scores.earned, scores.given_max)]
+    percents = [100 * e / m for e, m in zip(scores.earned, scores.given_max)]
     alpha, alpha_n, total_sd, why = _alpha(matrix, scores)
     undefined: dict[str, Undefined] = {}
     ci = sem = None

@@ -312,6 +312,8 @@ def test_impossible_matrices_are_refused() -> None:
         ResponseMatrix(items=(Item("A", 1),), attempts=(Attempt(1, {"Z": 1}),))
     with pytest.raises(ValueError, match="duplicate item"):
         ResponseMatrix(items=(Item("A", 1), Item("A", 2)), attempts=())
+    with pytest.raises(ValueError, match="given no item"):
+        ResponseMatrix(items=(Item("A", 1),), attempts=(Attempt(1, {"A": None}),))
     with pytest.raises(ValueError, match="positive"):
         ResponseMatrix(items=(Item("A", 0),), attempts=())
 
