@@ -364,13 +364,14 @@ def exams_sweep() -> None:
 
 
 def register(app: Flask) -> None:
+    from portal.analytics.cli import analytics_cli
     from portal.chat.cli import chat_cli
     from portal.observations.cli import observations_cli
     from portal.placement.cli import placement_cli
     from portal.probation.cli import probation_cli
 
     for group in (db_cli, users_cli, demo_cli, config_cli, content_cli, exams_cli, chat_cli,
-                  observations_cli, placement_cli, probation_cli):
+                  observations_cli, placement_cli, probation_cli, analytics_cli):
         app.cli.add_command(group)
 
 

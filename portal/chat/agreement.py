@@ -1,4 +1,5 @@
-"""How often two raters agree on the same things: observed agreement and Cohen's kappa (pure).
+"""How often two raters agree on the same things: observed agreement, Cohen's kappa and its
+quadratic-weighted form for ordered scores (pure).
 
 Used for chat-exam calibration: per rubric item, two reviewers of the same attempt, or a
 reviewer and the engine, each give a score; a pair agrees when the two scores are equal.
@@ -73,6 +74,30 @@ def agreement(pairs: Sequence[tuple[Hashable, Hashable]]) -> Agreement:
     """Observed agreement and Cohen's kappa of the pairs."""
     return Agreement(pairs=len(pairs), agreed=sum(1 for a, b in pairs if a == b),
                      kappa=cohens_kappa(pairs))
+
+
+def quadratic_weighted_kappa(pairs: Sequence[tuple[float, float]]) -> float | None:
+    """Cohen's (1968) weighted kappa with quadratic weights, for ordered numeric scores.
+
+    kappa_w = 1 - sum of (a - b)² over the pairs / (1/n · sum of (a_s - b_t)² over every
+    first-rater score a_s and second-rater score b_t): the disagreement observed against the
+    one expected by chance from the two raters' marginal distributions. The weights are the
+    squared differences of the scores themselves, which for scores 0, 1, …, K-1 is the usual
+    (i - j)² / (K - 1)² (the scale cancels). The chance term is n·Σa² + n·Σb² - 2·Σa·Σb over
+    n², so it takes O(n). Exact with fractions; None without pairs, or when both raters gave
+    one and the same score to everything.
+    """
+    n = len(pairs)
+    if n == 0:
+        return None
+    first = [Fraction(a) for a, _ in pairs]
+    second = [Fraction(b) for _, b in pairs]
+    chance = (n * sum(a * a for a in first) + n * sum(b * b for b in second)
+              - 2 * sum(first) * sum(second))
+    if chance == 0:
+        return None
+    observed = sum((a - b) ** 2 for a, b in zip(first, second))
+    return float(1 - n * observed / chance)
 
 
 def kappa_band(kappa: float) -> KappaBand:

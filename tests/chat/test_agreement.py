@@ -5,7 +5,14 @@ from fractions import Fraction
 
 import pytest
 
-from portal.chat.agreement import Agreement, KappaBand, agreement, cohens_kappa, kappa_band
+from portal.chat.agreement import (
+    Agreement,
+    KappaBand,
+    agreement,
+    cohens_kappa,
+    kappa_band,
+    quadratic_weighted_kappa,
+)
 
 
 def _pairs(counts: dict[tuple[object, object], int]) -> list[tuple[object, object]]:
@@ -70,3 +77,36 @@ def test_kappa_does_not_depend_on_the_order_of_the_raters() -> None:
 ])
 def test_landis_and_koch_bands(kappa: float, band: KappaBand) -> None:
     assert kappa_band(kappa) is band
+
+
+def test_quadratic_weighted_kappa_by_the_weight_matrix() -> None:
+    # Pairs (0,0) (1,1) (2,1) (2,2) on scores 0..2, weights w = (i-j)²/4.
+    # Observed: only (2,1) disagrees: sum of w·O = 1/4.
+    # Expected E_ij = r_i·c_j/n with first 0:1 1:1 2:2, second 0:1 1:2 2:1:
+    # sum of r_i·c_j·(i-j)² = 1·2·1 + 1·1·4 + 1·1·1 + 1·1·1 + 2·1·4 + 2·2·1 = 20, so
+    # sum of w·E = 20/(4·4) = 1.25; kappa_w = 1 - 0.25/1.25 = 0.8.
+    # By the sums: n·Σ(a-b)² = 4·1 against n·Σa² + n·Σb² - 2·Σa·Σb = 36 + 24 - 40 = 20.
+    assert quadratic_weighted_kappa([(0, 0), (1, 1), (2, 1), (2, 2)]) == 0.8
+
+
+def test_quadratic_weighted_kappa_counts_a_near_miss_less_than_a_far_one() -> None:
+    # Both sets agree on 3 of 4 with the same chance term (n²·p_e = 5), so the unweighted
+    # kappa is (3·4 - 5)/(16 - 5) = 7/11 for both. Near (2 vs 1): 0.8 (above). Far (2 vs 0):
+    # n·Σ(a-b)² = 4·4 = 16; Σa = 5, Σa² = 9, Σb = 3, Σb² = 5: 36 + 20 - 30 = 26; 1 - 16/26 = 5/13.
+    near = [(0, 0), (2, 1), (1, 1), (2, 2)]
+    far = [(0, 0), (2, 0), (1, 1), (2, 2)]
+    assert cohens_kappa(near) == cohens_kappa(far) == float(Fraction(7, 11))
+    assert quadratic_weighted_kappa(near) == 0.8
+    assert quadratic_weighted_kappa(far) == float(Fraction(5, 13))
+    assert quadratic_weighted_kappa([(b, a) for a, b in far]) == float(Fraction(5, 13))
+
+
+def test_quadratic_weighted_kappa_extremes() -> None:
+    assert quadratic_weighted_kappa([(0, 0), (1, 1), (3, 3)]) == 1.0
+    # Opposite ends: Σ(a-b)² = 4+4 = 8, n·8 = 16; 2·4 + 2·4 - 2·2·2 = 8: 1 - 16/8 = -1.
+    assert quadratic_weighted_kappa([(0, 2), (2, 0)]) == -1.0
+    assert quadratic_weighted_kappa([]) is None
+    assert quadratic_weighted_kappa([(2, 2), (2, 2)]) is None
+    # Half points are exact too: (0.5, 0.5) (1.5, 0.5): n·Σ = 2·1 = 2;
+    # 2·2.5 + 2·0.5 - 2·2·1 = 2: 1 - 2/2 = 0.
+    assert quadratic_weighted_kappa([(0.5, 0.5), (1.5, 0.5)]) == 0.0
