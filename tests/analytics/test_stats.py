@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 from collections.abc import Sequence
 
 import pytest
@@ -318,7 +317,9 @@ def test_impossible_matrices_are_refused() -> None:
         ResponseMatrix(items=(Item("A", 0),), attempts=())
 
 
-def test_a_thousand_attempts_of_fifty_questions_take_well_under_a_second() -> None:
+def test_a_large_simulated_exam_gives_every_item_a_positive_discrimination() -> None:
+    # Items driven by one ability: each item's rest score must correlate with it (speed is
+    # measured in bench/analytics.py, never asserted here).
     rng = random.Random(11)
     items = tuple(Item(f"Q{j}", rng.choice((1, 2, 5))) for j in range(50))
     ability = [rng.gauss(0, 1) for _ in range(1000)]
@@ -326,11 +327,8 @@ def test_a_thousand_attempts_of_fifty_questions_take_well_under_a_second() -> No
         item.max_points * (0.5 + 0.3 * ability[a] + rng.gauss(0, 0.3))))))
         for item in items if rng.random() < 0.9}) for a in range(1000))
     matrix = ResponseMatrix(items=items, attempts=attempts)
-    started = time.perf_counter()
     stats = item_statistics(matrix)
     exam = exam_statistics(matrix)
-    elapsed = time.perf_counter() - started
     assert len(stats) == 50 and all(s.corrected_r is not None and s.corrected_r > 0.3
                                     for s in stats)
-    assert exam.n == 1000
-    assert elapsed < 1.0, f"{elapsed:.2f}s"
+    assert exam.n == 1000 and exam.alpha is not None and exam.alpha > 0.8
