@@ -48,11 +48,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     routing.register(app)  # before any route: every <int:…> in a path is bounded
     _init_extensions(app)
+    from portal.analytics import templating as analytics_templating
     from portal.exams import templating as exam_templating
     from portal.web import templating
 
     templating.init_app(app)
     exam_templating.init_app(app)  # question kinds' helpers: every page showing a question
+    analytics_templating.init_app(app)  # the words of flags and warnings
     _register_blueprints(app)
     _register_assessments()
     from portal.web import layout
@@ -112,6 +114,7 @@ def _register_assessments() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
+    from portal.analytics.views import bp as analytics_bp
     from portal.auth.views import bp as auth_bp
     from portal.authoring.views import bp as authoring_bp
     from portal.banks.views import bp as banks_bp
@@ -130,7 +133,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (web_bp, auth_bp, home_bp, courses_bp, admin_bp, progress_bp, authoring_bp, exams_bp,
                exam_staff_bp, banks_bp, chat_bp, chat_staff_bp, observations_bp, probation_bp,
-               placement_bp, cohorts_bp):
+               placement_bp, cohorts_bp, analytics_bp):
         app.register_blueprint(bp)
 
 

@@ -36,7 +36,8 @@ from portal.exams import grading
 from portal.exams import services as exam_services
 from portal.exams.bank import load_bank
 from portal.exams.definitions import load_exam
-from portal.exams.models import Attempt, Question, Response
+from portal.exams.models import Attempt, AttemptStatus, Question, Response
+from tests.analytics import analytics_fixtures
 from tests.banks import bank_fixtures
 from tests.exams import exam_fixtures, grading_fixtures
 from tests.progress import progress_fixtures
@@ -698,3 +699,52 @@ def build_chat_observation_world(session: Session, *, now: datetime,
     make_finished_chat_attempt(session, trainee=first, now=now, replies=replies)
     return ObservationWorld(trainer=trainer, supervisor=supervisor, outsider=outsider,
                             cohort=cohort, trainees=[first, second])
+
+
+# --- item analysis -----------------------------------------------------------------------------
+
+
+@dataclass
+class ExamWorld:
+    cohort: Cohort
+    trainees: list[User]
+    trainer: User
+    supervisor: User
+    outsider: User  # a trainer of another cohort
+    other_cohort: Cohort
+
+
+def take_demo_exam(session: Session, *, user: User, answers: dict[int, Any], now: datetime) -> Attempt:
+    attempt = exam_services.start_attempt(session, user=user, exam_key="demo-exam", now=now, seed=1)
+    for position, answer in answers.items():
+        exam_services.save_answer(session, user=user, attempt_id=attempt.id, position=position,
+                          answer=answer, revision=1, now=now)
+    exam_services.submit_attempt(session, user=user, attempt_id=attempt.id,
+                                 now=now + timedelta(minutes=12))
+    return attempt
+
+
+def build_exam_world(session: Session, *, now: datetime) -> ExamWorld:
+    """The demo exam taken by a cohort as tests/analytics/analytics_fixtures.py describes."""
+    import_demo_exam(session, now=now)
+    trainer = make_user(session, role=Role.TRAINER, display_name="王培训")
+    supervisor = make_user(session, role=Role.SUPERVISOR, display_name="陈主管")
+    outsider = make_user(session, role=Role.TRAINER, display_name="外批次培训")
+    cohort = make_cohort(session, name="十二月一批", staff=[trainer, supervisor])
+    other = make_cohort(session, name="别的批次", staff=[outsider])
+    trainees = [make_user(session, cohort=cohort, display_name=f"学员{i}") for i in range(1, 8)]
+    for user, answers in zip(trainees, analytics_fixtures.ANSWERS, strict=False):
+        take_demo_exam(session, user=user, answers=answers, now=now)
+    take_demo_exam(session, user=trainees[4], answers=exam_fixtures.ANSWERS_RIGHT, now=now + timedelta(hours=1))
+    # T6 finished, but an answer waits for a trainer (as a manually graded one would)
+    waiting = take_demo_exam(session, user=trainees[5], answers=exam_fixtures.ANSWERS_RIGHT, now=now)
+    session.execute(sa.update(Attempt).where(Attempt.id == waiting.id)
+                    .values(status=AttemptStatus.SUBMITTED, score=None, passed=None))
+    session.execute(sa.update(Response).where(Response.attempt_id == waiting.id,
+                                              Response.position == 6)
+                    .values(needs_manual=True, points=None))
+    # T7 is still writing
+    exam_services.start_attempt(session, user=trainees[6], exam_key="demo-exam", now=now, seed=1)
+    session.commit()
+    return ExamWorld(cohort=cohort, trainees=trainees, trainer=trainer, supervisor=supervisor,
+                     outsider=outsider, other_cohort=other)

@@ -38,6 +38,7 @@ NAV = [
     (_l("题库"), "banks.index", {Role.TRAINER}, "banks."),
     (_l("评分"), "exam_staff.queue", {Role.TRAINER}, "exam_staff.queue"),
     (_l("考试成绩"), "exam_staff.exam_list", {Role.TRAINER, Role.SUPERVISOR}, "exam_staff.exam_"),
+    (_l("数据分析"), "analytics.index", {Role.TRAINER, Role.SUPERVISOR}, "analytics"),
     (_l("观察表"), "observations.grid", {Role.TRAINER, Role.SUPERVISOR}, "observations."),
     (_l("转正"), "probation.cohort", {Role.TRAINER, Role.SUPERVISOR}, "probation."),
     (_l("岗位意向"), "placement.my_preference", {Role.TRAINEE}, "placement.my_"),
