@@ -1,4 +1,4 @@
-"""`python -m bench [courses|exams|chat|placement|dashboard] [options]`: run one benchmark, or every
+"""`python -m bench [courses|exams|chat|placement|dashboard|analytics] [options]`: run one benchmark, or every
 one in turn.
 
 Without a name every benchmark runs with its defaults, one after the other; options go
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-BENCHMARKS = ("courses", "exams", "chat", "placement", "dashboard")
+BENCHMARKS = ("courses", "exams", "chat", "placement", "dashboard", "analytics")
 
 
 def _runner(name: str) -> Callable[[Sequence[str]], int]:
@@ -26,6 +26,10 @@ def _runner(name: str) -> Callable[[Sequence[str]], int]:
         from bench import placement
 
         return placement.main
+    if name == "analytics":
+        from bench import analytics
+
+        return analytics.main
     if name == "dashboard":
         from bench import dashboard
 
