@@ -732,8 +732,9 @@ def build_exam_world(session: Session, *, now: datetime) -> ExamWorld:
     outsider = make_user(session, role=Role.TRAINER, display_name="外批次培训")
     cohort = make_cohort(session, name="十二月一批", staff=[trainer, supervisor])
     other = make_cohort(session, name="别的批次", staff=[outsider])
-    trainees = [make_user(session, cohort=cohort, display_name=f"学员{i}") for i in range(1, 8)]
-    for user, answers in zip(trainees, analytics_fixtures.ANSWERS, strict=False):
+    trainees = [make_user(session, cohort=cohort, display_name=f"学员{i}") for i in range(1, 13)]
+    for user, answers in zip(trainees[:5] + trainees[7:], analytics_fixtures.ANSWERS * 2,
+                             strict=True):
         take_demo_exam(session, user=user, answers=answers, now=now)
     take_demo_exam(session, user=trainees[4], answers=exam_fixtures.ANSWERS_RIGHT, now=now + timedelta(hours=1))
     # T6 finished, but an answer waits for a trainer (as a manually graded one would)

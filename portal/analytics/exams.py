@@ -78,6 +78,12 @@ class ItemRow:
     def flags(self) -> tuple[stats.Flag, ...]:
         return self.stats.flags + (self.distractors.flags if self.distractors else ())
 
+    @property
+    def firm(self) -> bool:
+        """Enough attempts were given the question for its flags to be acted on (below
+        `stats.FEW_ATTEMPTS` they are shown as tentative)."""
+        return self.stats.n >= stats.FEW_ATTEMPTS
+
     def option(self, option_id: str | None) -> OptionLabel | None:
         return next((o for o in self.options if o.option_id == option_id), None)
 
@@ -104,7 +110,19 @@ class ExamReport:
 
     @property
     def flagged(self) -> tuple[ItemRow, ...]:
-        return tuple(row for row in self.items if row.flags)
+        """The questions to look at: flagged, on enough attempts to act on."""
+        return tuple(row for row in self.items if row.flags and row.firm)
+
+    @property
+    def unstable(self) -> bool:
+        """Some question's discrimination rests on fewer than `stats.STABLE_ATTEMPTS`."""
+        return any(stats.WarningCode.UNSTABLE_DISCRIMINATION in row.stats.warnings
+                   for row in self.items)
+
+    @property
+    def tentative(self) -> tuple[ItemRow, ...]:
+        """Flagged on too few attempts (random draws, a small cohort): not conclusions yet."""
+        return tuple(row for row in self.items if row.flags and not row.firm)
 
     def item(self, version_id: int) -> ItemRow:
         found = next((row for row in self.items if row.version_id == version_id), None)

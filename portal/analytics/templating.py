@@ -77,7 +77,8 @@ def flag_reason(flag: Flag, option: str = "") -> str:
                    why=gettext("；").join(parts))
 
 
-def warning_text(code: WarningCode, *, n: int = 0, alpha_n: int = 0) -> str:
+def warning_text(code: WarningCode | str, *, n: int = 0, alpha_n: int = 0) -> str:
+    code = WarningCode(code)
     if code is WarningCode.TOO_FEW_ATTEMPTS:
         return gettext("只有 %(n)d 次作答（少于 10 次）：这些数字只能作参考，不宜据此修改题目。",
                        n=n)

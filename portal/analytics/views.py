@@ -22,7 +22,8 @@ from portal.web.access import roles
 from portal.web.db import db_session
 from portal.web.render import render
 
-bp = Blueprint("analytics", __name__, template_folder="templates", url_prefix="/analytics")
+bp = Blueprint("analytics", __name__, template_folder="templates", url_prefix="/analytics",
+               static_folder="static", static_url_path="/static")
 
 STAFF = (Role.TRAINER, Role.SUPERVISOR)
 

@@ -1,7 +1,9 @@
 """The data of the item analysis's exam world (`tests.factories.build_exam_world`): the
-demo bank's exam (six auto-graded questions, ten points each), five trainees of one cohort
-with known answers, a sixth whose attempt waits for a trainer, a seventh still writing, and
-a trainer of another cohort.
+demo bank's exam (six auto-graded questions, ten points each), ten trainees of one cohort
+with known answers (T1-T5 below, and T8-T12 answering as T1-T5: ten first attempts, the
+fewest on which a flag is acted on; duplicating the rows changes no facility or
+correlation), a sixth whose attempt waits for a trainer, a seventh still writing, and a
+trainer of another cohort.
 
 Points by trainee (positions: 1 single, 2 multiple, 3 true/false, 4 fill-in, 5 numeric,
 6 operation task):

@@ -22,12 +22,13 @@ def test_first_attempts_give_the_hand_computed_figures(session: Session, now: da
     world = build_exam_world(session, now=now)
     report = analysis.exam_report(session, actor=world.trainer, exam_key="demo-exam")
     assert report.counting is analysis.Counting.FIRST
-    assert (report.exam.n, report.pending, report.in_progress) == (5, 1, 1)
-    # Totals 60, 30, 20, 10, 10 of 60: mean 26/60 = 43.3%, median 33.3%; pass mark 60: one.
+    assert (report.exam.n, report.pending, report.in_progress) == (10, 1, 1)
+    # Totals 60, 30, 20, 10, 10 of 60, twice: mean 26/60 = 43.3%, median 20/60 = 33.3%;
+    # pass mark 60: two of ten. Ten attempts: no longer "too few".
     assert report.exam.percent.mean == pytest.approx(26 / 60 * 100)
     assert report.exam.percent.median == pytest.approx(100 / 3)
     assert report.exam.pass_rate == pytest.approx(0.2)
-    assert WarningCode.TOO_FEW_ATTEMPTS in report.exam.warnings
+    assert WarningCode.TOO_FEW_ATTEMPTS not in report.exam.warnings
     assert report.minutes.median == pytest.approx(12)
     rows = _by_qid(report)
     assert [rows[q].stats.facility for q in ("single", "multi", "tf", "fill", "num", "task")] \
@@ -36,18 +37,22 @@ def test_first_attempts_give_the_hand_computed_figures(session: Session, now: da
     # sum of products of deviations 4.0, Sxx 120, Syy .48: r = 4 / sqrt(57.6) = 0.5270
     assert rows["single"].stats.corrected_r == pytest.approx(4 / math.sqrt(120 * 0.48))
     # everyone right on the true/false: too easy (and no correlation: zero variance)
-    assert [f.code for f in rows["tf"].flags] == [FlagCode.TOO_EASY]
+    assert [f.code for f in rows["tf"].flags] == [FlagCode.TOO_EASY, FlagCode.UNUSED_DISTRACTOR]
     assert rows["tf"].stats.undefined["corrected_r"] is Undefined.ZERO_VARIANCE
     assert [row.qid for row in report.flagged] == [
         qid for qid in ("single", "multi", "tf", "fill", "num", "task") if rows[qid].flags]
-    # The single choice's options: a (the key) chosen by T1-T3, b by T4-T5, c by nobody.
+    assert report.tentative == ()
+    # The single choice's options: a (the key) chosen by T1-T3 (twice over), b by T4-T5,
+    # c by nobody: of ten attempts, an unused distractor.
     options = {o.option_id: o for o in rows["single"].distractors.options}
-    assert (options["a"].chosen, options["b"].chosen, options["c"].chosen) == (3, 2, 0)
+    assert (options["a"].chosen, options["b"].chosen, options["c"].chosen) == (6, 4, 0)
+    assert [(f.code, f.option_id) for f in rows["single"].flags] == [
+        (FlagCode.UNUSED_DISTRACTOR, "c")]
     assert options["a"].is_key and not options["b"].is_key
     assert [o.letter for o in rows["single"].options] == ["A", "B", "C"]
-    # true/false: 对 chosen five times (the key), 错 never (too few attempts to flag it)
+    # true/false: 对 chosen ten times (the key), 错 never: unused too
     tf = {o.option_id: o.chosen for o in rows["tf"].distractors.options}
-    assert tf == {"true": 5, "false": 0}
+    assert tf == {"true": 10, "false": 0}
     assert rows["fill"].distractors is None and rows["fill"].options == ()
 
 
@@ -55,9 +60,9 @@ def test_all_attempts_count_the_second_one(session: Session, now: datetime) -> N
     world = build_exam_world(session, now=now)
     report = analysis.exam_report(session, actor=world.trainer, exam_key="demo-exam",
                                   counting=analysis.Counting.ALL)
-    assert (report.exam.n, report.pending, report.in_progress) == (6, 1, 1)
-    # the single choice: T1-T3 and T5's second attempt right: 4 of 6
-    assert _by_qid(report)["single"].stats.facility == pytest.approx(4 / 6)
+    assert (report.exam.n, report.pending, report.in_progress) == (11, 1, 1)
+    # the single choice: T1-T3 twice and T5's second attempt right: 7 of 11
+    assert _by_qid(report)["single"].stats.facility == pytest.approx(7 / 11)
 
 
 def test_a_trainer_sees_only_the_cohorts_followed(session: Session, now: datetime) -> None:
@@ -70,7 +75,7 @@ def test_a_trainer_sees_only_the_cohorts_followed(session: Session, now: datetim
                              cohort_id=world.cohort.id)
     chosen = analysis.exam_report(session, actor=world.trainer, exam_key="demo-exam",
                                   cohort_id=world.cohort.id)
-    assert chosen.exam.n == 5 and chosen.cohort_id == world.cohort.id
+    assert chosen.exam.n == 10 and chosen.cohort_id == world.cohort.id
 
 
 def test_an_item_not_in_the_report_is_not_found(session: Session, now: datetime) -> None:

@@ -26,9 +26,9 @@ def test_the_trainer_reads_the_exam_and_a_question(client: FlaskClient, session:
     index = client.get("/analytics").get_data(as_text=True)
     assert "测试考试" in index and 'href="/analytics/exams/demo-exam"' in index
     page = client.get("/analytics/exams/demo-exam").get_data(as_text=True)
-    assert "统计了 5 次已评完分的作答（每人第一次作答）" in page
+    assert "统计了 10 次已评完分的作答（每人第一次作答）" in page
     assert "另有 1 次作答在等培训组长评分" in page and "1 次作答还没交卷" in page
-    assert "只有 5 次作答（少于 10 次）" in page
+    assert "作答少于 30 次：区分度波动很大" in page
     assert "客单价怎么算？" in page and "单选题" in page
     assert "too_easy" not in page and "None" not in page
     single = _version_id(session, "single")
@@ -37,7 +37,7 @@ def test_the_trainer_reads_the_exam_and_a_question(client: FlaskClient, session:
     assert 'href="/banks/demo-bank/questions/single/edit"' in item
     assert "重新评分" in item
     every = client.get("/analytics/exams/demo-exam?counting=all").get_data(as_text=True)
-    assert "统计了 6 次已评完分的作答（全部作答）" in every
+    assert "统计了 11 次已评完分的作答（全部作答）" in every
 
 
 def test_a_flagged_question_says_why(client: FlaskClient, session: Session,
@@ -63,13 +63,13 @@ def test_the_csv_has_chinese_headers_and_every_question(client: FlaskClient, ses
     assert rows[0][:4] == ["题库", "题号", "版本", "题型"]
     by_qid = {r[1]: r for r in rows[1:]}
     assert set(by_qid) == {"single", "multi", "tf", "fill", "num", "task"}
-    assert by_qid["single"][3] == "单选题" and by_qid["single"][4] == "5"
-    assert by_qid["tf"][-1] == "太容易" and by_qid["single"][-1] == ""
+    assert by_qid["single"][3] == "单选题" and by_qid["single"][4] == "10"
+    assert by_qid["tf"][-1] == "太容易；干扰项没人选（错）" and by_qid["multi"][-1] == ""
     assert float(by_qid["single"][5]) == 0.6
     single = _version_id(session, "single")
     options = client.get(f"/analytics/exams/demo-exam/items/{single}/options.csv")
     lines = list(csv.reader(io.StringIO(options.get_data(as_text=True).lstrip("\ufeff"))))
-    assert lines[0][0] == "选项" and lines[1][:4] == ["A", "销售额除以订单数", "是", "3"]
+    assert lines[0][0] == "选项" and lines[1][:4] == ["A", "销售额除以订单数", "是", "6"]
 
 
 def test_supervisors_read_but_do_not_edit_and_others_are_kept_out(
