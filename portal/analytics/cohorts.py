@@ -319,6 +319,15 @@ def unopened_modules_for_question(session: Session, *, question_id: int,
     return gaps.get(question_id, QuestionModuleGaps(question_id=question_id, failed=0))
 
 
+def unopened_modules_by_question(session: Session, *, cohort_ids: Collection[int]
+                                 ) -> dict[int, QuestionModuleGaps]:
+    """`unopened_modules_for_question` for every question the cohorts' active trainees
+    failed, by `Question.id`, in the same few queries (for a page listing many questions)."""
+    if not cohort_ids:
+        return {}
+    return _gaps(session, _failures(session, cohort_ids=cohort_ids))[0]
+
+
 @dataclass(frozen=True)
 class QuestionGaps:
     """A question the cohort failed, as the cohort page lists it."""

@@ -169,6 +169,12 @@ def test_unopened_modules_for_one_question_across_cohorts(
     assert alone == cohorts.QuestionModuleGaps(question_id=world.questions["essay"], failed=0)
     assert cohorts.unopened_modules_for_question(
         session, question_id=world.questions["freight"], cohort_ids=[]).failed == 0
+    every = cohorts.unopened_modules_by_question(session,
+                                                 cohort_ids=[world.cohort.id, world.other.id])
+    assert every[world.questions["freight"]] == both
+    assert {q: g.failed for q, g in every.items()} == {
+        world.questions["freight"]: 3, world.questions["essay"]: 2, world.questions["refund"]: 1}
+    assert cohorts.unopened_modules_by_question(session, cohort_ids=[]) == {}
 
 
 def test_a_module_opened_after_the_failed_attempt_still_counts_as_not_opened(
