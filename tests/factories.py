@@ -36,7 +36,7 @@ from portal.exams import grading
 from portal.exams import services as exam_services
 from portal.exams.bank import load_bank
 from portal.exams.definitions import load_exam
-from portal.exams.models import Attempt, AttemptStatus, Question, Response
+from portal.exams.models import Attempt, AttemptStatus, Question, QuestionBank, Response
 from tests.analytics import analytics_fixtures
 from tests.banks import bank_fixtures
 from tests.exams import exam_fixtures, grading_fixtures
@@ -749,3 +749,138 @@ def build_exam_world(session: Session, *, now: datetime) -> ExamWorld:
     session.commit()
     return ExamWorld(cohort=cohort, trainees=trainees, trainer=trainer, supervisor=supervisor,
                      outsider=outsider, other_cohort=other)
+
+
+# --- cohort analytics ----------------------------------------------------------------------------
+
+
+@dataclass
+class CohortAnalyticsWorld:
+    cohort: Cohort            # 分析批次: trainees 甲 乙 丙 丁 戊 (and 己, who left)
+    other: Cohort             # another cohort on the same track
+    trainer: User             # follows `cohort` (and grades its essays)
+    supervisor: User          # follows `cohort`
+    outsider: User            # a trainer who follows `other` only
+    trainees: dict[str, User]  # by name: 甲 乙 丙 丁 戊 (active), 己 (left)
+    stranger: User            # 庚, the other cohort's trainee
+    track: Track
+    questions: dict[str, int]  # qid -> Question.id
+
+
+def _take_exam(session: Session, *, trainee: User, exam_key: str, at: datetime,
+               answers: dict[int, Any], grader: User | None = None,
+               essay: dict[str, int] | None = None) -> Attempt:
+    """`trainee` starts the exam at `at`, answers (by position), submits five minutes later;
+    `grader` scores the essay (position 2) with `essay` at `at` + 30 minutes."""
+    attempt = exam_services.start_attempt(session, user=trainee, exam_key=exam_key, now=at)
+    for position, answer in answers.items():
+        exam_services.save_answer(session, user=trainee, attempt_id=attempt.id,
+                                  position=position, answer=answer, revision=1, now=at)
+    exam_services.submit_attempt(session, user=trainee, attempt_id=attempt.id,
+                                 now=at + timedelta(minutes=5))
+    if grader is not None and essay is not None:
+        response = response_at(attempt, 2)
+        grading.grade_response(session, actor=grader, response_id=response.id, scores=essay,
+                               comment="", now=at + timedelta(minutes=30))
+    return attempt
+
+
+def build_cohort_analytics_world(session: Session) -> CohortAnalyticsWorld:
+    """The analytics tests' week (tests/analytics/cohort_analytics_fixtures.py), played
+    through the services on its own clock; tests/analytics/test_cohort_service.py lists what
+    each trainee did."""
+    from tests.analytics import cohort_analytics_fixtures as fx
+    from tests.chat import chat_web_fixtures as chat_fx
+
+    at = fx.at
+    import_exam(session, now=at(1, 8), bank=fx.BANK, bank_file="ana-bank.yaml",
+                exams=(fx.BASICS, fx.AFTER), exam_file="ana-exams.yaml")
+    import_chats(session, now=at(1, 8))
+    track = make_track(session, now=at(1, 8), key=fx.TRACK_KEY, title=fx.TRACK_TITLE,
+                       stages=fx.STAGES, modules=fx.MODULES)
+    trainer = make_user(session, role=Role.TRAINER, display_name="分析组长")
+    supervisor = make_user(session, role=Role.SUPERVISOR, display_name="分析主管")
+    outsider = make_user(session, role=Role.TRAINER, display_name="别组组长")
+    cohort = make_cohort(session, name="分析批次", start_date=fx.START, track_key=fx.TRACK_KEY,
+                         staff=[trainer, supervisor])
+    other = make_cohort(session, name="别组批次", start_date=fx.START, track_key=fx.TRACK_KEY,
+                        staff=[outsider])
+    people = {name: make_user(session, cohort=cohort, display_name=name,
+                              employee_no=f"ANA{n:02d}")
+              for n, name in enumerate(("甲", "乙", "丙", "丁", "戊", "己"), start=1)}
+    stranger = make_user(session, cohort=other, display_name="庚", employee_no="ANA90")
+    a, b, c, d, e, f = (people[n] for n in ("甲", "乙", "丙", "丁", "戊", "己"))
+
+    def opens(user: User, module_key: str, when: datetime) -> None:
+        read(session, user=user, track=track, module_key=module_key, opened=when, seconds=300)
+
+    def basics(user: User, when: datetime, choice: str, essay: dict[str, int] | None,
+               grader: User = trainer) -> Attempt:
+        return _take_exam(session, trainee=user, exam_key="ana-basics", at=when,
+                          answers={1: choice, 2: fx.ESSAY}, grader=grader, essay=essay)
+
+    def after(user: User, when: datetime, answer: bool) -> Attempt:
+        return _take_exam(session, trainee=user, exam_key="ana-after", at=when,
+                          answers={1: answer})
+
+    # Monday
+    opens(d, "m-b", at(1, 9, 30))
+    opens(a, "m-a", at(1, 10))
+    opens(a, "m-b", at(1, 10))
+    opens(b, "m-a", at(1, 10))
+    basics(d, at(1, 10), fx.RIGHT, fx.FULL)            # 100: passes 入门 at 10:30
+    basics(stranger, at(1, 10), fx.WRONG, fx.FULL, grader=outsider)  # 50
+    basics(a, at(1, 11), fx.RIGHT, fx.EIGHT)           # 90: passes 入门 at 11:30
+    after(d, at(1, 11), False)                         # 0
+    basics(f, at(1, 12), fx.WRONG, fx.FULL)            # 50 (己 leaves later)
+    opens(a, "m-c", at(1, 13))
+    basics(b, at(1, 14), fx.WRONG, fx.FULL)            # 50
+    basics(c, at(1, 15), fx.WRONG, fx.FOUR)            # 20
+    opens(b, "m-b", at(1, 16))
+    basics(c, at(1, 16), fx.RIGHT, None)               # waits for the trainer
+    # Tuesday
+    after(a, at(2, 9), True)                           # 100: passes 售后 at 9:05
+    basics(b, at(2, 10), fx.RIGHT, fx.FULL)            # 100: passes 入门 at 10:30
+    make_finished_chat_attempt(session, trainee=a, now=at(2, 14), drill_key="one",
+                               replies=(chat_fx.PROMISE,))  # a critical violation: fails
+    make_finished_chat_attempt(session, trainee=a, now=at(2, 15), drill_key="one")  # passes
+    # Wednesday: the trainer marks 实战 passed for 甲
+    pass_stage(session, user=a, stage_key="s3", at=at(3, 10), source="manual", by=trainer,
+               reason="线下实操通过", track_key=fx.TRACK_KEY)
+    # Thursday
+    after(d, at(4, 10), True)                          # 100: passes 售后 at 10:05
+    # Friday
+    make_finished_chat_attempt(session, trainee=d, now=at(5, 10), drill_key="one")  # passes
+    exam_services.start_attempt(session, user=e, exam_key="ana-basics", now=at(5, 17, 20))
+    f.active = False
+    session.flush()
+    questions = dict(session.execute(
+        sa.select(Question.qid, Question.id).join(QuestionBank)
+        .where(QuestionBank.key == "ana-bank")).all())
+    return CohortAnalyticsWorld(cohort=cohort, other=other, trainer=trainer,
+                                supervisor=supervisor, outsider=outsider, trainees=people,
+                                stranger=stranger, track=track, questions=questions)
+
+
+def make_failing_trainees(session: Session, *, world: CohortAnalyticsWorld,
+                          count: int) -> list[User]:
+    """`count` more trainees of the world's cohort: each opens 运费与时效 on Monday at 9:00,
+    fails 入门考核 at 10:00 (the wrong choice, the essay scored in full) and so is still on
+    stage 入门; one of them also passes it by hand on Tuesday (for counting statements)."""
+    from tests.analytics import cohort_analytics_fixtures as fx
+
+    made = []
+    for _ in range(count):
+        n = next(_seq)
+        trainee = make_user(session, cohort=world.cohort, display_name=f"加{n}",
+                            employee_no=f"ANX{n:04d}")
+        read(session, user=trainee, track=world.track, module_key="m-a", opened=fx.at(1, 9),
+             seconds=60)
+        _take_exam(session, trainee=trainee, exam_key="ana-basics", at=fx.at(1, 10),
+                   answers={1: fx.WRONG, 2: fx.ESSAY}, grader=world.trainer, essay=fx.FULL)
+        made.append(trainee)
+    if made:
+        pass_stage(session, user=made[0], stage_key="s1", at=fx.at(2, 9), source="manual",
+                   by=world.trainer, reason="补考通过", track_key=fx.TRACK_KEY)
+    session.flush()
+    return made

@@ -57,6 +57,7 @@ class Chart:
     grid: tuple[Line, ...] = ()
     mark: Line | None = None        # the pass mark
     mark_label: Label | None = None  # where the pass mark's caption goes (the page writes it)
+    marks: tuple[Line, ...] = ()     # more marks drawn like the pass mark (e.g. a plan per row)
 
 
 WIDTH = 560

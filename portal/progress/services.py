@@ -7,6 +7,7 @@ loaded at once and put together in memory.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from enum import StrEnum
@@ -428,3 +429,22 @@ def _plan(context: _TrackContext, start_date: date, completions: list[StageCompl
 def _source(completion: StageCompletion | None) -> course_rules.AssessmentSource | None:
     """How a stage was passed, typed (the column holds the enum's value)."""
     return course_rules.AssessmentSource(completion.source) if completion else None
+
+
+# --- when modules were first opened (analytics) ---------------------------------
+
+
+def first_openings(session: Session, *, user_ids: Collection[int],
+                   track_keys: Collection[str]) -> dict[tuple[int, str, str], datetime]:
+    """When each trainee first opened each module of the tracks, in one query:
+    (user id, track key, module key) -> the first visit. A module is opened from its first
+    visit on (`rules.module_state`: started or read); one never opened is absent."""
+    if not user_ids or not track_keys:
+        return {}
+    rows = session.execute(
+        sa.select(ModuleProgress.user_id, Track.key, Module.key, ModuleProgress.first_opened_at)
+        .join(Module, Module.id == ModuleProgress.module_id)
+        .join(Track, Track.id == Module.track_id)
+        .where(ModuleProgress.user_id.in_(list(user_ids)), Track.key.in_(list(track_keys))))
+    return {(user_id, track_key, module_key): opened
+            for user_id, track_key, module_key, opened in rows}

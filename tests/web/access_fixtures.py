@@ -62,6 +62,8 @@ EXPECTED: dict[str, object] = {
     # The cohort dashboard and its HR exports: the cohort's staff, and admins.
     "cohorts.static": PUBLIC,
     "cohorts.": STAFF,
+    # Cohort analytics: the staff who follow the cohorts.
+    "analytics_cohorts.": frozenset({Role.TRAINER, Role.SUPERVISOR}),
 }
 
 
