@@ -99,6 +99,7 @@ class ExamReport:
     exam_key: str
     title: str
     pass_mark: int
+    staged: bool  # the exam belongs to a stage of a track (so it has modules before it)
     counting: Counting
     cohort_id: int | None  # None: every followed cohort
     cohorts: tuple[CohortChoice, ...]  # the cohorts the actor may pick
@@ -160,7 +161,8 @@ def exam_report(session: Session, *, actor: User, exam_key: str,
     items = tuple(_row(matrix, item_stats, versions[int(item_stats.item_id)], answers)
                   for item_stats in stats.item_statistics(matrix))
     return ExamReport(
-        exam_key=exam.key, title=version.title, pass_mark=pass_mark, counting=counting,
+        exam_key=exam.key, title=version.title, pass_mark=pass_mark,
+        staged=bool(version.track_key and version.stage_key), counting=counting,
         cohort_id=cohort_id, cohorts=tuple(cohorts),
         exam=stats.exam_statistics(matrix, pass_mark=pass_mark), items=items,
         pending=pending, in_progress=in_progress,

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from portal.analytics import exams as analysis
 from portal.analytics import templating as words
+from portal.analytics.cohorts import unopened_modules_for_question
 from portal.auth.models import Role
 from portal.cohorts import exports
 from portal.cohorts.charts import histogram
@@ -64,7 +65,11 @@ def exam(exam_key: str) -> ResponseReturnValue:
 @roles(*STAFF)
 def item(exam_key: str, version_id: int) -> ResponseReturnValue:
     report = _report(exam_key)
-    return render("analytics/item.html", report=report, row=report.item(version_id),
+    row = report.item(version_id)
+    cohorts = [report.cohort_id] if report.cohort_id else [c.id for c in report.cohorts]
+    gaps = unopened_modules_for_question(db_session(), question_id=row.question_id,
+                                         cohort_ids=cohorts) if report.staged else None
+    return render("analytics/item.html", report=report, row=row, gaps=gaps,
                   may_edit=current_user.role is Role.TRAINER)
 
 

@@ -8,13 +8,11 @@ from datetime import datetime
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from portal.exams.models import QuestionVersion
-from tests.factories import build_exam_world, login
+from portal.exams.models import Question, QuestionVersion
+from tests.factories import build_cohort_analytics_world, build_exam_world, login
 
 
 def _version_id(session: Session, qid: str) -> int:
-    from portal.exams.models import Question
-
     question = session.query(Question).filter_by(qid=qid).one()
     return session.get(QuestionVersion, question.current_version_id).id  # type: ignore[union-attr]
 
@@ -36,6 +34,7 @@ def test_the_trainer_reads_the_exam_and_a_question(client: FlaskClient, session:
     assert "销售额除以订单数" in item and "正确答案" in item
     assert 'href="/banks/demo-bank/questions/single/edit"' in item
     assert "重新评分" in item
+    assert "答错的人看过课程吗" not in item  # an exam of no stage has no modules before it
     every = client.get("/analytics/exams/demo-exam?counting=all").get_data(as_text=True)
     assert "统计了 11 次已评完分的作答（全部作答）" in every
 
@@ -97,3 +96,18 @@ def test_bad_choices_are_not_found(client: FlaskClient, session: Session, now: d
     assert client.get("/analytics/exams/demo-exam?counting=best").status_code == 404
     assert client.get("/analytics/exams/demo-exam?cohort=abc").status_code == 404
     assert client.get("/analytics/exams/nope").status_code == 404
+
+
+def test_a_question_says_which_modules_those_who_failed_it_had_not_opened(
+        client: FlaskClient, session: Session) -> None:
+    """The cohort analytics' week: in 分析批次 two trainees failed `freight`; before that
+    attempt both had not opened 订单流程 and one had not opened 运费与时效."""
+    world = build_cohort_analytics_world(session)
+    session.commit()
+    login(client, world.trainer)
+    version = session.get(Question, world.questions["freight"]).current_version_id  # type: ignore[union-attr]
+    page = client.get(f"/analytics/exams/ana-basics/items/{version}").get_data(as_text=True)
+    assert "2 人答错这道题" in page
+    assert "订单流程</a>：2 人没打开过" in page and "运费与时效</a>：1 人没打开过" in page
+    exam_world = client.get("/analytics/exams/ana-basics").get_data(as_text=True)
+    assert "答错的人看过课程吗" not in exam_world  # only on a question's page
