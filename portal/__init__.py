@@ -112,6 +112,7 @@ def _register_assessments() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
+    from portal.analytics.chat_views import bp as analytics_chat_bp
     from portal.auth.views import bp as auth_bp
     from portal.authoring.views import bp as authoring_bp
     from portal.banks.views import bp as banks_bp
@@ -130,7 +131,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (web_bp, auth_bp, home_bp, courses_bp, admin_bp, progress_bp, authoring_bp, exams_bp,
                exam_staff_bp, banks_bp, chat_bp, chat_staff_bp, observations_bp, probation_bp,
-               placement_bp, cohorts_bp):
+               placement_bp, cohorts_bp, analytics_chat_bp):
         app.register_blueprint(bp)
 
 

@@ -62,6 +62,8 @@ EXPECTED: dict[str, object] = {
     # The cohort dashboard and its HR exports: the cohort's staff, and admins.
     "cohorts.static": PUBLIC,
     "cohorts.": STAFF,
+    # Analytics: the staff who follow cohorts, over those cohorts (not admins).
+    "analytics_chat.": frozenset({Role.TRAINER, Role.SUPERVISOR}),
 }
 
 
