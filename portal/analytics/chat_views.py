@@ -23,7 +23,8 @@ from portal.web.db import db_session
 from portal.web.render import render
 
 bp = Blueprint("analytics_chat", __name__, url_prefix="/analytics/chat",
-               template_folder="templates")
+               template_folder="templates", static_folder="static/analytics_chat",
+               static_url_path="/static")
 
 ROLES = (Role.TRAINER, Role.SUPERVISOR)
 
@@ -137,7 +138,8 @@ def _checks_table(page: chat.ScenarioAnalytics) -> Table:
     headers = [gettext("评分项"), gettext("评分点"), gettext("失分次数"), gettext("其中未做到"),
                gettext("其中被扣分"), gettext("评分次数"), gettext("失分比例（百分比）"), gettext("提示")]
     rows: list[list[exports.Value]] = [
-        [gettext(r.item.label), r.tip, r.failed, r.missed, r.deducted, r.evaluated,
+        [gettext(r.item.label), r.tip or gettext("（这个评分点没有说明）"), r.failed, r.missed,
+         r.deducted, r.evaluated,
          _percent(r.share), warning_text(r.warnings)] for r in page.checks.rows]
     return gettext("最常失分的评分点"), headers, rows
 
@@ -168,9 +170,10 @@ def _agreement_table(page: chat.ScenarioAnalytics) -> Table:
         for period in (*table.periods, table.total):
             label = (gettext("合计") if period is table.total
                      else period_label(period, table.granularity))
+            note = (warning_text(period.warnings) if period.pairs
+                    else gettext("这段时间没有复核"))
             rows.append([label, period.pairs, period.agreed, _percent(period.rate),
-                         _round(period.kappa, 3), _round(period.weighted_kappa, 3),
-                         warning_text(period.warnings)])
+                         _round(period.kappa, 3), _round(period.weighted_kappa, 3), note])
     return gettext("系统与复核评分一致性"), headers, rows
 
 

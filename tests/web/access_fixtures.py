@@ -63,6 +63,7 @@ EXPECTED: dict[str, object] = {
     "cohorts.static": PUBLIC,
     "cohorts.": STAFF,
     # Analytics: the staff who follow cohorts, over those cohorts (not admins).
+    "analytics_chat.static": PUBLIC,
     "analytics_chat.": frozenset({Role.TRAINER, Role.SUPERVISOR}),
 }
 
