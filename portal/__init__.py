@@ -114,6 +114,7 @@ def _register_assessments() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
+    from portal.analytics.chat_views import bp as analytics_chat_bp
     from portal.analytics.cohort_views import bp as analytics_cohorts_bp
     from portal.analytics.views import bp as analytics_bp
     from portal.auth.views import bp as auth_bp
@@ -134,7 +135,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (web_bp, auth_bp, home_bp, courses_bp, admin_bp, progress_bp, authoring_bp, exams_bp,
                exam_staff_bp, banks_bp, chat_bp, chat_staff_bp, observations_bp, probation_bp,
-               placement_bp, cohorts_bp, analytics_bp, analytics_cohorts_bp):
+               placement_bp, cohorts_bp, analytics_bp, analytics_cohorts_bp,
+               analytics_chat_bp):
         app.register_blueprint(bp)
 
 

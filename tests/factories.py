@@ -434,6 +434,51 @@ def make_finished_chat_attempt(session: Session, *, trainee: User, now: datetime
     return attempt
 
 
+def make_scored_chat_attempt(session: Session, *, trainee: User, drill_key: str,
+                             customers: list[tuple[int, Any]], ended_at: datetime | None,
+                             deadline_at: datetime | None = None) -> Any:
+    """A chat attempt of `trainee` written as rows, with the engine's result given, not played:
+    `customers` are (scenario version id, ConversationScore) in slot order. With `ended_at`
+    it is finished and `auto_result` is `score_attempt` of the scores (the drill's pass mark);
+    without, it is still in progress (until `deadline_at`)."""
+    from portal.chat import scoring
+    from portal.chat.models import (
+        ChatAttempt,
+        ChatAttemptStatus,
+        ChatConversation,
+        ChatDrill,
+        ChatEndedBy,
+    )
+    from portal.chat.services.attempts import drill_of
+
+    drill = session.scalars(sa.select(ChatDrill).where(ChatDrill.key == drill_key)).one()
+    version = drill.current_version
+    assert version is not None
+    number = 1 + (session.scalar(sa.select(sa.func.count()).select_from(ChatAttempt).where(
+        ChatAttempt.user_id == trainee.id, ChatAttempt.chat_drill_id == drill.id)) or 0)
+    started = (ended_at or deadline_at or utcnow()) - timedelta(minutes=5)
+    attempt = ChatAttempt(user_id=trainee.id, chat_drill_id=drill.id,
+                          chat_drill_version_id=version.id, number=number,
+                          started_at=started, deadline_at=deadline_at or started + timedelta(
+                              minutes=drill_of(version).time_limit_minutes),
+                          status=ChatAttemptStatus.IN_PROGRESS, last_seq=0)
+    for slot, (version_id, _score) in enumerate(customers):
+        attempt.conversations.append(ChatConversation(
+            slot=slot, chat_scenario_version_id=version_id, arrives_at=started, state="ask",
+            entered_at=started, waiting_since=started, ended=ended_at is not None))
+    if ended_at is not None:
+        result = scoring.score_attempt([score for _, score in customers],
+                                       pass_mark=drill_of(version).pass_mark)
+        attempt.status = ChatAttemptStatus.FINISHED
+        attempt.ended_at, attempt.ended_by = ended_at, ChatEndedBy.SCRIPTS
+        attempt.auto_result = result.to_data()
+        attempt.score, attempt.passed = result.score, bool(result.passed)
+        attempt.fail_reason = result.violations[0].id.value if result.violations else None
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
 def make_chat_review(session: Session, *, reviewer: User, attempt_id: int, item: str,
                      points: float, reason: str, now: datetime, comment: str = "") -> Any:
     """A reviewer's score for one item of a finished chat attempt, through the service."""

@@ -62,8 +62,14 @@ EXPECTED: dict[str, object] = {
     # The cohort dashboard and its HR exports: the cohort's staff, and admins.
     "cohorts.static": PUBLIC,
     "cohorts.": STAFF,
+    # Analytics (exams, cohorts, chat): the staff who follow cohorts, over those cohorts.
+    "analytics.static": PUBLIC,
+    "analytics.": frozenset({Role.TRAINER, Role.SUPERVISOR}),
     # Cohort analytics: the staff who follow the cohorts.
     "analytics_cohorts.": frozenset({Role.TRAINER, Role.SUPERVISOR}),
+    # Analytics: the staff who follow cohorts, over those cohorts (not admins).
+    "analytics_chat.static": PUBLIC,
+    "analytics_chat.": frozenset({Role.TRAINER, Role.SUPERVISOR}),
 }
 
 

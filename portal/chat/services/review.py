@@ -153,7 +153,9 @@ def _current_reviews(session: Session, attempts: Mapping[int, ChatAttempt]
         latest[key] = row
         counts[key] += 1
         first_at.setdefault((row.chat_attempt_id, row.reviewer_id), position)
-    engine = {attempt_id: engine_items(a) for attempt_id, a in attempts.items()}
+    # The engine's points of the reviewed attempts only (decoding a stored result costs).
+    engine = {attempt_id: engine_items(attempts[attempt_id])
+              for attempt_id in {key[0] for key in latest}}
     order = list(Item)
     result: dict[int, list[ItemReview]] = defaultdict(list)
     for (attempt_id, reviewer_id, item_id), row in sorted(
@@ -172,6 +174,13 @@ def _current_reviews(session: Session, attempts: Mapping[int, ChatAttempt]
             comment=row.comment, at=row.created_at,
             changes=counts[(attempt_id, reviewer_id, item_id)]))
     return result
+
+
+def current_reviews(session: Session, *, attempts: Mapping[int, ChatAttempt]
+                    ) -> dict[int, list[ItemReview]]:
+    """Every reviewer's current score per item of each of `attempts` (by id), in two queries
+    whatever their number (the caller has checked that the actor may see them)."""
+    return _current_reviews(session, attempts)
 
 
 def _item_position(item_id: str, order: list[Item]) -> int:
