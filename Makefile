@@ -58,7 +58,10 @@ PG_SUITE := tests/auth/test_services.py tests/auth/test_views.py tests/admin/tes
 	tests/content/test_stage_definitions.py \
 	tests/probation/test_services.py tests/probation/test_append_only.py tests/probation/test_views.py \
 	tests/placement/test_services.py tests/placement/test_views.py \
-	tests/cohorts/test_services.py tests/cohorts/test_views.py tests/cohorts/test_decisions.py
+	tests/cohorts/test_services.py tests/cohorts/test_views.py tests/cohorts/test_decisions.py \
+	tests/analytics/test_exam_report.py tests/analytics/test_exam_views.py \
+	tests/analytics/test_chat_service.py tests/analytics/test_chat_views.py \
+	tests/analytics/test_cohort_service.py tests/analytics/test_cohort_views.py
 
 ## make test: set everything up and run the whole test suite
 test: install-test
