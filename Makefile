@@ -43,7 +43,8 @@ run: translations demo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # Service and view suites that run a second time on PostgreSQL (a fresh schema per test).
-PG_SUITE := tests/auth/test_services.py tests/auth/test_views.py tests/admin/test_services.py \
+PG_SUITE := tests/auth/test_services.py tests/auth/test_views.py tests/auth/test_throttling.py \
+	tests/admin/test_services.py \
 	tests/courses/test_services_and_views.py tests/courses/test_checklist.py \
 	tests/courses/test_dead_ends.py tests/progress/test_my_results.py \
 	tests/exams/test_attempt_services.py tests/exams/test_attempt_views.py \

@@ -73,12 +73,16 @@ def _init_extensions(app: Flask) -> None:
     from portal.web.access import enforce_access
     from portal.web.render import is_htmx
 
-    web_db.init_app(app)
     htmx.init_app(app)
-    csrf.init_app(app)
+    csrf.init_app(app)  # a forged or stale form is refused before the throttle counts it
+    # The throttle before the request's session: Flask runs after_request hooks in reverse,
+    # so the limiter's (which counts a failed log-in, in portal-db:// in a transaction of
+    # its own) runs after the request's commit and never waits for this request's own
+    # SQLite write lock (a signed-in user's page holds it while it renders).
+    limiter.init_app(app)
+    web_db.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
-    limiter.init_app(app)
     sessions.init_app(app)  # the signed cookie, re-issued every few minutes
     login_manager.init_app(app)
     login_manager.session_protection = None  # the session version does this job, across devices

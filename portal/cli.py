@@ -129,19 +129,26 @@ def config_check() -> None:
     """Check the configuration and the database connection."""
     import sqlalchemy as sa
 
-    from portal.config import problems
+    from portal.auth.throttle import DatabaseStorage
+    from portal.config import describe_throttle_storage, problems
 
     cfg = current_app.config
     url = sa.make_url(cfg["DATABASE_URL"])
+    engine = current_app.extensions["portal.engine"]
     click.echo(f"database:      {url.render_as_string(hide_password=True)}")
-    click.echo(f"rate limits:   {cfg['RATELIMIT_STORAGE_URI']}")
+    click.echo(f"rate limits:   {describe_throttle_storage(cfg['RATELIMIT_STORAGE_URI'])}")
     click.echo(f"locale:        {cfg['BABEL_DEFAULT_LOCALE']}")
     found = problems(dict(cfg))
     try:
-        with current_app.extensions["portal.engine"].connect() as conn:
+        with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
     except (sa.exc.SQLAlchemyError, OSError, ImportError) as exc:  # report, don't crash
         found.append(f"cannot connect to the database: {exc.__class__.__name__}: {exc}")
+    else:
+        if (cfg["RATELIMIT_STORAGE_URI"].startswith("portal-db://")
+                and not DatabaseStorage(engine=engine).check()):
+            found.append("the log-in counters' table (rate_limit_counter) is missing: run "
+                         "`flask --app portal db upgrade`")
     for problem in found:
         click.echo(f"problem: {problem}", err=True)
     if found:

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
+import urllib.parse
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +37,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # A CSRF token lives as long as the session: a long exam must not lose it.
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": True,
-        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_STORAGE_URI": "portal-db://",  # counters in the portal's database
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_LIMIT_ACCOUNT": "5 per 15 minutes",
         "LOGIN_LIMIT_ADDRESS": "30 per 15 minutes",
@@ -69,7 +72,54 @@ def instance_secret(instance_path: Path) -> str:
     return key
 
 
-def problems(config: dict[str, Any]) -> list[str]:
+def gunicorn_workers(environ: Mapping[str, str] | None = None) -> int | None:
+    """How many worker processes gunicorn would start, as far as the environment says
+    (`--workers`/`-w` in GUNICORN_CMD_ARGS, else WEB_CONCURRENCY); None when it does not.
+    Workers given on gunicorn's own command line or in its config file are not seen."""
+    environ = os.environ if environ is None else environ
+    try:
+        args = shlex.split(environ.get("GUNICORN_CMD_ARGS", ""))
+    except ValueError:
+        args = []
+    found: str | None = None
+    for i, arg in enumerate(args):
+        if arg in ("-w", "--workers") and i + 1 < len(args):
+            found = args[i + 1]
+        elif arg.startswith("--workers="):
+            found = arg.removeprefix("--workers=")
+        elif arg.startswith("-w") and arg[2:].isdigit():
+            found = arg[2:]
+    for value in (found, environ.get("WEB_CONCURRENCY")):
+        if value is not None and value.strip().isdigit():
+            return int(value)
+    return None
+
+
+def throttle_problem(config: Mapping[str, Any], environ: Mapping[str, str] | None = None
+                     ) -> str | None:
+    """Why the log-in throttle's storage would not hold its limits, if it would not:
+    memory:// counts in each process alone, so with several processes (gunicorn workers,
+    or machines) an account or address gets the limit once per process."""
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "")
+    if not storage.startswith("memory://"):
+        return None
+    url = str(config.get("DATABASE_URL", ""))
+    why = None
+    if url.startswith("postgresql"):
+        why = "a PostgreSQL deployment usually runs several processes or machines"
+    elif url.startswith("sqlite") and ":memory:" not in url and url not in ("sqlite://",
+                                                                           "sqlite:///"):
+        workers = gunicorn_workers(environ)
+        if workers is not None and workers > 1:
+            why = f"gunicorn is set to start {workers} workers (WEB_CONCURRENCY/GUNICORN_CMD_ARGS)"
+    if why is None:
+        return None
+    return (f"RATELIMIT_STORAGE_URI is memory:// and {why}: each process keeps its own log-in "
+            "counters, so every process allows the whole limit again; unset it to count in the "
+            "portal's database (portal-db://, the default) or use a shared redis://")
+
+
+def problems(config: dict[str, Any], environ: Mapping[str, str] | None = None) -> list[str]:
     """What is wrong or risky in a configuration (for `flask --app portal config check`)."""
     found = []
     url = str(config.get("DATABASE_URL", ""))
@@ -77,13 +127,23 @@ def problems(config: dict[str, Any]) -> list[str]:
         found.append("PORTAL_DATABASE_URL is empty")
     if len(str(config.get("SECRET_KEY") or "")) < 32:
         found.append("SECRET_KEY is shorter than 32 characters")
-    if config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://") and url.startswith(
-        "postgresql"
-    ):
-        found.append(
-            "RATELIMIT_STORAGE_URI is memory://: with several processes each keeps its own "
-            "log-in counters; use a shared store (e.g. redis://)"
-        )
+    throttle = throttle_problem(config, environ)
+    if throttle:
+        found.append(throttle)
     if url.startswith("postgresql") and not config.get("SESSION_COOKIE_SECURE"):
         found.append("PORTAL_SECURE_COOKIES is off: set it when the portal is served over HTTPS")
     return found
+
+
+def describe_throttle_storage(uri: str) -> str:
+    """The storage URI for `config check` (a password in it hidden), and what it means."""
+    parts = urllib.parse.urlsplit(uri)
+    if parts.password:
+        host = parts.netloc.rpartition("@")[2]
+        user = parts.username or ""
+        uri = urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    if uri.startswith("portal-db://"):
+        return f"{uri} (in the portal's database: shared by every process)"
+    if uri.startswith("memory://"):
+        return f"{uri} (in each process alone: right for one process only)"
+    return uri

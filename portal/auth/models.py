@@ -92,3 +92,15 @@ class User(Base):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
+
+
+class RateLimitCounter(Base):
+    """One fixed-window counter of the log-in throttle (`portal.auth.throttle`): `count`
+    hits of `key` in the window that ends at `expires_at`. Every process serving the
+    portal counts in these rows, so a limit holds across processes and machines."""
+
+    __tablename__ = "rate_limit_counter"
+
+    key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    count: Mapped[int]
+    expires_at: Mapped[datetime] = mapped_column(index=True)  # the cleanup's scan
