@@ -82,16 +82,17 @@ def test_python_m_bench_without_a_name_runs_every_benchmark(
             return status
         return main
 
-    from bench import chat, courses, dashboard, placement
+    from bench import analytics, chat, courses, dashboard, placement
 
     monkeypatch.setattr(courses, "main", fake("courses", 0))
     monkeypatch.setattr(exams, "main", fake("exams", 1))
     monkeypatch.setattr(chat, "main", fake("chat", 0))
     monkeypatch.setattr(placement, "main", fake("placement", 0))
     monkeypatch.setattr(dashboard, "main", fake("dashboard", 0))
+    monkeypatch.setattr(analytics, "main", fake("analytics", 0))
     assert bench_cli.main([]) == 1  # the worst status of them all
     assert ran == [("courses", []), ("exams", []), ("chat", []), ("placement", []),
-                   ("dashboard", [])]
+                   ("dashboard", []), ("analytics", [])]
     ran.clear()
     assert bench_cli.main(["exams", "--trainees", "5"]) == 1
     assert ran == [("exams", ["--trainees", "5"])]
@@ -99,7 +100,7 @@ def test_python_m_bench_without_a_name_runs_every_benchmark(
     assert "options go after a benchmark's name" in capsys.readouterr().err
     assert bench_cli.main(["--list"]) == 0
     assert capsys.readouterr().out.split() == ["courses", "exams", "chat", "placement",
-                                               "dashboard"]
+                                               "dashboard", "analytics"]
     ran.clear()
     assert bench_cli.main(["chat", "--seconds", "5"]) == 0
     assert ran == [("chat", ["--seconds", "5"])]
