@@ -125,6 +125,11 @@ class ExamReport:
         """Flagged on too few attempts (random draws, a small cohort): not conclusions yet."""
         return tuple(row for row in self.items if row.flags and not row.firm)
 
+    def versions_of(self, row: ItemRow) -> tuple[ItemRow, ...]:
+        """Every version of the row's question in these figures, oldest first."""
+        return tuple(sorted((r for r in self.items if r.question_id == row.question_id),
+                            key=lambda r: r.number))
+
     def item(self, version_id: int) -> ItemRow:
         found = next((row for row in self.items if row.version_id == version_id), None)
         if found is None:

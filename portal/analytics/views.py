@@ -125,3 +125,14 @@ def options_csv(exam_key: str, version_id: int) -> ResponseReturnValue:
                      _("是") if option.is_key else _("否"), option.chosen, _r(option.share),
                      _r(option.upper_share), _r(option.lower_share), _r(option.r_rest)])
     return _csv(f"{report.title}-{row.qid}", _("选项分析"), headers, body)
+
+
+@bp.get("/exams/<exam_key>/distribution.csv")
+@roles(*STAFF)
+def distribution_csv(exam_key: str) -> ResponseReturnValue:
+    report = _report(exam_key)
+    headers = [_("分数段"), _("作答次数"), _("整段达到及格线")]
+    rows = [[_("%(low)d–%(high)d 分", low=band.low, high=band.high), band.count,
+             _("是") if band.passing else _("否")]
+            for band in report.exam.distribution.bands]
+    return _csv(report.title, _("得分分布"), headers, rows)

@@ -9,7 +9,15 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from portal.exams.models import Question, QuestionVersion
-from tests.factories import build_cohort_analytics_world, build_exam_world, login
+from tests.exams import exam_fixtures
+from tests.factories import (
+    build_cohort_analytics_world,
+    build_exam_world,
+    import_exam,
+    login,
+    make_user,
+    take_demo_exam,
+)
 
 
 def _version_id(session: Session, qid: str) -> int:
@@ -111,3 +119,24 @@ def test_a_question_says_which_modules_those_who_failed_it_had_not_opened(
     assert "订单流程</a>：2 人没打开过" in page and "运费与时效</a>：1 人没打开过" in page
     exam_world = client.get("/analytics/exams/ana-basics").get_data(as_text=True)
     assert "答错的人看过课程吗" not in exam_world  # only on a question's page
+
+
+def test_a_changed_question_is_counted_per_version_side_by_side(
+        client: FlaskClient, session: Session, now: datetime) -> None:
+    world = build_exam_world(session, now=now)
+    changed = exam_fixtures.BANK.replace("响应时间 100 秒以上算差。", "响应时间超过 100 秒算差。")
+    import_exam(session, now=now, bank=changed, bank_file="demo-bank.yaml",
+                exams=(exam_fixtures.EXAM,), exam_file="demo-exam.yaml")
+    late = make_user(session, cohort=world.cohort, display_name="学员13")
+    take_demo_exam(session, user=late, answers=exam_fixtures.ANSWERS_RIGHT, now=now)
+    session.commit()
+    login(client, world.trainer)
+    second = _version_id(session, "tf")
+    page = client.get(f"/analytics/exams/demo-exam/items/{second}").get_data(as_text=True)
+    assert "这道题的各个版本" in page and "第 2 版（本页）" in page
+    assert "响应时间超过 100 秒算差。" in page
+    exam = client.get("/analytics/exams/demo-exam").get_data(as_text=True)
+    assert "题号 tf · 第 1 版" in exam and "题号 tf · 第 2 版" in exam
+    bands = client.get("/analytics/exams/demo-exam/distribution.csv").get_data(as_text=True)
+    assert bands.lstrip("\ufeff").splitlines()[0] == "分数段,作答次数,整段达到及格线"
+    assert "90–100 分,3,是" in bands  # T1 and T8 (all right) and 学员13
