@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, abort, current_app, request
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, gettext
 from flask_babel import lazy_gettext as _l
@@ -14,9 +14,10 @@ from flask_login import current_user
 from portal.analytics import chat
 from portal.analytics.chat import ChatWarning, Granularity, PeriodAgreement, TimeBand
 from portal.analytics.stats import WarningCode
+from portal.analytics.views import csv_download
 from portal.auth.models import Role
 from portal.chat.scenario import Timing
-from portal.cohorts import exports, rules
+from portal.cohorts import exports
 from portal.db import utcnow
 from portal.web.access import roles
 from portal.web.db import db_session
@@ -195,11 +196,6 @@ def scenario_csv(scenario_key: str, table: str) -> ResponseReturnValue:
         abort(404)
     page = _analytics(scenario_key)
     label, headers, rows = build(page)
-    on = utcnow().astimezone(_timezone()).date()
     name = page.title if page.scope.cohort is None else f"{page.title}-{page.scope.cohort.name}"
-    response = Response(exports.to_csv(headers=headers, rows=rows), mimetype=exports.CSV_TYPE)
-    response.headers["Content-Disposition"] = rules.content_disposition(
-        rules.export_filename(name, on, "csv", label=label),
-        fallback=f"chat-{page.key}-{table}-{on.isoformat()}.csv")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return csv_download(headers, rows, name=name, label=label,
+                        fallback=f"chat-{page.key}-{table}")

@@ -11,8 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.analytics import cohorts as services
-from portal.cohorts import exports
-from portal.cohorts import rules as export_rules
+from portal.analytics.views import csv_download
 from portal.db import utcnow
 from portal.messages import Message
 from portal.web.access import roles
@@ -65,12 +64,7 @@ def _csv(table: services.Table, *, name: str, on: date, label: str,
     fallback name for old clients), never kept by a proxy."""
     headers = [_text(h) for h in table.headers]
     rows = [[_text(v) if isinstance(v, Message) else v for v in row] for row in table.rows]
-    response = Response(exports.to_csv(headers=headers, rows=rows), mimetype=exports.CSV_TYPE)
-    filename = export_rules.export_filename(name, on, "csv", label=label)
-    response.headers["Content-Disposition"] = export_rules.content_disposition(
-        filename, fallback=f"{fallback}-{on.isoformat()}.csv")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return csv_download(headers, rows, name=name, label=label, fallback=fallback, on=on)
 
 
 @bp.get("/analytics/cohorts.csv")

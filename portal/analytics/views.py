@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, current_app, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,6 +18,7 @@ from portal.auth.models import Role
 from portal.cohorts import exports
 from portal.cohorts.charts import histogram
 from portal.cohorts.rules import content_disposition, export_filename
+from portal.db import utcnow
 from portal.exams.grading import exams_overview
 from portal.exams.templating import kind_label
 from portal.web.access import roles
@@ -73,12 +75,15 @@ def item(exam_key: str, version_id: int) -> ResponseReturnValue:
                   may_edit=current_user.role is Role.TRAINER)
 
 
-def _csv(name: str, label: str, headers: Sequence[str],
-         rows: Sequence[Sequence[exports.Value]]) -> Response:
-    on = date.today()
+def csv_download(headers: Sequence[str], rows: Sequence[Sequence[exports.Value]], *,
+                 name: str, label: str, fallback: str, on: date | None = None) -> Response:
+    """A table of the analysis as a CSV download named after `name`, `label` and today's
+    date where the portal is, or `on` (with an ASCII `fallback` name for old clients), never
+    kept by a proxy. The analytics pages' downloads all go through here."""
+    on = on or utcnow().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
     response = Response(exports.to_csv(headers=headers, rows=rows), mimetype=exports.CSV_TYPE)
     response.headers["Content-Disposition"] = content_disposition(
-        export_filename(name, on, "csv", label=label), fallback=f"analytics-{on}.csv")
+        export_filename(name, on, "csv", label=label), fallback=f"{fallback}-{on}.csv")
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -106,7 +111,8 @@ def items_csv(exam_key: str) -> ResponseReturnValue:
              _r(row.stats.r_ci[1]) if row.stats.r_ci else None,
              _r(row.stats.discrimination_index), row.stats.group_n, _flag_words(row)]
             for row in report.items]
-    return _csv(report.title, _("题目分析"), headers, rows)
+    return csv_download(headers, rows, name=report.title, label=_("题目分析"),
+                        fallback=f"exam-{report.exam_key}-items")
 
 
 @bp.get("/exams/<exam_key>/items/<int:version_id>/options.csv")
@@ -124,7 +130,8 @@ def options_csv(exam_key: str, version_id: int) -> ResponseReturnValue:
         body.append([_(label.letter) if label else option.option_id, label.text if label else "",
                      _("是") if option.is_key else _("否"), option.chosen, _r(option.share),
                      _r(option.upper_share), _r(option.lower_share), _r(option.r_rest)])
-    return _csv(f"{report.title}-{row.qid}", _("选项分析"), headers, body)
+    return csv_download(headers, body, name=f"{report.title}-{row.qid}", label=_("选项分析"),
+                        fallback=f"exam-{report.exam_key}-options-{row.version_id}")
 
 
 @bp.get("/exams/<exam_key>/distribution.csv")
@@ -135,4 +142,5 @@ def distribution_csv(exam_key: str) -> ResponseReturnValue:
     rows = [[_("%(low)d–%(high)d 分", low=band.low, high=band.high), band.count,
              _("是") if band.passing else _("否")]
             for band in report.exam.distribution.bands]
-    return _csv(report.title, _("得分分布"), headers, rows)
+    return csv_download(headers, rows, name=report.title, label=_("得分分布"),
+                        fallback=f"exam-{report.exam_key}-distribution")
