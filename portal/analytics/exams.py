@@ -64,6 +64,7 @@ class ItemRow:
     version_id: int
     question_id: int
     bank_key: str
+    bank_title: str
     qid: str
     number: int  # the version's number
     current_number: int | None  # the question's current version (None: retired)
@@ -235,6 +236,7 @@ class _Version:
     row: QuestionVersion
     question: Question
     bank_key: str
+    bank_title: str
     current_number: int | None
 
 
@@ -244,12 +246,12 @@ def _versions(session: Session, item_ids: Sequence[str]) -> dict[int, _Version]:
         return {}
     current = aliased(QuestionVersion)
     found = session.execute(
-        sa.select(QuestionVersion, Question, QuestionBank.key, current.number)
+        sa.select(QuestionVersion, Question, QuestionBank.key, QuestionBank.title, current.number)
         .join(Question, Question.id == QuestionVersion.question_id)
         .join(QuestionBank, QuestionBank.id == Question.bank_id)
         .outerjoin(current, current.id == Question.current_version_id)
         .where(QuestionVersion.id.in_(ids))).all()
-    return {v.id: _Version(v, q, key, number) for v, q, key, number in found}
+    return {v.id: _Version(v, q, key, title, number) for v, q, key, title, number in found}
 
 
 def _row(matrix: stats.ResponseMatrix, item_stats: stats.ItemStatistics, version: _Version,
@@ -263,7 +265,8 @@ def _row(matrix: stats.ResponseMatrix, item_stats: stats.ItemStatistics, version
             key=choices[0], chosen=choices[1]))
     return ItemRow(
         item_id=item_stats.item_id, version_id=version.row.id, question_id=version.question.id,
-        bank_key=version.bank_key, qid=version.question.qid, number=version.row.number,
+        bank_key=version.bank_key, bank_title=version.bank_title, qid=version.question.qid,
+        number=version.row.number,
         current_number=None if version.question.retired else version.current_number,
         kind=definition.kind, title=definition.title, prompt=definition.prompt,
         stats=item_stats, distractors=distractors, options=options)

@@ -105,7 +105,7 @@ def items_csv(exam_key: str) -> ResponseReturnValue:
     headers = [_("题库"), _("题号"), _("版本"), _("题型"), _("作答数"), _("得分率"),
                _("校正题总相关"), _("相关 95% 区间下限"), _("相关 95% 区间上限"),
                _("高低分组区分度"), _("每组人数"), _("提示")]
-    rows = [[row.bank_key, row.qid, row.number, kind_label(row.kind), row.stats.n,
+    rows = [[row.bank_title, row.qid, row.number, kind_label(row.kind), row.stats.n,
              _r(row.stats.facility), _r(row.stats.corrected_r),
              _r(row.stats.r_ci[0]) if row.stats.r_ci else None,
              _r(row.stats.r_ci[1]) if row.stats.r_ci else None,

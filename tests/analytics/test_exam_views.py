@@ -41,7 +41,7 @@ def test_the_trainer_reads_the_exam_and_a_question(client: FlaskClient, session:
     item = client.get(f"/analytics/exams/demo-exam/items/{single}").get_data(as_text=True)
     assert "销售额除以订单数" in item and "正确答案" in item
     assert 'href="/banks/demo-bank/questions/single/edit"' in item
-    assert "重新评分" in item
+    assert "重新评分" in item and "题库“测试题库” · 题号 single · 第 1 版" in item
     assert "答错的人看过课程吗" not in item  # an exam of no stage has no modules before it
     every = client.get("/analytics/exams/demo-exam?counting=all").get_data(as_text=True)
     assert "统计了 11 次已评完分的作答（全部作答）" in every
@@ -70,6 +70,7 @@ def test_the_csv_has_chinese_headers_and_every_question(client: FlaskClient, ses
     assert rows[0][:4] == ["题库", "题号", "版本", "题型"]
     by_qid = {r[1]: r for r in rows[1:]}
     assert set(by_qid) == {"single", "multi", "tf", "fill", "num", "task"}
+    assert by_qid["single"][0] == "测试题库"  # the bank's title, not its key
     assert by_qid["single"][3] == "单选题" and by_qid["single"][4] == "10"
     assert by_qid["tf"][-1] == "太容易；干扰项没人选（错）" and by_qid["multi"][-1] == ""
     assert float(by_qid["single"][5]) == 0.6
