@@ -62,7 +62,8 @@ PG_SUITE := tests/auth/test_services.py tests/auth/test_views.py tests/auth/test
 	tests/cohorts/test_services.py tests/cohorts/test_views.py tests/cohorts/test_decisions.py \
 	tests/analytics/test_exam_report.py tests/analytics/test_exam_views.py \
 	tests/analytics/test_chat_service.py tests/analytics/test_chat_views.py \
-	tests/analytics/test_cohort_service.py tests/analytics/test_cohort_views.py
+	tests/analytics/test_cohort_service.py tests/analytics/test_cohort_views.py \
+	tests/web/test_database_outage.py
 
 ## make test: set everything up and run the whole test suite
 test: install-test

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextvars
+import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -83,6 +84,15 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: sa.Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
+    @event.listens_for(engine, "handle_error")
+    def _drop_connection_when_unavailable(context: sa.engine.ExceptionContext) -> None:
+        # A COMMIT that failed busy leaves SQLite's transaction open on the connection, and
+        # the pool, believing it ended, would hand it on ("cannot start a transaction within
+        # a transaction" for every later request). Treat the error as a disconnect: the
+        # connection is closed (rolling back) and the pool opens a fresh one next time.
+        if is_database_unavailable(context.original_exception):
+            context.is_disconnect = True
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     sa_url = sa.make_url(url)
@@ -93,6 +103,43 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(sa_url, **kwargs)
+
+
+# SQLite errors that mean "try again shortly", not "this request is wrong": the write lock
+# stayed taken past the busy timeout, or the file could not be opened (a volume away).
+_SQLITE_UNAVAILABLE = ("database is locked", "database is busy", "unable to open database file")
+# PostgreSQL SQLSTATE classes for a lost or refused connection: 08 (connection exception) and
+# 57P (operator intervention: admin/crash shutdown, cannot connect now). Other operational
+# errors (a statement timeout, a deadlock) are about the request, not the server.
+_POSTGRES_UNAVAILABLE_SQLSTATES = ("08", "57P")
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database is briefly unreachable (a restart, terminated
+    connections, SQLite's lock still busy), so the request may simply be retried.
+
+    Programming, integrity and data errors are never that, whatever their connection state.
+    """
+    if isinstance(error, sa.exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        if not isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError)):
+            return False
+        error = error.orig
+    if isinstance(error, sqlite3.OperationalError):
+        message = str(error).lower()
+        return any(message.startswith(text) for text in _SQLITE_UNAVAILABLE)
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency; SQLite-only installs
+        return False
+    if isinstance(error, psycopg.InterfaceError):
+        return True  # "the connection is closed" and the like
+    if isinstance(error, psycopg.OperationalError):
+        sqlstate = getattr(error, "sqlstate", None)
+        # No SQLSTATE: the client could not reach the server at all (refused, reset).
+        return sqlstate is None or sqlstate.startswith(_POSTGRES_UNAVAILABLE_SQLSTATES)
+    return False
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
