@@ -599,13 +599,17 @@ def run_clients(clients: Sequence[Callable[[threading.Barrier], Any]], *,
     """Start one thread per client, release them together through a barrier, wait for all
     (at most `seconds` plus two request timeouts). Each client calls barrier.wait() once,
     after opening its connection. Returns (released at, all joined at), perf_counter."""
-    barrier = threading.Barrier(len(clients) + 1, timeout=READY_TIMEOUT)
+    # The release moment is taken by the barrier's action, before any thread goes on: taken
+    # after barrier.wait() returns, a busy machine could run (and finish) every client first.
+    released: list[float] = []
+    barrier = threading.Barrier(len(clients) + 1, timeout=READY_TIMEOUT,
+                                action=lambda: released.append(time.perf_counter()))
     threads = [threading.Thread(target=client, args=(barrier,), name=f"bench-client-{i}",
                                 daemon=True) for i, client in enumerate(clients)]
     for thread in threads:
         thread.start()
     barrier.wait()
-    began = time.perf_counter()
+    began = released[0]
     limit = time.monotonic() + seconds + 2 * REQUEST_TIMEOUT
     for thread in threads:
         thread.join(max(0.0, limit - time.monotonic()))
