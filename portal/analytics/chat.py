@@ -67,7 +67,7 @@ from portal.chat.scenario import CustomerType, Item, Timing, Violation
 from portal.chat.scoring import CheckOutcome
 from portal.chat.services import review
 from portal.chat.services.attempts import drill_of, rules_of, scenario_of
-from portal.cohorts.charts import WIDTH, Bar, Chart, Label, Line, Tone
+from portal.cohorts.charts import Chart, Tone, columns
 from portal.errors import NotFound
 from portal.messages import N_
 
@@ -347,28 +347,7 @@ TONES = {TimeBand.GOOD: Tone.PASS, TimeBand.NORMAL: Tone.LATE, TimeBand.SLOW: To
 def response_chart(times: ResponseTimes, labels: Mapping[TimeBand, str]) -> Chart:
     """Vertical bars, one per band (the cohort dashboard's geometry and tones), each with
     its count; `labels` name the bands in the reader's language."""
-    left, right, top, bottom = 36, 8, 18, 40
-    height = 220
-    plot_w, plot_h = WIDTH - left - right, height - top - bottom
-    peak = max([b.count for b in times.bands] + [1])
-    step = plot_w / len(times.bands)
-    bars, texts, grid = [], [], []
-    for i, band in enumerate(times.bands):
-        h = plot_h * band.count / peak
-        x = left + i * step + 3
-        y = top + plot_h - h
-        bars.append(Bar(x=x, y=y, width=step - 6, height=h, tone=TONES[band.band],
-                        value=str(band.count) if band.count else "",
-                        value_x=x + (step - 6) / 2, value_y=y - 4))
-        texts.append(Label(x=left + i * step + step / 2, y=height - bottom + 16,
-                           text=labels[band.band]))
-    tick = max(1, -(-peak // 4))
-    for n in range(0, peak + 1, tick):
-        y = top + plot_h - plot_h * n / peak
-        grid.append(Line(left, y, WIDTH - right, y))
-        texts.append(Label(x=left - 6, y=y + 4, text=str(n), anchor="end"))
-    return Chart(width=WIDTH, height=height, bars=tuple(bars), labels=tuple(texts),
-                 grid=tuple(grid))
+    return columns([(band.count, TONES[band.band], labels[band.band]) for band in times.bands])
 
 
 # --- 4. critical violations ---------------------------------------------------------------------

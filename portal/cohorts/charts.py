@@ -2,6 +2,7 @@
 units, so the template only draws what is computed here (no script, no style attribute)."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -64,36 +65,49 @@ WIDTH = 560
 FONT = 13
 
 
-def histogram(dist: Distribution) -> Chart:
-    """Vertical bars, one per score band; bands at or above the pass mark are `PASS`."""
-    left, right, top, bottom = 36, 8, 18, 40
-    height = 220
+COLUMN_MARGINS = (36, 8, 18, 40)  # left, right, top, bottom of a column chart
+COLUMN_HEIGHT = 220
+
+
+def columns(items: Sequence[tuple[int, Tone, str]]) -> Chart:
+    """Vertical bars, one per (count, tone, label), each with its count, over a grid of
+    about four ticks (the score histogram's and the chat response times' geometry)."""
+    left, right, top, bottom = COLUMN_MARGINS
+    height = COLUMN_HEIGHT
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
-    peak = max([b.count for b in dist.bands] + [1])
-    step = plot_w / len(dist.bands)
+    peak = max([count for count, _, _ in items] + [1])
+    step = plot_w / len(items)
     bars, labels, grid = [], [], []
-    for i, band in enumerate(dist.bands):
-        h = plot_h * band.count / peak
+    for i, (count, tone, text) in enumerate(items):
+        h = plot_h * count / peak
         x = left + i * step + 3
         y = top + plot_h - h
-        tone = Tone.MAIN if dist.pass_mark is None else (Tone.PASS if band.passing else Tone.FAIL)
         bars.append(Bar(x=x, y=y, width=step - 6, height=h, tone=tone,
-                        value=str(band.count) if band.count else "",
+                        value=str(count) if count else "",
                         value_x=x + (step - 6) / 2, value_y=y - 4))
-        labels.append(Label(x=left + i * step + step / 2, y=height - bottom + 16,
-                            text=f"{band.low}–{band.high}"))
+        labels.append(Label(x=left + i * step + step / 2, y=height - bottom + 16, text=text))
     for n in _ticks(peak):
         y = top + plot_h - plot_h * n / peak
         grid.append(Line(left, y, WIDTH - right, y))
         labels.append(Label(x=left - 6, y=y + 4, text=str(n), anchor="end"))
-    mark = mark_label = None
-    if dist.pass_mark is not None:
-        x = left + plot_w * dist.pass_mark / 100
-        mark = Line(x, top - 6, x, top + plot_h)
-        mark_label = Label(x=min(x + 4, WIDTH - right - 70), y=top - 6, text="",
-                           anchor="start")
     return Chart(width=WIDTH, height=height, bars=tuple(bars), labels=tuple(labels),
-                 grid=tuple(grid), mark=mark, mark_label=mark_label)
+                 grid=tuple(grid))
+
+
+def histogram(dist: Distribution) -> Chart:
+    """Vertical bars, one per score band; bands at or above the pass mark are `PASS`."""
+    chart = columns([(band.count,
+                      Tone.MAIN if dist.pass_mark is None else
+                      (Tone.PASS if band.passing else Tone.FAIL),
+                      f"{band.low}–{band.high}") for band in dist.bands])
+    if dist.pass_mark is None:
+        return chart
+    left, right, top, bottom = COLUMN_MARGINS
+    plot_w, plot_h = WIDTH - left - right, COLUMN_HEIGHT - top - bottom
+    x = left + plot_w * dist.pass_mark / 100
+    return dataclasses.replace(
+        chart, mark=Line(x, top - 6, x, top + plot_h),
+        mark_label=Label(x=min(x + 4, WIDTH - right - 70), y=top - 6, text="", anchor="start"))
 
 
 def funnel(rows: Sequence[StageFunnel]) -> Chart:
