@@ -155,11 +155,12 @@ class Instance:
     secret_key: str
 
 
-def new_instance(folder: Path) -> Instance:
-    """An empty SQLite database in `folder`, migrated to head, and a fresh secret key."""
+def new_instance(folder: Path, database_url: str | None = None) -> Instance:
+    """An empty database migrated to head (by default SQLite in `folder`; see
+    bench/databases.py for PostgreSQL) and a fresh secret key."""
     from portal.migrate import upgrade
 
-    database_url = f"sqlite:///{folder / 'portal.sqlite3'}"
+    database_url = database_url or f"sqlite:///{folder / 'portal.sqlite3'}"
     upgrade(database_url)
     return Instance(folder, database_url, secrets.token_hex(32))
 
