@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 # The stage definitions are the track reader's types (portal.content.rules); re-exported
@@ -136,6 +136,16 @@ def stage_of_module(stages: Sequence[Stage], module_key: str) -> Stage | None:
 
 def reading_order(stages: Sequence[Stage]) -> list[str]:
     return [m for s in stages for m in s.modules]
+
+
+# How stale a trainee's "last opened" time of a module may get: a visit moves it only when
+# it is older than this, so that reading a page again within minutes writes nothing.
+LAST_SEEN_STEP = timedelta(minutes=5)
+
+
+def visit_due(last_opened_at: datetime | None, now: datetime) -> bool:
+    """Whether a visit now must be written: the first one, or the last one long enough ago."""
+    return last_opened_at is None or now - last_opened_at >= LAST_SEEN_STEP
 
 
 # Seconds of reading counted for one heartbeat at most: a tab left open overnight

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 import yaml
+from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
 from portal.audit import services as audit
@@ -313,7 +314,10 @@ def track_for_trainee(session: Session, *, user: User) -> TrackView | None:
 def _track_view(session: Session, track: Track, user: User, cohort: Cohort | None) -> TrackView:
     version = track.current_version
     assert version is not None
-    modules = {m.key: m for m in track.modules}
+    # The modules with their current versions in one statement (the page shows every title).
+    modules = {m.key: m for m in session.scalars(
+        sa.select(Module).where(Module.track_id == track.id).order_by(Module.key)
+        .options(orm.joinedload(Module.current_version)))}
     progress_rows = session.scalars(sa.select(ModuleProgress).where(
         ModuleProgress.user_id == user.id,
         ModuleProgress.module_id.in_([m.id for m in modules.values()])))
@@ -407,6 +411,7 @@ class ModulePage:
     stage_end: bool = False
     assessments: list[StageAssessment] = field(default_factory=list)
     next_locked: bool = False
+    visit_due: bool = False  # a trainee's visit to record (`record_visit`)
 
 
 @dataclass(frozen=True)
@@ -449,7 +454,17 @@ def stage_lock(session: Session, *, user: User, track_key: str,
 
 def open_module(session: Session, *, user: User, track_key: str, module_key: str,
                 now: datetime) -> ModulePage:
-    """A module as `user` may read it; a trainee's first visit starts their progress."""
+    """A module as `user` may read it; a trainee's visit is recorded (`record_visit`)."""
+    page = read_module(session, user=user, track_key=track_key, module_key=module_key, now=now)
+    if user.role is Role.TRAINEE:
+        page = record_visit(session, page=page, user_id=user.id, now=now)
+    return page
+
+
+def read_module(session: Session, *, user: User, track_key: str, module_key: str,
+                now: datetime) -> ModulePage:
+    """A module as `user` may read it, reading only: a trainee's progress as it is (None
+    before the first visit). `page.visit_due` says whether `record_visit` would write."""
     track = get_track(session, track_key)
     module = next((m for m in track.modules if m.key == module_key), None)
     version = track.current_version
@@ -458,6 +473,7 @@ def open_module(session: Session, *, user: User, track_key: str, module_key: str
     if module is None or module.current_version is None or stage is None:
         raise ModuleNotFound(N_("找不到该模块"))
     progress = None
+    visit_due = False
     statuses: list[rules.StageStatus] = []
     if user.role is Role.TRAINEE:
         if user.cohort is None or user.cohort.track_key != track_key:
@@ -471,9 +487,8 @@ def open_module(session: Session, *, user: User, track_key: str, module_key: str
             raise StageLocked(N_("阶段“%(stage)s”尚未解锁：需先通过“%(previous)s”的考核"),
                               stage_key=status.key, stage=status.title,
                               previous=status.unlocked_by or "")
-        progress = _progress(session, user.id, module.id, now)
-        progress.last_opened_at = now
-        session.flush()
+        progress = session.scalar(_progress_query(user.id, module.id))
+        visit_due = rules.visit_due(progress.last_opened_at if progress else None, now)
     order = rules.reading_order(version.stages)
     i = order.index(module_key)
     next_key = order[i + 1] if i + 1 < len(order) else None
@@ -488,7 +503,25 @@ def open_module(session: Session, *, user: User, track_key: str, module_key: str
                       progress=progress, stage_end=stage_end,
                       assessments=online_stage_assessments(session, [stage]).get(stage.key, [])
                       if stage_end else [],
-                      next_locked=next_locked)
+                      next_locked=next_locked, visit_due=visit_due)
+
+
+def record_visit(session: Session, *, page: ModulePage, user_id: int,
+                 now: datetime) -> ModulePage:
+    """Write the trainee's visit of the page's module: the progress starts at the first
+    visit, and `last_opened_at` moves when it is older than `rules.LAST_SEEN_STEP` (a page
+    read again within minutes writes nothing). Re-read here, so that it can run in a
+    transaction of its own after `read_module` (another request may have written since)."""
+    progress = _progress(session, user_id, page.module.id, now)
+    if rules.visit_due(progress.last_opened_at, now):
+        progress.last_opened_at = now
+        session.flush()
+    return replace(page, progress=progress, visit_due=False)
+
+
+def _progress_query(user_id: int, module_id: int) -> sa.Select[tuple[ModuleProgress]]:
+    return sa.select(ModuleProgress).where(ModuleProgress.user_id == user_id,
+                                           ModuleProgress.module_id == module_id)
 
 
 def _progress(session: Session, user_id: int, module_id: int, now: datetime) -> ModuleProgress:
@@ -497,8 +530,7 @@ def _progress(session: Session, user_id: int, module_id: int, now: datetime) -> 
     Two first visits at once (a second tab, a double click) both find no row: the insert
     is an upsert, so the later one takes the row the earlier one wrote instead of failing.
     """
-    query = sa.select(ModuleProgress).where(ModuleProgress.user_id == user_id,
-                                            ModuleProgress.module_id == module_id)
+    query = _progress_query(user_id, module_id)
     progress = session.scalar(query)
     if progress is None:
         insert_ignore(session, ModuleProgress, {

@@ -11,7 +11,7 @@ from portal.courses import services
 from portal.courses.errors import ChecklistIncomplete, ContentInvalid, StageLocked
 from portal.db import utcnow
 from portal.web.access import roles, signed_in
-from portal.web.db import db_session, writes
+from portal.web.db import db_session, reads_first, write_phase, writes
 from portal.web.errors import translate
 from portal.web.render import is_htmx, redirect_after_post, render
 
@@ -20,18 +20,23 @@ bp = Blueprint("courses", __name__, template_folder="templates")
 
 @bp.get("/tracks/<track_key>/modules/<module_key>")
 @signed_in
-@writes  # a trainee's visit records progress
+@reads_first  # a trainee's visit is written only when it changes something
 def module_show(track_key: str, module_key: str) -> ResponseReturnValue:
     session = db_session()
+    now = utcnow()
     try:
-        page = services.open_module(session, user=current_user, track_key=track_key,
-                                    module_key=module_key, now=utcnow())
+        page = services.read_module(session, user=current_user, track_key=track_key,
+                                    module_key=module_key, now=now)
     except StageLocked as exc:
         lock = services.stage_lock(session, user=current_user, track_key=track_key,
                                    stage_key=exc.stage_key)
         if lock is None:
             raise
         return locked_page(lock)
+    if page.visit_due:
+        user_id = current_user.id
+        with write_phase() as writing:
+            page = services.record_visit(writing, page=page, user_id=user_id, now=now)
     return render("courses/module.html", page=page)
 
 

@@ -5,7 +5,7 @@ from flask import Blueprint, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal.auth.models import Role
+from portal.auth.models import Role, User
 from portal.courses import services as courses_services
 from portal.db import utcnow
 from portal.home import services
@@ -13,7 +13,7 @@ from portal.placement import services as placement_services
 from portal.probation import services as probation
 from portal.progress import results as progress_results
 from portal.web.access import signed_in
-from portal.web.db import db_session, writes
+from portal.web.db import UndeclaredWrite, db_session, reads_first, write_phase
 from portal.web.render import render
 
 bp = Blueprint("home", __name__, template_folder="templates")
@@ -21,15 +21,27 @@ bp = Blueprint("home", __name__, template_folder="templates")
 
 @bp.get("/")
 @signed_in
-@writes  # a trainee's exam whose time is up is submitted before its result is shown
+@reads_first  # a trainee's exam whose time is up is submitted (in write_phase) before its result
 def index() -> ResponseReturnValue:
     role = current_user.role
     if role is Role.ADMIN:
         return redirect(url_for("admin.users"))
     if role is Role.TRAINEE:
         session = db_session()
+        now = utcnow()
+        user_id = current_user.id
         view = courses_services.track_for_trainee(session, user=current_user)
-        results = progress_results.my_results(session, user=current_user, now=utcnow())
+        try:
+            results = progress_results.my_results(session, user=current_user, now=now,
+                                                  view=view)
+            session.flush()
+        except UndeclaredWrite:
+            # An attempt's time is up: the reads are dropped and done again under the
+            # write lock, which submits it; the page then renders outside the lock.
+            with write_phase() as writing:
+                user = writing.get_one(User, user_id)
+                view = courses_services.track_for_trainee(writing, user=user)
+                results = progress_results.my_results(writing, user=user, now=now, view=view)
         placement = placement_services.my_placement(session, trainee=current_user)
         return render("home/trainee.html", cohort=current_user.cohort, view=view,
                       results=results, track_key=view.track.key if view else None,

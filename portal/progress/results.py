@@ -165,10 +165,20 @@ def _read(session: Session, user: User, source: Source, key: str,
         return None
 
 
-def my_results(session: Session, *, user: User, now: datetime) -> MyResults:
+class _Unset:
+    """No track view given: my_results reads it."""
+
+
+_UNSET = _Unset()
+
+
+def my_results(session: Session, *, user: User, now: datetime,
+               view: courses.TrackView | None | _Unset = _UNSET) -> MyResults:
     """Every assessment of the trainee's track (in stage order) and any other written exam
-    they attempted, with their attempts, and the next step on the track."""
-    view = courses.track_for_trainee(session, user=user)
+    they attempted, with their attempts, and the next step on the track. `view` is the
+    trainee's track (`courses.track_for_trainee`) when the caller has read it already."""
+    if isinstance(view, _Unset):
+        view = courses.track_for_trainee(session, user=user)
     wanted: list[tuple[Source, str]] = []
     if view is not None:
         for status in view.statuses:

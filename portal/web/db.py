@@ -100,7 +100,10 @@ def read_phase() -> Iterator[Session]:
 def reads_first(view: Any) -> Any:
     """Mark a POST view that reads (the user, the permission checks) in a deferred
     transaction and writes only inside `write_phase()`, so that SQLite's write lock is held
-    for the write alone (a hot request: a chat reply)."""
+    for the write alone (a hot request: a chat reply). A GET view that writes only now and
+    then (a module page recording a trainee's first visit) is marked the same way: it reads
+    in a deferred transaction like any GET, and writes, when it must, in `write_phase()`;
+    the guard refuses a write outside it."""
     view.reads_first = True
     return view
 
