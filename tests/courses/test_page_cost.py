@@ -1,0 +1,96 @@
+"""The trainee's hot pages stay cheap: their SQL is pinned, and a module page writes (and
+takes SQLite's write lock) only when a visit changes something."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from portal.config import PROJECT_ROOT
+from portal.content.loader import load_content
+from portal.courses import rules, services
+from portal.courses.models import ModuleProgress
+from portal.db import utcnow
+from tests.factories import counting_statements, login, make_cohort, make_user
+
+MODULE = "/tracks/new-hire/modules/company-culture"
+WRITES = ("INSERT", "UPDATE", "DELETE", "BEGIN IMMEDIATE")
+
+
+@pytest.fixture
+def trainee_client(client: FlaskClient, session: Session, now: datetime) -> FlaskClient:
+    services.import_content(session, content=load_content(PROJECT_ROOT / "courses"),
+                            actor_id=None, now=now)
+    trainee = make_user(session, cohort=make_cohort(session))
+    session.commit()
+    login(client, trainee)
+    return client
+
+
+def _writes(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.lstrip().upper().startswith(WRITES)]
+
+
+def _progress(session: Session) -> ModuleProgress:
+    session.expire_all()
+    return session.scalars(sa.select(ModuleProgress)).one()
+
+
+def test_module_page_first_visit_writes_once_and_a_repeat_visit_writes_nothing(
+        app: Flask, trainee_client: FlaskClient, session: Session) -> None:
+    with counting_statements(app) as first:
+        assert trainee_client.get(MODULE).status_code == 200
+    assert len(first) == 18, first  # the objects read before the write are read again after it
+    assert len(_writes(first)) == 2, first  # BEGIN IMMEDIATE + the upsert of the progress
+    assert first[0] == "BEGIN"  # the reads ran in a deferred transaction
+    progress = _progress(session)
+    opened = progress.last_opened_at
+    assert progress.first_opened_at == opened and progress.completed_at is None
+
+    with counting_statements(app) as again:
+        assert trainee_client.get(MODULE).status_code == 200
+    assert len(again) == 9, again
+    assert _writes(again) == []
+    assert _progress(session).last_opened_at == opened
+
+
+def test_a_visit_after_a_while_moves_last_opened(app: Flask, trainee_client: FlaskClient,
+                                                 session: Session) -> None:
+    assert trainee_client.get(MODULE).status_code == 200
+    progress = _progress(session)
+    earlier = progress.last_opened_at - rules.LAST_SEEN_STEP - timedelta(seconds=1)
+    progress.first_opened_at = progress.last_opened_at = earlier
+    session.commit()
+    with counting_statements(app) as statements:
+        assert trainee_client.get(MODULE).status_code == 200
+    assert [s.split()[0] for s in _writes(statements)] == ["BEGIN", "UPDATE"], statements
+    progress = _progress(session)
+    assert progress.first_opened_at == earlier and progress.last_opened_at > earlier
+
+
+def test_visit_due_rule() -> None:
+    now = utcnow()
+    assert rules.visit_due(None, now)
+    assert not rules.visit_due(now - rules.LAST_SEEN_STEP + timedelta(seconds=1), now)
+    assert rules.visit_due(now - rules.LAST_SEEN_STEP, now)
+
+
+def test_track_page_reads_only_in_a_pinned_number_of_statements(
+        app: Flask, trainee_client: FlaskClient) -> None:
+    assert trainee_client.get(MODULE).status_code == 200
+    with counting_statements(app) as statements:
+        page = trainee_client.get("/")
+    assert page.status_code == 200
+    assert statements[0] == "BEGIN" and _writes(statements) == []
+    assert len(statements) == 15, statements
+
+
+def test_a_plain_signed_in_request_loads_the_user_in_one_statement(
+        app: Flask, trainee_client: FlaskClient) -> None:
+    with counting_statements(app) as statements:
+        assert trainee_client.get("/search?q=").status_code == 200
+    assert len(statements) <= 3, statements
