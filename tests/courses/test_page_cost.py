@@ -94,3 +94,28 @@ def test_a_plain_signed_in_request_loads_the_user_in_one_statement(
     with counting_statements(app) as statements:
         assert trainee_client.get("/search?q=").status_code == 200
     assert len(statements) <= 3, statements
+
+
+def test_track_page_submits_an_attempt_whose_time_is_up_under_the_write_lock(
+        app: Flask, client: FlaskClient, session: Session, now: datetime) -> None:
+    from portal.exams.models import Attempt, AttemptStatus
+    from tests.factories import import_demo_exam
+
+    import_demo_exam(session, now=now)
+    trainee = make_user(session)
+    session.commit()
+    login(client, trainee)
+    started = client.post("/exams/demo-exam/attempts")
+    assert started.status_code == 303
+    attempt = session.scalars(sa.select(Attempt)).one()
+    attempt.deadline_at = attempt.started_at - timedelta(seconds=1)
+    session.commit()
+    with counting_statements(app) as statements:
+        assert client.get("/").status_code == 200
+    assert "BEGIN IMMEDIATE" in statements  # the write phase, after the deferred reads
+    assert statements[0] == "BEGIN"
+    session.expire_all()
+    assert session.get(Attempt, attempt.id).status is not AttemptStatus.IN_PROGRESS
+    with counting_statements(app) as again:
+        assert client.get("/").status_code == 200
+    assert _writes(again) == []
