@@ -18,7 +18,16 @@ from portal.db import utcnow
 from tests.factories import counting_statements, login, make_cohort, make_user
 
 MODULE = "/tracks/new-hire/modules/company-culture"
-WRITES = ("INSERT", "UPDATE", "DELETE", "BEGIN IMMEDIATE")
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def _sql(app: Flask, statements: list[str]) -> list[str]:
+    """The statements without SQLite's BEGINs (PostgreSQL's driver begins by itself), after
+    checking on SQLite that the request began deferred and took the write lock only to write."""
+    if app.extensions["portal.engine"].dialect.name == "sqlite":
+        assert statements[0] == "BEGIN", statements
+        assert ("BEGIN IMMEDIATE" in statements) == bool(_writes(statements)), statements
+    return [s for s in statements if not s.startswith("BEGIN")]
 
 
 @pytest.fixture
@@ -44,17 +53,18 @@ def test_module_page_first_visit_writes_once_and_a_repeat_visit_writes_nothing(
         app: Flask, trainee_client: FlaskClient, session: Session) -> None:
     with counting_statements(app) as first:
         assert trainee_client.get(MODULE).status_code == 200
-    assert len(first) == 18, first  # the objects read before the write are read again after it
-    assert len(_writes(first)) == 2, first  # BEGIN IMMEDIATE + the upsert of the progress
-    assert first[0] == "BEGIN"  # the reads ran in a deferred transaction
+    first = _sql(app, first)
+    assert len(first) == 15, first  # the objects read before the write are read again after it
+    assert len(_writes(first)) == 1, first  # the upsert of the progress
     progress = _progress(session)
     opened = progress.last_opened_at
     assert progress.first_opened_at == opened and progress.completed_at is None
 
     with counting_statements(app) as again:
         assert trainee_client.get(MODULE).status_code == 200
-    assert len(again) == 9, again
-    assert _writes(again) == []
+    again = _sql(app, again)
+    assert len(again) == 8, again
+    assert _writes(_sql(app, again)) == []
     assert _progress(session).last_opened_at == opened
 
 
@@ -67,7 +77,7 @@ def test_a_visit_after_a_while_moves_last_opened(app: Flask, trainee_client: Fla
     session.commit()
     with counting_statements(app) as statements:
         assert trainee_client.get(MODULE).status_code == 200
-    assert [s.split()[0] for s in _writes(statements)] == ["BEGIN", "UPDATE"], statements
+    assert [s.split()[0] for s in _writes(_sql(app, statements))] == ["UPDATE"], statements
     progress = _progress(session)
     assert progress.first_opened_at == earlier and progress.last_opened_at > earlier
 
@@ -85,15 +95,16 @@ def test_track_page_reads_only_in_a_pinned_number_of_statements(
     with counting_statements(app) as statements:
         page = trainee_client.get("/")
     assert page.status_code == 200
-    assert statements[0] == "BEGIN" and _writes(statements) == []
-    assert len(statements) == 15, statements
+    statements = _sql(app, statements)
+    assert _writes(statements) == []
+    assert len(statements) == 14, statements
 
 
 def test_a_plain_signed_in_request_loads_the_user_in_one_statement(
         app: Flask, trainee_client: FlaskClient) -> None:
     with counting_statements(app) as statements:
         assert trainee_client.get("/search?q=").status_code == 200
-    assert len(statements) <= 3, statements
+    assert len(_sql(app, statements)) <= 2, statements
 
 
 def test_track_page_submits_an_attempt_whose_time_is_up_under_the_write_lock(
@@ -112,10 +123,9 @@ def test_track_page_submits_an_attempt_whose_time_is_up_under_the_write_lock(
     session.commit()
     with counting_statements(app) as statements:
         assert client.get("/").status_code == 200
-    assert "BEGIN IMMEDIATE" in statements  # the write phase, after the deferred reads
-    assert statements[0] == "BEGIN"
+    assert _writes(_sql(app, statements))  # in the write phase, after the deferred reads
     session.expire_all()
     assert session.get(Attempt, attempt.id).status is not AttemptStatus.IN_PROGRESS
     with counting_statements(app) as again:
         assert client.get("/").status_code == 200
-    assert _writes(again) == []
+    assert _writes(_sql(app, again)) == []
