@@ -95,31 +95,171 @@ class _Refused(Exception):
         self.params = params
 
 
-def _screen(text: str, *, max_depth: int, max_events: int) -> None:
-    """Walk the YAML events before building anything: refuse aliases, anchors and tags
-    (so no alias bomb expands and no object is built), and stop early on nesting or size
-    that no file needs (libyaml slows down on deep nesting, the builder recurses)."""
+def _check(event: Any, events: int, *, max_events: int) -> None:
+    """Refuse aliases, anchors and tags (so no alias bomb expands and no object is built),
+    and a file with more values than any needs."""
+    if events > max_events:
+        raise _Refused(N_("文件内容过多（超过 %(count)d 个值）"), event.start_mark,
+                       count=max_events)
+    if isinstance(event, yaml.AliasEvent):
+        raise _Refused(N_("文件不允许使用 YAML 别名（*%(name)s），请把内容直接写出来"), event.start_mark,
+                       name=event.anchor)
+    if getattr(event, "anchor", None) is not None:
+        raise _Refused(N_("文件不允许使用 YAML 锚点（&%(name)s）"), event.start_mark,
+                       name=event.anchor)
+    if getattr(event, "tag", None) is not None:
+        raise _Refused(N_("文件不允许使用 YAML 标签（%(tag)s）；文字请加引号"),
+                       event.start_mark, tag=event.tag)
+
+
+def _too_deep(event: Any, max_depth: int) -> _Refused:
+    return _Refused(N_("YAML 嵌套层次过深（最多 %(depth)d 层）"), event.start_mark,
+                    depth=max_depth)
+
+
+class _Mapping:
+    """A mapping being built from events: its data, its lines, the key awaiting a value."""
+
+    __slots__ = ("data", "duplicates", "key", "line", "lines")
+
+    def __init__(self, line: int) -> None:
+        self.data: dict[Any, Any] = {}
+        self.lines: dict[str, int] = {}
+        self.duplicates: set[str] = set()
+        self.key: Any = _NO_KEY
+        self.line = line
+
+
+_NO_KEY = object()
+_STR = "tag:yaml.org,2002:str"
+_PLAIN_TAGS = frozenset({_STR, "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool",
+                         "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+
+
+class _Unusual(Exception):
+    """Something the one-pass builder leaves to PyYAML's own constructor (a merge key, a
+    key that is a list or a mapping, several documents, a value it cannot convert)."""
+
+
+def _plain_value(text: str, constructor: Any) -> Any:
+    """The value of a plain (unquoted) scalar, resolved and built as the safe loader does."""
+    resolvers = _PyLoader.yaml_implicit_resolvers
+    tag = _STR
+    for candidate, pattern in resolvers.get(text[:1] if text else "", []) + resolvers.get(None, []):
+        if pattern.match(text):
+            tag = candidate
+            break
+    if tag == _STR:
+        return text
+    if tag not in _PLAIN_TAGS:
+        raise _Unusual(tag)
+    try:
+        return constructor.yaml_constructors[tag](constructor, yaml.ScalarNode(tag, text))
+    except Exception as exc:  # an integer too long, for one: PyYAML's own path reports it
+        raise _Unusual(tag) from exc
+
+
+def _build(text: str, *, max_depth: int, max_events: int) -> Any:
+    """Screen and build in one pass over libyaml's events: the data `yaml.load` with the
+    line loader would give, for every file but unusual ones (`_Unusual`), which it leaves
+    to PyYAML after screening all their events."""
+    parser = _Loader(text)
+    get_event = parser.get_event
+    constructor = yaml.constructor.SafeConstructor()
+    plain: dict[str, Any] = {}  # a plain scalar's text -> its value (they repeat a lot)
+    stack: list[Any] = []  # the open collections: lists and _Mappings
+    root: Any = None
+    documents = 0
+    unusual = False
+    events = 0
     depth = 0
-    for events, event in enumerate(yaml.parse(text, Loader=_Loader), 1):
-        if events > max_events:
-            raise _Refused(N_("文件内容过多（超过 %(count)d 个值）"), event.start_mark,
-                           count=max_events)
-        if isinstance(event, yaml.AliasEvent):
-            raise _Refused(N_("文件不允许使用 YAML 别名（*%(name)s），请把内容直接写出来"), event.start_mark,
-                           name=event.anchor)
-        if getattr(event, "anchor", None) is not None:
-            raise _Refused(N_("文件不允许使用 YAML 锚点（&%(name)s）"), event.start_mark,
-                           name=event.anchor)
-        if getattr(event, "tag", None) is not None:
-            raise _Refused(N_("文件不允许使用 YAML 标签（%(tag)s）；文字请加引号"),
-                           event.start_mark, tag=event.tag)
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > max_depth:
-                raise _Refused(N_("YAML 嵌套层次过深（最多 %(depth)d 层）"), event.start_mark,
-                               depth=max_depth)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+    scalar, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, \
+        yaml.SequenceStartEvent
+    mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+    try:
+        while True:
+            event = get_event()
+            events += 1
+            kind = type(event)
+            if kind is scalar:
+                if events > max_events or event.anchor is not None or event.tag is not None:
+                    _check(event, events, max_events=max_events)
+                if unusual:
+                    continue
+                value = event.value
+                if event.implicit[0]:
+                    try:
+                        value = plain[value]
+                    except KeyError:
+                        try:
+                            value = plain[value] = _plain_value(value, constructor)
+                        except _Unusual:  # a merge key or value, for one
+                            unusual = True
+                            continue
+                if not stack:
+                    root = value
+                    continue
+                top = stack[-1]
+                if type(top) is list:
+                    top.append(value)
+                elif top.key is _NO_KEY:
+                    raw = event.value
+                    if raw in top.lines:
+                        top.duplicates.add(raw)
+                    top.lines[raw] = event.start_mark.line + 1
+                    top.key = value
+                else:
+                    top.data[top.key] = value
+                    top.key = _NO_KEY
+            elif kind is mapping_start or kind is sequence_start:
+                _check(event, events, max_events=max_events)
+                depth += 1
+                if depth > max_depth:
+                    raise _too_deep(event, max_depth)
+                if unusual:
+                    continue
+                if stack and type(stack[-1]) is not list and stack[-1].key is _NO_KEY:
+                    unusual = True  # a key that is a list or a mapping
+                    continue
+                stack.append(_Mapping(event.start_mark.line + 1) if kind is mapping_start
+                             else [])
+            elif kind is mapping_end or kind is sequence_end:
+                if events > max_events:
+                    _check(event, events, max_events=max_events)
+                depth -= 1
+                if unusual:
+                    continue
+                done = stack.pop()
+                if type(done) is list:
+                    value = done
+                else:
+                    value = done.data
+                    value["__line__"] = done.line
+                    value["__lines__"] = done.lines
+                    if done.duplicates:
+                        value["__duplicates__"] = sorted(done.duplicates)
+                if not stack:
+                    root = value
+                    continue
+                top = stack[-1]
+                if type(top) is list:
+                    top.append(value)
+                else:  # a collection is never a key here (see above)
+                    top.data[top.key] = value
+                    top.key = _NO_KEY
+            else:
+                _check(event, events, max_events=max_events)
+                if kind is yaml.DocumentStartEvent:
+                    documents += 1
+                    if documents > 1:
+                        unusual = True  # PyYAML says "expected a single document"
+                elif kind is yaml.StreamEndEvent:
+                    break
+    finally:
+        parser.dispose()
+    if unusual:
+        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+    return root
 
 
 def parse(text: str, path: str, problems: list[Problem], *, max_depth: int,
@@ -130,8 +270,7 @@ def parse(text: str, path: str, problems: list[Problem], *, max_depth: int,
     to the line of a problem; the lines recorded in the data stay those of the text."""
     before = len(problems)
     try:
-        _screen(text, max_depth=max_depth, max_events=max_events)
-        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+        return _build(text, max_depth=max_depth, max_events=max_events)
     except _Refused as exc:
         problems.append(Problem(path, exc.line, msg(exc.text, **exc.params)))
     except yaml.YAMLError as exc:  # PyYAML's English reason, said in Chinese with its line
