@@ -235,29 +235,121 @@ class SavedAnswer:
     answer: Any = None  # the answer now stored: the newer one when `stale`
 
 
-def save_answer(session: Session, *, user: User, attempt_id: int, position: int, answer: Any,
-                revision: int, now: datetime) -> SavedAnswer:
-    """Save one answer at once. A late or stale save never overwrites a newer answer."""
-    attempt = get_attempt(session, user=user, attempt_id=attempt_id, lock=True)
+@dataclass(frozen=True)
+class SaveTarget:
+    """What an autosave reads before it writes: the attempt's clock, the question as the
+    trainee sees it (to read the answer from the form) and what the receipt shows."""
+
+    id: int  # the attempt's (the receipt's links name it as `attempt.id`)
+    user_id: int
+    deadline_at: datetime
+    one_per_page: bool
+    shown: ShownQuestion
+
+
+def save_target(session: Session, *, user_id: int, attempt_id: int, position: int
+                ) -> SaveTarget:
+    """One plain read (no ORM objects, no lock) of what saving answer `position` needs.
+
+    Raises NotFound for an attempt that is not the user's (no hint it exists) and for a
+    position the attempt does not have. Whether it is still open is the write's business.
+    """
+    response, version = Response.__table__.c, QuestionVersion.__table__.c
+    row = session.execute(
+        sa.select(Attempt.user_id, Attempt.deadline_at,
+                  ExamVersion.data["layout"].as_string().label("layout"),
+                  response.id.label("response_id"), response.option_order, response.answer,
+                  response.revision, response.saved_at, response.flagged, version.data)
+        .select_from(Attempt.__table__)
+        .join(ExamVersion.__table__, ExamVersion.id == Attempt.exam_version_id)
+        .outerjoin(Response.__table__, sa.and_(response.attempt_id == Attempt.id,
+                                               response.position == position))
+        .outerjoin(QuestionVersion.__table__, version.id == response.question_version_id)
+        .where(Attempt.id == attempt_id)).first()
+    if row is None or row.user_id != user_id:
+        raise NotFound(N_("找不到该作答记录"))
+    if row.response_id is None:
+        raise NotFound(N_("找不到该题"))
+    view = kinds.public_view(kinds.load(row.data))
+    if row.option_order:
+        view = view.in_order(row.option_order)
+    return SaveTarget(id=attempt_id, user_id=row.user_id, deadline_at=row.deadline_at,
+                      one_per_page=row.layout == "one-per-page",
+                      shown=ShownQuestion(position=position, question=view, answer=row.answer,
+                                          revision=row.revision, saved_at=row.saved_at,
+                                          flagged=row.flagged))
+
+
+def check_answer(answer: Any, revision: int) -> None:
+    """What a save must be before it is written: a page's revision, an answer not too long."""
     if isinstance(revision, bool) or not isinstance(revision, int) \
             or not 1 <= revision <= MAX_REVISION:
         raise RevisionInvalid()
-    _check_open(session, attempt, now)
-    encoded = json.dumps(answer, ensure_ascii=False)
-    if len(encoded.encode("utf-8")) > MAX_ANSWER_BYTES:
+    if len(json.dumps(answer, ensure_ascii=False).encode("utf-8")) > MAX_ANSWER_BYTES:
         raise DomainError(N_("答案过长，没有保存"))
-    response = _response(session, attempt, position)
-    # One conditional UPDATE: of two concurrent saves only a newer revision ever wins.
-    updated = session.execute(
-        sa.update(Response)
-        .where(Response.id == response.id, Response.revision < revision)
+
+
+def write_answer(session: Session, *, attempt_id: int, position: int, answer: Any,
+                 revision: int, now: datetime) -> SavedAnswer:
+    """The write of an autosave, as short as it can be: one conditional UPDATE that stores
+    the answer only if its revision is newer and the attempt is open and within its time.
+
+    The attempt's row is share-locked by the update (PostgreSQL; SQLite's writing
+    transactions are exclusive anyway), so a save and a submission of one attempt happen
+    one after the other: a save acknowledged before a submission is always graded, and a
+    save after it is refused. Only when nothing was written does a second read tell why:
+    the time is up, the attempt was handed in, or a newer revision is already stored.
+    """
+    check_answer(answer, revision)
+    response = Response.__table__.c
+    attempt_open = (sa.select(Attempt.id)
+                    .where(Attempt.id == attempt_id,
+                           Attempt.status == AttemptStatus.IN_PROGRESS,
+                           Attempt.deadline_at > now)
+                    .with_for_update(read=True))
+    written = session.execute(
+        sa.update(Response.__table__)
+        .where(response.attempt_id == attempt_id, response.position == position,
+               response.revision < revision, attempt_open.exists())
         .values(answer=answer, revision=revision, saved_at=now)
-        .execution_options(synchronize_session=False)).rowcount
-    session.refresh(response)
-    return SavedAnswer(position=position, revision=response.revision,
-                       saved_at=response.saved_at or now,
-                       seconds_left=rules.seconds_left(attempt.deadline_at, now),
-                       stale=updated == 0, answer=response.answer)
+        .returning(sa.select(Attempt.deadline_at).where(Attempt.id == attempt_id)
+                   .scalar_subquery())).first()
+    if written is not None:
+        return SavedAnswer(position=position, revision=revision, saved_at=now,
+                           seconds_left=rules.seconds_left(written[0], now), stale=False,
+                           answer=answer)
+    state = session.execute(
+        sa.select(Attempt.status, Attempt.deadline_at, response.revision, response.saved_at,
+                  response.answer)
+        .select_from(Attempt.__table__)
+        .join(Response.__table__, response.attempt_id == Attempt.id)
+        .where(Attempt.id == attempt_id, response.position == position)).first()
+    if state is None:
+        raise NotFound(N_("找不到该题"))
+    if state.status is AttemptStatus.IN_PROGRESS and now >= state.deadline_at:
+        raise AttemptClosed(N_("考试时间已到，试卷已按最后保存的答案自动交卷，这次修改没有保存"))
+    if state.status is not AttemptStatus.IN_PROGRESS:
+        raise AttemptClosed(N_("试卷已交，不能再修改答案"))
+    return SavedAnswer(position=position, revision=state.revision,
+                       saved_at=state.saved_at or now,
+                       seconds_left=rules.seconds_left(state.deadline_at, now),
+                       stale=True, answer=state.answer)
+
+
+def save_answer(session: Session, *, user: User, attempt_id: int, position: int, answer: Any,
+                revision: int, now: datetime) -> SavedAnswer:
+    """Save one answer at once. A late or stale save never overwrites a newer answer.
+
+    An attempt whose time is up is submitted from its saved answers (and this save refused).
+    """
+    attempt = get_attempt(session, user=user, attempt_id=attempt_id)
+    check_answer(answer, revision)
+    _check_open(session, attempt, now)
+    response = _response(session, attempt, position)
+    saved = write_answer(session, attempt_id=attempt_id, position=position, answer=answer,
+                         revision=revision, now=now)
+    session.refresh(response)  # the conditional UPDATE went round the ORM
+    return saved
 
 
 def set_flag(session: Session, *, user: User, attempt_id: int, position: int, flagged: bool,
