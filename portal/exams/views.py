@@ -12,9 +12,9 @@ from portal.courses.errors import StageLocked
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.exams import answers, rules, services
-from portal.exams.services import attempts as attempt_services
 from portal.exams.errors import RevisionInvalid
 from portal.exams.models import AttemptStatus
+from portal.exams.services import attempts as attempt_services
 from portal.web.access import roles
 from portal.web.db import db_session, reads_first, write_phase, writes
 from portal.web.render import is_htmx, redirect_after_post, render
@@ -83,8 +83,7 @@ def answer_save(attempt_id: int, position: int) -> ResponseReturnValue:
     """The hot request: signed in and the question read in a deferred transaction, then
     one conditional UPDATE under the write lock, then the receipt renders."""
     target = attempt_services.save_target(db_session(), user_id=current_user.id,
-                                          attempt_id=attempt_id,
-                                  position=position)
+                                          attempt_id=attempt_id, position=position)
     raw_revision = request.form.get("revision", "")
     if not (raw_revision.isascii() and raw_revision.isdigit()):
         raise RevisionInvalid()  # not a whole number (or negative): no page of ours sends that
@@ -92,8 +91,9 @@ def answer_save(attempt_id: int, position: int) -> ResponseReturnValue:
     answer = answers.answer_from_form(shown.question, request.form)
     attempt_services.check_answer(answer, int(raw_revision))
     with write_phase() as session:
-        saved = attempt_services.write_answer(session, attempt_id=attempt_id, position=position,
-                                      answer=answer, revision=int(raw_revision), now=utcnow())
+        saved = attempt_services.write_answer(session, attempt_id=attempt_id,
+                                              position=position, answer=answer,
+                                              revision=int(raw_revision), now=utcnow())
     # The stored revision: after a stale save the page continues counting from it.
     headers = {"X-Seconds-Left": str(saved.seconds_left), "X-Revision": str(saved.revision)}
     if is_htmx():
