@@ -247,6 +247,44 @@ class SaveTarget:
     shown: ShownQuestion
 
 
+# The autosave's statements, built once (building them is most of a save's Python work);
+# the values are bound at each save.
+_A, _R, _Q, _V = (Attempt.__table__.c, Response.__table__.c, QuestionVersion.__table__.c,
+                  ExamVersion.__table__.c)
+_SAVE_TARGET = (
+    sa.select(_A.user_id, _A.deadline_at,
+              _V.definition["layout"].as_string().label("layout"),
+              _R.id.label("response_id"), _R.option_order, _R.answer, _R.revision,
+              _R.saved_at, _R.flagged, _Q.data)
+    .select_from(Attempt.__table__)
+    .join(ExamVersion.__table__, _V.id == _A.exam_version_id)
+    .outerjoin(Response.__table__, sa.and_(_R.attempt_id == _A.id,
+                                           _R.position == sa.bindparam("the_position")))
+    .outerjoin(QuestionVersion.__table__, _Q.id == _R.question_version_id)
+    .where(_A.id == sa.bindparam("the_attempt")))
+_ATTEMPT_OPEN = (sa.select(_A.id)
+                 .where(_A.id == sa.bindparam("the_attempt"),
+                        _A.status == AttemptStatus.IN_PROGRESS.value,
+                        _A.deadline_at > sa.bindparam("the_now", type_=_A.deadline_at.type))
+                 .with_for_update(read=True))
+_WRITE_ANSWER = (
+    sa.update(Response.__table__)
+    .where(_R.attempt_id == sa.bindparam("the_attempt"),
+           _R.position == sa.bindparam("the_position"),
+           _R.revision < sa.bindparam("new_revision", type_=_R.revision.type),
+           _ATTEMPT_OPEN.exists())
+    .values(answer=sa.bindparam("new_answer", type_=_R.answer.type),
+            revision=sa.bindparam("new_revision", type_=_R.revision.type),
+            saved_at=sa.bindparam("the_now", type_=_R.saved_at.type))
+    .returning(sa.select(_A.deadline_at).where(_A.id == sa.bindparam("the_attempt"))
+               .scalar_subquery()))
+_WHY_NOT_WRITTEN = (
+    sa.select(_A.status, _A.deadline_at, _R.revision, _R.saved_at, _R.answer)
+    .select_from(Attempt.__table__)
+    .join(Response.__table__, _R.attempt_id == _A.id)
+    .where(_A.id == sa.bindparam("the_attempt"), _R.position == sa.bindparam("the_position")))
+
+
 def save_target(session: Session, *, user_id: int, attempt_id: int, position: int
                 ) -> SaveTarget:
     """One plain read (no ORM objects, no lock) of what saving answer `position` needs.
@@ -254,18 +292,8 @@ def save_target(session: Session, *, user_id: int, attempt_id: int, position: in
     Raises NotFound for an attempt that is not the user's (no hint it exists) and for a
     position the attempt does not have. Whether it is still open is the write's business.
     """
-    response, version = Response.__table__.c, QuestionVersion.__table__.c
-    row = session.execute(
-        sa.select(Attempt.user_id, Attempt.deadline_at,
-                  ExamVersion.data["layout"].as_string().label("layout"),
-                  response.id.label("response_id"), response.option_order, response.answer,
-                  response.revision, response.saved_at, response.flagged, version.data)
-        .select_from(Attempt.__table__)
-        .join(ExamVersion.__table__, ExamVersion.id == Attempt.exam_version_id)
-        .outerjoin(Response.__table__, sa.and_(response.attempt_id == Attempt.id,
-                                               response.position == position))
-        .outerjoin(QuestionVersion.__table__, version.id == response.question_version_id)
-        .where(Attempt.id == attempt_id)).first()
+    row = session.connection().execute(
+        _SAVE_TARGET, {"the_attempt": attempt_id, "the_position": position}).first()
     if row is None or row.user_id != user_id:
         raise NotFound(N_("找不到该作答记录"))
     if row.response_id is None:
@@ -301,34 +329,22 @@ def write_answer(session: Session, *, attempt_id: int, position: int, answer: An
     the time is up, the attempt was handed in, or a newer revision is already stored.
     """
     check_answer(answer, revision)
-    response = Response.__table__.c
-    attempt_open = (sa.select(Attempt.id)
-                    .where(Attempt.id == attempt_id,
-                           Attempt.status == AttemptStatus.IN_PROGRESS,
-                           Attempt.deadline_at > now)
-                    .with_for_update(read=True))
-    written = session.execute(
-        sa.update(Response.__table__)
-        .where(response.attempt_id == attempt_id, response.position == position,
-               response.revision < revision, attempt_open.exists())
-        .values(answer=answer, revision=revision, saved_at=now)
-        .returning(sa.select(Attempt.deadline_at).where(Attempt.id == attempt_id)
-                   .scalar_subquery())).first()
+    connection = session.connection()
+    written = connection.execute(_WRITE_ANSWER, {
+        "the_attempt": attempt_id, "the_position": position, "new_revision": revision,
+        "new_answer": answer, "the_now": now}).first()
     if written is not None:
         return SavedAnswer(position=position, revision=revision, saved_at=now,
                            seconds_left=rules.seconds_left(written[0], now), stale=False,
                            answer=answer)
-    state = session.execute(
-        sa.select(Attempt.status, Attempt.deadline_at, response.revision, response.saved_at,
-                  response.answer)
-        .select_from(Attempt.__table__)
-        .join(Response.__table__, response.attempt_id == Attempt.id)
-        .where(Attempt.id == attempt_id, response.position == position)).first()
+    state = connection.execute(_WHY_NOT_WRITTEN,
+                               {"the_attempt": attempt_id, "the_position": position}).first()
     if state is None:
         raise NotFound(N_("找不到该题"))
-    if state.status is AttemptStatus.IN_PROGRESS and now >= state.deadline_at:
+    status = AttemptStatus(state.status)
+    if status is AttemptStatus.IN_PROGRESS and now >= state.deadline_at:
         raise AttemptClosed(N_("考试时间已到，试卷已按最后保存的答案自动交卷，这次修改没有保存"))
-    if state.status is not AttemptStatus.IN_PROGRESS:
+    if status is not AttemptStatus.IN_PROGRESS:
         raise AttemptClosed(N_("试卷已交，不能再修改答案"))
     return SavedAnswer(position=position, revision=state.revision,
                        saved_at=state.saved_at or now,
