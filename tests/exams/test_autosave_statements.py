@@ -1,4 +1,5 @@
-"""The autosave is the exam's hot request: its SQL is pinned so it cannot creep."""
+"""The autosave (the exam's hot request) and the submission: their SQL is pinned so it
+cannot creep."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -94,3 +95,25 @@ def test_a_save_to_a_question_the_attempt_does_not_have_is_404(
     response = client.post(f"/attempts/{attempt_id}/answers/99",
                            data={"answer": "a", "revision": "1"}, headers=HX)
     assert response.status_code == 404
+
+
+def test_a_submission_grades_from_two_reads_and_writes_in_one_flush(
+        app: Flask, client: FlaskClient, trainee: User) -> None:
+    attempt_id = _start(client)
+    client.post(f"/attempts/{attempt_id}/answers/1", data={"answer": "a", "revision": "1"},
+                headers=HX)
+    with counting_statements(app) as statements:
+        assert client.post(f"/attempts/{attempt_id}/submit").status_code == 303
+    # Kept from creeping (21 statements before: a read and an UPDATE per question, the
+    # attempt updated three times): the user, the attempt locked, its questions, its
+    # exam's version, its responses; the attempt, the grades (one executemany), the audit
+    # record.
+    assert [k for k in (_kind(s) for s in statements) if not k.startswith("BEGIN")] == [
+        "SELECT user", "SELECT attempt", "SELECT question_version", "SELECT exam_version",
+        "SELECT response",
+        "UPDATE attempt", "UPDATE response", "INSERT audit_event"], "|".join(_kind(s) for s in statements)
+    with counting_statements(app) as statements:
+        assert client.post(f"/attempts/{attempt_id}/submit").status_code == 303
+    # Submitting again writes nothing.
+    assert not any(s.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))
+                   for s in statements), statements

@@ -404,15 +404,27 @@ def submit_attempt(session: Session, *, user: User, attempt_id: int, now: dateti
 
 
 def _submit(session: Session, attempt: Attempt, *, now: datetime, by: SubmittedBy) -> None:
-    attempt.submitted_at = now
-    attempt.submitted_by = by
-    for response in attempt.responses:
-        grade = kinds.grade(response.question_version.definition, response.answer)
-        response.points = grade.points
-        response.max_points = grade.max_points
-        response.needs_manual = grade.needs_manual
-        response.feedback = grade.as_dict()["parts"]
+    # Under the attempt's lock: its questions in one read (held here, so that each
+    # response's question is then found in the session, not read again), its responses in
+    # another, then the grades written in one flush. (No loader options on the attempt:
+    # they would stay with it, and a later locking refresh cannot outer-join.)
+    questions = session.scalars(
+        sa.select(QuestionVersion).join(Response, Response.question_version_id == QuestionVersion.id)
+        .where(Response.attempt_id == attempt.id)).all()
+    # Its exam's version read before the grades are set (a lazy load while they are pending
+    # would flush them, and the attempt would be updated twice).
+    _version = attempt.exam_version
+    with session.no_autoflush:
+        attempt.submitted_at = now
+        attempt.submitted_by = by
+        for response in attempt.responses:
+            grade = kinds.grade(response.question_version.definition, response.answer)
+            response.points = grade.points
+            response.max_points = grade.max_points
+            response.needs_manual = grade.needs_manual
+            response.feedback = grade.as_dict()["parts"]
     settle_attempt(session, attempt, now)
+    del questions
     audit.record(session, actor_id=attempt.user_id if by is SubmittedBy.TRAINEE else None,
                  action="attempt.submit", target_type="attempt", target_id=attempt.id,
                  details={"by": by, "score": attempt.score}, now=now)
