@@ -14,8 +14,9 @@ from portal.errors import DomainError
 from portal.exams import answers, rules, services
 from portal.exams.errors import RevisionInvalid
 from portal.exams.models import AttemptStatus
+from portal.exams.services import attempts as attempt_services
 from portal.web.access import roles
-from portal.web.db import db_session, writes
+from portal.web.db import db_session, reads_first, write_phase, writes
 from portal.web.render import is_htmx, redirect_after_post, render
 
 bp = Blueprint("exams", __name__, template_folder="templates")
@@ -77,17 +78,22 @@ def attempt_show(attempt_id: int) -> ResponseReturnValue:
 
 @bp.post("/attempts/<int:attempt_id>/answers/<int:position>")
 @roles(Role.TRAINEE)
+@reads_first
 def answer_save(attempt_id: int, position: int) -> ResponseReturnValue:
-    session = db_session()
-    attempt = services.get_attempt(session, user=current_user, attempt_id=attempt_id)
+    """The hot request: signed in and the question read in a deferred transaction, then
+    one conditional UPDATE under the write lock, then the receipt renders."""
+    target = attempt_services.save_target(db_session(), user_id=current_user.id,
+                                          attempt_id=attempt_id, position=position)
     raw_revision = request.form.get("revision", "")
     if not (raw_revision.isascii() and raw_revision.isdigit()):
         raise RevisionInvalid()  # not a whole number (or negative): no page of ours sends that
-    shown = services.shown_question(session, attempt=attempt, position=position)
+    shown = target.shown
     answer = answers.answer_from_form(shown.question, request.form)
-    saved = services.save_answer(session, user=current_user, attempt_id=attempt_id,
-                                 position=position, answer=answer,
-                                 revision=int(raw_revision), now=utcnow())
+    attempt_services.check_answer(answer, int(raw_revision))
+    with write_phase() as session:
+        saved = attempt_services.write_answer(session, attempt_id=attempt_id,
+                                              position=position, answer=answer,
+                                              revision=int(raw_revision), now=utcnow())
     # The stored revision: after a stale save the page continues counting from it.
     headers = {"X-Seconds-Left": str(saved.seconds_left), "X-Revision": str(saved.revision)}
     if is_htmx():
@@ -95,9 +101,9 @@ def answer_save(attempt_id: int, position: int) -> ResponseReturnValue:
         # the question's inputs, showing the newer answer that was kept.
         return render("exams/attempt.html", block="receipt", saved_at=saved.saved_at,
                       stale=saved.stale, answered=answers.is_answered(saved.answer),
-                      flagged=shown.flagged, position=position, oob=True, attempt=attempt,
+                      flagged=shown.flagged, position=position, oob=True, attempt=target,
                       question=shown.question, answer=saved.answer,
-                      one_per_page=attempt.exam_version.definition.layout == "one-per-page",
+                      one_per_page=target.one_per_page,
                       headers=headers)
     if saved.stale:
         flash(gettext("第 %(n)d 题：另一个窗口已保存了更新的答案，这次的修改没有保存；"

@@ -235,29 +235,137 @@ class SavedAnswer:
     answer: Any = None  # the answer now stored: the newer one when `stale`
 
 
-def save_answer(session: Session, *, user: User, attempt_id: int, position: int, answer: Any,
-                revision: int, now: datetime) -> SavedAnswer:
-    """Save one answer at once. A late or stale save never overwrites a newer answer."""
-    attempt = get_attempt(session, user=user, attempt_id=attempt_id, lock=True)
+@dataclass(frozen=True)
+class SaveTarget:
+    """What an autosave reads before it writes: the attempt's clock, the question as the
+    trainee sees it (to read the answer from the form) and what the receipt shows."""
+
+    id: int  # the attempt's (the receipt's links name it as `attempt.id`)
+    user_id: int
+    deadline_at: datetime
+    one_per_page: bool
+    shown: ShownQuestion
+
+
+# The autosave's statements, built once (building them is most of a save's Python work);
+# the values are bound at each save.
+_A, _R, _Q, _V = (Attempt.__table__.c, Response.__table__.c, QuestionVersion.__table__.c,
+                  ExamVersion.__table__.c)
+_SAVE_TARGET = (
+    sa.select(_A.user_id, _A.deadline_at,
+              _V.definition["layout"].as_string().label("layout"),
+              _R.id.label("response_id"), _R.option_order, _R.answer, _R.revision,
+              _R.saved_at, _R.flagged, _Q.data)
+    .select_from(Attempt.__table__)
+    .join(ExamVersion.__table__, _V.id == _A.exam_version_id)
+    .outerjoin(Response.__table__, sa.and_(_R.attempt_id == _A.id,
+                                           _R.position == sa.bindparam("the_position")))
+    .outerjoin(QuestionVersion.__table__, _Q.id == _R.question_version_id)
+    .where(_A.id == sa.bindparam("the_attempt")))
+_ATTEMPT_OPEN = (sa.select(_A.id)
+                 .where(_A.id == sa.bindparam("the_attempt"),
+                        _A.status == AttemptStatus.IN_PROGRESS.value,
+                        _A.deadline_at > sa.bindparam("the_now", type_=_A.deadline_at.type))
+                 .with_for_update(read=True))
+_WRITE_ANSWER = (
+    sa.update(Response.__table__)
+    .where(_R.attempt_id == sa.bindparam("the_attempt"),
+           _R.position == sa.bindparam("the_position"),
+           _R.revision < sa.bindparam("new_revision", type_=_R.revision.type),
+           _ATTEMPT_OPEN.exists())
+    .values(answer=sa.bindparam("new_answer", type_=_R.answer.type),
+            revision=sa.bindparam("new_revision", type_=_R.revision.type),
+            saved_at=sa.bindparam("the_now", type_=_R.saved_at.type))
+    .returning(sa.select(_A.deadline_at).where(_A.id == sa.bindparam("the_attempt"))
+               .scalar_subquery()))
+_WHY_NOT_WRITTEN = (
+    sa.select(_A.status, _A.deadline_at, _R.revision, _R.saved_at, _R.answer)
+    .select_from(Attempt.__table__)
+    .join(Response.__table__, _R.attempt_id == _A.id)
+    .where(_A.id == sa.bindparam("the_attempt"), _R.position == sa.bindparam("the_position")))
+
+
+def save_target(session: Session, *, user_id: int, attempt_id: int, position: int
+                ) -> SaveTarget:
+    """One plain read (no ORM objects, no lock) of what saving answer `position` needs.
+
+    Raises NotFound for an attempt that is not the user's (no hint it exists) and for a
+    position the attempt does not have. Whether it is still open is the write's business.
+    """
+    row = session.connection().execute(
+        _SAVE_TARGET, {"the_attempt": attempt_id, "the_position": position}).first()
+    if row is None or row.user_id != user_id:
+        raise NotFound(N_("找不到该作答记录"))
+    if row.response_id is None:
+        raise NotFound(N_("找不到该题"))
+    view = kinds.public_view(kinds.load(row.data))
+    if row.option_order:
+        view = view.in_order(row.option_order)
+    return SaveTarget(id=attempt_id, user_id=row.user_id, deadline_at=row.deadline_at,
+                      one_per_page=row.layout == "one-per-page",
+                      shown=ShownQuestion(position=position, question=view, answer=row.answer,
+                                          revision=row.revision, saved_at=row.saved_at,
+                                          flagged=row.flagged))
+
+
+def check_answer(answer: Any, revision: int) -> None:
+    """What a save must be before it is written: a page's revision, an answer not too long."""
     if isinstance(revision, bool) or not isinstance(revision, int) \
             or not 1 <= revision <= MAX_REVISION:
         raise RevisionInvalid()
-    _check_open(session, attempt, now)
-    encoded = json.dumps(answer, ensure_ascii=False)
-    if len(encoded.encode("utf-8")) > MAX_ANSWER_BYTES:
+    if len(json.dumps(answer, ensure_ascii=False).encode("utf-8")) > MAX_ANSWER_BYTES:
         raise DomainError(N_("答案过长，没有保存"))
+
+
+def write_answer(session: Session, *, attempt_id: int, position: int, answer: Any,
+                 revision: int, now: datetime) -> SavedAnswer:
+    """The write of an autosave, as short as it can be: one conditional UPDATE that stores
+    the answer only if its revision is newer and the attempt is open and within its time.
+
+    The attempt's row is share-locked by the update (PostgreSQL; SQLite's writing
+    transactions are exclusive anyway), so a save and a submission of one attempt happen
+    one after the other: a save acknowledged before a submission is always graded, and a
+    save after it is refused. Only when nothing was written does a second read tell why:
+    the time is up, the attempt was handed in, or a newer revision is already stored.
+    """
+    check_answer(answer, revision)
+    connection = session.connection()
+    written = connection.execute(_WRITE_ANSWER, {
+        "the_attempt": attempt_id, "the_position": position, "new_revision": revision,
+        "new_answer": answer, "the_now": now}).first()
+    if written is not None:
+        return SavedAnswer(position=position, revision=revision, saved_at=now,
+                           seconds_left=rules.seconds_left(written[0], now), stale=False,
+                           answer=answer)
+    state = connection.execute(_WHY_NOT_WRITTEN,
+                               {"the_attempt": attempt_id, "the_position": position}).first()
+    if state is None:
+        raise NotFound(N_("找不到该题"))
+    status = AttemptStatus(state.status)
+    if status is AttemptStatus.IN_PROGRESS and now >= state.deadline_at:
+        raise AttemptClosed(N_("考试时间已到，试卷已按最后保存的答案自动交卷，这次修改没有保存"))
+    if status is not AttemptStatus.IN_PROGRESS:
+        raise AttemptClosed(N_("试卷已交，不能再修改答案"))
+    return SavedAnswer(position=position, revision=state.revision,
+                       saved_at=state.saved_at or now,
+                       seconds_left=rules.seconds_left(state.deadline_at, now),
+                       stale=True, answer=state.answer)
+
+
+def save_answer(session: Session, *, user: User, attempt_id: int, position: int, answer: Any,
+                revision: int, now: datetime) -> SavedAnswer:
+    """Save one answer at once. A late or stale save never overwrites a newer answer.
+
+    An attempt whose time is up is submitted from its saved answers (and this save refused).
+    """
+    attempt = get_attempt(session, user=user, attempt_id=attempt_id)
+    check_answer(answer, revision)
+    _check_open(session, attempt, now)
     response = _response(session, attempt, position)
-    # One conditional UPDATE: of two concurrent saves only a newer revision ever wins.
-    updated = session.execute(
-        sa.update(Response)
-        .where(Response.id == response.id, Response.revision < revision)
-        .values(answer=answer, revision=revision, saved_at=now)
-        .execution_options(synchronize_session=False)).rowcount
-    session.refresh(response)
-    return SavedAnswer(position=position, revision=response.revision,
-                       saved_at=response.saved_at or now,
-                       seconds_left=rules.seconds_left(attempt.deadline_at, now),
-                       stale=updated == 0, answer=response.answer)
+    saved = write_answer(session, attempt_id=attempt_id, position=position, answer=answer,
+                         revision=revision, now=now)
+    session.refresh(response)  # the conditional UPDATE went round the ORM
+    return saved
 
 
 def set_flag(session: Session, *, user: User, attempt_id: int, position: int, flagged: bool,
@@ -296,15 +404,27 @@ def submit_attempt(session: Session, *, user: User, attempt_id: int, now: dateti
 
 
 def _submit(session: Session, attempt: Attempt, *, now: datetime, by: SubmittedBy) -> None:
-    attempt.submitted_at = now
-    attempt.submitted_by = by
-    for response in attempt.responses:
-        grade = kinds.grade(response.question_version.definition, response.answer)
-        response.points = grade.points
-        response.max_points = grade.max_points
-        response.needs_manual = grade.needs_manual
-        response.feedback = grade.as_dict()["parts"]
+    # Under the attempt's lock: its questions in one read (held here, so that each
+    # response's question is then found in the session, not read again), its responses in
+    # another, then the grades written in one flush. (No loader options on the attempt:
+    # they would stay with it, and a later locking refresh cannot outer-join.)
+    questions = session.scalars(
+        sa.select(QuestionVersion).join(Response, Response.question_version_id == QuestionVersion.id)
+        .where(Response.attempt_id == attempt.id)).all()
+    # Its exam's version read before the grades are set (a lazy load while they are pending
+    # would flush them, and the attempt would be updated twice).
+    _version = attempt.exam_version
+    with session.no_autoflush:
+        attempt.submitted_at = now
+        attempt.submitted_by = by
+        for response in attempt.responses:
+            grade = kinds.grade(response.question_version.definition, response.answer)
+            response.points = grade.points
+            response.max_points = grade.max_points
+            response.needs_manual = grade.needs_manual
+            response.feedback = grade.as_dict()["parts"]
     settle_attempt(session, attempt, now)
+    del questions
     audit.record(session, actor_id=attempt.user_id if by is SubmittedBy.TRAINEE else None,
                  action="attempt.submit", target_type="attempt", target_id=attempt.id,
                  details={"by": by, "score": attempt.score}, now=now)
