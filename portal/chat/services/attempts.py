@@ -434,6 +434,10 @@ def poll_is_empty(session: Session, *, user_id: int, attempt_id: int, seen_seq: 
     """
     # A plain Core select on the session's connection (the ORM's execution machinery costs
     # as much as the statement itself on this hot path).
+    # Core does not autoflush: what the caller changed in this session is flushed first, as
+    # an ORM select would (in the view nothing is pending and this is a no-op).
+    if session.new or session.dirty or session.deleted:
+        session.flush()
     row = session.connection().execute(_EMPTY_POLL, {"attempt_id": attempt_id}).first()
     return (row is not None and row.user_id == user_id
             and row.status == ChatAttemptStatus.IN_PROGRESS and row.last_seq == seen_seq
