@@ -419,6 +419,12 @@ def _get_attempt(session: Session, *, user_id: int, attempt_id: int, lock: bool)
     return attempt
 
 
+_ATTEMPTS = ChatAttempt.__table__
+_EMPTY_POLL = (sa.select(_ATTEMPTS.c.user_id, _ATTEMPTS.c.status, _ATTEMPTS.c.last_seq,
+                         _ATTEMPTS.c.next_event_at)
+               .where(_ATTEMPTS.c.id == sa.bindparam("attempt_id")))
+
+
 def poll_is_empty(session: Session, *, user_id: int, attempt_id: int, seen_seq: int,
                   now: datetime) -> bool:
     """True when a poll has nothing to do: one row read, nothing written.
@@ -426,9 +432,13 @@ def poll_is_empty(session: Session, *, user_id: int, attempt_id: int, seen_seq: 
     The browser has seen every message up to `seen_seq`, and nothing falls due before
     `next_event_at`. Anything else (including a stranger's attempt id) takes the full poll.
     """
-    row = session.execute(sa.select(ChatAttempt.user_id, ChatAttempt.status,
-                                    ChatAttempt.last_seq, ChatAttempt.next_event_at)
-                          .where(ChatAttempt.id == attempt_id)).first()
+    # A plain Core select on the session's connection (the ORM's execution machinery costs
+    # as much as the statement itself on this hot path).
+    # Core does not autoflush: what the caller changed in this session is flushed first, as
+    # an ORM select would (in the view nothing is pending and this is a no-op).
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    row = session.connection().execute(_EMPTY_POLL, {"attempt_id": attempt_id}).first()
     return (row is not None and row.user_id == user_id
             and row.status == ChatAttemptStatus.IN_PROGRESS and row.last_seq == seen_seq
             and row.next_event_at is not None and now < row.next_event_at)
