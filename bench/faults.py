@@ -409,7 +409,8 @@ class Tally:
     def server_errors(self) -> int:
         """5xx other than 503 (a stack trace's 500 among them)."""
         return sum(n for k, n in self.outcomes.items()
-                   if k.split()[-1].startswith("5") and not k.endswith(" 503"))
+                   if k.split()[-1].isdigit() and k.split()[-1].startswith("5")
+                   and not k.endswith(" 503"))
 
     @property
     def connection_errors(self) -> int:
