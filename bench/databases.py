@@ -9,6 +9,9 @@ listening on 127.0.0.1 only, on a free port, with fsync off (a benchmark measure
 portal, not the disk), removed with its folder when the block ends. As root, initdb and
 postgres run as the `postgres` user. Every call of `new_database()` creates an empty
 database, so a benchmark that needs two (the import's real path and its baseline) gets two.
+With `durable_commits`, the cluster commits as production does (fsync, full page writes and
+synchronous_commit on), so a commit the portal acknowledged survives a crash of PostgreSQL:
+the faults benchmark restarts it mid-load and looks for every acknowledged save.
 With `--database-url`, the benchmark uses that server's database as it is given (it must be
 empty, or hold only a migrated schema that the benchmark may fill) and creates no other.
 """
@@ -41,6 +44,8 @@ class DatabaseOptions:
     url: str | None = None  # postgres only: use this database instead of a throwaway cluster
     # postgres only: the cluster's max_connections (workers x pool size must fit under it)
     max_connections: int = 300
+    # postgres only: commit as production does (acknowledged = durable), not fsync off
+    durable_commits: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in DATABASES:
@@ -53,6 +58,9 @@ class DatabaseOptions:
             return "SQLite in WAL mode, synchronous=NORMAL, busy_timeout 15 s"
         if self.url:
             return "PostgreSQL at a given URL"
+        if self.durable_commits:
+            return ("PostgreSQL 15, a throwaway cluster on loopback (fsync and "
+                    "synchronous_commit on)")
         return "PostgreSQL 15, a throwaway cluster on loopback (fsync off)"
 
 
@@ -93,13 +101,21 @@ class Databases:
         assert self._cluster is not None
         return self._cluster.create_database(f"bench_{self._count}")
 
+    def restart(self, down_seconds: float = 0.0) -> None:
+        """Crash the throwaway cluster (an immediate stop: no checkpoint, connections cut),
+        keep it down for `down_seconds`, start it again on the same port."""
+        if self._cluster is None:
+            raise DatabaseUnavailable("only a throwaway PostgreSQL cluster can be restarted")
+        self._cluster.restart(down_seconds)
+
 
 @contextmanager
 def bench_database(options: DatabaseOptions, folder: Path) -> Iterator[Databases]:
     if options.kind == "sqlite" or options.url:
         yield Databases(options, folder)
         return
-    with throwaway_cluster(max_connections=options.max_connections) as cluster:
+    with throwaway_cluster(max_connections=options.max_connections,
+                           durable_commits=options.durable_commits) as cluster:
         yield Databases(options, folder, cluster)
 
 
@@ -120,6 +136,7 @@ class _Cluster:
     password: str
     as_root: bool
     max_connections: int = 300
+    durable_commits: bool = False
 
     @property
     def data(self) -> Path:
@@ -155,9 +172,12 @@ class _Cluster:
         self.run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop",
                  check=False)
 
-    def restart(self) -> None:
-        """Stop (immediately, as a crash would) and start again on the same port."""
+    def restart(self, down_seconds: float = 0.0) -> None:
+        """Stop (immediately, as a crash would), stay down `down_seconds`, and start again on
+        the same port."""
         self.stop("immediate")
+        if down_seconds > 0:
+            time.sleep(down_seconds)
         self.start()
 
     def log_tail(self) -> str:
@@ -165,13 +185,16 @@ class _Cluster:
         return log.read_text(errors="replace")[-2000:] if log.exists() else "(no log)"
 
     def _server_options(self) -> str:
+        durability = ("-c fsync=on -c full_page_writes=on -c synchronous_commit=on"
+                      if self.durable_commits else
+                      "-c fsync=off -c full_page_writes=off -c synchronous_commit=off")
         return (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} "
-                f"-c fsync=off -c full_page_writes=off -c synchronous_commit=off "
-                f"-c max_connections={self.max_connections}")
+                f"{durability} -c max_connections={self.max_connections}")
 
 
 @contextmanager
-def throwaway_cluster(*, max_connections: int = 300) -> Iterator[_Cluster]:
+def throwaway_cluster(*, max_connections: int = 300,
+                      durable_commits: bool = False) -> Iterator[_Cluster]:
     """A PostgreSQL cluster in a new folder of /tmp (the benchmark's own temporary folder is
     private to its user, and postgres must enter it), on a free loopback port, removed after."""
     for tool in ("initdb", "pg_ctl", "psql"):
@@ -184,7 +207,7 @@ def throwaway_cluster(*, max_connections: int = 300) -> Iterator[_Cluster]:
     if as_root:
         shutil.chown(folder, "postgres")
     cluster = _Cluster(folder, _free_port(), "portal", secrets.token_hex(12), as_root,
-                       max_connections)
+                       max_connections, durable_commits)
     result = cluster.run(str(PG_BIN / "initdb"), "-D", str(cluster.data), "--username=postgres",
                          "--auth-local=trust", "--auth-host=scram-sha-256", "--encoding=UTF8",
                          "--locale=C.UTF-8", check=False)

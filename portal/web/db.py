@@ -5,12 +5,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, current_app, g, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from portal.db import make_engine, make_sessionmaker, write_intent
+from portal.db import is_database_unavailable, make_engine, make_sessionmaker, write_intent
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -55,7 +56,16 @@ def init_app(app: Flask) -> None:
         if session is not None:
             try:
                 if response.status_code < 400:
-                    session.commit()
+                    try:
+                        session.commit()
+                    except sa.exc.DBAPIError as error:
+                        if not is_database_unavailable(error):
+                            raise
+                        # The database went away at the commit (a PostgreSQL restart, SQLite's
+                        # lock): the same 503 as in a view, not an unhandled error's traceback.
+                        from portal.web.errors import database_unavailable
+
+                        return database_unavailable(error)
                 else:
                     session.rollback()
             finally:
