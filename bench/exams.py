@@ -608,41 +608,51 @@ def check_submitted(sessions: sessionmaker[Session], attempt_ids: Sequence[int],
 # -- the instance -------------------------------------------------------------------------
 
 
-def prepare_instance(folder: Path, trainees: int) -> tuple[Instance, list[tuple[str, int]]]:
+def prepare_instance(folder: Path, trainees: int,
+                     database_url: str | None = None) -> tuple[Instance, list[tuple[str, int]]]:
     """Database at head, demo data, the bench bank and exam, `trainees` trainee accounts."""
+    from portal.auth.passwords import hash_password
+    from portal.db import utcnow
+    from portal.demo import load_demo_data
+
+    instance = new_instance(folder, database_url)
+    password_hash = hash_password(PASSWORD)  # once: argon2 is slow on purpose
+    now = utcnow()
+    with database(instance) as sessions, sessions() as session:
+        load_demo_data(session, now=now)
+        accounts = add_exam_and_trainees(session, trainees, password_hash=password_hash, now=now)
+    return instance, accounts
+
+
+def add_exam_and_trainees(session: Session, trainees: int, *, password_hash: str,
+                          now: datetime) -> list[tuple[str, int]]:
+    """The bench bank and exam imported, `trainees` trainee accounts (in the demo cohort if
+    there is one) sharing `password_hash`; committed. Returns (employee no, user id)."""
     import sqlalchemy as sa
 
     from portal.auth.models import Cohort, Role, User
-    from portal.auth.passwords import hash_password
-    from portal.db import utcnow
-    from portal.demo import DEMO_COHORT, load_demo_data
+    from portal.demo import DEMO_COHORT
     from portal.exams import services
     from portal.exams.bank import load_bank
     from portal.exams.definitions import load_exam
 
-    instance = new_instance(folder)
     bank, problems = load_bank(BANK.encode("utf-8"), "bench-bank.yaml")
     if bank is None:
         raise RuntimeError("the bench bank is invalid: " + "; ".join(map(str, problems)))
     exam, problems = load_exam(EXAM, "bench-exam.yaml")
     if exam is None or problems:
         raise RuntimeError("the bench exam is invalid: " + "; ".join(map(str, problems)))
-    password_hash = hash_password(PASSWORD)  # once: argon2 is slow on purpose
-    now = utcnow()
-    with database(instance) as sessions, sessions() as session:
-        load_demo_data(session, now=now)
-        services.apply_import(session, banks=[bank], exams=[exam], actor_id=None, now=now)
-        cohort = session.scalar(sa.select(Cohort).where(Cohort.name == DEMO_COHORT))
-        users = [User(employee_no=f"{EMPLOYEE_PREFIX}{i:04d}", display_name=f"压测学员 {i}",
-                      role=Role.TRAINEE, password_hash=password_hash,
-                      cohort_id=cohort.id if cohort else None,
-                      hire_date=cohort.start_date if cohort else None,
-                      must_change_password=False, created_at=now, updated_at=now)
-                 for i in range(1, trainees + 1)]
-        session.add_all(users)
-        session.commit()
-        accounts = [(u.employee_no, u.id) for u in users]
-    return instance, accounts
+    services.apply_import(session, banks=[bank], exams=[exam], actor_id=None, now=now)
+    cohort = session.scalar(sa.select(Cohort).where(Cohort.name == DEMO_COHORT))
+    users = [User(employee_no=f"{EMPLOYEE_PREFIX}{i:04d}", display_name=f"压测学员 {i}",
+                  role=Role.TRAINEE, password_hash=password_hash,
+                  cohort_id=cohort.id if cohort else None,
+                  hire_date=cohort.start_date if cohort else None,
+                  must_change_password=False, created_at=now, updated_at=now)
+             for i in range(1, trainees + 1)]
+    session.add_all(users)
+    session.commit()
+    return [(u.employee_no, u.id) for u in users]
 
 
 def exam_views(sessions: sessionmaker[Session], attempt_id: int) -> dict[int, dict[str, Any]]:
