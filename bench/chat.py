@@ -549,7 +549,8 @@ def reply_plans(content: ChatContent) -> dict[int, tuple[str, ...]]:
     return plans
 
 
-def prepare_instance(folder: Path, trainees: int) -> tuple[Instance, list[tuple[str, int]]]:
+def prepare_instance(folder: Path, trainees: int,
+                     database_url: str | None = None) -> tuple[Instance, list[tuple[str, int]]]:
     """Database at head, courses and chats imported, demo data, `trainees` trainee accounts
     in the demo cohort with every stage before the drill's stage passed."""
     import sqlalchemy as sa
@@ -563,7 +564,7 @@ def prepare_instance(folder: Path, trainees: int) -> tuple[Instance, list[tuple[
     from portal.db import utcnow
     from portal.demo import DEMO_COHORT, load_demo_data
 
-    instance = new_instance(folder)
+    instance = new_instance(folder, database_url)
     tracks = load_content(PROJECT_ROOT / "courses")
     if tracks.problems:
         raise RuntimeError("courses/ has problems: " + "; ".join(map(str, tracks.problems[:5])))

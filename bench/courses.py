@@ -28,6 +28,7 @@ from pathlib import Path
 
 from markupsafe import escape
 
+from bench.databases import DatabaseOptions, add_arguments, bench_database, options_from
 from bench.support import (
     MAX_SECONDS,
     Endpoint,
@@ -74,6 +75,7 @@ class Options:
     server: str = "auto"  # auto | gunicorn | werkzeug
     workers: int = 2
     threads: int = 4
+    database: DatabaseOptions = field(default_factory=DatabaseOptions)
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
@@ -114,14 +116,15 @@ class CourseInstance(Instance):
     endpoints: list[Endpoint]
 
 
-def prepare_instance(folder: Path) -> CourseInstance:
-    """A fresh SQLite database at head with the courses imported and the demo data loaded."""
+def prepare_instance(folder: Path, database_url: str | None = None) -> CourseInstance:
+    """A fresh database at head (SQLite in `folder` by default) with the courses imported and
+    the demo data loaded."""
     from portal.content.loader import load_content
     from portal.courses.services import import_content
     from portal.db import utcnow
     from portal.demo import load_demo_data
 
-    base = new_instance(folder)
+    base = new_instance(folder, database_url)
     content = load_content(PROJECT_ROOT / "courses")
     if content.problems:
         raise RuntimeError("courses/ has problems: " + "; ".join(map(str, content.problems)))
@@ -147,8 +150,9 @@ def run(options: Options) -> Report:
     """The whole benchmark: instance, server, sign-in, each endpoint in turn, ratios."""
     from portal.demo import DEMO_PASSWORD
 
-    with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
-        instance = prepare_instance(Path(tmp))
+    with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp, \
+            bench_database(options.database, Path(tmp)) as databases:
+        instance = prepare_instance(Path(tmp), databases.new_database())
         with serve(instance, options.server_options) as server:
             target = server.target
             cookie = sign_in(target, DEMO_TRAINEE, DEMO_PASSWORD)
@@ -184,7 +188,8 @@ def format_report(report: Report) -> str:
               f"{'p50 ms':>8} {'p95 ms':>8}")
     lines = [
         "Course pages under concurrent load (python -m bench courses)",
-        f"server:  {report.server} on loopback, SQLite, demo data",
+        f"server:  {report.server} on loopback, demo data",
+        f"database: {o.database.describe()}",
         f"clients: {clients}",
         f"machine: {machine()}",
         "",
@@ -228,12 +233,14 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=4,
                         help="gunicorn threads per worker (default 4)")
+    add_arguments(parser)
     args = parser.parse_args(argv)
     try:
         return Options(concurrency=args.concurrency, seconds=args.seconds,
                        max_requests=args.max_requests, rounds=args.rounds, warmup=args.warmup,
                        server=args.server,
-                       workers=args.workers, threads=args.threads)
+                       workers=args.workers, threads=args.threads,
+                       database=options_from(args))
     except ValueError as exc:
         parser.error(str(exc))
         raise  # unreachable: parser.error exits

@@ -45,6 +45,7 @@ from urllib.parse import urlencode
 
 import yaml
 
+from bench.databases import DatabaseOptions, add_arguments, bench_database, options_from
 from bench.support import (
     FORM,
     MAX_SECONDS,
@@ -212,6 +213,7 @@ class Options:
     server: str = "auto"
     workers: int = 2
     threads: int = 4
+    database: DatabaseOptions = field(default_factory=DatabaseOptions)
 
     def __post_init__(self) -> None:
         if not 1 <= self.trainees <= MAX_TRAINEES:
@@ -608,41 +610,51 @@ def check_submitted(sessions: sessionmaker[Session], attempt_ids: Sequence[int],
 # -- the instance -------------------------------------------------------------------------
 
 
-def prepare_instance(folder: Path, trainees: int) -> tuple[Instance, list[tuple[str, int]]]:
+def prepare_instance(folder: Path, trainees: int,
+                     database_url: str | None = None) -> tuple[Instance, list[tuple[str, int]]]:
     """Database at head, demo data, the bench bank and exam, `trainees` trainee accounts."""
+    from portal.auth.passwords import hash_password
+    from portal.db import utcnow
+    from portal.demo import load_demo_data
+
+    instance = new_instance(folder, database_url)
+    password_hash = hash_password(PASSWORD)  # once: argon2 is slow on purpose
+    now = utcnow()
+    with database(instance) as sessions, sessions() as session:
+        load_demo_data(session, now=now)
+        accounts = add_exam_and_trainees(session, trainees, password_hash=password_hash, now=now)
+    return instance, accounts
+
+
+def add_exam_and_trainees(session: Session, trainees: int, *, password_hash: str,
+                          now: datetime) -> list[tuple[str, int]]:
+    """The bench bank and exam imported, `trainees` trainee accounts (in the demo cohort if
+    there is one) sharing `password_hash`; committed. Returns (employee no, user id)."""
     import sqlalchemy as sa
 
     from portal.auth.models import Cohort, Role, User
-    from portal.auth.passwords import hash_password
-    from portal.db import utcnow
-    from portal.demo import DEMO_COHORT, load_demo_data
+    from portal.demo import DEMO_COHORT
     from portal.exams import services
     from portal.exams.bank import load_bank
     from portal.exams.definitions import load_exam
 
-    instance = new_instance(folder)
     bank, problems = load_bank(BANK.encode("utf-8"), "bench-bank.yaml")
     if bank is None:
         raise RuntimeError("the bench bank is invalid: " + "; ".join(map(str, problems)))
     exam, problems = load_exam(EXAM, "bench-exam.yaml")
     if exam is None or problems:
         raise RuntimeError("the bench exam is invalid: " + "; ".join(map(str, problems)))
-    password_hash = hash_password(PASSWORD)  # once: argon2 is slow on purpose
-    now = utcnow()
-    with database(instance) as sessions, sessions() as session:
-        load_demo_data(session, now=now)
-        services.apply_import(session, banks=[bank], exams=[exam], actor_id=None, now=now)
-        cohort = session.scalar(sa.select(Cohort).where(Cohort.name == DEMO_COHORT))
-        users = [User(employee_no=f"{EMPLOYEE_PREFIX}{i:04d}", display_name=f"压测学员 {i}",
-                      role=Role.TRAINEE, password_hash=password_hash,
-                      cohort_id=cohort.id if cohort else None,
-                      hire_date=cohort.start_date if cohort else None,
-                      must_change_password=False, created_at=now, updated_at=now)
-                 for i in range(1, trainees + 1)]
-        session.add_all(users)
-        session.commit()
-        accounts = [(u.employee_no, u.id) for u in users]
-    return instance, accounts
+    services.apply_import(session, banks=[bank], exams=[exam], actor_id=None, now=now)
+    cohort = session.scalar(sa.select(Cohort).where(Cohort.name == DEMO_COHORT))
+    users = [User(employee_no=f"{EMPLOYEE_PREFIX}{i:04d}", display_name=f"压测学员 {i}",
+                  role=Role.TRAINEE, password_hash=password_hash,
+                  cohort_id=cohort.id if cohort else None,
+                  hire_date=cohort.start_date if cohort else None,
+                  must_change_password=False, created_at=now, updated_at=now)
+             for i in range(1, trainees + 1)]
+    session.add_all(users)
+    session.commit()
+    return [(u.employee_no, u.id) for u in users]
 
 
 def exam_views(sessions: sessionmaker[Session], attempt_id: int) -> dict[int, dict[str, Any]]:
@@ -999,48 +1011,53 @@ def run(options: Options) -> Report:
     """Set up, serve, sign in, then autosave, submit at once, sweep; then the import."""
     with tempfile.TemporaryDirectory(prefix="portal-bench-exams-") as tmp:
         folder = Path(tmp)
-        instance, accounts = prepare_instance(folder, options.trainees)
-        n = options.trainees
-        budget = max(READY_TIMEOUT, 5.0 * n)  # set-up tasks: generous but bounded
-        with serve(instance, options.server_options) as server, database(instance) as sessions:
-            target = server.target
-            trainees = [Trainee(no, uid, Browser(target)) for no, uid in accounts]
-            began = time.perf_counter()
-            in_parallel(_sign_in_and_start, trainees, workers=SETUP_WORKERS, timeout=budget)
-            setup_seconds = time.perf_counter() - began
-            views = exam_views(sessions, trainees[0].attempt_id)
+        with bench_database(options.database, folder) as databases:
+            return _run(options, folder, databases.new_database())
 
-            if options.warmup:  # first hits compile templates in every worker
-                measure(target, BARE, cookie="", concurrency=n, seconds=MAX_SECONDS,
-                        max_requests=options.warmup * n)
-                autosave(target, trainees, views, seconds=MAX_SECONDS,
-                         per_trainee=options.warmup)
-            bare_parts, save_parts = [], []
-            seconds = options.seconds / options.rounds
-            for _ in range(options.rounds):  # interleaved: a slow moment hits both
-                bare_parts.append(measure(target, BARE, cookie="", concurrency=n,
-                                          seconds=seconds))
-                save_parts.append(autosave(target, trainees, views, seconds=seconds))
-            saves = check_saves(sessions, trainees)
 
-            bare_burst = burst(target, Endpoint("bare-burst", f"GET /healthz x{n} at once",
-                                                b""), _bare_calls(n))
-            submit_burst = burst(target, Endpoint(
-                "submit", f"POST /attempts/<id>/submit x{n} at once", b""),
-                _submit_calls(trainees))
-            ids = [t.attempt_id for t in trainees]
-            submitted = check_submitted(sessions, ids, by="trainee")
-            resubmit = burst(target, Endpoint("resubmit", f"the same x{n} again", b""),
-                             _submit_calls(trainees))
-            resubmitted = check_submitted(sessions, ids, by="trainee")
+def _run(options: Options, folder: Path, database_url: str) -> Report:
+    instance, accounts = prepare_instance(folder, options.trainees, database_url)
+    n = options.trainees
+    budget = max(READY_TIMEOUT, 5.0 * n)  # set-up tasks: generous but bounded
+    with serve(instance, options.server_options) as server, database(instance) as sessions:
+        target = server.target
+        trainees = [Trainee(no, uid, Browser(target)) for no, uid in accounts]
+        began = time.perf_counter()
+        in_parallel(_sign_in_and_start, trainees, workers=SETUP_WORKERS, timeout=budget)
+        setup_seconds = time.perf_counter() - began
+        views = exam_views(sessions, trainees[0].attempt_id)
 
-            def start_second(trainee: Trainee) -> None:
-                trainee.second_attempt_id = _start_attempt(trainee)
+        if options.warmup:  # first hits compile templates in every worker
+            measure(target, BARE, cookie="", concurrency=n, seconds=MAX_SECONDS,
+                    max_requests=options.warmup * n)
+            autosave(target, trainees, views, seconds=MAX_SECONDS,
+                     per_trainee=options.warmup)
+        bare_parts, save_parts = [], []
+        seconds = options.seconds / options.rounds
+        for _ in range(options.rounds):  # interleaved: a slow moment hits both
+            bare_parts.append(measure(target, BARE, cookie="", concurrency=n,
+                                      seconds=seconds))
+            save_parts.append(autosave(target, trainees, views, seconds=seconds))
+        saves = check_saves(sessions, trainees)
 
-            in_parallel(start_second, trainees, workers=SETUP_WORKERS, timeout=budget)
-            swept = sweep(sessions, trainees, views)
-        server_exceptions = server.exceptions()  # the server has stopped: its log is complete
-        imported = import_bench(folder, options.questions) if options.questions else None
+        bare_burst = burst(target, Endpoint("bare-burst", f"GET /healthz x{n} at once",
+                                            b""), _bare_calls(n))
+        submit_burst = burst(target, Endpoint(
+            "submit", f"POST /attempts/<id>/submit x{n} at once", b""),
+            _submit_calls(trainees))
+        ids = [t.attempt_id for t in trainees]
+        submitted = check_submitted(sessions, ids, by="trainee")
+        resubmit = burst(target, Endpoint("resubmit", f"the same x{n} again", b""),
+                         _submit_calls(trainees))
+        resubmitted = check_submitted(sessions, ids, by="trainee")
+
+        def start_second(trainee: Trainee) -> None:
+            trainee.second_attempt_id = _start_attempt(trainee)
+
+        in_parallel(start_second, trainees, workers=SETUP_WORKERS, timeout=budget)
+        swept = sweep(sessions, trainees, views)
+    server_exceptions = server.exceptions()  # the server has stopped: its log is complete
+    imported = import_bench(folder, options.questions) if options.questions else None
     return Report(options, server.description, setup_seconds, len(views),
                   combine(bare_parts), combine(save_parts), saves, bare_burst, submit_burst,
                   submitted, resubmit, resubmitted, swept, imported, server_exceptions)
@@ -1088,7 +1105,9 @@ def format_report(report: Report) -> str:
         head,
         f"server:  {report.server} on loopback, keep-alive 5 s, timeout 60 s",
         (f"         SQLite in WAL mode, synchronous=NORMAL, busy_timeout "
-         f"{SQLITE_BUSY_TIMEOUT_MS / 1000:g} s, writing requests BEGIN IMMEDIATE"),
+         f"{SQLITE_BUSY_TIMEOUT_MS / 1000:g} s, writing requests BEGIN IMMEDIATE"
+         if o.database.kind == "sqlite" else f"         {o.database.describe()} "
+         "(the import benchmark stays on SQLite)"),
         (f"data:    demo data + {n} trainees (one shared argon2 hash), an exam of "
          f"{report.questions_per_attempt} questions (every auto-graded kind)"),
         (f"clients: {n} trainees, each on its own keep-alive connection (threads in one "
@@ -1173,11 +1192,13 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=4,
                         help="gunicorn threads per worker (default 4)")
+    add_arguments(parser)
     args = parser.parse_args(argv)
     try:
         return Options(trainees=args.trainees, seconds=args.seconds, rounds=args.rounds,
                        warmup=args.warmup, questions=args.questions, server=args.server,
-                       workers=args.workers, threads=args.threads)
+                       workers=args.workers, threads=args.threads,
+                       database=options_from(args))
     except ValueError as exc:
         parser.error(str(exc))
         raise  # unreachable: parser.error exits

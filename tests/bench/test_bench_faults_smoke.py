@@ -77,7 +77,7 @@ def test_growth_is_per_worker_from_the_first_sample_to_the_last() -> None:
 
 
 def test_options_are_checked_and_faults_is_not_in_the_default_run() -> None:
-    assert "faults" not in bench_cli.BENCHMARKS and "faults" in bench_cli.ON_REQUEST
+    assert "faults" not in bench_cli.QUICK and "faults" in bench_cli.BENCHMARKS
     with pytest.raises(ValueError):
         faults.Options(scenarios=("restart", "meteor"))
     with pytest.raises(ValueError):
