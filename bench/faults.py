@@ -839,8 +839,8 @@ def format_report(options: Options, outcomes: Sequence[Outcome]) -> str:
         width = max((len(what) for what, _ in outcome.checks), default=10)
         for what, passed in outcome.checks:
             lines.append(f"  {what:<{width}}  {'ok' if passed else 'FAILED'}")
-    lines += ["", f"{'scenario':<10} {'database':<9} {'acked':>7} {'failed req':>10} "
-                  f"{'503':>5} {'500':>5} {'lost':>5} {'resumed':>8} {'once':>6}  result"]
+    lines += ["", (f"{'scenario':<10} {'database':<9} {'acked':>7} {'failed req':>10} "
+                  f"{'503':>5} {'500':>5} {'lost':>5} {'resumed':>8} {'once':>6}  result")]
     for outcome in outcomes:
         t, a = outcome.tally, outcome.after
         lost = len(a.saves.lost) + len(a.saves.differs) if a else 0

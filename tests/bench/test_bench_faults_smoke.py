@@ -12,7 +12,7 @@ from bench.databases import PG_BIN
 from bench.support import gunicorn_available
 from tests.postgres_support import IN_CI, POSTGRES_URL_VAR, unavailable
 
-TINY = dict(trainees=4, interval=1.0, think=0.02)
+TINY = {"trainees": 4, "interval": 1.0, "think": 0.02}
 
 
 def _needs_gunicorn() -> None:
