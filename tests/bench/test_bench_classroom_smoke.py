@@ -9,6 +9,7 @@ import pytest
 
 from bench import classroom
 from bench.databases import DatabaseOptions
+from tests.postgres_support import fresh_postgres_schema
 
 pytest.importorskip("aiohttp")
 
@@ -42,7 +43,9 @@ def test_classroom_on_sqlite() -> None:
 @pytest.mark.skipif(not os.environ.get("PORTAL_TEST_POSTGRES_URL"),
                     reason="PORTAL_TEST_POSTGRES_URL is not set")
 def test_classroom_on_postgres() -> None:
-    _check(_run(DatabaseOptions("postgres", os.environ["PORTAL_TEST_POSTGRES_URL"])))
+    # A schema of its own: the bench needs an empty database, and the given one is shared.
+    with fresh_postgres_schema(os.environ["PORTAL_TEST_POSTGRES_URL"]) as url:
+        _check(_run(DatabaseOptions("postgres", url)))
 
 
 def test_steps_must_rise() -> None:
