@@ -224,6 +224,27 @@ def test_two_customers_score_apart_and_add_up(session: Session, trainee: User,
     assert attempt.passed
 
 
+def test_a_closed_farewell_window_is_no_event_and_polls_are_empty_again(
+        session: Session, trainee: User, now: datetime) -> None:
+    attempt = attempts.start_attempt(session, user=trainee, drill_key="pair", now=now)
+    attempts.advance(session, attempt=attempt, now=now)
+    attempts.reply(session, user_id=trainee.id, attempt_id=attempt.id, slot=0, text=fx.GOOD_FIRST,
+                   now=_s(now, 10))
+    attempts.advance(session, attempt=attempt, now=_s(now, 21))
+    first = attempt.conversations[0]
+    assert first.ended and not attempt.conversations[1].ended
+    closing = attempts.closes_at(first)
+    assert closing is not None and closing < _s(now, 60)  # before 阿强's nudge (65 s)
+    # While the farewell window is open, its closing is the next event.
+    assert attempt.next_event_at == closing
+    after = closing + timedelta(seconds=1)
+    attempts.advance(session, attempt=attempt, now=after)
+    # Once it has closed, the next event is the other customer's nudge, and polls are empty.
+    assert attempt.next_event_at == _s(now, 65)
+    assert attempts.poll_is_empty(session, user_id=trainee.id, attempt_id=attempt.id,
+                                  seen_seq=attempt.last_seq, now=after)
+
+
 def test_a_pass_reports_to_the_stage_and_a_stage_with_two_assessments_waits_for_both(
         session: Session, now: datetime) -> None:
     trainee = make_chat_trainee(session, now=now, stages=fx.BOTH_STAGES)

@@ -307,7 +307,7 @@ def start_attempt(session: Session, *, user: User, drill_key: str, now: datetime
         _store_state(row, step.conversation)
         attempt.conversations.append(row)
         _schedule(session, attempt, row, step)
-    _plan_next_event(session, attempt)
+    _plan_next_event(session, attempt, now)
     session.flush()
     audit.record(session, actor_id=user.id, action="chat.attempt.start", target_type="chat_attempt",
                  target_id=attempt.id, details={"drill": drill_key, "number": number}, now=now)
@@ -370,13 +370,17 @@ def _undelivered(attempt: ChatAttempt) -> list[ChatMessage]:
     return [m for m in _messages(attempt) if m.delivered_at is None]
 
 
-def _plan_next_event(session: Session, attempt: ChatAttempt) -> None:
+def _plan_next_event(session: Session, attempt: ChatAttempt, now: datetime) -> None:
     """The earliest moment something happens without the trainee: a message falls due, a
-    conversation's silence timer (nudge, leaving), or the deadline."""
+    conversation's silence timer (nudge, leaving), an ended conversation's farewell window
+    closing, or the deadline. A window that has closed is no event any more (it would keep
+    every poll from being empty until the attempt ends)."""
     moments = [attempt.deadline_at] + [m.due_at for m in _undelivered(attempt)]
     for row in attempt.conversations:
         if row.ended:
-            moments.append(closes_at(row) or attempt.deadline_at)
+            closing = closes_at(row)
+            if closing is not None and closing > now:
+                moments.append(closing)
             continue
         moment = engine.next_event(scenario_for(session, row), _conversation(row))
         if moment is not None:
@@ -471,7 +475,7 @@ def advance(session: Session, *, attempt: ChatAttempt, now: datetime,
             raise NeedsLock
         _finish(session, attempt, now=now, by=ChatEndedBy.SCRIPTS)
     else:
-        _plan_next_event(session, attempt)
+        _plan_next_event(session, attempt, now)
     return delivered
 
 
