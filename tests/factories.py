@@ -100,6 +100,17 @@ def statements_run(session: Session, call: Callable[[], object]) -> int:
     return count
 
 
+def statement_kind(statement: str) -> str:
+    """A statement as "VERB table" (BEGIN as it is), to pin what a request runs."""
+    words = statement.split()
+    verb = words[0].upper()
+    if verb == "BEGIN":
+        return " ".join(words).upper()
+    marker = {"SELECT": "FROM", "INSERT": "INTO", "UPDATE": "UPDATE", "DELETE": "FROM"}[verb]
+    table = words[words.index(marker) + 1].strip('"')  # PostgreSQL quotes "user"
+    return f"{verb} {table}"
+
+
 # --- people ------------------------------------------------------------------------------------
 
 

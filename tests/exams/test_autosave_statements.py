@@ -10,18 +10,14 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from portal.auth.models import User
-from tests.factories import HX, counting_statements, import_demo_exam, login, make_user
-
-
-def _kind(statement: str) -> str:
-    """A statement as "VERB table" (BEGIN as it is)."""
-    words = statement.split()
-    verb = words[0].upper()
-    if verb == "BEGIN":
-        return " ".join(words).upper()
-    marker = {"SELECT": "FROM", "INSERT": "INTO", "UPDATE": "UPDATE", "DELETE": "FROM"}[verb]
-    table = words[words.index(marker) + 1].strip('"')  # PostgreSQL quotes "user"
-    return f"{verb} {table}"
+from tests.factories import (
+    HX,
+    counting_statements,
+    import_demo_exam,
+    login,
+    make_user,
+    statement_kind,
+)
 
 
 @pytest.fixture
@@ -50,7 +46,7 @@ def test_an_autosave_reads_in_few_plain_selects_and_writes_one_conditional_updat
     # Kept from creeping (9 statements, all under the write lock, before the rework): the
     # user, then the attempt with its question in one plain read; then the one conditional
     # UPDATE (a newer revision, the attempt open and within its time) under the lock.
-    kinds = [_kind(s) for s in statements]
+    kinds = [statement_kind(s) for s in statements]
     assert [k for k in kinds if not k.startswith("BEGIN")] == [
         "SELECT user", "SELECT attempt", "UPDATE response"], statements
     if app.config["DATABASE_URL"].startswith("sqlite"):  # SQLite's BEGINs are statements
@@ -71,7 +67,7 @@ def test_a_stale_autosave_reads_back_the_kept_answer_and_writes_nothing(
     assert response.status_code == 200 and "没有保存" in body and 'value="b" checked' in body
     assert response.headers["X-Revision"] == "5"
     assert 0 < int(response.headers["X-Seconds-Left"]) <= 1800
-    kinds = [_kind(s) for s in statements]
+    kinds = [statement_kind(s) for s in statements]
     # The refused UPDATE, then one read of why (a newer revision), still under the lock.
     assert [k for k in kinds if not k.startswith("BEGIN")] == [
         "SELECT user", "SELECT attempt", "UPDATE response", "SELECT attempt"], statements
@@ -108,10 +104,11 @@ def test_a_submission_grades_from_two_reads_and_writes_in_one_flush(
     # attempt updated three times): the user, the attempt locked, its questions, its
     # exam's version, its responses; the attempt, the grades (one executemany), the audit
     # record.
-    assert [k for k in (_kind(s) for s in statements) if not k.startswith("BEGIN")] == [
+    kinds = [statement_kind(s) for s in statements]
+    assert [k for k in kinds if not k.startswith("BEGIN")] == [
         "SELECT user", "SELECT attempt", "SELECT question_version", "SELECT exam_version",
         "SELECT response",
-        "UPDATE attempt", "UPDATE response", "INSERT audit_event"], "|".join(_kind(s) for s in statements)
+        "UPDATE attempt", "UPDATE response", "INSERT audit_event"], "|".join(kinds)
     with counting_statements(app) as statements:
         assert client.post(f"/attempts/{attempt_id}/submit").status_code == 303
     # Submitting again writes nothing.
