@@ -311,6 +311,13 @@ def import_demo_exam(session: Session, *, now: datetime, exam: str = exam_fixtur
                 exams=(exam,), exam_file="demo-exam.yaml")
 
 
+def start_demo_attempt(client: FlaskClient) -> int:
+    """Start the demo exam (import_demo_exam) as the client's trainee; the new attempt's id."""
+    response = client.post("/exams/demo-exam/attempts")
+    assert response.status_code == 303
+    return int(response.headers["Location"].split("/")[2])
+
+
 def import_grading_exam(session: Session, *, now: datetime, bank: str = grading_fixtures.BANK,
                         exams: tuple[str, ...] = (grading_fixtures.EXAM,
                                                   grading_fixtures.STAGED_EXAM)) -> None:

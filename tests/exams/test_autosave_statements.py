@@ -2,42 +2,21 @@
 cannot creep."""
 from __future__ import annotations
 
-from datetime import datetime
-
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session
 
 from portal.auth.models import User
 from tests.factories import (
     HX,
     counting_statements,
-    import_demo_exam,
-    login,
-    make_user,
+    start_demo_attempt,
     statement_kind,
 )
 
 
-@pytest.fixture
-def trainee(client: FlaskClient, session: Session, now: datetime) -> User:
-    import_demo_exam(session, now=now)
-    user = make_user(session)
-    session.commit()
-    login(client, user)
-    return user
-
-
-def _start(client: FlaskClient) -> int:
-    response = client.post("/exams/demo-exam/attempts")
-    assert response.status_code == 303
-    return int(response.headers["Location"].split("/")[2])
-
-
 def test_an_autosave_reads_in_few_plain_selects_and_writes_one_conditional_update(
-        app: Flask, client: FlaskClient, trainee: User) -> None:
-    attempt_id = _start(client)
+        app: Flask, client: FlaskClient, signed_in_trainee: User) -> None:
+    attempt_id = start_demo_attempt(client)
     client.get(f"/attempts/{attempt_id}")
     with counting_statements(app) as statements:
         response = client.post(f"/attempts/{attempt_id}/answers/1",
@@ -56,8 +35,8 @@ def test_an_autosave_reads_in_few_plain_selects_and_writes_one_conditional_updat
 
 
 def test_a_stale_autosave_reads_back_the_kept_answer_and_writes_nothing(
-        app: Flask, client: FlaskClient, trainee: User) -> None:
-    attempt_id = _start(client)
+        app: Flask, client: FlaskClient, signed_in_trainee: User) -> None:
+    attempt_id = start_demo_attempt(client)
     assert client.post(f"/attempts/{attempt_id}/answers/1",
                        data={"answer": "b", "revision": "5"}, headers=HX).status_code == 200
     with counting_statements(app) as statements:
@@ -74,8 +53,8 @@ def test_a_stale_autosave_reads_back_the_kept_answer_and_writes_nothing(
 
 
 def test_a_save_to_a_submitted_attempt_is_refused_and_changes_nothing(
-        client: FlaskClient, trainee: User) -> None:
-    attempt_id = _start(client)
+        client: FlaskClient, signed_in_trainee: User) -> None:
+    attempt_id = start_demo_attempt(client)
     client.post(f"/attempts/{attempt_id}/answers/1", data={"answer": "a", "revision": "1"})
     assert client.post(f"/attempts/{attempt_id}/submit").status_code == 303
     response = client.post(f"/attempts/{attempt_id}/answers/1",
@@ -86,16 +65,16 @@ def test_a_save_to_a_submitted_attempt_is_refused_and_changes_nothing(
 
 
 def test_a_save_to_a_question_the_attempt_does_not_have_is_404(
-        client: FlaskClient, trainee: User) -> None:
-    attempt_id = _start(client)
+        client: FlaskClient, signed_in_trainee: User) -> None:
+    attempt_id = start_demo_attempt(client)
     response = client.post(f"/attempts/{attempt_id}/answers/99",
                            data={"answer": "a", "revision": "1"}, headers=HX)
     assert response.status_code == 404
 
 
 def test_a_submission_grades_from_two_reads_and_writes_in_one_flush(
-        app: Flask, client: FlaskClient, trainee: User) -> None:
-    attempt_id = _start(client)
+        app: Flask, client: FlaskClient, signed_in_trainee: User) -> None:
+    attempt_id = start_demo_attempt(client)
     client.post(f"/attempts/{attempt_id}/answers/1", data={"answer": "a", "revision": "1"},
                 headers=HX)
     with counting_statements(app) as statements:
