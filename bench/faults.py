@@ -62,7 +62,6 @@ from bench.support import (
     gunicorn_available,
     in_parallel,
     machine,
-    new_instance,
 )
 
 if TYPE_CHECKING:
@@ -293,40 +292,6 @@ def served(instance: Instance, options: Options) -> Iterator[Gunicorn]:
 
 
 # -- the instance and the trainees --------------------------------------------------------
-
-
-def prepare(folder: Path, database_url: str, trainees: int) -> tuple[Instance, list[tuple[str, int]]]:
-    """The database at head, the demo data, the exams benchmark's bank and exam, trainees."""
-    import sqlalchemy as sa
-
-    from portal.auth.models import Cohort, Role, User
-    from portal.auth.passwords import hash_password
-    from portal.db import utcnow
-    from portal.demo import DEMO_COHORT, load_demo_data
-    from portal.exams import services
-    from portal.exams.bank import load_bank
-    from portal.exams.definitions import load_exam
-
-    instance = new_instance(folder, database_url)
-    bank, problems = load_bank(exams.BANK.encode("utf-8"), "bench-bank.yaml")
-    exam, exam_problems = load_exam(exams.EXAM, "bench-exam.yaml")
-    if bank is None or exam is None or exam_problems:
-        raise RuntimeError(f"the bench bank or exam is invalid: {problems} {exam_problems}")
-    password_hash = hash_password(exams.PASSWORD)
-    now = utcnow()
-    with database(instance) as sessions, sessions() as session:
-        load_demo_data(session, now=now)
-        services.apply_import(session, banks=[bank], exams=[exam], actor_id=None, now=now)
-        cohort = session.scalar(sa.select(Cohort).where(Cohort.name == DEMO_COHORT))
-        users = [User(employee_no=f"{exams.EMPLOYEE_PREFIX}{i:04d}", display_name=f"故障学员 {i}",
-                      role=Role.TRAINEE, password_hash=password_hash,
-                      cohort_id=cohort.id if cohort else None,
-                      hire_date=cohort.start_date if cohort else None,
-                      must_change_password=False, created_at=now, updated_at=now)
-                 for i in range(1, trainees + 1)]
-        session.add_all(users)
-        session.commit()
-        return instance, [(u.employee_no, u.id) for u in users]
 
 
 @dataclass
@@ -634,7 +599,8 @@ def _scenario_instance(options: Options, database_kind: str, folder: Path
     durable = DatabaseOptions(database_kind, durable_commits=database_kind == "postgres",
                               max_connections=100)
     with bench_database(durable, folder) as databases:
-        instance, accounts = prepare(folder, databases.new_database(), options.trainees)
+        instance, accounts = exams.prepare_instance(folder, options.trainees,
+                                                    databases.new_database())
         yield instance, accounts, databases
 
 
