@@ -30,7 +30,6 @@ import argparse
 import html
 import http.client
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -56,7 +55,6 @@ from bench.support import (
     Browser,
     Instance,
     Target,
-    csrf_token,
     database,
     final_exceptions,
     gunicorn_available,
@@ -312,28 +310,6 @@ class Trainee:
 
     def headers(self, **extra: str) -> dict[str, str]:
         return {"Cookie": self.browser.cookie, "X-CSRFToken": self.csrf, **extra}
-
-
-ATTEMPT_URL = re.compile(r"/attempts/(\d+)$")
-
-
-def enrol(trainee: Trainee) -> None:
-    """Sign in through the form, open the exam, start an attempt, open it."""
-    trainee.browser.sign_in(trainee.employee_no, exams.PASSWORD)
-    status, body = trainee.browser.get(f"/exams/{exams.EXAM_KEY}")
-    token = csrf_token(body)
-    if status != 200 or token is None:
-        raise RuntimeError(f"{trainee.employee_no}: the exam's page answered {status}")
-    trainee.csrf = token
-    status, location, _ = trainee.browser.post_form(f"/exams/{exams.EXAM_KEY}/attempts",
-                                                    {"csrf_token": token})
-    found = ATTEMPT_URL.search(location)
-    if status != 303 or found is None:
-        raise RuntimeError(f"{trainee.employee_no}: starting an attempt answered {status}")
-    trainee.attempt_id = int(found.group(1))
-    status, body = trainee.browser.get(f"/attempts/{trainee.attempt_id}")
-    if status != 200 or b"data-autosave" not in body:
-        raise RuntimeError(f"{trainee.employee_no}: the attempt page answered {status}")
 
 
 # -- the load ------------------------------------------------------------------------------
@@ -613,7 +589,8 @@ def _run_scenario(name: str, options: Options, body: Callable[..., None]) -> Out
                 _scenario_instance(options, kind, Path(tmp)) as (instance, accounts, databases), \
                 served(instance, options) as server, database(instance) as sessions:
             trainees = [Trainee(no, uid, Browser(server.target)) for no, uid in accounts]
-            in_parallel(enrol, trainees, workers=SETUP_WORKERS,
+            # As the exams bench does: sign in, open the exam, start an attempt, open it.
+            in_parallel(exams._sign_in_and_start, trainees, workers=SETUP_WORKERS,
                         timeout=max(READY_TIMEOUT, 5.0 * len(trainees)))
             views = exams.exam_views(sessions, trainees[0].attempt_id)
             load = Load(server.target, trainees, views, think=options.think)
