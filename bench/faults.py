@@ -55,6 +55,7 @@ from bench.support import (
     Browser,
     Instance,
     Target,
+    add_server_arguments,
     database,
     final_exceptions,
     gunicorn_available,
@@ -827,9 +828,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite",
                         help="database of restart, worker and soak (default sqlite; postgres: "
                              "a throwaway cluster); the postgres scenario always uses one")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--threads", type=int, default=4,
-                        help="gunicorn threads per worker (default 4)")
+    add_server_arguments(parser, choose_server=False)  # always gunicorn
     args = parser.parse_args(argv)
     try:
         return Options(
