@@ -294,23 +294,11 @@ def served(instance: Instance, options: Options) -> Iterator[Gunicorn]:
 
 
 @dataclass
-class Trainee:
-    """One trainee's tab: what it sent, what the server acknowledged (the shape
-    exams.check_saves reads: attempt_id, acked, ack_count)."""
+class Trainee(exams.Trainee):
+    """One trainee's tab, as in the exams bench (what it sent, what the server acknowledged),
+    and the save it has sent but not yet seen acknowledged."""
 
-    employee_no: str
-    user_id: int
-    browser: Browser
-    csrf: str = ""
-    attempt_id: int = 0
-    sent: int = 0
-    revisions: dict[int, int] = field(default_factory=dict)
-    acked: dict[int, tuple[int, Any]] = field(default_factory=dict)
-    ack_count: int = 0
     pending: tuple[int, dict[str, list[str]]] | None = None  # a save not yet acknowledged
-
-    def headers(self, **extra: str) -> dict[str, str]:
-        return {"Cookie": self.browser.cookie, "X-CSRFToken": self.csrf, **extra}
 
 
 # -- the load ------------------------------------------------------------------------------
