@@ -63,6 +63,7 @@ from bench.support import (
     Ratio,
     ServerOptions,
     Target,
+    add_server_arguments,
     csrf_token,
     database,
     divide,
@@ -899,11 +900,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--passes", type=int, default=DEFAULT_PASSES,
                         help=f"timed passes of score_reply over the labelled replies (default "
                              f"{DEFAULT_PASSES})")
-    parser.add_argument("--server", choices=("auto", "gunicorn", "werkzeug"), default="auto",
-                        help="WSGI server (default: gunicorn if installed, else werkzeug)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--threads", type=int, default=4,
-                        help="gunicorn threads per worker (default 4)")
+    add_server_arguments(parser)
     args = parser.parse_args(argv)
     try:
         return Options(trainees=args.trainees, seconds=args.seconds, warmup=args.warmup,

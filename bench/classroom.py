@@ -44,6 +44,7 @@ from bench.support import (
     Browser,
     ServerOptions,
     Target,
+    add_server_arguments,
     database,
     fmt,
     in_parallel,
@@ -497,11 +498,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--warmup", type=float, default=DEFAULT_WARMUP,
                         help=f"seconds at the start of each step not counted "
                              f"(default {DEFAULT_WARMUP:g})")
-    parser.add_argument("--server", choices=("auto", "gunicorn", "werkzeug"), default="auto",
-                        help="WSGI server (default: gunicorn if installed, else werkzeug)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--threads", type=int, default=4,
-                        help="gunicorn threads per worker (default 4)")
+    add_server_arguments(parser)
     parser.add_argument("--seed", type=int, default=2026, help="the schedules' random seed")
     add_arguments(parser)
     args = parser.parse_args(argv)

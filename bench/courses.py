@@ -36,6 +36,7 @@ from bench.support import (
     Instance,
     Ratio,
     ServerOptions,
+    add_server_arguments,
     combine,
     database,
     final_exceptions,
@@ -228,11 +229,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
                              "the time (steadier ratios on a busy machine; default 1)")
     parser.add_argument("--warmup", type=int, default=3,
                         help="unmeasured requests per client before each endpoint (default 3)")
-    parser.add_argument("--server", choices=("auto", "gunicorn", "werkzeug"), default="auto",
-                        help="WSGI server (default: gunicorn if installed, else werkzeug)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--threads", type=int, default=4,
-                        help="gunicorn threads per worker (default 4)")
+    add_server_arguments(parser)
     add_arguments(parser)
     args = parser.parse_args(argv)
     try:

@@ -1168,6 +1168,8 @@ def format_report(report: Report) -> str:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Options:
+    from bench.support import add_server_arguments
+
     parser = argparse.ArgumentParser(
         prog="python -m bench exams",
         description="Autosave and submissions under load, the deadline sweep, and importing a "
@@ -1187,11 +1189,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--questions", type=int, default=DEFAULT_QUESTIONS,
                         help=f"questions in the imported bank (default {DEFAULT_QUESTIONS}; "
                              f"0 skips the import benchmark)")
-    parser.add_argument("--server", choices=("auto", "gunicorn", "werkzeug"), default="auto",
-                        help="WSGI server (default: gunicorn if installed, else werkzeug)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--threads", type=int, default=4,
-                        help="gunicorn threads per worker (default 4)")
+    add_server_arguments(parser)
     add_arguments(parser)
     args = parser.parse_args(argv)
     try:

@@ -30,7 +30,6 @@ import argparse
 import html
 import http.client
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -56,13 +55,12 @@ from bench.support import (
     Browser,
     Instance,
     Target,
-    csrf_token,
+    add_server_arguments,
     database,
     final_exceptions,
     gunicorn_available,
     in_parallel,
     machine,
-    new_instance,
 )
 
 if TYPE_CHECKING:
@@ -295,80 +293,12 @@ def served(instance: Instance, options: Options) -> Iterator[Gunicorn]:
 # -- the instance and the trainees --------------------------------------------------------
 
 
-def prepare(folder: Path, database_url: str, trainees: int) -> tuple[Instance, list[tuple[str, int]]]:
-    """The database at head, the demo data, the exams benchmark's bank and exam, trainees."""
-    import sqlalchemy as sa
-
-    from portal.auth.models import Cohort, Role, User
-    from portal.auth.passwords import hash_password
-    from portal.db import utcnow
-    from portal.demo import DEMO_COHORT, load_demo_data
-    from portal.exams import services
-    from portal.exams.bank import load_bank
-    from portal.exams.definitions import load_exam
-
-    instance = new_instance(folder, database_url)
-    bank, problems = load_bank(exams.BANK.encode("utf-8"), "bench-bank.yaml")
-    exam, exam_problems = load_exam(exams.EXAM, "bench-exam.yaml")
-    if bank is None or exam is None or exam_problems:
-        raise RuntimeError(f"the bench bank or exam is invalid: {problems} {exam_problems}")
-    password_hash = hash_password(exams.PASSWORD)
-    now = utcnow()
-    with database(instance) as sessions, sessions() as session:
-        load_demo_data(session, now=now)
-        services.apply_import(session, banks=[bank], exams=[exam], actor_id=None, now=now)
-        cohort = session.scalar(sa.select(Cohort).where(Cohort.name == DEMO_COHORT))
-        users = [User(employee_no=f"{exams.EMPLOYEE_PREFIX}{i:04d}", display_name=f"故障学员 {i}",
-                      role=Role.TRAINEE, password_hash=password_hash,
-                      cohort_id=cohort.id if cohort else None,
-                      hire_date=cohort.start_date if cohort else None,
-                      must_change_password=False, created_at=now, updated_at=now)
-                 for i in range(1, trainees + 1)]
-        session.add_all(users)
-        session.commit()
-        return instance, [(u.employee_no, u.id) for u in users]
-
-
 @dataclass
-class Trainee:
-    """One trainee's tab: what it sent, what the server acknowledged (the shape
-    exams.check_saves reads: attempt_id, acked, ack_count)."""
+class Trainee(exams.Trainee):
+    """One trainee's tab, as in the exams bench (what it sent, what the server acknowledged),
+    and the save it has sent but not yet seen acknowledged."""
 
-    employee_no: str
-    user_id: int
-    browser: Browser
-    csrf: str = ""
-    attempt_id: int = 0
-    sent: int = 0
-    revisions: dict[int, int] = field(default_factory=dict)
-    acked: dict[int, tuple[int, Any]] = field(default_factory=dict)
-    ack_count: int = 0
     pending: tuple[int, dict[str, list[str]]] | None = None  # a save not yet acknowledged
-
-    def headers(self, **extra: str) -> dict[str, str]:
-        return {"Cookie": self.browser.cookie, "X-CSRFToken": self.csrf, **extra}
-
-
-ATTEMPT_URL = re.compile(r"/attempts/(\d+)$")
-
-
-def enrol(trainee: Trainee) -> None:
-    """Sign in through the form, open the exam, start an attempt, open it."""
-    trainee.browser.sign_in(trainee.employee_no, exams.PASSWORD)
-    status, body = trainee.browser.get(f"/exams/{exams.EXAM_KEY}")
-    token = csrf_token(body)
-    if status != 200 or token is None:
-        raise RuntimeError(f"{trainee.employee_no}: the exam's page answered {status}")
-    trainee.csrf = token
-    status, location, _ = trainee.browser.post_form(f"/exams/{exams.EXAM_KEY}/attempts",
-                                                    {"csrf_token": token})
-    found = ATTEMPT_URL.search(location)
-    if status != 303 or found is None:
-        raise RuntimeError(f"{trainee.employee_no}: starting an attempt answered {status}")
-    trainee.attempt_id = int(found.group(1))
-    status, body = trainee.browser.get(f"/attempts/{trainee.attempt_id}")
-    if status != 200 or b"data-autosave" not in body:
-        raise RuntimeError(f"{trainee.employee_no}: the attempt page answered {status}")
 
 
 # -- the load ------------------------------------------------------------------------------
@@ -634,7 +564,8 @@ def _scenario_instance(options: Options, database_kind: str, folder: Path
     durable = DatabaseOptions(database_kind, durable_commits=database_kind == "postgres",
                               max_connections=100)
     with bench_database(durable, folder) as databases:
-        instance, accounts = prepare(folder, databases.new_database(), options.trainees)
+        instance, accounts = exams.prepare_instance(folder, options.trainees,
+                                                    databases.new_database())
         yield instance, accounts, databases
 
 
@@ -647,7 +578,8 @@ def _run_scenario(name: str, options: Options, body: Callable[..., None]) -> Out
                 _scenario_instance(options, kind, Path(tmp)) as (instance, accounts, databases), \
                 served(instance, options) as server, database(instance) as sessions:
             trainees = [Trainee(no, uid, Browser(server.target)) for no, uid in accounts]
-            in_parallel(enrol, trainees, workers=SETUP_WORKERS,
+            # As the exams bench does: sign in, open the exam, start an attempt, open it.
+            in_parallel(exams._sign_in_and_start, trainees, workers=SETUP_WORKERS,
                         timeout=max(READY_TIMEOUT, 5.0 * len(trainees)))
             views = exams.exam_views(sessions, trainees[0].attempt_id)
             load = Load(server.target, trainees, views, think=options.think)
@@ -884,9 +816,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite",
                         help="database of restart, worker and soak (default sqlite; postgres: "
                              "a throwaway cluster); the postgres scenario always uses one")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--threads", type=int, default=4,
-                        help="gunicorn threads per worker (default 4)")
+    add_server_arguments(parser, choose_server=False)  # always gunicorn
     args = parser.parse_args(argv)
     try:
         return Options(

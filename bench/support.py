@@ -31,6 +31,8 @@ from urllib.parse import urlencode
 from portal.config import PROJECT_ROOT
 
 if TYPE_CHECKING:
+    import argparse
+
     from sqlalchemy.orm import Session, sessionmaker
 
 HOST = "127.0.0.1"
@@ -192,6 +194,19 @@ class ServerOptions:
             raise ValueError("server must be auto, gunicorn or werkzeug")
         if self.workers < 1 or self.threads < 1:
             raise ValueError("workers and threads must be at least 1")
+
+
+def add_server_arguments(parser: argparse.ArgumentParser, *, choose_server: bool = True) -> None:
+    """--server (unless the bench always runs gunicorn), --workers and --threads: the fields
+    of ServerOptions, with its defaults."""
+    defaults = ServerOptions()
+    if choose_server:
+        parser.add_argument("--server", choices=SERVERS, default=defaults.server,
+                            help="WSGI server (default: gunicorn if installed, else werkzeug)")
+    parser.add_argument("--workers", type=int, default=defaults.workers,
+                        help=f"gunicorn workers (default {defaults.workers})")
+    parser.add_argument("--threads", type=int, default=defaults.threads,
+                        help=f"gunicorn threads per worker (default {defaults.threads})")
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,17 @@ def statements_run(session: Session, call: Callable[[], object]) -> int:
     return count
 
 
+def statement_kind(statement: str) -> str:
+    """A statement as "VERB table" (BEGIN as it is), to pin what a request runs."""
+    words = statement.split()
+    verb = words[0].upper()
+    if verb == "BEGIN":
+        return " ".join(words).upper()
+    marker = {"SELECT": "FROM", "INSERT": "INTO", "UPDATE": "UPDATE", "DELETE": "FROM"}[verb]
+    table = words[words.index(marker) + 1].strip('"')  # PostgreSQL quotes "user"
+    return f"{verb} {table}"
+
+
 # --- people ------------------------------------------------------------------------------------
 
 
@@ -298,6 +309,13 @@ def import_demo_exam(session: Session, *, now: datetime, exam: str = exam_fixtur
     """The demo bank (one question of each auto-graded kind) and its exam."""
     import_exam(session, now=now, bank=exam_fixtures.BANK, bank_file="demo-bank.yaml",
                 exams=(exam,), exam_file="demo-exam.yaml")
+
+
+def start_demo_attempt(client: FlaskClient) -> int:
+    """Start the demo exam (import_demo_exam) as the client's trainee; the new attempt's id."""
+    response = client.post("/exams/demo-exam/attempts")
+    assert response.status_code == 303
+    return int(response.headers["Location"].split("/")[2])
 
 
 def import_grading_exam(session: Session, *, now: datetime, bank: str = grading_fixtures.BANK,

@@ -98,18 +98,44 @@ class Outcome(Generic[T]):
     error: BaseException | None = None
 
 
+def _is_insert(statement: str) -> bool:
+    return statement.lstrip().upper().startswith("INSERT")
+
+
+def _until_someone_waits_for_a_lock(sessions: sessionmaker[Session], *,
+                                    done: threading.Event, timeout: float) -> None:
+    """Poll (not a timed assertion: it only orders the two threads) until a backend of this
+    database waits for a lock, or the other thread has finished without waiting."""
+    with sessions() as s:
+        for _ in range(int(timeout / 0.01)):
+            waiting = s.scalar(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"))
+            s.rollback()
+            if waiting or done.is_set():
+                return
+            done.wait(0.01)
+
+
 def interleave(sessions: sessionmaker[Session], first: Callable[[Session], T],
-               second: Callable[[Session], T], *, timeout: float = 10.0
-               ) -> tuple[Outcome[T], Outcome[T]]:
+               second: Callable[[Session], T], *,
+               reached: Callable[[str], bool] = _is_insert, then_wait_for_a_lock: bool = False,
+               timeout: float = 10.0) -> tuple[Outcome[T], Outcome[T]]:
     """Run two requests' work in two threads, each with its own session and connection, in
-    the order that makes a get-or-create collide: `second` reads while `first` has written
-    but not committed, and `first` commits once `second` sends its first INSERT.
+    the order that makes them collide: `first` runs and keeps its transaction open; `second`
+    starts, and `first` commits once `second` sends a statement for which `reached` is true.
+
+    By default that is `second`'s first INSERT, the order that makes a get-or-create collide:
+    `second` reads while `first` has written but not committed. With `then_wait_for_a_lock`,
+    `first` commits only once a backend then waits for a lock (or `second` has finished):
+    whatever `second` read before, it must not have decided on it.
 
     Each callable is one request: it runs, then its session commits (or rolls back on an
     error, which is returned, not raised).
     """
     first_wrote = threading.Event()
-    second_inserts = threading.Event()
+    second_reached = threading.Event()
+    second_done = threading.Event()
     outcomes: list[Outcome[T]] = [Outcome(), Outcome()]
 
     def run_first() -> None:
@@ -118,7 +144,10 @@ def interleave(sessions: sessionmaker[Session], first: Callable[[Session], T],
                 outcomes[0].value = first(session)
                 session.flush()
                 first_wrote.set()
-                second_inserts.wait(timeout)
+                second_reached.wait(timeout)
+                if then_wait_for_a_lock:
+                    _until_someone_waits_for_a_lock(sessions, done=second_done,
+                                                    timeout=timeout)
                 session.commit()
             except BaseException as exc:  # noqa: BLE001 - reported to the test
                 first_wrote.set()
@@ -132,8 +161,8 @@ def interleave(sessions: sessionmaker[Session], first: Callable[[Session], T],
 
             @sa.event.listens_for(connection, "before_cursor_execute")
             def _on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-                if statement.lstrip().upper().startswith("INSERT"):
-                    second_inserts.set()
+                if reached(statement):
+                    second_reached.set()
 
             try:
                 outcomes[1].value = second(session)
@@ -142,7 +171,8 @@ def interleave(sessions: sessionmaker[Session], first: Callable[[Session], T],
                 session.rollback()
                 outcomes[1].error = exc
             finally:
-                second_inserts.set()
+                second_reached.set()
+                second_done.set()
 
     threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
     for thread in threads:

@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 from portal.auth.models import Role, User
 from portal.chat.models import ChatAttempt, ChatMessage, ChatSender, QuickPhrase
 from tests.chat import chat_web_fixtures as fx
-from tests.factories import HX, counting_statements, login, make_chat_trainee, make_user
+from tests.factories import (
+    HX,
+    counting_statements,
+    login,
+    make_chat_trainee,
+    make_user,
+    statement_kind,
+)
 
 
 class Clock:
@@ -55,17 +62,6 @@ def _seen(session: Session, attempt_id: int) -> int:
     session.rollback()
     return session.scalars(sa.select(ChatAttempt.last_seq)
                            .where(ChatAttempt.id == attempt_id)).one()
-
-
-def _kind(statement: str) -> str:
-    """A statement as "VERB table" (BEGIN as it is), to pin what a request runs."""
-    words = statement.split()
-    verb = words[0].upper()
-    if verb == "BEGIN":
-        return " ".join(words).upper()
-    marker = {"SELECT": "FROM", "INSERT": "INTO", "UPDATE": "UPDATE", "DELETE": "FROM"}[verb]
-    table = words[words.index(marker) + 1].strip('"')  # PostgreSQL quotes "user"
-    return f"{verb} {table}"
 
 
 def test_the_track_and_start_page_lead_to_the_chat_exam(
@@ -139,7 +135,7 @@ def test_a_reply_with_htmx_swaps_out_of_band_and_without_redirects(
     # Kept from creeping (23 statements before the first rework, 8 before the second): the
     # user, then the attempt with its conversations and messages in one plain read; then
     # the short write: the attempt's row if it has not moved, the reply, the conversation.
-    kinds = [_kind(s) for s in statements]
+    kinds = [statement_kind(s) for s in statements]
     assert [k for k in kinds if not k.startswith("BEGIN")] == [
         "SELECT user", "SELECT chat_attempt",
         "UPDATE chat_attempt", "INSERT chat_message", "UPDATE chat_conversation"], statements

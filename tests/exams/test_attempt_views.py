@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
@@ -11,32 +10,17 @@ from sqlalchemy.orm import Session
 from portal.auth.models import User
 from portal.exams.models import Attempt, Response
 from tests.exams.exam_fixtures import SENTINEL
-from tests.factories import HX, import_demo_exam, login, make_user
+from tests.factories import HX, import_demo_exam, login, make_user, start_demo_attempt
 
 FORMS = {1: {"answer": "a"}, 2: {"answer": ["a", "b"]}, 3: {"answer": "true"},
          4: {"blank-1": "红"}, 5: {"answer": "300"},
          6: {"field-reason": f"地址变更 {SENTINEL}", "field-staff_id": "KF0123"}}
 
 
-@pytest.fixture
-def trainee(client: FlaskClient, session: Session, now: datetime) -> User:
-    import_demo_exam(session, now=now)
-    user = make_user(session)
-    session.commit()
-    login(client, user)
-    return user
-
-
-def _start(client: FlaskClient) -> int:
-    response = client.post("/exams/demo-exam/attempts")
-    assert response.status_code == 303
-    return int(response.headers["Location"].split("/")[2])
-
-
 def test_no_response_during_an_attempt_carries_a_key_or_explanation(
-        client: FlaskClient, trainee: User) -> None:
+        client: FlaskClient, signed_in_trainee: User) -> None:
     seen = [client.get("/exams/demo-exam")]
-    attempt_id = _start(client)
+    attempt_id = start_demo_attempt(client)
     seen.append(client.get(f"/attempts/{attempt_id}"))
     seen.append(client.get(f"/attempts/{attempt_id}", headers=HX))
     for position, form in FORMS.items():
@@ -59,9 +43,9 @@ def test_no_response_during_an_attempt_carries_a_key_or_explanation(
     assert "解析" in result and SENTINEL in result
 
 
-def test_autosave_answers_with_a_receipt_and_the_time_left(client: FlaskClient,
-                                                            trainee: User) -> None:
-    attempt_id = _start(client)
+def test_autosave_answers_with_a_receipt_and_the_time_left(
+        client: FlaskClient, signed_in_trainee: User) -> None:
+    attempt_id = start_demo_attempt(client)
     response = client.post(f"/attempts/{attempt_id}/answers/1", data={"answer": "a", "revision": "1"},
                            headers=HX)
     body = response.get_data(as_text=True)
@@ -72,16 +56,17 @@ def test_autosave_answers_with_a_receipt_and_the_time_left(client: FlaskClient,
     assert 'value="a" checked' in page  # resuming shows the saved answer
 
 
-def test_plain_form_save_redirects_back_to_the_question(client: FlaskClient,
-                                                        trainee: User) -> None:
-    attempt_id = _start(client)
+def test_plain_form_save_redirects_back_to_the_question(
+        client: FlaskClient, signed_in_trainee: User) -> None:
+    attempt_id = start_demo_attempt(client)
     response = client.post(f"/attempts/{attempt_id}/answers/5", data={"answer": "300",
                                                                        "revision": "1"})
     assert response.status_code == 303 and response.headers["Location"].endswith("#q5")
 
 
-def test_submit_confirmation_lists_unanswered(client: FlaskClient, trainee: User) -> None:
-    attempt_id = _start(client)
+def test_submit_confirmation_lists_unanswered(
+        client: FlaskClient, signed_in_trainee: User) -> None:
+    attempt_id = start_demo_attempt(client)
     client.post(f"/attempts/{attempt_id}/answers/1", data={"answer": "a", "revision": "1"})
     page = client.get(f"/attempts/{attempt_id}/submit").get_data(as_text=True)
     assert "还有 5 道题没有作答" in page
@@ -91,9 +76,9 @@ def test_submit_confirmation_lists_unanswered(client: FlaskClient, trainee: User
     assert "未通过" in result and "16.7" in result
 
 
-def test_saves_after_the_deadline_get_a_clear_409(client: FlaskClient, trainee: User,
-                                                  session: Session) -> None:
-    attempt_id = _start(client)
+def test_saves_after_the_deadline_get_a_clear_409(
+        client: FlaskClient, signed_in_trainee: User, session: Session) -> None:
+    attempt_id = start_demo_attempt(client)
     attempt = session.get(Attempt, attempt_id)
     attempt.deadline_at = attempt.started_at - timedelta(seconds=1)
     session.commit()
@@ -107,9 +92,9 @@ def test_saves_after_the_deadline_get_a_clear_409(client: FlaskClient, trainee: 
     assert client.get(f"/attempts/{attempt_id}").headers["Location"].endswith("/result")
 
 
-def test_other_trainees_get_404_on_every_attempt_url(client: FlaskClient, trainee: User,
-                                                     session: Session) -> None:
-    attempt_id = _start(client)
+def test_other_trainees_get_404_on_every_attempt_url(
+        client: FlaskClient, signed_in_trainee: User, session: Session) -> None:
+    attempt_id = start_demo_attempt(client)
     client.post("/logout")
     other = make_user(session)
     session.commit()
@@ -131,15 +116,16 @@ def test_one_question_per_page_layout(client: FlaskClient, session: Session, now
     user = make_user(session)
     session.commit()
     login(client, user)
-    attempt_id = _start(client)
+    attempt_id = start_demo_attempt(client)
     page = client.get(f"/attempts/{attempt_id}?q=2").get_data(as_text=True)
     assert 'id="q2"' in page and 'id="q1"' not in page and 'id="q3"' not in page
     assert 'rel="prev"' in page and 'rel="next"' in page
     assert f'href="/attempts/{attempt_id}?q=5"' in page  # the navigation panel links pages
 
 
-def test_flagging_a_question_shows_in_the_panel(client: FlaskClient, trainee: User) -> None:
-    attempt_id = _start(client)
+def test_flagging_a_question_shows_in_the_panel(
+        client: FlaskClient, signed_in_trainee: User) -> None:
+    attempt_id = start_demo_attempt(client)
     response = client.post(f"/attempts/{attempt_id}/flags/3", data={"flagged": "1"}, headers=HX)
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and 'aria-pressed="true"' in body

@@ -2,46 +2,21 @@
 cannot creep."""
 from __future__ import annotations
 
-from datetime import datetime
-
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session
 
 from portal.auth.models import User
-from tests.factories import HX, counting_statements, import_demo_exam, login, make_user
-
-
-def _kind(statement: str) -> str:
-    """A statement as "VERB table" (BEGIN as it is)."""
-    words = statement.split()
-    verb = words[0].upper()
-    if verb == "BEGIN":
-        return " ".join(words).upper()
-    marker = {"SELECT": "FROM", "INSERT": "INTO", "UPDATE": "UPDATE", "DELETE": "FROM"}[verb]
-    table = words[words.index(marker) + 1].strip('"')  # PostgreSQL quotes "user"
-    return f"{verb} {table}"
-
-
-@pytest.fixture
-def trainee(client: FlaskClient, session: Session, now: datetime) -> User:
-    import_demo_exam(session, now=now)
-    user = make_user(session)
-    session.commit()
-    login(client, user)
-    return user
-
-
-def _start(client: FlaskClient) -> int:
-    response = client.post("/exams/demo-exam/attempts")
-    assert response.status_code == 303
-    return int(response.headers["Location"].split("/")[2])
+from tests.factories import (
+    HX,
+    counting_statements,
+    start_demo_attempt,
+    statement_kind,
+)
 
 
 def test_an_autosave_reads_in_few_plain_selects_and_writes_one_conditional_update(
-        app: Flask, client: FlaskClient, trainee: User) -> None:
-    attempt_id = _start(client)
+        app: Flask, client: FlaskClient, signed_in_trainee: User) -> None:
+    attempt_id = start_demo_attempt(client)
     client.get(f"/attempts/{attempt_id}")
     with counting_statements(app) as statements:
         response = client.post(f"/attempts/{attempt_id}/answers/1",
@@ -50,7 +25,7 @@ def test_an_autosave_reads_in_few_plain_selects_and_writes_one_conditional_updat
     # Kept from creeping (9 statements, all under the write lock, before the rework): the
     # user, then the attempt with its question in one plain read; then the one conditional
     # UPDATE (a newer revision, the attempt open and within its time) under the lock.
-    kinds = [_kind(s) for s in statements]
+    kinds = [statement_kind(s) for s in statements]
     assert [k for k in kinds if not k.startswith("BEGIN")] == [
         "SELECT user", "SELECT attempt", "UPDATE response"], statements
     if app.config["DATABASE_URL"].startswith("sqlite"):  # SQLite's BEGINs are statements
@@ -60,8 +35,8 @@ def test_an_autosave_reads_in_few_plain_selects_and_writes_one_conditional_updat
 
 
 def test_a_stale_autosave_reads_back_the_kept_answer_and_writes_nothing(
-        app: Flask, client: FlaskClient, trainee: User) -> None:
-    attempt_id = _start(client)
+        app: Flask, client: FlaskClient, signed_in_trainee: User) -> None:
+    attempt_id = start_demo_attempt(client)
     assert client.post(f"/attempts/{attempt_id}/answers/1",
                        data={"answer": "b", "revision": "5"}, headers=HX).status_code == 200
     with counting_statements(app) as statements:
@@ -71,15 +46,15 @@ def test_a_stale_autosave_reads_back_the_kept_answer_and_writes_nothing(
     assert response.status_code == 200 and "没有保存" in body and 'value="b" checked' in body
     assert response.headers["X-Revision"] == "5"
     assert 0 < int(response.headers["X-Seconds-Left"]) <= 1800
-    kinds = [_kind(s) for s in statements]
+    kinds = [statement_kind(s) for s in statements]
     # The refused UPDATE, then one read of why (a newer revision), still under the lock.
     assert [k for k in kinds if not k.startswith("BEGIN")] == [
         "SELECT user", "SELECT attempt", "UPDATE response", "SELECT attempt"], statements
 
 
 def test_a_save_to_a_submitted_attempt_is_refused_and_changes_nothing(
-        client: FlaskClient, trainee: User) -> None:
-    attempt_id = _start(client)
+        client: FlaskClient, signed_in_trainee: User) -> None:
+    attempt_id = start_demo_attempt(client)
     client.post(f"/attempts/{attempt_id}/answers/1", data={"answer": "a", "revision": "1"})
     assert client.post(f"/attempts/{attempt_id}/submit").status_code == 303
     response = client.post(f"/attempts/{attempt_id}/answers/1",
@@ -90,16 +65,16 @@ def test_a_save_to_a_submitted_attempt_is_refused_and_changes_nothing(
 
 
 def test_a_save_to_a_question_the_attempt_does_not_have_is_404(
-        client: FlaskClient, trainee: User) -> None:
-    attempt_id = _start(client)
+        client: FlaskClient, signed_in_trainee: User) -> None:
+    attempt_id = start_demo_attempt(client)
     response = client.post(f"/attempts/{attempt_id}/answers/99",
                            data={"answer": "a", "revision": "1"}, headers=HX)
     assert response.status_code == 404
 
 
 def test_a_submission_grades_from_two_reads_and_writes_in_one_flush(
-        app: Flask, client: FlaskClient, trainee: User) -> None:
-    attempt_id = _start(client)
+        app: Flask, client: FlaskClient, signed_in_trainee: User) -> None:
+    attempt_id = start_demo_attempt(client)
     client.post(f"/attempts/{attempt_id}/answers/1", data={"answer": "a", "revision": "1"},
                 headers=HX)
     with counting_statements(app) as statements:
@@ -108,10 +83,11 @@ def test_a_submission_grades_from_two_reads_and_writes_in_one_flush(
     # attempt updated three times): the user, the attempt locked, its questions, its
     # exam's version, its responses; the attempt, the grades (one executemany), the audit
     # record.
-    assert [k for k in (_kind(s) for s in statements) if not k.startswith("BEGIN")] == [
+    kinds = [statement_kind(s) for s in statements]
+    assert [k for k in kinds if not k.startswith("BEGIN")] == [
         "SELECT user", "SELECT attempt", "SELECT question_version", "SELECT exam_version",
         "SELECT response",
-        "UPDATE attempt", "UPDATE response", "INSERT audit_event"], "|".join(_kind(s) for s in statements)
+        "UPDATE attempt", "UPDATE response", "INSERT audit_event"], "|".join(kinds)
     with counting_statements(app) as statements:
         assert client.post(f"/attempts/{attempt_id}/submit").status_code == 303
     # Submitting again writes nothing.
