@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from portal.content import safe_yaml
+from portal.content.gc_pause import cyclic_gc_paused
 from portal.content.loader import KEY_RE
 from portal.content.problems import Problem, capped
 from portal.content.safe_yaml import decode_utf8
@@ -160,6 +161,11 @@ def build_bank(raw: Any, report: Report) -> Bank | None:
 
 def load_bank(data: bytes, path: str) -> tuple[Bank | None, list[Problem]]:
     """Read one bank file; the bank only when there is no problem at all."""
+    with cyclic_gc_paused():  # a tree of plain data: nothing for the collector to find
+        return _load_bank(data, path)
+
+
+def _load_bank(data: bytes, path: str) -> tuple[Bank | None, list[Problem]]:
     problems: list[Problem] = []
     text_ = decode_utf8(data, path, problems, limit=MAX_BANK_BYTES)
     if text_ is None:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.audit import services as audit
+from portal.content.gc_pause import cyclic_gc_paused
 from portal.courses import services as courses
 from portal.exams import kinds, rules
 from portal.exams.bank import Bank
@@ -119,7 +120,8 @@ def _compare_banks(session: Session, banks: list[Bank]) -> list[_BankChange]:
 
 def plan_import(session: Session, *, banks: list[Bank], exams: list[ExamDefinition]) -> ImportPlan:
     """Compare incoming banks and exams with the database; write nothing."""
-    return _plan(session, _compare_banks(session, banks), exams)
+    with cyclic_gc_paused():  # hashing every question builds its data once more
+        return _plan(session, _compare_banks(session, banks), exams)
 
 
 def _plan(session: Session, changes: list[_BankChange], exams: list[ExamDefinition]) -> ImportPlan:
@@ -219,6 +221,12 @@ def blueprint_problems(exam: ExamDefinition, pool: list[rules.Candidate]) -> lis
 def apply_import(session: Session, *, banks: list[Bank], exams: list[ExamDefinition],
                  actor_id: int | None, now: datetime) -> ImportPlan:
     """Import all or nothing: any problem in the plan refuses the whole import."""
+    with cyclic_gc_paused():  # thousands of rows built and sent: see portal/content/gc_pause.py
+        return _apply_import(session, banks=banks, exams=exams, actor_id=actor_id, now=now)
+
+
+def _apply_import(session: Session, *, banks: list[Bank], exams: list[ExamDefinition],
+                  actor_id: int | None, now: datetime) -> ImportPlan:
     session.flush()  # what the session holds goes first: the banks are written with Core
     changes = _compare_banks(session, banks)
     plan = _plan(session, changes, exams)
