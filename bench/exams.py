@@ -58,6 +58,7 @@ from bench.support import (
     Ratio,
     ServerOptions,
     Target,
+    add_server_arguments,
     combine,
     csrf_token,
     database,
@@ -87,6 +88,7 @@ MAX_TRAINEES = 1000
 DEFAULT_SECONDS = 10.0
 DEFAULT_QUESTIONS = 10_000
 MAX_QUESTIONS = 50_000
+ONLY = ("all", "import")
 
 # A small bank: every kind a trainee answers and the machine grades (short answers would
 # leave the score waiting for a trainer). The exam asks them all, in this order.
@@ -214,8 +216,13 @@ class Options:
     workers: int = 2
     threads: int = 4
     database: DatabaseOptions = field(default_factory=DatabaseOptions)
+    only: str = "all"  # "import": part 3 alone (no server, no trainees)
 
     def __post_init__(self) -> None:
+        if self.only not in ONLY:
+            raise ValueError(f"only must be one of {', '.join(ONLY)}")
+        if self.only == "import" and not self.questions:
+            raise ValueError("--only import needs --questions above 0")
         if not 1 <= self.trainees <= MAX_TRAINEES:
             raise ValueError(f"trainees must be between 1 and {MAX_TRAINEES}")
         if not 0 < self.seconds <= MAX_SECONDS:
@@ -1000,7 +1007,7 @@ class Report:
         checks = [self.saves.ok, self.submitted.ok, self.resubmitted.ok, self.sweep.check.ok,
                   self.sweep.attempts == self.options.trainees]
         if self.imported is not None:
-            checks += [self.imported.same_rows, not self.imported.reimport_touched]
+            checks.append(not import_failed(self.imported))
         return bool(self.error_count) or not all(checks)
 
 
@@ -1092,6 +1099,30 @@ def _seconds(value: float) -> str:
     return f"{value:.2f} s"
 
 
+def import_lines(imp: ImportResult) -> list[str]:
+    """Part 3 of the report: the import against the bulk insert."""
+    reimport = imp.reimport_load_seconds + imp.reimport_seconds
+    return [
+        (f"3. importing {imp.questions} questions of every kind ({imp.files} files of at "
+         f"most 500, the format's limit per file) vs a plain bulk insert"),
+        (f"  real path: bank.load_bank (read, validate) {_seconds(imp.load_seconds)} + "
+         f"services.apply_import and commit {_seconds(imp.import_seconds)} "
+         f"({imp.import_statements} SQL statements) = {_seconds(imp.real_seconds)}"),
+        (f"  bulk insert of the same rows: executemany into question_bank, question, "
+         f"question_version and commit {_seconds(imp.bulk_seconds)} "
+         f"({imp.bulk_statements} SQL statements)"),
+        (f"  import/bulk {fmt(divide(imp.real_seconds, imp.bulk_seconds), '.1f')}x "
+         f"(load_bank {fmt(divide(imp.load_seconds, imp.bulk_seconds), '.1f')}x + "
+         f"apply_import {fmt(divide(imp.import_seconds, imp.bulk_seconds), '.1f')}x)"),
+        (f"  re-importing the same files: load_bank {_seconds(imp.reimport_load_seconds)} + "
+         f"apply_import {_seconds(imp.reimport_seconds)} ({imp.reimport_statements} SQL "
+         f"statements) = {fmt(divide(reimport, imp.bulk_seconds), '.1f')}x the bulk insert; "
+         f"{'CHANGED SOMETHING' if imp.reimport_touched else 'changed nothing'}"),
+        (f"  same rows in both databases: "
+         f"{'yes' if imp.same_rows else 'NO: ' + imp.difference}"),
+    ]
+
+
 def format_report(report: Report) -> str:
     from portal.db import SQLITE_BUSY_TIMEOUT_MS
 
@@ -1140,36 +1171,13 @@ def format_report(report: Report) -> str:
                  f"{fmt(divide(sw.seconds, http_wall), '.2f')}x the wall time of the {n} "
                  f"simultaneous HTTP submissions")
     lines += _check_lines(sw.check)
-    imp = report.imported
-    if imp is not None:
-        reimport = imp.reimport_load_seconds + imp.reimport_seconds
-        lines += [
-            "",
-            (f"3. importing {imp.questions} questions of every kind ({imp.files} files of at "
-             f"most 500, the format's limit per file) vs a plain bulk insert"),
-            (f"  real path: bank.load_bank (read, validate) {_seconds(imp.load_seconds)} + "
-             f"services.apply_import and commit {_seconds(imp.import_seconds)} "
-             f"({imp.import_statements} SQL statements) = {_seconds(imp.real_seconds)}"),
-            (f"  bulk insert of the same rows: executemany into question_bank, question, "
-             f"question_version and commit {_seconds(imp.bulk_seconds)} "
-             f"({imp.bulk_statements} SQL statements)"),
-            (f"  import/bulk {fmt(divide(imp.real_seconds, imp.bulk_seconds), '.1f')}x "
-             f"(load_bank {fmt(divide(imp.load_seconds, imp.bulk_seconds), '.1f')}x + "
-             f"apply_import {fmt(divide(imp.import_seconds, imp.bulk_seconds), '.1f')}x)"),
-            (f"  re-importing the same files: load_bank {_seconds(imp.reimport_load_seconds)} + "
-             f"apply_import {_seconds(imp.reimport_seconds)} ({imp.reimport_statements} SQL "
-             f"statements) = {fmt(divide(reimport, imp.bulk_seconds), '.1f')}x the bulk insert; "
-             f"{'CHANGED SOMETHING' if imp.reimport_touched else 'changed nothing'}"),
-            (f"  same rows in both databases: "
-             f"{'yes' if imp.same_rows else 'NO: ' + imp.difference}"),
-        ]
+    if report.imported is not None:
+        lines += ["", *import_lines(report.imported)]
     lines += problem_lines(report.results, report.server_exceptions)
     return "\n".join(lines)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Options:
-    from bench.support import add_server_arguments
-
     parser = argparse.ArgumentParser(
         prog="python -m bench exams",
         description="Autosave and submissions under load, the deadline sweep, and importing a "
@@ -1190,20 +1198,51 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
                         help=f"questions in the imported bank (default {DEFAULT_QUESTIONS}; "
                              f"0 skips the import benchmark)")
     add_server_arguments(parser)
+    parser.add_argument("--only", choices=ONLY, default="all",
+                        help="'import': only part 3, the import against a bulk insert (no "
+                             "server, no trainees; with --rounds R, R imports one after "
+                             "another); default all")
     add_arguments(parser)
     args = parser.parse_args(argv)
     try:
         return Options(trainees=args.trainees, seconds=args.seconds, rounds=args.rounds,
                        warmup=args.warmup, questions=args.questions, server=args.server,
                        workers=args.workers, threads=args.threads,
-                       database=options_from(args))
+                       database=options_from(args), only=args.only)
     except ValueError as exc:
         parser.error(str(exc))
         raise  # unreachable: parser.error exits
 
 
+def import_failed(imp: ImportResult) -> bool:
+    return not imp.same_rows or imp.reimport_touched
+
+
+def run_imports(options: Options) -> list[ImportResult]:
+    """Part 3 alone, `options.rounds` times, each into fresh SQLite databases."""
+    results = []
+    for _ in range(options.rounds):
+        with tempfile.TemporaryDirectory(prefix="portal-bench-import-") as tmp:
+            results.append(import_bench(Path(tmp), options.questions))
+    return results
+
+
+def format_imports(results: list[ImportResult]) -> str:
+    lines = ["Importing a big bank (python -m bench exams --only import)",
+             f"machine: {machine()}", "database: SQLite files in a temporary folder"]
+    for number, imp in enumerate(results, 1):
+        lines += ["", *([f"round {number} of {len(results)}"] if len(results) > 1 else []),
+                  *import_lines(imp)]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run and print; the exit status is 1 on any error response, lost save or failed check."""
-    report = run(parse_args(argv))
+    options = parse_args(argv)
+    if options.only == "import":
+        results = run_imports(options)
+        print(format_imports(results))
+        return 1 if any(import_failed(r) for r in results) else 0
+    report = run(options)
     print(format_report(report))
     return 1 if report.failed else 0

@@ -22,15 +22,21 @@ and write::
 and in the service, `new_version_if_changed(session, thing=scenario,
 version=ScenarioVersion(title=...), content_hash=..., actor_id=..., now=...)`.
 
+Imports of many things at once (a question bank of 500 questions, ten of them) use the bulk
+pair instead: `current_versions` loads the numbers and hashes of the things' versions in
+use with one statement, and `add_versions` writes every new version with one executemany
+and points each thing at its new version with another; no ORM flush per row.
+
 Columns keep the order of the tables as first written: the thing's `id` first and its
 `current_version_id` after the columns the class declares; a version's `id`, owner and
 `number` first, `created_at` and `created_by_id` last.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship
@@ -150,3 +156,68 @@ def new_version_if_changed(session: Session, *, thing: Versioned, version: V, co
         return None
     return add_version(session, thing=thing, version=version, content_hash=content_hash,
                        actor_id=actor_id, now=now)
+
+
+# --- many things at once ------------------------------------------------------------------
+
+
+class CurrentVersion(NamedTuple):
+    """What a thing's version in use is: its number and the hash of its content."""
+
+    number: int
+    content_hash: str
+
+
+class NewVersion(NamedTuple):
+    """A version to add to the thing with id `thing_id`: its number follows `current`'s."""
+
+    thing_id: int
+    current: CurrentVersion | None
+    content_hash: str
+    values: dict[str, Any]  # the version class's own columns (kind, data, title ...)
+
+
+def current_versions(session: Session, *, thing_class: type[Versioned],
+                     version_class: type[Version],
+                     thing_ids: Sequence[int] | sa.ColumnElement[bool]
+                     ) -> dict[int, CurrentVersion]:
+    """The version in use of each thing (those without one are left out), in one statement;
+    `thing_ids` is a list of ids or a condition on the thing's table."""
+    things = thing_class.__table__  # type: ignore[attr-defined]
+    versions = version_class.__table__  # type: ignore[attr-defined]
+    where = (things.c.id.in_(thing_ids) if isinstance(thing_ids, Sequence) else thing_ids)
+    rows = session.execute(
+        sa.select(things.c.id, versions.c.number, versions.c[version_class.hash_attribute])
+        .join(versions, versions.c.id == things.c.current_version_id).where(where))
+    return {thing_id: CurrentVersion(number, content_hash)
+            for thing_id, number, content_hash in rows}
+
+
+def add_versions(session: Session, *, thing_class: type[Versioned], version_class: type[Version],
+                 versions: Iterable[NewVersion], actor_id: int | None, now: datetime) -> int:
+    """Add each version as its thing's next one and make it the thing's current one, as
+    `add_version` does one by one: one executemany for the versions, one for the things.
+    Core statements: ORM objects of these things loaded before are stale afterwards (the
+    caller expires them). Returns how many versions were added."""
+    things = thing_class.__table__  # type: ignore[attr-defined]
+    table = version_class.__table__  # type: ignore[attr-defined]
+    owner = version_class.owner_column()
+    rows, links = [], []
+    for new in versions:
+        number = new.current.number + 1 if new.current is not None else 1
+        rows.append({**new.values, owner: new.thing_id, "number": number,
+                     version_class.hash_attribute: new.content_hash, "created_at": now,
+                     "created_by_id": actor_id})
+        links.append({"b_thing": new.thing_id, "b_number": number})
+    if not rows:
+        return 0
+    session.execute(sa.insert(table), rows)
+    # The new version's id by its (thing, number), unique: no RETURNING needed, so SQLite
+    # and PostgreSQL each get a single executemany.
+    newest = (sa.select(table.c.id)
+              .where(table.c[owner] == sa.bindparam("b_thing"),
+                     table.c.number == sa.bindparam("b_number"))
+              .scalar_subquery())
+    session.execute(sa.update(things).where(things.c.id == sa.bindparam("b_thing"))
+                    .values(current_version_id=newest), links)
+    return len(rows)

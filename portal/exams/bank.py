@@ -11,11 +11,13 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import yaml
 
 from portal.content import safe_yaml
+from portal.content.gc_pause import cyclic_gc_paused
 from portal.content.loader import KEY_RE
 from portal.content.problems import Problem, capped
 from portal.content.safe_yaml import decode_utf8
@@ -30,12 +32,28 @@ BANK_FIELDS = ("key", "title", "description", "questions")
 RESERVED_KEYS = frozenset({"import", "preview"})
 
 
+def data_hash(data: Any) -> str:
+    """SHA-256 of JSON-able data in a canonical form (sorted keys, Chinese as is)."""
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True)
+                          .encode("utf-8")).hexdigest()
+
+
 @dataclass(frozen=True)
 class Question:
     id: str
     kind: str
     line: int | None
     definition: QuestionDef  # typed; `definition.to_data()` is what the database stores
+
+    @cached_property
+    def data(self) -> dict[str, Any]:
+        """`definition.to_data()`, built once: what an import stores (do not change it)."""
+        return self.definition.to_data()
+
+    @cached_property
+    def content_hash(self) -> str:
+        """The hash of `data`, computed once: a question version's `content_hash`."""
+        return data_hash(self.data)
 
     @property
     def points(self) -> float:
@@ -69,11 +87,13 @@ class Bank:
         data["questions"] = [q.definition.to_data() for q in self.questions]
         return data
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
-        """Changes exactly when the bank's content does (not its layout or comments)."""
-        canonical = json.dumps(self.as_data(), ensure_ascii=False, sort_keys=True)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        """Changes exactly when the bank's content does (not its layout or comments): its
+        key, title, description and each question's hash in order, so no question is
+        serialised again for it."""
+        return data_hash({"key": self.key, "title": self.title, "description": self.description,
+                          "questions": [q.content_hash for q in self.questions]})
 
     def question(self, qid: str) -> Question | None:
         return next((q for q in self.questions if q.id == qid), None)
@@ -141,6 +161,11 @@ def build_bank(raw: Any, report: Report) -> Bank | None:
 
 def load_bank(data: bytes, path: str) -> tuple[Bank | None, list[Problem]]:
     """Read one bank file; the bank only when there is no problem at all."""
+    with cyclic_gc_paused():  # a tree of plain data: nothing for the collector to find
+        return _load_bank(data, path)
+
+
+def _load_bank(data: bytes, path: str) -> tuple[Bank | None, list[Problem]]:
     problems: list[Problem] = []
     text_ = decode_utf8(data, path, problems, limit=MAX_BANK_BYTES)
     if text_ is None:

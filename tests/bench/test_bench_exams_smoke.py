@@ -66,10 +66,20 @@ def test_the_generated_bank_has_every_kind_in_files_the_format_accepts() -> None
 def test_the_command_line_refuses_unbounded_or_empty_runs() -> None:
     for args in (["--trainees", "0"], ["--trainees", "100000"], ["--seconds", "0"],
                  ["--seconds", "1000"], ["--rounds", "0"], ["--questions", "-1"],
-                 ["--questions", "10000000"], ["--workers", "0"]):
+                 ["--questions", "10000000"], ["--workers", "0"], ["--only", "chat"],
+                 ["--only", "import", "--questions", "0"]):
         with pytest.raises(SystemExit):
             exams.parse_args(args)
     assert exams.parse_args(["--trainees", "20", "--questions", "0"]).questions == 0
+    assert exams.parse_args(["--only", "import"]).only == "import"
+
+
+def test_only_the_import_runs_its_rounds_and_checks_them(capsys: pytest.CaptureFixture[str],
+                                                         ) -> None:
+    assert exams.main(["--only", "import", "--questions", "30", "--rounds", "2"]) == 0
+    text = capsys.readouterr().out
+    assert text.count("round ") == 2 and text.count("same rows in both databases: yes") == 2
+    assert "changed nothing" in text and "autosave" not in text
 
 
 def test_python_m_bench_without_a_name_runs_every_benchmark(

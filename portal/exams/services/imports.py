@@ -1,16 +1,15 @@
 """Importing question banks and exam definitions: a plan (the dry run), then all or nothing."""
 from __future__ import annotations
 
-import hashlib
-import json
 import random
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from portal.audit import services as audit
+from portal.content.gc_pause import cyclic_gc_paused
 from portal.courses import services as courses
 from portal.exams import kinds, rules
 from portal.exams.bank import Bank
@@ -25,47 +24,122 @@ from portal.exams.models import (
     QuestionVersion,
 )
 from portal.messages import N_, msg
-from portal.versioning import ImportPlan, new_version_if_changed
+from portal.versioning import (
+    CurrentVersion,
+    ImportPlan,
+    NewVersion,
+    add_versions,
+    new_version_if_changed,
+)
 
 # --- import -------------------------------------------------------------------------
+#
+# Cost: an import reads the banks it brings with one statement, and the questions of those
+# whose stored `source_hash` differs from the file's with another (their current version's
+# number and hash only, never the stored data); it writes with one executemany per table
+# and kind of change, so the statements do not grow with the questions. A bank whose hash
+# matches is unchanged, question by question (every write to a bank's questions goes through
+# `_write_bank`, which stores the hash last): nothing of it is read or written again.
 
 
-def _bank_with_versions() -> sa.Select[tuple[QuestionBank]]:
-    # One query for a bank's questions and their current versions, not two per question.
-    return sa.select(QuestionBank).options(
-        selectinload(QuestionBank.questions).selectinload(Question.current_version))
+@dataclass(frozen=True)
+class _StoredQuestion:
+    id: int
+    retired: bool
+    current: CurrentVersion | None
 
 
-def _hash(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True)
-                          .encode("utf-8")).hexdigest()
+@dataclass
+class _BankChange:
+    """One incoming bank compared with what is stored: what the import would do to it."""
+
+    bank: Bank
+    record_id: int | None  # None: a new bank
+    unchanged: bool  # same source hash as stored: nothing to write
+    stored: dict[str, _StoredQuestion] = field(default_factory=dict)  # by qid
+    details_changed: bool = False  # title or description
+    new: list[BankQuestion] = field(default_factory=list)
+    changed: list[BankQuestion] = field(default_factory=list)  # new version or brought back
+    same: list[BankQuestion] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # qids to retire
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.record_id is None or self.details_changed or self.new or self.changed
+                    or self.removed)
+
+
+def _compare_banks(session: Session, banks: list[Bank]) -> list[_BankChange]:
+    """Each bank against the database: two statements at most, whatever the questions."""
+    if not banks:
+        return []
+    records = {key: (bank_id, title, description, source_hash)
+               for bank_id, key, title, description, source_hash in session.execute(
+                   sa.select(QuestionBank.id, QuestionBank.key, QuestionBank.title,
+                             QuestionBank.description, QuestionBank.source_hash)
+                   .where(QuestionBank.key.in_([b.key for b in banks])))}
+    changes: list[_BankChange] = []
+    for bank in banks:
+        record = records.get(bank.key)
+        if record is None:
+            changes.append(_BankChange(bank, None, False, new=list(bank.questions)))
+            continue
+        bank_id, title, description, source_hash = record
+        changes.append(_BankChange(bank, bank_id, source_hash == bank.content_hash,
+                                   details_changed=(title, description)
+                                   != (bank.title, bank.description)))
+    to_read = {c.record_id: c for c in changes if c.record_id is not None and not c.unchanged}
+    if to_read:
+        rows = session.execute(
+            sa.select(Question.id, Question.bank_id, Question.qid, Question.retired,
+                      QuestionVersion.number, QuestionVersion.content_hash)
+            .outerjoin(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+            .where(Question.bank_id.in_(list(to_read))))
+        for question_id, bank_id, qid, retired, number, content_hash in rows:
+            current = CurrentVersion(number, content_hash) if number is not None else None
+            to_read[bank_id].stored[qid] = _StoredQuestion(question_id, retired, current)
+    for change in changes:
+        if change.record_id is None:
+            continue
+        if change.unchanged:
+            change.same = list(change.bank.questions)
+            continue
+        for question in change.bank.questions:
+            old = change.stored.get(question.id)
+            if old is None or old.current is None:
+                change.new.append(question)
+            elif old.current.content_hash != question.content_hash or old.retired:
+                change.changed.append(question)
+            else:
+                change.same.append(question)
+        ids = {q.id for q in change.bank.questions}
+        change.removed = sorted(qid for qid, old in change.stored.items()
+                                if qid not in ids and not old.retired)
+    return changes
 
 
 def plan_import(session: Session, *, banks: list[Bank], exams: list[ExamDefinition]) -> ImportPlan:
     """Compare incoming banks and exams with the database; write nothing."""
+    with cyclic_gc_paused():  # hashing every question builds its data once more
+        return _plan(session, _compare_banks(session, banks), exams)
+
+
+def _plan(session: Session, changes: list[_BankChange], exams: list[ExamDefinition]) -> ImportPlan:
     plan = ImportPlan()
-    incoming: dict[str, rules.Candidate] = {}
-    for bank in banks:
-        existing = session.scalar(_bank_with_versions().where(QuestionBank.key == bank.key))
-        current = {q.qid: q for q in existing.questions} if existing else {}
-        for question in bank.questions:
-            ref = f"{bank.key}/{question.id}"
-            incoming[ref] = candidate(ref, question)
-            old = current.get(question.id)
-            if old is None or old.current_version is None:
-                plan.new.append(f"question:{ref}")
-            elif (old.current_version.content_hash != _hash(question.definition.to_data())
-                  or old.retired):
-                plan.changed.append(f"question:{ref}")
-            else:
-                plan.unchanged.append(f"question:{ref}")
-        ids = {q.id for q in bank.questions}
-        plan.removed.extend(f"question:{bank.key}/{qid}" for qid, q in sorted(current.items())
-                            if qid not in ids and not q.retired)
+    for change in changes:
+        key = change.bank.key
+        # In the bank's order, as a list of every question with its fate would be.
+        fate = {q.id: plan.new for q in change.new}
+        fate.update({q.id: plan.changed for q in change.changed})
+        for question in change.bank.questions:
+            fate.get(question.id, plan.unchanged).append(f"question:{key}/{question.id}")
+        plan.removed.extend(f"question:{key}/{qid}" for qid in change.removed)
+    if not exams:
+        return plan
     # Questions of banks not in this import stay available to exams.
-    pool = {ref: c for ref, c in question_pool(session).items()
-            if ref.split("/")[0] not in {b.key for b in banks}}
-    pool.update(incoming)
+    keys = {c.bank.key for c in changes}
+    pool = {ref: c for ref, c in question_pool(session).items() if ref.split("/")[0] not in keys}
+    pool.update((c.ref, c) for c in pool_of([change.bank for change in changes]))
     candidates = list(pool.values())
     for exam in exams:
         stage_problem = _stage_problem(session, exam)
@@ -147,11 +221,18 @@ def blueprint_problems(exam: ExamDefinition, pool: list[rules.Candidate]) -> lis
 def apply_import(session: Session, *, banks: list[Bank], exams: list[ExamDefinition],
                  actor_id: int | None, now: datetime) -> ImportPlan:
     """Import all or nothing: any problem in the plan refuses the whole import."""
-    plan = plan_import(session, banks=banks, exams=exams)
+    with cyclic_gc_paused():  # thousands of rows built and sent: see portal/content/gc_pause.py
+        return _apply_import(session, banks=banks, exams=exams, actor_id=actor_id, now=now)
+
+
+def _apply_import(session: Session, *, banks: list[Bank], exams: list[ExamDefinition],
+                  actor_id: int | None, now: datetime) -> ImportPlan:
+    session.flush()  # what the session holds goes first: the banks are written with Core
+    changes = _compare_banks(session, banks)
+    plan = _plan(session, changes, exams)
     if plan.problems:
         raise ImportInvalid(N_("有 %(n)d 处错误，未导入任何内容"), n=len(plan.problems))
-    for bank in banks:
-        _import_bank(session, bank, actor_id, now)
+    _write_banks(session, [c for c in changes if c.touched or not c.unchanged], actor_id, now)
     for exam in exams:
         _import_exam(session, exam, actor_id, now)
     if plan.touched:
@@ -163,34 +244,71 @@ def apply_import(session: Session, *, banks: list[Bank], exams: list[ExamDefinit
     return plan
 
 
-def _import_bank(session: Session, bank: Bank, actor_id: int | None, now: datetime) -> None:
-    record = session.scalar(_bank_with_versions().where(QuestionBank.key == bank.key))
-    if record is None:
-        record = QuestionBank(key=bank.key, title=bank.title, updated_at=now)
-        session.add(record)
-        session.flush()
-    record.title = bank.title
-    record.description = bank.description
-    record.source_hash = bank.content_hash
-    record.updated_at = now
-    current = {q.qid: q for q in record.questions}
-    for item in bank.questions:
-        question = current.get(item.id)
-        if question is None:
-            question = Question(bank_id=record.id, qid=item.id)
-            session.add(question)
-            session.flush()
-        question.retired = False
-        data = item.definition.to_data()
-        new_version_if_changed(
-            session, thing=question, content_hash=_hash(data), actor_id=actor_id,
-            now=now, version=QuestionVersion(kind=item.kind, difficulty=item.difficulty,
-                                             points=float(item.points), tags=list(item.tags),
-                                             data=data))
-    ids = {q.id for q in bank.questions}
-    for qid, question in current.items():
-        if qid not in ids:
-            question.retired = True
+def _needs_version(stored: _StoredQuestion, question: BankQuestion) -> bool:
+    """A question brought back with the text it had keeps its version (as
+    `new_version_if_changed` would)."""
+    return stored.current is None or stored.current.content_hash != question.content_hash
+
+
+def _write_banks(session: Session, changes: list[_BankChange], actor_id: int | None,
+                 now: datetime) -> None:
+    """Write what `_compare_banks` found, a few executemany statements for all the banks.
+    A bank's `updated_at` moves only when something in it changes."""
+    if not changes:
+        return
+    banks_table, questions = QuestionBank.__table__, Question.__table__
+    created = [c for c in changes if c.record_id is None]
+    if created:
+        session.execute(sa.insert(banks_table), [
+            {"key": c.bank.key, "title": c.bank.title, "description": c.bank.description,
+             "source_hash": c.bank.content_hash, "updated_at": now} for c in created])
+        ids = dict(session.execute(sa.select(QuestionBank.key, QuestionBank.id).where(
+            QuestionBank.key.in_([c.bank.key for c in created]))).all())
+        for change in created:
+            change.record_id = ids[change.bank.key]
+    touched = [c for c in changes if c not in created and c.touched]
+    if touched:
+        session.execute(
+            sa.update(banks_table).where(banks_table.c.id == sa.bindparam("b_id"))
+            .values(title=sa.bindparam("b_title"), description=sa.bindparam("b_description"),
+                    source_hash=sa.bindparam("b_hash"), updated_at=now),
+            [{"b_id": c.record_id, "b_title": c.bank.title, "b_description": c.bank.description,
+              "b_hash": c.bank.content_hash} for c in touched])
+    # Every question the same but the stored hash not (made before the hash was what it is
+    # now): only the hash, so that the next import of this file is recognised at once.
+    rehashed = [c for c in changes if c not in created and not c.touched]
+    if rehashed:
+        session.execute(
+            sa.update(banks_table).where(banks_table.c.id == sa.bindparam("b_id"))
+            .values(source_hash=sa.bindparam("b_hash")),
+            [{"b_id": c.record_id, "b_hash": c.bank.content_hash} for c in rehashed])
+    fresh = [(c, q) for c in changes for q in c.new if q.id not in c.stored]
+    if fresh:
+        session.execute(sa.insert(questions), [
+            {"bank_id": c.record_id, "qid": q.id, "retired": False} for c, q in fresh])
+        by_bank: dict[int | None, _BankChange] = {c.record_id: c for c, _ in fresh}
+        rows = session.execute(sa.select(Question.id, Question.bank_id, Question.qid)
+                               .where(Question.bank_id.in_(list(by_bank)),
+                                      Question.current_version_id.is_(None)))
+        for question_id, bank_id, qid in rows:
+            by_bank[bank_id].stored.setdefault(qid, _StoredQuestion(question_id, False, None))
+    retire = [{"b_id": c.stored[qid].id, "b_retired": True} for c in changes for qid in c.removed]
+    revive = [{"b_id": c.stored[q.id].id, "b_retired": False} for c in changes
+              for q in c.changed + c.new if c.stored[q.id].retired]
+    if retire or revive:
+        session.execute(sa.update(questions).where(questions.c.id == sa.bindparam("b_id"))
+                        .values(retired=sa.bindparam("b_retired")), retire + revive)
+    add_versions(
+        session, thing_class=Question, version_class=QuestionVersion, actor_id=actor_id, now=now,
+        versions=[NewVersion(c.stored[q.id].id, c.stored[q.id].current, q.content_hash,
+                             {"kind": q.kind, "difficulty": q.difficulty,
+                              "points": float(q.points), "tags": list(q.tags), "data": q.data})
+                  for c in changes for q in c.new + c.changed
+                  if _needs_version(c.stored[q.id], q)])
+    # Core statements: ORM objects of these banks and questions loaded before are stale.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, (QuestionBank, Question)):
+            session.expire(obj)
 
 
 def _import_exam(session: Session, exam: ExamDefinition, actor_id: int | None,
