@@ -188,6 +188,7 @@ def reply(attempt_id: int) -> ResponseReturnValue:
     at = now()
     user_id = current_user.id  # read before the write phase (which starts a new transaction)
     done: services.Reply | None = None
+    planned: services.PlannedReply | None = None
     try:
         for _ in range(REPLY_TRIES):
             # Read and compute without the lock; write only if the attempt has not moved.
@@ -201,7 +202,7 @@ def reply(attempt_id: int) -> ResponseReturnValue:
             with write_phase() as session:
                 written = services.apply_reply(session, plan)
             if written:
-                done = plan.reply
+                done, planned = plan.reply, plan
                 break
             at = now()  # it moved (another tab, a poll): plan again at the new time
         if done is None:
@@ -229,7 +230,12 @@ def reply(attempt_id: int) -> ResponseReturnValue:
     # once, its pane marked read), without the lock; after the optimistic write its objects
     # are detached (planned in a session of their own) and only read.
     shown = _prepare(done.attempt, at=at, block="live")
-    return _to_result(attempt_id) if shown is None else shown.render()
+    if shown is None:
+        return _to_result(attempt_id)
+    answer = shown.render()
+    if planned is not None:  # rendered: nothing reads its objects any more
+        services.keep_planned(db_session(), planned)
+    return answer
 
 
 @bp.post("/chat/attempts/<int:attempt_id>/finish")

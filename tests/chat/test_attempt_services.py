@@ -304,3 +304,31 @@ def test_an_import_is_all_or_nothing_and_keeps_versions(session: Session, now: d
     content = load_folder(folder)
     assert content.problems  # the reader already names the missing scenario
     assert session.scalar(sa.select(sa.func.count()).select_from(ChatDrillVersion)) == 3
+
+
+def test_a_kept_attempt_serves_the_next_plan_only_at_its_version(
+        session: Session, trainee: User, now: datetime) -> None:
+    attempt = attempts.start_attempt(session, user=trainee, drill_key="pair", now=now)
+    attempts.advance(session, attempt=attempt, now=_s(now, 21))  # both customers are here
+    session.commit()
+
+    def version() -> attempts._Version:
+        row = session.connection().execute(attempts._CONSOLE_VERSION,
+                                           {"attempt_id": attempt.id}).first()
+        assert row is not None
+        return attempts._Version.of_row(row)
+
+    plan = attempts.plan_reply(session, user_id=trainee.id, attempt_id=attempt.id, slot=0,
+                               text="稍等一下哦", now=_s(now, 22))
+    assert attempts.apply_reply(session, plan)
+    session.commit()
+    kept = attempts._consoles(session)
+    kept.keep(plan.reply.attempt)
+    assert kept.take(attempt.id, version()) is plan.reply.attempt  # nothing moved
+    assert kept.take(attempt.id, version()) is None  # taken: no two plans share it
+    kept.keep(plan.reply.attempt)
+    # The other customer's pane is marked read (the console, maybe in another process).
+    locked = attempts.get_attempt(session, user=trainee, attempt_id=attempt.id, lock=True)
+    attempts.mark_read(session, attempt=locked, slot=1)
+    session.commit()
+    assert kept.take(attempt.id, version()) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from tests.factories import (
     counting_statements,
     login,
     make_chat_trainee,
+    make_test_app,
     make_user,
     statement_kind,
 )
@@ -133,22 +135,80 @@ def test_a_reply_with_htmx_swaps_out_of_band_and_without_redirects(
     assert response.status_code == 200
     assert "稍等一下哦" in response.get_data(as_text=True)
     # Kept from creeping (23 statements before the first rework, 8 before the second): the
-    # user, then the attempt with its conversations and messages in one plain read; then
-    # the short write: the attempt's row if it has not moved, the reply, the conversation.
+    # user, the attempt's version (one row, with its panes' read marks, the first word of
+    # the subquery), then (nothing kept in this process yet) the attempt with its
+    # conversations and messages in one plain read; then the short write: the attempt's
+    # row if it has not moved, the reply, the conversation.
     kinds = [statement_kind(s) for s in statements]
+    version = "SELECT chat_conversation"  # FROM of the read marks' subquery comes first
     assert [k for k in kinds if not k.startswith("BEGIN")] == [
-        "SELECT user", "SELECT chat_attempt",
+        "SELECT user", version, "SELECT chat_attempt",
         "UPDATE chat_attempt", "INSERT chat_message", "UPDATE chat_conversation"], statements
     if app.config["DATABASE_URL"].startswith("sqlite"):  # SQLite's BEGINs are statements
         # Signed in and read in deferred transactions; the write lock for the writes alone.
-        assert kinds[:5] == ["BEGIN", "SELECT user", "BEGIN", "SELECT chat_attempt",
+        assert kinds[:6] == ["BEGIN", "SELECT user", "BEGIN", version, "SELECT chat_attempt",
                              "BEGIN IMMEDIATE"], kinds
+    # The next reply in this process starts from the attempt the last one wrote (the
+    # version says nothing has moved): no read of the conversations and messages.
+    clock.tick(3)
+    with counting_statements(app) as statements:
+        response = client.post(f"/chat/attempts/{attempt_id}/reply",
+                               data={"c": "0", "text": "我帮您查一下"}, headers=HX)
+    assert response.status_code == 200 and "我帮您查一下" in response.get_data(as_text=True)
+    kinds = [statement_kind(s) for s in statements]
+    assert [k for k in kinds if not k.startswith("BEGIN")] == [
+        "SELECT user", version,
+        "UPDATE chat_attempt", "INSERT chat_message", "UPDATE chat_conversation"], statements
     response = client.post(f"/chat/attempts/{attempt_id}/reply", data={"c": "0", "text": "好的"})
     assert response.status_code == 303 and response.headers["Location"].endswith("c=0")
     session.rollback()
     replies = list(session.scalars(sa.select(ChatMessage.text).where(
         ChatMessage.sender == ChatSender.TRAINEE).order_by(ChatMessage.seq)))
-    assert replies == ["稍等一下哦", "好的"]
+    assert replies == ["稍等一下哦", "我帮您查一下", "好的"]
+
+
+def test_a_reply_plans_from_the_kept_attempt_only_while_nothing_has_moved(
+        app: Flask, client: FlaskClient, session: Session, trainee: User, clock: Clock,
+        tmp_path: Path, database_url: str) -> None:
+    """Each process keeps the attempt its last reply wrote; a write anywhere else (here
+    another process's reply) makes the next reply read everything again."""
+    other = make_test_app(tmp_path=tmp_path / "other", database_url=database_url)
+    other.config["CHAT_CLOCK"] = clock
+    try:
+        elsewhere = other.test_client()
+        login(elsewhere, trainee)
+        attempt_id = _start(client)
+        client.get(f"/chat/attempts/{attempt_id}?c=0")
+        clock.tick(5)
+
+        def reply(on: FlaskClient, text: str) -> list[str]:
+            clock.tick(2)
+            with counting_statements(app) as statements:
+                response = on.post(f"/chat/attempts/{attempt_id}/reply",
+                                   data={"c": "0", "text": text}, headers=HX)
+            assert response.status_code == 200, response.get_data(as_text=True)[:300]
+            body = response.get_data(as_text=True)
+            assert text in body
+            return [statement_kind(s) for s in statements]
+
+        full_read = "SELECT chat_attempt"
+        assert full_read in reply(client, "稍等一下哦")  # nothing kept yet
+        assert full_read not in reply(client, "我帮您查一下")  # kept by the last reply
+        reply(elsewhere, "亲，还在吗")  # the other process moves the attempt
+        kinds = reply(client, "让您久等啦")
+        assert full_read in kinds  # its copy is out of date: read again
+        page = client.get(f"/chat/attempts/{attempt_id}?c=0").get_data(as_text=True)
+        assert "亲，还在吗" in page
+        assert full_read not in reply(client, "马上就好")
+    finally:
+        other.extensions["portal.engine"].dispose()
+    session.rollback()
+    rows = list(session.execute(sa.select(ChatMessage.seq, ChatMessage.text).where(
+        ChatMessage.sender == ChatSender.TRAINEE).order_by(ChatMessage.seq)))
+    assert [text for _, text in rows] == [
+        "稍等一下哦", "我帮您查一下", "亲，还在吗", "让您久等啦", "马上就好"]
+    seqs = list(session.scalars(sa.select(ChatMessage.seq).where(ChatMessage.seq.is_not(None))))
+    assert len(seqs) == len(set(seqs))
 
 
 def test_an_empty_reply_comes_back_as_a_422_with_the_error(

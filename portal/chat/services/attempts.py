@@ -4,16 +4,20 @@ Customer messages are rows with `due_at`, written when the engine schedules them
 delivers every row that is due: it stamps `delivered_at` (the first delivery to a browser,
 server time) and gives it the attempt's next `seq`; response time is measured from that
 stamp. Nudges and leaving are decided by `engine.on_tick` on poll and by the sweep. Nothing
-lives in a process: every change happens under the attempt's row lock (PostgreSQL
+lives only in a process: every change happens under the attempt's row lock (PostgreSQL
 `FOR UPDATE`; SQLite's writing transactions are exclusive), and `(attempt, seq)` is unique,
 so two processes serving one attempt can neither deliver a message twice nor lose a reply.
 The attempt keeps `next_event_at` and `last_seq`, so a poll with nothing new reads one row
-and writes nothing (`poll_is_empty`).
+and writes nothing (`poll_is_empty`). A reply is planned without the lock and written only if
+the attempt has not moved; a process may keep the attempt its last reply wrote, as a copy
+used only while the database's version of the attempt still matches it (`_Consoles`).
 """
 from __future__ import annotations
 
 import dataclasses
+import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -556,6 +560,88 @@ def reply(session: Session, *, user_id: int, attempt_id: int, slot: int, text: s
 _CONVERSATION_COLUMNS = (*(f.name for f in dataclasses.fields(engine.Conversation)), "read_seq")
 
 
+# A reply's plan starts from the attempt as the last reply planned in this process left it,
+# when the database says nothing has moved since: the row's version (`_CONSOLE_VERSION`,
+# one indexed read) is what every writer of an attempt changes. A reply or a delivery
+# moves `last_seq`; a tick happens once `next_event_at` has come and plans a later one
+# (an ended conversation's closed farewell window is no event, so it always moves); marking
+# a pane read raises a `read_seq`, and the sum of them is in the version; an ending sets the
+# status. The database stays the truth: a copy that does not match its version is never
+# used, and the write is guarded as for any plan. Another process, a poll with news, the
+# sweep: each just makes the next plan read everything again.
+
+_CONVERSATIONS = ChatConversation.__table__
+_CONSOLE_VERSION = sa.select(
+    _ATTEMPTS.c.user_id, _ATTEMPTS.c.status, _ATTEMPTS.c.last_seq, _ATTEMPTS.c.next_event_at,
+    _ATTEMPTS.c.deadline_at,
+    sa.select(sa.func.coalesce(sa.func.sum(_CONVERSATIONS.c.read_seq), 0))
+    .where(_CONVERSATIONS.c.chat_attempt_id == _ATTEMPTS.c.id)
+    .scalar_subquery().label("read_seqs"),
+).where(_ATTEMPTS.c.id == sa.bindparam("attempt_id"))
+
+CONSOLES_KEPT = 512  # attempts a process keeps for their next reply (least recent dropped)
+
+
+@dataclass(frozen=True)
+class _Version:
+    status: str
+    last_seq: int
+    next_event_at: datetime | None
+    deadline_at: datetime
+    read_seqs: int
+
+    @classmethod
+    def of_row(cls, row: sa.Row[Any]) -> _Version:
+        return cls(ChatAttemptStatus(row.status).value, row.last_seq, row.next_event_at,
+                   row.deadline_at, int(row.read_seqs))
+
+    @classmethod
+    def of_attempt(cls, attempt: ChatAttempt) -> _Version:
+        return cls(ChatAttemptStatus(attempt.status).value, attempt.last_seq,
+                   attempt.next_event_at, attempt.deadline_at,
+                   sum(row.read_seq for row in attempt.conversations))
+
+
+class _Consoles:
+    """Detached attempts by id, each with the version it was written at. A plan takes its
+    attempt out (no two requests share one); only a reply that was written puts it back."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[int, tuple[_Version, ChatAttempt]] = OrderedDict()
+
+    def take(self, attempt_id: int, version: _Version) -> ChatAttempt | None:
+        with self._lock:
+            found = self._kept.pop(attempt_id, None)
+        return found[1] if found is not None and found[0] == version else None
+
+    def keep(self, attempt: ChatAttempt) -> None:
+        version = _Version.of_attempt(attempt)
+        with self._lock:
+            self._kept[attempt.id] = (version, attempt)
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+
+
+_CONSOLES: weakref.WeakKeyDictionary[Any, _Consoles] = weakref.WeakKeyDictionary()
+
+
+def _consoles(session: Session) -> _Consoles:
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    found = _CONSOLES.get(engine)
+    if found is None:
+        found = _CONSOLES.setdefault(engine, _Consoles(CONSOLES_KEPT))
+    return found
+
+
+def keep_planned(session: Session, plan: PlannedReply) -> None:
+    """A planned reply was written and committed (and its console shown): keep its attempt
+    for the next plan in this process."""
+    _consoles(session).keep(plan.reply.attempt)
+
+
 @dataclass(frozen=True)
 class PlannedReply:
     """A reply computed from a plain read: what to write if the attempt has not moved."""
@@ -579,45 +665,59 @@ def plan_reply(session: Session, *, user_id: int, attempt_id: int, slot: int, te
         raise DomainError(N_("回复不能为空"))
     if len(text) > MAX_REPLY_CHARS:
         raise DomainError(N_("一条回复最多 %(n)d 个字"), n=MAX_REPLY_CHARS)
-    # Planned in a session of its own on the caller's connection (the same read), closed
-    # before returning: the objects come out detached with the state the plan gave them,
-    # and nothing of them can ever be flushed.
-    with Session(bind=session.connection(), autoflush=False) as scratch:
-        attempt = scratch.scalars(
-            sa.select(ChatAttempt).where(ChatAttempt.id == attempt_id)
-            .options(joinedload(ChatAttempt.conversations).joinedload(ChatConversation.messages))
-        ).unique().one_or_none()
-        if attempt is None or attempt.user_id != user_id:
-            raise NotFound(N_("找不到该作答记录"))
+    connection = session.connection()
+    found = connection.execute(_CONSOLE_VERSION, {"attempt_id": attempt_id}).first()
+    if found is None or found.user_id != user_id:
+        raise NotFound(N_("找不到该作答记录"))
+    if found.status != ChatAttemptStatus.IN_PROGRESS:
+        raise AttemptClosed(N_("考核已结束，不能再回复"))
+    if now >= found.deadline_at:
+        raise NeedsLock
+    consoles = _consoles(session)
+    attempt = consoles.take(attempt_id, _Version.of_row(found))
+    if attempt is None:
+        # Read in a session of its own on the caller's connection (the same transaction),
+        # closed at once: the objects come out detached, and nothing of them can ever be
+        # flushed. They are as the version just read says, or newer (PostgreSQL reads each
+        # statement afresh): the plan's guard is what they say.
+        with Session(bind=connection, autoflush=False) as scratch:
+            attempt = scratch.scalars(
+                sa.select(ChatAttempt).where(ChatAttempt.id == attempt_id)
+                .options(joinedload(ChatAttempt.conversations)
+                         .joinedload(ChatConversation.messages))
+            ).unique().one()
         if attempt.status is not ChatAttemptStatus.IN_PROGRESS:
             raise AttemptClosed(N_("考核已结束，不能再回复"))
         if now >= attempt.deadline_at:
             raise NeedsLock
-        seen_seq, seen_next = attempt.last_seq, attempt.next_event_at
-        before = {row.id: {name: getattr(row, name) for name in _CONVERSATION_COLUMNS}
-                  for row in attempt.conversations}
-        undelivered = [m for row in attempt.conversations for m in row.messages
-                       if m.delivered_at is None]
-        row = next((c for c in attempt.conversations if c.slot == slot), None)
-        if row is None:
-            raise NotFound(N_("找不到这位买家"))
-        if not takes_replies(row, now):
-            raise ConversationClosed(N_("这位买家的会话已结束，不能再回复"))
-        _tick(scratch, attempt, now)
-        _deliver(scratch, attempt, now)
-        if not takes_replies(row, now):
-            raise ConversationClosed(N_("这位买家已经离开，不能再回复"))
-        attempt.last_seq += 1
-        message = ChatMessage(chat_attempt_id=attempt.id, seq=attempt.last_seq,
-                              sender=ChatSender.TRAINEE, text=text, due_at=now,
-                              delivered_at=now, sent_at=now, state=row.state, nudge=False)
-        row.messages.append(message)
-        since = _replies_since_customer(row)
-        step = engine.on_reply(scenario_for(scratch, row), _conversation(row), since, now=now)
-        _store_state(row, step.conversation)
-        _schedule(scratch, attempt, row, step)
-        advance(scratch, attempt=attempt, now=now, may_finish=False)
-        row.read_seq = attempt.last_seq
+    seen_seq, seen_next = attempt.last_seq, attempt.next_event_at
+    before = {row.id: {name: getattr(row, name) for name in _CONVERSATION_COLUMNS}
+              for row in attempt.conversations}
+    undelivered = [m for row in attempt.conversations for m in row.messages
+                   if m.delivered_at is None]
+    row = next((c for c in attempt.conversations if c.slot == slot), None)
+    if row is None:
+        raise NotFound(N_("找不到这位买家"))
+    if not takes_replies(row, now):
+        raise ConversationClosed(N_("这位买家的会话已结束，不能再回复"))
+    # From here on the detached objects take the plan's state (a planned reply that is
+    # not written is dropped with them). Scenario definitions are read with the caller's
+    # session (cached per process: only the first use of a version reads it).
+    _tick(session, attempt, now)
+    _deliver(session, attempt, now)
+    if not takes_replies(row, now):
+        raise ConversationClosed(N_("这位买家已经离开，不能再回复"))
+    attempt.last_seq += 1
+    message = ChatMessage(chat_attempt_id=attempt.id, seq=attempt.last_seq,
+                          sender=ChatSender.TRAINEE, text=text, due_at=now,
+                          delivered_at=now, sent_at=now, state=row.state, nudge=False)
+    row.messages.append(message)
+    since = _replies_since_customer(row)
+    step = engine.on_reply(scenario_for(session, row), _conversation(row), since, now=now)
+    _store_state(row, step.conversation)
+    _schedule(session, attempt, row, step)
+    advance(session, attempt=attempt, now=now, may_finish=False)
+    row.read_seq = attempt.last_seq
     updates = []
     for conv in attempt.conversations:
         values = {name: getattr(conv, name) for name in _CONVERSATION_COLUMNS}
