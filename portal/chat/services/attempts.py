@@ -733,40 +733,54 @@ def plan_reply(session: Session, *, user_id: int, attempt_id: int, slot: int, te
         conversation_updates=updates, new_messages=new, delivered=delivered)
 
 
+_MESSAGES = ChatMessage.__table__
+_MESSAGE_COLUMNS = ("chat_attempt_id", "seq", "sender", "text", "due_at", "delivered_at",
+                    "sent_at", "state")
+
+
+def _move_attempt(next_event_at: sa.ColumnElement[bool]) -> sa.Update:
+    return (sa.update(_ATTEMPTS)
+            .where(_ATTEMPTS.c.id == sa.bindparam("_id"),
+                   _ATTEMPTS.c.last_seq == sa.bindparam("_seen_seq"),
+                   _ATTEMPTS.c.status == ChatAttemptStatus.IN_PROGRESS, next_event_at)
+            .values(last_seq=sa.bindparam("last_seq"),
+                    next_event_at=sa.bindparam("next_event_at")))
+
+
+# Built once: a hot write spends its time in the database, not in building statements (and
+# everything a write needs is computed before its first statement takes the lock).
+_MOVE_ATTEMPT = _move_attempt(_ATTEMPTS.c.next_event_at == sa.bindparam("_seen_next"))
+_MOVE_ATTEMPT_UNPLANNED = _move_attempt(_ATTEMPTS.c.next_event_at.is_(None))
+_INSERT_MESSAGES = sa.insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
+_DELIVER_MESSAGES = (sa.update(_MESSAGES).where(_MESSAGES.c.id == sa.bindparam("_id"))
+                     .values(seq=sa.bindparam("seq"), delivered_at=sa.bindparam("delivered_at")))
+_UPDATE_CONVERSATIONS = (
+    sa.update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == sa.bindparam("_id"))
+    .values({name: sa.bindparam(name) for name in _CONVERSATION_COLUMNS}))
+
+
 def apply_reply(session: Session, plan: PlannedReply) -> bool:
     """The write phase of a planned reply: False (nothing written) if the attempt moved
     since it was read; else its row, the new messages, the deliveries, the conversations."""
     attempt = plan.reply.attempt
-    table = ChatAttempt.__table__
-    moved = session.execute(
-        sa.update(table).where(
-            table.c.id == attempt.id, table.c.last_seq == plan.seen_seq,
-            table.c.status == ChatAttemptStatus.IN_PROGRESS,
-            table.c.next_event_at.is_(None) if plan.seen_next_event_at is None
-            else table.c.next_event_at == plan.seen_next_event_at)
-        .values(plan.attempt_values)).rowcount
+    move = {"_id": attempt.id, "_seen_seq": plan.seen_seq, **plan.attempt_values}
+    if plan.seen_next_event_at is not None:
+        move["_seen_next"] = plan.seen_next_event_at
+    rows = [{name: getattr(m, name) for name in _MESSAGE_COLUMNS}
+            | {"chat_conversation_id": m.conversation.id, "nudge": bool(m.nudge)}
+            for m in plan.new_messages]
+    conversations = [{**u, "ending": u["ending"].value if hasattr(u["ending"], "value")
+                      else u["ending"]} for u in plan.conversation_updates]
+    conn = session.connection()
+    moved = conn.execute(_MOVE_ATTEMPT if plan.seen_next_event_at is not None
+                         else _MOVE_ATTEMPT_UNPLANNED, move).rowcount
     if moved != 1:
         return False
-    conn = session.connection()
-    columns = ("chat_attempt_id", "chat_conversation_id", "seq", "sender", "text", "due_at",
-               "delivered_at", "sent_at", "state", "nudge")
-    rows = [{name: getattr(m, name) for name in columns if name != "chat_conversation_id"}
-            | {"chat_conversation_id": m.conversation.id,
-               "nudge": bool(m.nudge)} for m in plan.new_messages]
-    messages = ChatMessage.__table__
-    ids = conn.execute(sa.insert(messages).returning(messages.c.id,
-                                                     sort_by_parameter_order=True),
-                       rows).scalars().all()
+    ids = conn.execute(_INSERT_MESSAGES, rows).scalars().all()
     if plan.delivered:
-        conn.execute(sa.update(messages).where(messages.c.id == sa.bindparam("_id"))
-                     .values(seq=sa.bindparam("seq"), delivered_at=sa.bindparam("delivered_at")),
-                     plan.delivered)
-    if plan.conversation_updates:
-        conversations = ChatConversation.__table__
-        conn.execute(sa.update(conversations).where(conversations.c.id == sa.bindparam("_id"))
-                     .values({name: sa.bindparam(name) for name in _CONVERSATION_COLUMNS}),
-                     [{**u, "ending": u["ending"].value if hasattr(u["ending"], "value")
-                       else u["ending"]} for u in plan.conversation_updates])
+        conn.execute(_DELIVER_MESSAGES, plan.delivered)
+    if conversations:
+        conn.execute(_UPDATE_CONVERSATIONS, conversations)
     for message, new_id in zip(plan.new_messages, ids, strict=True):
         message.id = new_id
         message.chat_conversation_id = message.conversation.id
