@@ -247,7 +247,10 @@ class Load:
             self.tally.error("poll", began, f"HTTP {status}")
 
     async def reply(self, trainee: chat.Trainee) -> None:
-        slot, text = chat.next_reply(trainee, self.plans)
+        found = next_reply(trainee, self.plans)
+        if found is None:  # both customers served: the trainee only watches the console
+            return
+        slot, text = found
         body = urlencode({"csrf_token": trainee.csrf, "c": str(slot), "text": text}).encode()
         headers = trainee.headers(**{"Content-Type": FORM, "HX-Target": "chat-poller",
                                      "HX-Trigger": "chat-reply"})
@@ -331,6 +334,21 @@ def split(n: int) -> tuple[int, int]:
 
 
 # -- the run ------------------------------------------------------------------------------
+
+
+def next_reply(trainee: chat.Trainee, plans: dict[int, tuple[str, ...]]) -> tuple[int, str] | None:
+    """The next reply of a classroom trainee: the customers take turns, each gets its plan's
+    lines up to the goodbye, once (the chat bench's `next_reply` repeats the goodbye inside
+    the farewell window; at one reply every 20 s the window has closed by then, and a reply
+    to a customer who has gone is refused). None once every plan is done."""
+    open_slots = [slot for slot in sorted(plans)
+                  if trainee.plan_step.get(slot, 0) < len(plans[slot]) - 1]
+    if not open_slots:
+        return None
+    slot = open_slots[len(trainee.sent) % len(open_slots)]
+    step = trainee.plan_step.get(slot, 0)
+    trainee.plan_step[slot] = step + 1
+    return slot, plans[slot][step]
 
 
 @dataclass(frozen=True)

@@ -56,3 +56,15 @@ def test_steps_must_rise() -> None:
 def test_split_puts_one_in_ten_in_chat() -> None:
     assert classroom.split(1000) == (900, 100)
     assert classroom.split(12) == (11, 1)
+
+
+def test_a_classroom_trainee_answers_each_customer_up_to_the_goodbye_once() -> None:
+    from bench import chat
+
+    plans = {0: ("a1", "a2", "bye"), 1: ("b1", "bye")}
+    trainee = chat.Trainee(employee_no="x", user_id=1, browser=None)  # type: ignore[arg-type]
+    sent = []
+    while (found := classroom.next_reply(trainee, plans)) is not None:
+        sent.append(found)
+        trainee.sent.append(chat.Sent(*found, acked=True))
+    assert sent == [(0, "a1"), (1, "b1"), (0, "a2")]
