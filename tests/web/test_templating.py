@@ -21,3 +21,21 @@ def test_a_helper_name_is_registered_once(app: Flask) -> None:
     templating.register(app, functions={"a_new_helper": str})
     with app.test_request_context():
         assert render_template_string("{{ a_new_helper(3) }}") == "3"
+
+
+def test_templates_translate_in_the_language_chosen_even_when_it_changes_mid_request(
+        app: Flask) -> None:
+    from flask import session
+    from flask_babel import force_locale, refresh
+
+    page = "{{ _('首页') }} · {{ _('%(n)d 分', n=3) }}"
+    with app.test_request_context():
+        assert render_template_string(page) == "首页 · 3 分"
+        with force_locale("en"):
+            assert render_template_string("{{ _('首页') }}") == "Home"
+        assert render_template_string("{{ _('首页') }}") == "首页"
+        session["lang"] = "en"
+        refresh()  # what the language switch does
+        assert render_template_string("{{ _('首页') }}") == "Home"
+    with app.test_request_context():  # another request: its own language
+        assert render_template_string("{{ _('首页') }}") == "首页"
