@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy import orm
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.audit import services as audit
 from portal.auth import access
@@ -293,20 +294,45 @@ class TrackView:
     online: dict[str, list[StageAssessment]]  # stages' assessments that can be taken online now
 
 
+# A track read with the version in use, in one statement (every reader of a track needs
+# it); the version's source text is for exports only.
+_WITH_VERSION = orm.joinedload(Track.current_version).defer(TrackVersion.source_text)
+
+
 def get_track(session: Session, track_key: str) -> Track:
-    track = session.scalar(sa.select(Track).where(Track.key == track_key))
+    track = session.scalar(sa.select(Track).where(Track.key == track_key).options(_WITH_VERSION))
     if track is None or track.current_version is None:
         raise NotFound(N_("找不到培训路线 %(key)s"), key=track_key)
     return track
 
 
+def _cohort_pending(user: User) -> bool:
+    """Whether reading the user's cohort would cost a statement (it has one, not loaded yet):
+    a page's first query then reads it too and hands it over (`_cohort_read`)."""
+    return user.cohort_id is not None and "cohort" not in sa.inspect(user).dict
+
+
+def _cohort_read(user: User, cohort: Cohort | None) -> None:
+    """`user.cohort` is the cohort a query read with its own first statement, loaded as if
+    by the relationship (no change to flush; the session keeps only weak references, so the
+    relationship must hold it for the page's later reads)."""
+    if cohort is not None:
+        set_committed_value(user, "cohort", cohort)
+
+
 def track_for_trainee(session: Session, *, user: User) -> TrackView | None:
     """The trainee's track with every stage's state, or None if none is assigned/published."""
-    cohort: Cohort | None = user.cohort
-    if cohort is None:
-        return None
-    track = session.scalar(sa.select(Track).where(Track.key == cohort.track_key))
-    if track is None or track.current_version is None:
+    if _cohort_pending(user):
+        row = session.execute(
+            sa.select(Cohort, Track).outerjoin(Track, Track.key == Cohort.track_key)
+            .where(Cohort.id == user.cohort_id).options(_WITH_VERSION)).one_or_none()
+        cohort, track = row if row is not None else (None, None)
+        _cohort_read(user, cohort)
+    else:
+        cohort = user.cohort
+        track = None if cohort is None else session.scalar(
+            sa.select(Track).where(Track.key == cohort.track_key).options(_WITH_VERSION))
+    if cohort is None or track is None or track.current_version is None:
         return None
     return _track_view(session, track, user, cohort)
 
@@ -314,24 +340,34 @@ def track_for_trainee(session: Session, *, user: User) -> TrackView | None:
 def _track_view(session: Session, track: Track, user: User, cohort: Cohort | None) -> TrackView:
     version = track.current_version
     assert version is not None
-    # The modules with their current versions in one statement (the page shows every title).
+    # The modules with their current versions in one statement: the page shows every
+    # title and length, never a body (the bodies are most of a version's bytes).
     modules = {m.key: m for m in session.scalars(
         sa.select(Module).where(Module.track_id == track.id).order_by(Module.key)
-        .options(orm.joinedload(Module.current_version)))}
+        .options(orm.joinedload(Module.current_version)
+                 .load_only(ModuleVersion.title, ModuleVersion.minutes)))}
     progress_rows = session.scalars(sa.select(ModuleProgress).where(
         ModuleProgress.user_id == user.id,
         ModuleProgress.module_id.in_([m.id for m in modules.values()])))
     by_id = {m.id: key for key, m in modules.items()}
     progress = {by_id[p.module_id]: p for p in progress_rows}
     done = {key for key, p in progress.items() if p.completed_at is not None}
-    passed = passed_stages(session, user_id=user.id, track_key=track.key)
+    # The passed stages and the checklist ticks in one statement: a passed stage is a row
+    # without an item (a tick's item key is never null).
+    passed: set[str] = set()
+    ticks: dict[str, set[str]] = {}
+    for stage_key, item_key in session.execute(sa.union_all(
+            sa.select(StageCompletion.stage_key,
+                      sa.cast(sa.null(), ChecklistTick.item_key.type).label("item_key"))
+            .where(StageCompletion.user_id == user.id, StageCompletion.track_key == track.key),
+            sa.select(ChecklistTick.stage_key, ChecklistTick.item_key)
+            .where(ChecklistTick.user_id == user.id, ChecklistTick.track_key == track.key))):
+        if item_key is None:
+            passed.add(stage_key)
+        else:
+            ticks.setdefault(stage_key, set()).add(item_key)
     statuses = rules.stage_statuses(version.stages, passed=passed, done_modules=done,
                                     start_date=cohort.start_date if cohort else None)
-    ticks: dict[str, set[str]] = {}
-    for stage_key, item_key in session.execute(sa.select(
-            ChecklistTick.stage_key, ChecklistTick.item_key).where(
-            ChecklistTick.user_id == user.id, ChecklistTick.track_key == track.key)):
-        ticks.setdefault(stage_key, set()).add(item_key)
     checklists = {s.key: rules.checklist_state(s, ticks.get(s.key, set()))
                   for s in version.stages if s.kind is StageKind.TEAM_INTEGRATION}
     return TrackView(track=track, version=version, statuses=statuses, modules=modules,
@@ -465,8 +501,22 @@ def read_module(session: Session, *, user: User, track_key: str, module_key: str
                 now: datetime) -> ModulePage:
     """A module as `user` may read it, reading only: a trainee's progress as it is (None
     before the first visit). `page.visit_due` says whether `record_visit` would write."""
-    track = get_track(session, track_key)
-    module = next((m for m in track.modules if m.key == module_key), None)
+    # The track with its version and the module with its own in one statement (and a
+    # trainee's cohort, needed below, when not loaded yet).
+    trainee = user.role is Role.TRAINEE
+    with_cohort = trainee and _cohort_pending(user)
+    query = (sa.select(Track, Module).outerjoin(Module, sa.and_(
+        Module.track_id == Track.id, Module.key == module_key)).where(Track.key == track_key)
+        .options(_WITH_VERSION, orm.joinedload(Module.current_version)
+                 .defer(ModuleVersion.body_markdown)))  # the page shows the rendered body
+    if with_cohort:
+        query = query.add_columns(Cohort).outerjoin(Cohort, Cohort.id == user.cohort_id)
+    row = session.execute(query).one_or_none()
+    if row is None or row[0].current_version is None:
+        raise NotFound(N_("找不到培训路线 %(key)s"), key=track_key)
+    track, module = row[0], row[1]
+    if with_cohort:
+        _cohort_read(user, row[2])
     version = track.current_version
     assert version is not None
     stage = rules.stage_of_module(version.stages, module_key)
@@ -475,7 +525,7 @@ def read_module(session: Session, *, user: User, track_key: str, module_key: str
     progress = None
     visit_due = False
     statuses: list[rules.StageStatus] = []
-    if user.role is Role.TRAINEE:
+    if trainee:
         if user.cohort is None or user.cohort.track_key != track_key:
             raise ModuleNotFound(N_("找不到该模块"))
         # Locks depend on passed stages only: no need to load every module's progress.
@@ -492,7 +542,7 @@ def read_module(session: Session, *, user: User, track_key: str, module_key: str
     order = rules.reading_order(version.stages)
     i = order.index(module_key)
     next_key = order[i + 1] if i + 1 < len(order) else None
-    stage_end = user.role is Role.TRAINEE and module_key == stage.modules[-1]
+    stage_end = trainee and module_key == stage.modules[-1]
     next_locked = False
     if stage_end and next_key is not None:
         next_stage = rules.stage_of_module(version.stages, next_key)
