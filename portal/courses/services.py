@@ -284,12 +284,39 @@ def _pass_stage(session: Session, *, user_id: int, track_key: str, stage_key: st
 # --- reading ------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class ModuleTitle:
+    """What a track's page shows of a module's version in use."""
+
+    id: int
+    title: str
+    minutes: int
+
+
+@dataclass(frozen=True)
+class TrackModule:
+    """A module as its track's page lists it (named like `Module`'s attributes)."""
+
+    id: int
+    key: str
+    current_version: ModuleTitle | None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A trainee's progress on a module as their track's page shows it (`ModuleProgress`)."""
+
+    module_id: int
+    completed_at: datetime | None
+    seconds_spent: int
+
+
+@dataclass(frozen=True)
 class TrackView:
     track: Track
     version: TrackVersion
     statuses: list[rules.StageStatus]
-    modules: dict[str, Module]
-    progress: dict[str, ModuleProgress]
+    modules: dict[str, TrackModule]
+    progress: dict[str, Reading]  # the modules the trainee opened, by key
     checklists: dict[str, rules.ChecklistState]  # team-integration stages by key
     online: dict[str, list[StageAssessment]]  # stages' assessments that can be taken online now
 
@@ -340,17 +367,24 @@ def track_for_trainee(session: Session, *, user: User) -> TrackView | None:
 def _track_view(session: Session, track: Track, user: User, cohort: Cohort | None) -> TrackView:
     version = track.current_version
     assert version is not None
-    # The modules with their current versions in one statement: the page shows every
-    # title and length, never a body (the bodies are most of a version's bytes).
-    modules = {m.key: m for m in session.scalars(
-        sa.select(Module).where(Module.track_id == track.id).order_by(Module.key)
-        .options(orm.joinedload(Module.current_version)
-                 .load_only(ModuleVersion.title, ModuleVersion.minutes)))}
-    progress_rows = session.scalars(sa.select(ModuleProgress).where(
-        ModuleProgress.user_id == user.id,
-        ModuleProgress.module_id.in_([m.id for m in modules.values()])))
-    by_id = {m.id: key for key, m in modules.items()}
-    progress = {by_id[p.module_id]: p for p in progress_rows}
+    # The modules, the title and length of each one's version in use (never a body: the
+    # bodies are most of a version's bytes) and the trainee's progress on each, in one
+    # plain select: the page lists them, it changes none of them.
+    modules: dict[str, TrackModule] = {}
+    progress: dict[str, Reading] = {}
+    for (module_id, key, version_id, title, minutes, progress_id, completed_at,
+         seconds_spent) in session.execute(
+            sa.select(Module.id, Module.key, ModuleVersion.id, ModuleVersion.title,
+                      ModuleVersion.minutes, ModuleProgress.id, ModuleProgress.completed_at,
+                      ModuleProgress.seconds_spent)
+            .outerjoin(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+            .outerjoin(ModuleProgress, sa.and_(ModuleProgress.module_id == Module.id,
+                                               ModuleProgress.user_id == user.id))
+            .where(Module.track_id == track.id).order_by(Module.key)):
+        modules[key] = TrackModule(module_id, key, None if version_id is None
+                                   else ModuleTitle(version_id, title, minutes))
+        if progress_id is not None:
+            progress[key] = Reading(module_id, completed_at, seconds_spent)
     done = {key for key, p in progress.items() if p.completed_at is not None}
     # The passed stages and the checklist ticks in one statement: a passed stage is a row
     # without an item (a tick's item key is never null).
