@@ -468,10 +468,41 @@ def passed_stages(session: Session, *, user_id: int, track_key: str) -> set[str]
 
 
 @dataclass(frozen=True)
+class TrackRef:
+    """A track as a module's page names it."""
+
+    id: int
+    key: str
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    """A module as its page names it."""
+
+    id: int
+    key: str
+
+
+@dataclass(frozen=True)
+class ModuleText:
+    """A module's version in use as its page shows it (named like `ModuleVersion`'s
+    attributes; without the Markdown source: the page shows the HTML rendered at import)."""
+
+    id: int
+    number: int
+    title: str
+    summary: str
+    minutes: int
+    tags: list[str]
+    toc_html: str
+    body_html: str
+
+
+@dataclass(frozen=True)
 class ModulePage:
-    track: Track
-    module: Module
-    version: ModuleVersion
+    track: TrackRef
+    module: ModuleRef
+    version: ModuleText
     stage: Stage
     previous_key: str | None
     next_key: str | None
@@ -535,36 +566,46 @@ def read_module(session: Session, *, user: User, track_key: str, module_key: str
                 now: datetime) -> ModulePage:
     """A module as `user` may read it, reading only: a trainee's progress as it is (None
     before the first visit). `page.visit_due` says whether `record_visit` would write."""
-    # The track with its version and the module with its own in one statement (and a
-    # trainee's cohort, needed below, when not loaded yet).
+    # The track's stages, the module and its version in use in one plain select (and a
+    # trainee's cohort's track, checked below, when the cohort is not loaded yet): the page
+    # shows them, it changes none of them.
     trainee = user.role is Role.TRAINEE
     with_cohort = trainee and _cohort_pending(user)
-    query = (sa.select(Track, Module).outerjoin(Module, sa.and_(
-        Module.track_id == Track.id, Module.key == module_key)).where(Track.key == track_key)
-        .options(_WITH_VERSION, orm.joinedload(Module.current_version)
-                 .defer(ModuleVersion.body_markdown)))  # the page shows the rendered body
+    query = (sa.select(Track.id, TrackVersion.stages_data, Module.id, ModuleVersion.id,
+                       ModuleVersion.number, ModuleVersion.title, ModuleVersion.summary,
+                       ModuleVersion.minutes, ModuleVersion.tags, ModuleVersion.toc_html,
+                       ModuleVersion.body_html)
+             .outerjoin(TrackVersion, TrackVersion.id == Track.current_version_id)
+             .outerjoin(Module, sa.and_(Module.track_id == Track.id, Module.key == module_key))
+             .outerjoin(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+             .where(Track.key == track_key))
     if with_cohort:
-        query = query.add_columns(Cohort).outerjoin(Cohort, Cohort.id == user.cohort_id)
+        query = query.add_columns(Cohort.track_key).outerjoin(Cohort,
+                                                              Cohort.id == user.cohort_id)
     row = session.execute(query).one_or_none()
-    if row is None or row[0].current_version is None:
+    if row is None or row[1] is None:
         raise NotFound(N_("找不到培训路线 %(key)s"), key=track_key)
-    track, module = row[0], row[1]
-    if with_cohort:
-        _cohort_read(user, row[2])
-    version = track.current_version
-    assert version is not None
-    stage = rules.stage_of_module(version.stages, module_key)
-    if module is None or module.current_version is None or stage is None:
+    (track_id, stages_data, module_id, version_id, number, title, summary, minutes, tags,
+     toc_html, body_html) = row[:11]
+    stages = rules.stages_from_data(stages_data or [])
+    stage = rules.stage_of_module(stages, module_key)
+    if module_id is None or version_id is None or stage is None:
         raise ModuleNotFound(N_("找不到该模块"))
+    module = ModuleRef(module_id, module_key)
+    text = ModuleText(id=version_id, number=number, title=title, summary=summary,
+                      minutes=minutes, tags=list(tags or []), toc_html=toc_html or "",
+                      body_html=body_html)
     progress = None
     visit_due = False
     statuses: list[rules.StageStatus] = []
     if trainee:
-        if user.cohort is None or user.cohort.track_key != track_key:
+        cohort_track = row[11] if with_cohort else (user.cohort.track_key if user.cohort
+                                                    else None)
+        if cohort_track != track_key:
             raise ModuleNotFound(N_("找不到该模块"))
         # Locks depend on passed stages only: no need to load every module's progress.
         statuses = rules.stage_statuses(
-            version.stages, passed=passed_stages(session, user_id=user.id, track_key=track_key),
+            stages, passed=passed_stages(session, user_id=user.id, track_key=track_key),
             done_modules=set(), start_date=None)
         status = next(s for s in statuses if s.key == stage.key)
         if status.state is rules.StageState.LOCKED:
@@ -573,16 +614,17 @@ def read_module(session: Session, *, user: User, track_key: str, module_key: str
                               previous=status.unlocked_by or "")
         progress = session.scalar(_progress_query(user.id, module.id))
         visit_due = rules.visit_due(progress.last_opened_at if progress else None, now)
-    order = rules.reading_order(version.stages)
+    order = rules.reading_order(stages)
     i = order.index(module_key)
     next_key = order[i + 1] if i + 1 < len(order) else None
     stage_end = trainee and module_key == stage.modules[-1]
     next_locked = False
     if stage_end and next_key is not None:
-        next_stage = rules.stage_of_module(version.stages, next_key)
+        next_stage = rules.stage_of_module(stages, next_key)
         next_locked = next(s for s in statuses if next_stage and s.key == next_stage.key
                            ).state is rules.StageState.LOCKED
-    return ModulePage(track=track, module=module, version=module.current_version, stage=stage,
+    return ModulePage(track=TrackRef(track_id, track_key), module=module, version=text,
+                      stage=stage,
                       previous_key=order[i - 1] if i > 0 else None, next_key=next_key,
                       progress=progress, stage_end=stage_end,
                       assessments=online_stage_assessments(session, [stage]).get(stage.key, [])
