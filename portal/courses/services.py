@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy import orm
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.audit import services as audit
 from portal.auth import access
@@ -283,30 +284,82 @@ def _pass_stage(session: Session, *, user_id: int, track_key: str, stage_key: st
 # --- reading ------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class ModuleTitle:
+    """What a track's page shows of a module's version in use."""
+
+    id: int
+    title: str
+    minutes: int
+
+
+@dataclass(frozen=True)
+class TrackModule:
+    """A module as its track's page lists it (named like `Module`'s attributes)."""
+
+    id: int
+    key: str
+    current_version: ModuleTitle | None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A trainee's progress on a module as their track's page shows it (`ModuleProgress`)."""
+
+    module_id: int
+    completed_at: datetime | None
+    seconds_spent: int
+
+
+@dataclass(frozen=True)
 class TrackView:
     track: Track
     version: TrackVersion
     statuses: list[rules.StageStatus]
-    modules: dict[str, Module]
-    progress: dict[str, ModuleProgress]
+    modules: dict[str, TrackModule]
+    progress: dict[str, Reading]  # the modules the trainee opened, by key
     checklists: dict[str, rules.ChecklistState]  # team-integration stages by key
     online: dict[str, list[StageAssessment]]  # stages' assessments that can be taken online now
 
 
+# A track read with the version in use, in one statement (every reader of a track needs
+# it); the version's source text is for exports only.
+_WITH_VERSION = orm.joinedload(Track.current_version).defer(TrackVersion.source_text)
+
+
 def get_track(session: Session, track_key: str) -> Track:
-    track = session.scalar(sa.select(Track).where(Track.key == track_key))
+    track = session.scalar(sa.select(Track).where(Track.key == track_key).options(_WITH_VERSION))
     if track is None or track.current_version is None:
         raise NotFound(N_("找不到培训路线 %(key)s"), key=track_key)
     return track
 
 
+def _cohort_pending(user: User) -> bool:
+    """Whether reading the user's cohort would cost a statement (it has one, not loaded yet):
+    a page's first query then reads it too and hands it over (`_cohort_read`)."""
+    return user.cohort_id is not None and "cohort" not in sa.inspect(user).dict
+
+
+def _cohort_read(user: User, cohort: Cohort | None) -> None:
+    """`user.cohort` is the cohort a query read with its own first statement, loaded as if
+    by the relationship (no change to flush; the session keeps only weak references, so the
+    relationship must hold it for the page's later reads)."""
+    if cohort is not None:
+        set_committed_value(user, "cohort", cohort)
+
+
 def track_for_trainee(session: Session, *, user: User) -> TrackView | None:
     """The trainee's track with every stage's state, or None if none is assigned/published."""
-    cohort: Cohort | None = user.cohort
-    if cohort is None:
-        return None
-    track = session.scalar(sa.select(Track).where(Track.key == cohort.track_key))
-    if track is None or track.current_version is None:
+    if _cohort_pending(user):
+        row = session.execute(
+            sa.select(Cohort, Track).outerjoin(Track, Track.key == Cohort.track_key)
+            .where(Cohort.id == user.cohort_id).options(_WITH_VERSION)).one_or_none()
+        cohort, track = row if row is not None else (None, None)
+        _cohort_read(user, cohort)
+    else:
+        cohort = user.cohort
+        track = None if cohort is None else session.scalar(
+            sa.select(Track).where(Track.key == cohort.track_key).options(_WITH_VERSION))
+    if cohort is None or track is None or track.current_version is None:
         return None
     return _track_view(session, track, user, cohort)
 
@@ -314,24 +367,41 @@ def track_for_trainee(session: Session, *, user: User) -> TrackView | None:
 def _track_view(session: Session, track: Track, user: User, cohort: Cohort | None) -> TrackView:
     version = track.current_version
     assert version is not None
-    # The modules with their current versions in one statement (the page shows every title).
-    modules = {m.key: m for m in session.scalars(
-        sa.select(Module).where(Module.track_id == track.id).order_by(Module.key)
-        .options(orm.joinedload(Module.current_version)))}
-    progress_rows = session.scalars(sa.select(ModuleProgress).where(
-        ModuleProgress.user_id == user.id,
-        ModuleProgress.module_id.in_([m.id for m in modules.values()])))
-    by_id = {m.id: key for key, m in modules.items()}
-    progress = {by_id[p.module_id]: p for p in progress_rows}
+    # The modules, the title and length of each one's version in use (never a body: the
+    # bodies are most of a version's bytes) and the trainee's progress on each, in one
+    # plain select: the page lists them, it changes none of them.
+    modules: dict[str, TrackModule] = {}
+    progress: dict[str, Reading] = {}
+    for (module_id, key, version_id, title, minutes, progress_id, completed_at,
+         seconds_spent) in session.execute(
+            sa.select(Module.id, Module.key, ModuleVersion.id, ModuleVersion.title,
+                      ModuleVersion.minutes, ModuleProgress.id, ModuleProgress.completed_at,
+                      ModuleProgress.seconds_spent)
+            .outerjoin(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+            .outerjoin(ModuleProgress, sa.and_(ModuleProgress.module_id == Module.id,
+                                               ModuleProgress.user_id == user.id))
+            .where(Module.track_id == track.id).order_by(Module.key)):
+        modules[key] = TrackModule(module_id, key, None if version_id is None
+                                   else ModuleTitle(version_id, title, minutes))
+        if progress_id is not None:
+            progress[key] = Reading(module_id, completed_at, seconds_spent)
     done = {key for key, p in progress.items() if p.completed_at is not None}
-    passed = passed_stages(session, user_id=user.id, track_key=track.key)
+    # The passed stages and the checklist ticks in one statement: a passed stage is a row
+    # without an item (a tick's item key is never null).
+    passed: set[str] = set()
+    ticks: dict[str, set[str]] = {}
+    for stage_key, item_key in session.execute(sa.union_all(
+            sa.select(StageCompletion.stage_key,
+                      sa.cast(sa.null(), ChecklistTick.item_key.type).label("item_key"))
+            .where(StageCompletion.user_id == user.id, StageCompletion.track_key == track.key),
+            sa.select(ChecklistTick.stage_key, ChecklistTick.item_key)
+            .where(ChecklistTick.user_id == user.id, ChecklistTick.track_key == track.key))):
+        if item_key is None:
+            passed.add(stage_key)
+        else:
+            ticks.setdefault(stage_key, set()).add(item_key)
     statuses = rules.stage_statuses(version.stages, passed=passed, done_modules=done,
                                     start_date=cohort.start_date if cohort else None)
-    ticks: dict[str, set[str]] = {}
-    for stage_key, item_key in session.execute(sa.select(
-            ChecklistTick.stage_key, ChecklistTick.item_key).where(
-            ChecklistTick.user_id == user.id, ChecklistTick.track_key == track.key)):
-        ticks.setdefault(stage_key, set()).add(item_key)
     checklists = {s.key: rules.checklist_state(s, ticks.get(s.key, set()))
                   for s in version.stages if s.kind is StageKind.TEAM_INTEGRATION}
     return TrackView(track=track, version=version, statuses=statuses, modules=modules,
@@ -398,10 +468,41 @@ def passed_stages(session: Session, *, user_id: int, track_key: str) -> set[str]
 
 
 @dataclass(frozen=True)
+class TrackRef:
+    """A track as a module's page names it."""
+
+    id: int
+    key: str
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    """A module as its page names it."""
+
+    id: int
+    key: str
+
+
+@dataclass(frozen=True)
+class ModuleText:
+    """A module's version in use as its page shows it (named like `ModuleVersion`'s
+    attributes; without the Markdown source: the page shows the HTML rendered at import)."""
+
+    id: int
+    number: int
+    title: str
+    summary: str
+    minutes: int
+    tags: list[str]
+    toc_html: str
+    body_html: str
+
+
+@dataclass(frozen=True)
 class ModulePage:
-    track: Track
-    module: Module
-    version: ModuleVersion
+    track: TrackRef
+    module: ModuleRef
+    version: ModuleText
     stage: Stage
     previous_key: str | None
     next_key: str | None
@@ -465,22 +566,46 @@ def read_module(session: Session, *, user: User, track_key: str, module_key: str
                 now: datetime) -> ModulePage:
     """A module as `user` may read it, reading only: a trainee's progress as it is (None
     before the first visit). `page.visit_due` says whether `record_visit` would write."""
-    track = get_track(session, track_key)
-    module = next((m for m in track.modules if m.key == module_key), None)
-    version = track.current_version
-    assert version is not None
-    stage = rules.stage_of_module(version.stages, module_key)
-    if module is None or module.current_version is None or stage is None:
+    # The track's stages, the module and its version in use in one plain select (and a
+    # trainee's cohort's track, checked below, when the cohort is not loaded yet): the page
+    # shows them, it changes none of them.
+    trainee = user.role is Role.TRAINEE
+    with_cohort = trainee and _cohort_pending(user)
+    query = (sa.select(Track.id, TrackVersion.stages_data, Module.id, ModuleVersion.id,
+                       ModuleVersion.number, ModuleVersion.title, ModuleVersion.summary,
+                       ModuleVersion.minutes, ModuleVersion.tags, ModuleVersion.toc_html,
+                       ModuleVersion.body_html)
+             .outerjoin(TrackVersion, TrackVersion.id == Track.current_version_id)
+             .outerjoin(Module, sa.and_(Module.track_id == Track.id, Module.key == module_key))
+             .outerjoin(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+             .where(Track.key == track_key))
+    if with_cohort:
+        query = query.add_columns(Cohort.track_key).outerjoin(Cohort,
+                                                              Cohort.id == user.cohort_id)
+    row = session.execute(query).one_or_none()
+    if row is None or row[1] is None:
+        raise NotFound(N_("找不到培训路线 %(key)s"), key=track_key)
+    (track_id, stages_data, module_id, version_id, number, title, summary, minutes, tags,
+     toc_html, body_html) = row[:11]
+    stages = rules.stages_from_data(stages_data or [])
+    stage = rules.stage_of_module(stages, module_key)
+    if module_id is None or version_id is None or stage is None:
         raise ModuleNotFound(N_("找不到该模块"))
+    module = ModuleRef(module_id, module_key)
+    text = ModuleText(id=version_id, number=number, title=title, summary=summary,
+                      minutes=minutes, tags=list(tags or []), toc_html=toc_html or "",
+                      body_html=body_html)
     progress = None
     visit_due = False
     statuses: list[rules.StageStatus] = []
-    if user.role is Role.TRAINEE:
-        if user.cohort is None or user.cohort.track_key != track_key:
+    if trainee:
+        cohort_track = row[11] if with_cohort else (user.cohort.track_key if user.cohort
+                                                    else None)
+        if cohort_track != track_key:
             raise ModuleNotFound(N_("找不到该模块"))
         # Locks depend on passed stages only: no need to load every module's progress.
         statuses = rules.stage_statuses(
-            version.stages, passed=passed_stages(session, user_id=user.id, track_key=track_key),
+            stages, passed=passed_stages(session, user_id=user.id, track_key=track_key),
             done_modules=set(), start_date=None)
         status = next(s for s in statuses if s.key == stage.key)
         if status.state is rules.StageState.LOCKED:
@@ -489,16 +614,17 @@ def read_module(session: Session, *, user: User, track_key: str, module_key: str
                               previous=status.unlocked_by or "")
         progress = session.scalar(_progress_query(user.id, module.id))
         visit_due = rules.visit_due(progress.last_opened_at if progress else None, now)
-    order = rules.reading_order(version.stages)
+    order = rules.reading_order(stages)
     i = order.index(module_key)
     next_key = order[i + 1] if i + 1 < len(order) else None
-    stage_end = user.role is Role.TRAINEE and module_key == stage.modules[-1]
+    stage_end = trainee and module_key == stage.modules[-1]
     next_locked = False
     if stage_end and next_key is not None:
-        next_stage = rules.stage_of_module(version.stages, next_key)
+        next_stage = rules.stage_of_module(stages, next_key)
         next_locked = next(s for s in statuses if next_stage and s.key == next_stage.key
                            ).state is rules.StageState.LOCKED
-    return ModulePage(track=track, module=module, version=module.current_version, stage=stage,
+    return ModulePage(track=TrackRef(track_id, track_key), module=module, version=text,
+                      stage=stage,
                       previous_key=order[i - 1] if i > 0 else None, next_key=next_key,
                       progress=progress, stage_end=stage_end,
                       assessments=online_stage_assessments(session, [stage]).get(stage.key, [])

@@ -57,10 +57,11 @@ def nav_items() -> list[NavItem]:
     if not current_user.is_authenticated:
         return []
     endpoint = request.endpoint or ""
+    role = current_user.role  # once: each look-up goes through the request's proxies
     return [
         NavItem(str(label), url_for(target), endpoint.startswith(prefix))
         for label, target, roles, prefix in NAV
-        if current_user.role in roles
+        if role in roles
     ]
 
 
