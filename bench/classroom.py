@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import html
 import math
 import os
 import random
+import re
 import tempfile
 import time
 from collections import Counter
@@ -64,6 +66,8 @@ PAGE_EVERY = 60.0
 POLL_EVERY = (1.0, 2.0)
 REPLY_EVERY = 20.0
 SETUP_WORKERS = 16
+# The console's error line in a refused reply's answer (what the trainee would read).
+REPLY_ERROR = re.compile(rb'id="chat-reply-error"[^>]*>([^<]*)<')
 
 
 @dataclass(frozen=True)
@@ -261,7 +265,9 @@ class Load:
         if answer is not None:
             status, response_headers, data = answer
             if status != 200 or "HX-Redirect" in response_headers:
-                self.tally.error("reply", began, f"HTTP {status}")
+                why = REPLY_ERROR.search(data)
+                self.tally.error("reply", began, f"HTTP {status}" + (
+                    f" ({html.unescape(why.group(1).decode())})" if why and why.group(1) else ""))
             elif chat.REPLY.expected not in data:
                 self.tally.error("reply", began, "200 without the console")
             else:
