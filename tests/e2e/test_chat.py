@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from portal.db import utcnow
 from tests.e2e.support import ConsoleWatch, LiveServer, assert_accessible, log_in, screenshot
-from tests.factories import import_chats
+from tests.factories import PASSWORD, import_chats, make_chat_trainee
 
 pytestmark = pytest.mark.e2e
 
@@ -151,3 +151,19 @@ def test_two_customers_at_once_on_a_phone_with_bands_and_a_critical_violation(
     expect(page.get_by_role("heading", name=re.compile("阿强"))).to_be_visible()
     assert_accessible(page, "the chat result on a phone")
     screenshot(page, "chat-result-phone")
+
+
+def test_a_long_last_message_does_not_widen_the_console_on_a_phone(
+        page: Page, live_server: LiveServer, server_clock: ServerClock) -> None:
+    with live_server.db() as session:
+        employee_no = make_chat_trainee(session, now=server_clock.at).employee_no
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.clock.install()
+    log_in(page, employee_no, PASSWORD)
+    page.goto("/chat/drills/solo")
+    page.get_by_role("button", name="开始接待").click()
+    expect(page.locator("#chat-customers")).to_contain_text("小林")
+    # The customer's tab shows the last message cut to one line, within the screen.
+    _send(page, "亲，您好，这边先帮您查一下仓库和各家快递网点的情况哦")  # 26: shown whole
+    expect(page.locator(".chat__customer-last").first).to_contain_text("亲，您好")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
