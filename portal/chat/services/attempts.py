@@ -510,23 +510,26 @@ class Reply:
     conversation: ChatConversation
 
 
-def reply(session: Session, *, user_id: int, attempt_id: int, slot: int, text: str,
-          now: datetime) -> Reply:
-    """The trainee answers one customer: stored with the next seq, then the engine routes;
-    what the customer says at once is delivered with it, so the attempt is up to `now`."""
+def _reply_text(text: str) -> str:
     text = text.strip()
     if not text:
         raise DomainError(N_("回复不能为空"))
     if len(text) > MAX_REPLY_CHARS:
         raise DomainError(N_("一条回复最多 %(n)d 个字"), n=MAX_REPLY_CHARS)
-    attempt = _get_attempt(session, user_id=user_id, attempt_id=attempt_id, lock=True)
-    _check_open(session, attempt, now)
+    return text
+
+
+def _take_reply(session: Session, attempt: ChatAttempt, *, slot: int, text: str, now: datetime,
+                may_finish: bool = True) -> tuple[ChatConversation, ChatMessage]:
+    """The trainee's reply to the customer at `slot`, taken into an attempt that is open:
+    what the customers said before it (a nudge included) comes first, then the reply with
+    the next seq, the engine's route, what falls due at once and the next event; the pane is
+    read. Without `may_finish` an ending raises `NeedsLock` (see `advance`)."""
     row = next((c for c in attempt.conversations if c.slot == slot), None)
     if row is None:
         raise NotFound(N_("找不到这位买家"))
     if not takes_replies(row, now):
         raise ConversationClosed(N_("这位买家的会话已结束，不能再回复"))
-    # What the customers said before this reply (a nudge included) comes before it.
     _tick(session, attempt, now)
     _deliver(session, attempt, now)
     if not takes_replies(row, now):  # left a moment ago, before this reply arrived
@@ -534,14 +537,25 @@ def reply(session: Session, *, user_id: int, attempt_id: int, slot: int, text: s
     attempt.last_seq += 1
     message = ChatMessage(chat_attempt_id=attempt.id, seq=attempt.last_seq,
                           sender=ChatSender.TRAINEE, text=text, due_at=now, delivered_at=now,
-                          sent_at=now, state=row.state)
+                          sent_at=now, state=row.state, nudge=False)
     row.messages.append(message)
     since = _replies_since_customer(row)
     step = engine.on_reply(scenario_for(session, row), _conversation(row), since, now=now)
     _store_state(row, step.conversation)
     _schedule(session, attempt, row, step)
-    advance(session, attempt=attempt, now=now)  # an answer due at once; the next event
+    advance(session, attempt=attempt, now=now, may_finish=may_finish)  # an answer due at once
     row.read_seq = attempt.last_seq  # the trainee is looking at this customer's pane
+    return row, message
+
+
+def reply(session: Session, *, user_id: int, attempt_id: int, slot: int, text: str,
+          now: datetime) -> Reply:
+    """The trainee answers one customer: stored with the next seq, then the engine routes;
+    what the customer says at once is delivered with it, so the attempt is up to `now`."""
+    text = _reply_text(text)
+    attempt = _get_attempt(session, user_id=user_id, attempt_id=attempt_id, lock=True)
+    _check_open(session, attempt, now)
+    row, message = _take_reply(session, attempt, slot=slot, text=text, now=now)
     session.flush()
     return Reply(attempt=attempt, message=message, conversation=row)
 
@@ -660,11 +674,7 @@ def plan_reply(session: Session, *, user_id: int, attempt_id: int, slot: int, te
     """Read the attempt without locking it and compute the reply in memory (raises what
     `reply` raises, and `NeedsLock` when the attempt would end). The objects are detached
     from the session: nothing is flushed; `apply_reply` writes the plan."""
-    text = text.strip()
-    if not text:
-        raise DomainError(N_("回复不能为空"))
-    if len(text) > MAX_REPLY_CHARS:
-        raise DomainError(N_("一条回复最多 %(n)d 个字"), n=MAX_REPLY_CHARS)
+    text = _reply_text(text)
     connection = session.connection()
     found = connection.execute(_CONSOLE_VERSION, {"attempt_id": attempt_id}).first()
     if found is None or found.user_id != user_id:
@@ -695,29 +705,10 @@ def plan_reply(session: Session, *, user_id: int, attempt_id: int, slot: int, te
               for row in attempt.conversations}
     undelivered = [m for row in attempt.conversations for m in row.messages
                    if m.delivered_at is None]
-    row = next((c for c in attempt.conversations if c.slot == slot), None)
-    if row is None:
-        raise NotFound(N_("找不到这位买家"))
-    if not takes_replies(row, now):
-        raise ConversationClosed(N_("这位买家的会话已结束，不能再回复"))
     # From here on the detached objects take the plan's state (a planned reply that is
     # not written is dropped with them). Scenario definitions are read with the caller's
     # session (cached per process: only the first use of a version reads it).
-    _tick(session, attempt, now)
-    _deliver(session, attempt, now)
-    if not takes_replies(row, now):
-        raise ConversationClosed(N_("这位买家已经离开，不能再回复"))
-    attempt.last_seq += 1
-    message = ChatMessage(chat_attempt_id=attempt.id, seq=attempt.last_seq,
-                          sender=ChatSender.TRAINEE, text=text, due_at=now,
-                          delivered_at=now, sent_at=now, state=row.state, nudge=False)
-    row.messages.append(message)
-    since = _replies_since_customer(row)
-    step = engine.on_reply(scenario_for(session, row), _conversation(row), since, now=now)
-    _store_state(row, step.conversation)
-    _schedule(session, attempt, row, step)
-    advance(session, attempt=attempt, now=now, may_finish=False)
-    row.read_seq = attempt.last_seq
+    row, message = _take_reply(session, attempt, slot=slot, text=text, now=now, may_finish=False)
     updates = []
     for conv in attempt.conversations:
         values = {name: getattr(conv, name) for name in _CONVERSATION_COLUMNS}
