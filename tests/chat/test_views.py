@@ -211,6 +211,15 @@ def test_a_reply_plans_from_the_kept_attempt_only_while_nothing_has_moved(
     assert len(seqs) == len(set(seqs))
 
 
+def test_the_open_panes_tab_counts_nothing_unread(
+        client: FlaskClient, trainee: User, clock: Clock) -> None:
+    attempt_id = _start(client)
+    clock.tick(5)  # both of 小林's first messages are due
+    page = client.get(f"/chat/attempts/{attempt_id}?c=0").get_data(as_text=True)
+    assert "别的快递都送不到家" in page  # shown in the open pane, so read
+    assert "条未读" not in page
+
+
 def test_an_empty_reply_comes_back_as_a_422_with_the_error(
         client: FlaskClient, trainee: User, clock: Clock) -> None:
     attempt_id = _start(client)

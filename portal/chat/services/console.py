@@ -1,6 +1,7 @@
 """What the console and the result page show, as typed values (no Flask, no templates)."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -109,6 +110,9 @@ def console(session: Session, *, attempt: ChatAttempt, slot: int | None, now: da
         tabs.append(_tab(row, customer.name, customer.type, messages, timing, now))
     arrived = {t.slot for t in tabs}
     selected_slot = slot if slot in arrived else _first_waiting(tabs)
+    # The open pane shows its messages, and the console marks them read as it shows them
+    # (`attempts.mark_read`): its tab has nothing unread.
+    tabs = [dataclasses.replace(t, unread=0) if t.slot == selected_slot else t for t in tabs]
     selected = next((t for t in tabs if t.slot == selected_slot), None)
     card = None
     persona = ""
