@@ -90,6 +90,10 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(token: str) -> Any:
+        from flask import request
+
+        if getattr(app.view_functions.get(request.endpoint or ""), "principal_only", False):
+            return auth_services.load_principal(web_db.db_session(), token)
         return auth_services.load_user(web_db.db_session(), token)
 
     app.before_request(enforce_access)

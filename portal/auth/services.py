@@ -1,6 +1,7 @@
 """Account operations: signing in and out, creating users and cohorts, passwords."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -46,6 +47,60 @@ def load_user(session: Session, token: str) -> User | None:
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is signed in, without the account's ORM object: what a hot request (a chat poll
+    or reply, an autosave) needs of its user (the id for ownership checks, the role and
+    the pending password change for the access policy, the name for a full page's
+    navigation). It is checked exactly like a `User` (the token's session version, the
+    account active) in one narrow read; anything else of the account is not here, on
+    purpose (an attribute error in the view's tests, not a silent extra query)."""
+
+    id: int
+    role: Role
+    display_name: str
+    must_change_password: bool
+    session_version: int
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return True  # an inactive account never becomes a principal
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+
+_USERS = User.__table__
+_PRINCIPAL = (sa.select(_USERS.c.role, _USERS.c.display_name, _USERS.c.must_change_password,
+                        _USERS.c.active, _USERS.c.session_version)
+              .where(_USERS.c.id == sa.bindparam("user_id")))
+
+
+def load_principal(session: Session, token: str) -> Principal | None:
+    """`load_user`'s check for a view that needs only a `Principal`: the same token rule,
+    one prepared Core read of five columns (an ORM load of the whole row costs several
+    times as much, on the requests that are most of the traffic)."""
+    user_id, _, version = token.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # Core does not autoflush; as an ORM read would
+    row = session.connection().execute(_PRINCIPAL, {"user_id": int(user_id)}).first()
+    if row is None or not row.active or row.session_version != int(version):
+        return None
+    return Principal(id=int(user_id), role=Role(row.role), display_name=row.display_name,
+                     must_change_password=row.must_change_password,
+                     session_version=row.session_version)
 
 
 def check_credentials(session: Session, *, employee_no: str, password: str) -> int:

@@ -23,7 +23,7 @@ from portal.courses import services as courses
 from portal.courses.errors import StageLocked
 from portal.db import utcnow, write_intent
 from portal.errors import DomainError
-from portal.web.access import roles
+from portal.web.access import principal_only, roles
 from portal.web.db import db_session, reads_first, write_phase, writes
 from portal.web.errors import translate
 from portal.web.render import is_htmx, redirect_after_post, render, wants_fragment
@@ -161,6 +161,7 @@ def console(attempt_id: int) -> ResponseReturnValue:
 
 @bp.get("/chat/attempts/<int:attempt_id>/poll")
 @roles(Role.TRAINEE)
+@principal_only
 def poll(attempt_id: int) -> ResponseReturnValue:
     """Every 1.5 s: 204 (no swap) while nothing is new; one row read, nothing written."""
     session = db_session()
@@ -179,6 +180,7 @@ def poll(attempt_id: int) -> ResponseReturnValue:
 
 @bp.post("/chat/attempts/<int:attempt_id>/reply")
 @roles(Role.TRAINEE)
+@principal_only
 @reads_first
 def reply(attempt_id: int) -> ResponseReturnValue:
     """The hot request: signed in and checked in a read, then one short write (lock, store,

@@ -63,6 +63,15 @@ def roles(*allowed: Role) -> Callable[[F], F]:
     return _declare(Policy(public=False, roles=frozenset(allowed)))
 
 
+def principal_only(view: F) -> F:
+    """The view needs of its user only what a `Principal` holds (id, role, name, pending
+    password change): the user loader checks the cookie with one narrow read instead of
+    loading the account's ORM object. For the hot requests (a chat poll or reply, an
+    autosave); the access policy is enforced the same way."""
+    view.principal_only = True  # type: ignore[attr-defined]
+    return view
+
+
 def policy_of(app: Flask, endpoint: str | None) -> Policy | None:
     if endpoint is None:
         return None

@@ -47,6 +47,23 @@ def test_load_user_checks_session_version_and_active(session: Session) -> None:
     assert services.load_user(session, "1:x") is None
 
 
+def test_load_principal_checks_the_token_as_load_user_does(session: Session) -> None:
+    user = make_user(session, role=Role.TRAINER, display_name="王老师")
+    token = user.get_id()
+    principal = services.load_principal(session, token)
+    assert principal == services.Principal(id=user.id, role=Role.TRAINER,
+                                           display_name="王老师", must_change_password=False,
+                                           session_version=user.session_version)
+    assert principal.is_authenticated and principal.get_id() == token
+    services.end_sessions(session, user_id=user.id)
+    assert services.load_principal(session, token) is None
+    assert services.load_principal(session, user.get_id()) is not None
+    user.active = False  # pending in the session: flushed before the read
+    assert services.load_principal(session, user.get_id()) is None
+    for bad in ("garbage", "1:x", "", f"{user.id}", "999999:1"):
+        assert services.load_principal(session, bad) is None
+
+
 def test_create_user_validates_and_audits(session: Session, now: datetime) -> None:
     admin = make_user(session, role=Role.ADMIN)
     cohort = make_cohort(session)

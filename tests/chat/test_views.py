@@ -110,6 +110,8 @@ def test_an_empty_poll_answers_204_with_one_read_and_a_poll_with_news_the_fragme
     # The user's session row, then the attempt's row; no write.
     queries = [s for s in statements if s.strip().upper() not in ("BEGIN", "COMMIT", "ROLLBACK")]
     assert len(queries) == 2, statements
+    # The user's check reads five columns (a principal), not the account's whole row.
+    assert "session_version" in queries[0] and "password_hash" not in queries[0], queries[0]
     assert not any(s.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))
                    for s in statements)
     clock.tick(4)  # the second message falls due
@@ -120,6 +122,26 @@ def test_an_empty_poll_answers_204_with_one_read_and_a_poll_with_news_the_fragme
     assert 'id="chat-messages" hx-swap-oob="true"' in body
     # The screen reader hears the new message, once.
     assert "小林：别的快递都送不到家" in body
+
+
+def test_a_poll_and_a_reply_check_the_cookie_as_every_page_does(
+        client: FlaskClient, session: Session, trainee: User, clock: Clock) -> None:
+    attempt_id = _start(client)
+    client.get(f"/chat/attempts/{attempt_id}?c=0")
+    poll = f"/chat/attempts/{attempt_id}/poll?c=0&seen={_seen(session, attempt_id)}"
+    assert client.get(poll, headers=HX).status_code == 204
+    trainee.session_version += 1  # signed out everywhere (another device)
+    session.commit()
+    assert client.get(poll, headers=HX).status_code == 401
+    response = client.post(f"/chat/attempts/{attempt_id}/reply",
+                           data={"c": "0", "text": "在的亲"}, headers=HX)
+    assert response.status_code == 401
+    login(client, trainee)
+    assert client.get(poll, headers=HX).status_code == 204
+    trainee.active = False
+    session.commit()
+    assert client.get(poll, headers=HX).status_code == 401
+    assert client.get(poll).status_code == 302  # without htmx: the log-in page
 
 
 def test_a_reply_with_htmx_swaps_out_of_band_and_without_redirects(

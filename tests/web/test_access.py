@@ -110,3 +110,11 @@ def test_an_undeclared_view_is_refused(app: Flask, session: Session) -> None:
     client = app.test_client()
     login(client, user)
     assert client.get("/undeclared-test-route").status_code == 403
+
+
+def test_only_the_hot_requests_get_a_principal_instead_of_the_account(app: Flask) -> None:
+    # A principal holds the id, role and name only: a view that needs more of its user
+    # would fail on it; adding one to this list is a reviewed change.
+    marked = {rule.endpoint for rule in app.url_map.iter_rules()
+              if getattr(app.view_functions[rule.endpoint], "principal_only", False)}
+    assert marked == {"chat.poll", "chat.reply"}
