@@ -1,12 +1,13 @@
 """The request's database session: opened on first use, committed once at the end."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -36,11 +37,26 @@ def _refuse_undeclared_writes(session: Session, flush_context: Any, instances: A
                               "without @writes")
 
 
+_WRITING_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+def _refuse_undeclared_statement_writes(conn: Any, cursor: Any, statement: str,
+                                        parameters: Any, context: Any,
+                                        executemany: bool) -> None:
+    # The same rule for writes that no flush sees: prepared Core statements on the hot paths
+    # (a reply's, an autosave's). Only inside a request that has not declared a write (the
+    # flag is on everywhere else: commands, imports, the sweep).
+    if not write_intent.get() and _WRITING_STATEMENT.match(statement) and has_request_context():
+        raise UndeclaredWrite(f"{request.method} {request.endpoint} writes to the database "
+                              "without @writes")
+
+
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["portal.engine"] = engine
     app.extensions["portal.sessionmaker"] = make_sessionmaker(engine)
     event.listen(app.extensions["portal.sessionmaker"], "before_flush", _refuse_undeclared_writes)
+    event.listen(engine, "before_cursor_execute", _refuse_undeclared_statement_writes)
 
     @app.before_request
     def _declare_write_intent() -> None:
