@@ -251,12 +251,14 @@ def content_export(folder: str) -> None:
 exams_cli = AppGroup("exams", help="Question banks and exams: check, import, sweep.")
 
 
-def _load_exam_content(path: str | None):  # type: ignore[no-untyped-def]
-    """Load question_banks/; print every problem (file:line: message) and stop if any."""
+def _load_exam_content(path: str | None, recognise=None):  # type: ignore[no-untyped-def]
+    """Load question_banks/; print every problem (file:line: message) and stop if any.
+    `recognise`: see `portal.exams.files.load_folder`."""
     from portal.config import PROJECT_ROOT
     from portal.exams.files import load_folder
 
-    content = load_folder(Path(path) if path else PROJECT_ROOT / "question_banks")
+    content = load_folder(Path(path) if path else PROJECT_ROOT / "question_banks",
+                          recognise=recognise)
     for problem in content.problems:
         click.echo(str(problem), err=True)
     if content.problems:
@@ -348,14 +350,25 @@ def exams_import(path: str | None, dry_run: bool, verbose: bool) -> None:
     """Import banks and exams as new versions where they changed (all or nothing)."""
     from portal.exams import services
 
-    content = _load_exam_content(path)
-    _echo_lint(content, verbose)
     with cli_session() as session:
+        known: list[services.KnownBankFile] = []
+
+        def recognise(files: list[tuple[str, bytes]]) -> dict[str, str]:
+            known.extend(services.known_bank_files(session, files))
+            return {file.path: file.key for file in known}
+
+        content = _load_exam_content(path, recognise)
+        if known:
+            click.echo(f"{len(known)} bank file(s) byte for byte as last imported: not read "
+                       f"again, unchanged (`flask exams check` reads and lints every file)")
+        _echo_lint(content, verbose)
         plan = run_import(
             session, dry_run=dry_run, listed=("changed", "removed"),
-            plan=lambda: services.plan_import(session, banks=content.banks, exams=content.exams),
+            plan=lambda: services.plan_import(session, banks=content.banks, exams=content.exams,
+                                              known=known),
             apply=lambda: services.apply_import(session, banks=content.banks,
-                                                exams=content.exams, actor_id=None, now=utcnow()))
+                                                exams=content.exams, actor_id=None, now=utcnow(),
+                                                known=known))
     if plan.problems:
         raise click.ClickException(f"{len(plan.problems)} problem(s)")
 
