@@ -62,6 +62,11 @@ def known_bank_files(session: Session, files: list[tuple[str, bytes]]) -> list[K
 
     A hash that two files share is never recognised (the copies must be read, so that their
     duplicate key is reported)."""
+    with cyclic_gc_paused():  # ten thousand rows: see portal/content/gc_pause.py
+        return _known_bank_files(session, files)
+
+
+def _known_bank_files(session: Session, files: list[tuple[str, bytes]]) -> list[KnownBankFile]:
     hashes = {path: bank_files.file_hash(data) for path, data in files}
     counts = Counter(hashes.values())
     wanted = {h for h, n in counts.items() if n == 1}
