@@ -45,14 +45,15 @@ def data_hash(data: Any) -> str:
 #
 # A bank file's `file_hash` is the SHA-256 of its bytes and of everything that decides what
 # reading them gives: the source of the reader and validator (every module of portal.exams
-# and portal.content, and portal.messages), PyYAML's and libyaml's versions and Python's
+# and portal.content, and the portal modules they import: tests/exams/test_import_known_files.py
+# checks that list), PyYAML's and libyaml's versions and Python's
 # Unicode tables. The same bytes read by the same code give the same bank, so a bank stored
 # with this hash (and written since only by an import of that very file) is what importing
 # the file again would make of it. Any change of the code gives every file a new hash: the
 # first import after an upgrade reads every file in full, once.
 
 _READER_PACKAGES = ("exams", "content")
-_READER_MODULES = ("messages.py",)
+_READER_MODULES = ("messages.py", "config.py", "errors.py", "__init__.py")
 
 
 @cache
