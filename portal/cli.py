@@ -311,12 +311,13 @@ def run_import(session: Session, *, plan: Callable[[], P], apply: Callable[[], P
     return result
 
 
-def _echo_lint(content, verbose: bool) -> None:  # type: ignore[no-untyped-def]
+def _echo_lint(content, verbose: bool, pool=None) -> None:  # type: ignore[no-untyped-def]
     """The item-writing lint's warnings (file:line, why); acknowledged ones only counted
-    unless verbose. Warnings never stop a check or an import."""
+    unless verbose. Warnings never stop a check or an import. `pool`: what the exams draw
+    from, when not only the banks read (see `exams_import`)."""
     from portal.exams.lint import lint_content
 
-    report = lint_content(content.banks, content.exams)
+    report = lint_content(content.banks, content.exams, pool)
     for warning in report.open + (report.acknowledged if verbose else []):
         click.echo(warning.describe())
     click.echo(f"lint: {len(report.open)} warning(s), {len(report.acknowledged)} acknowledged")
@@ -358,10 +359,16 @@ def exams_import(path: str | None, dry_run: bool, verbose: bool) -> None:
             return {file.path: file.key for file in known}
 
         content = _load_exam_content(path, recognise)
+        pool = None
         if known:
             click.echo(f"{len(known)} bank file(s) byte for byte as last imported: not read "
                        f"again, unchanged (`flask exams check` reads and lints every file)")
-        _echo_lint(content, verbose)
+            # The exams draw from the stored questions of the banks not read, as the import's
+            # plan has them.
+            read = {bank.key for bank in content.banks}
+            pool = [c for ref, c in services.question_pool(session).items()
+                    if ref.split("/", 1)[0] not in read] + services.pool_of(content.banks)
+        _echo_lint(content, verbose, pool)
         plan = run_import(
             session, dry_run=dry_run, listed=("changed", "removed"),
             plan=lambda: services.plan_import(session, banks=content.banks, exams=content.exams,

@@ -204,3 +204,25 @@ def test_flask_exams_import_does_not_read_unchanged_files_again(
     dry = runner.invoke(args=["exams", "import", "--dry-run", "--path", str(root)])
     assert "2 bank file(s) byte for byte" in dry.output
     assert "new: 0, changed: 0, unchanged: 5, removed: 0" in dry.output
+
+
+def test_the_shipped_folder_imported_again_is_unchanged_and_its_exams_still_check(
+        app: Flask) -> None:
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["exams", "import"])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(args=["exams", "import", "--dry-run"])
+    assert again.exit_code == 0, again.output
+    assert "byte for byte as last imported" in again.output
+
+    def exam_lint(output: str) -> list[str]:  # the exams' coverage warnings
+        return [line for line in output.splitlines() if line.startswith("question_banks/exams")]
+
+    assert exam_lint(again.output) == exam_lint(first.output)
+    # Every question unchanged, the exams' picks checked against the stored banks (a pool
+    # without them would be a problem of the plan).
+    new = [line for line in first.output.splitlines() if line.startswith("new: ")][0]
+    count = new.split(",")[0].removeprefix("new: ")
+    summary = [line for line in again.output.splitlines() if line.startswith("new: ")][0]
+    assert summary == f"new: 0, changed: 0, unchanged: {count}, removed: 0"
+    assert "problem" not in again.output
