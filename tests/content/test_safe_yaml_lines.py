@@ -57,6 +57,7 @@ def test_a_check_of_the_format_names_the_line_of_its_field() -> None:
         extra="  - id: q2\n    kind: true-false\n    prompt: 第二题\n    points: -1\n"
               "    answer: true\n    colour: red\n"))
     lines = dict(problems)
-    assert sorted(problems)[0][0] == 12 and _chinese(sorted(problems)[0][1])  # points
+    first = min(problems, key=lambda p: p[0] or 0)
+    assert first[0] == 12 and _chinese(first[1])  # points
     assert any(line == 14 and "colour" in message for line, message in problems)
     assert all(_chinese(message) for message in lines.values())

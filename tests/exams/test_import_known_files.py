@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Self
 
 import pytest
 import sqlalchemy as sa
@@ -42,10 +43,10 @@ class _Counter:
         self.engine, self.seen = session.get_bind(), []
 
     def _record(self, conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        if not statement.split()[0].upper() == "BEGIN":
+        if statement.split()[0].upper() != "BEGIN":
             self.seen.append(statement.split()[0].upper())
 
-    def __enter__(self) -> _Counter:
+    def __enter__(self) -> Self:
         event.listen(self.engine, "before_cursor_execute", self._record)
         return self
 
@@ -132,8 +133,8 @@ def test_the_fingerprint_covers_every_portal_module_the_bank_reader_imports() ->
     import sys
 
     loaded = subprocess.run(
-        [sys.executable, "-c", "import sys, portal.exams.bank, portal.exams.kinds; "
-         "print('\\n'.join(m for m in sys.modules if m.startswith('portal')))"],
+        [sys.executable, "-c", ("import sys, portal.exams.bank, portal.exams.kinds; "
+                                "print('\\n'.join(m for m in sys.modules if m.startswith('portal')))")],
         capture_output=True, text=True, check=True, cwd=Path(__file__).parents[2]).stdout.split()
     names = [(m + ".__init__").split(".")[1] for m in loaded]
     covered = [m for m, name in zip(loaded, names, strict=True)
@@ -221,8 +222,8 @@ def test_the_shipped_folder_imported_again_is_unchanged_and_its_exams_still_chec
     assert exam_lint(again.output) == exam_lint(first.output)
     # Every question unchanged, the exams' picks checked against the stored banks (a pool
     # without them would be a problem of the plan).
-    new = [line for line in first.output.splitlines() if line.startswith("new: ")][0]
+    new = next(line for line in first.output.splitlines() if line.startswith("new: "))
     count = new.split(",")[0].removeprefix("new: ")
-    summary = [line for line in again.output.splitlines() if line.startswith("new: ")][0]
+    summary = next(line for line in again.output.splitlines() if line.startswith("new: "))
     assert summary == f"new: 0, changed: 0, unchanged: {count}, removed: 0"
     assert "problem" not in again.output
