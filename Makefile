@@ -54,6 +54,7 @@ PG_SUITE := tests/auth/test_services.py tests/auth/test_views.py tests/auth/test
 	tests/chat/test_attempt_services.py tests/chat/test_views.py tests/chat/test_concurrency.py \
 	tests/chat/test_review_services.py tests/chat/test_staff_views.py \
 	tests/banks/test_lint_views.py tests/exams/test_blueprints.py tests/exams/test_import_statements.py \
+	tests/exams/test_import_known_files.py \
 	tests/observations/test_services.py tests/observations/test_views.py \
 	tests/courses/test_assessment_standings.py tests/home/test_staff_home.py \
 	tests/content/test_stage_definitions.py \

@@ -251,12 +251,14 @@ def content_export(folder: str) -> None:
 exams_cli = AppGroup("exams", help="Question banks and exams: check, import, sweep.")
 
 
-def _load_exam_content(path: str | None):  # type: ignore[no-untyped-def]
-    """Load question_banks/; print every problem (file:line: message) and stop if any."""
+def _load_exam_content(path: str | None, recognise=None):  # type: ignore[no-untyped-def]
+    """Load question_banks/; print every problem (file:line: message) and stop if any.
+    `recognise`: see `portal.exams.files.load_folder`."""
     from portal.config import PROJECT_ROOT
     from portal.exams.files import load_folder
 
-    content = load_folder(Path(path) if path else PROJECT_ROOT / "question_banks")
+    content = load_folder(Path(path) if path else PROJECT_ROOT / "question_banks",
+                          recognise=recognise)
     for problem in content.problems:
         click.echo(str(problem), err=True)
     if content.problems:
@@ -309,12 +311,13 @@ def run_import(session: Session, *, plan: Callable[[], P], apply: Callable[[], P
     return result
 
 
-def _echo_lint(content, verbose: bool) -> None:  # type: ignore[no-untyped-def]
+def _echo_lint(content, verbose: bool, pool=None) -> None:  # type: ignore[no-untyped-def]
     """The item-writing lint's warnings (file:line, why); acknowledged ones only counted
-    unless verbose. Warnings never stop a check or an import."""
+    unless verbose. Warnings never stop a check or an import. `pool`: what the exams draw
+    from, when not only the banks read (see `exams_import`)."""
     from portal.exams.lint import lint_content
 
-    report = lint_content(content.banks, content.exams)
+    report = lint_content(content.banks, content.exams, pool)
     for warning in report.open + (report.acknowledged if verbose else []):
         click.echo(warning.describe())
     click.echo(f"lint: {len(report.open)} warning(s), {len(report.acknowledged)} acknowledged")
@@ -348,14 +351,31 @@ def exams_import(path: str | None, dry_run: bool, verbose: bool) -> None:
     """Import banks and exams as new versions where they changed (all or nothing)."""
     from portal.exams import services
 
-    content = _load_exam_content(path)
-    _echo_lint(content, verbose)
     with cli_session() as session:
+        known: list[services.KnownBankFile] = []
+
+        def recognise(files: list[tuple[str, bytes]]) -> dict[str, str]:
+            known.extend(services.known_bank_files(session, files))
+            return {file.path: file.key for file in known}
+
+        content = _load_exam_content(path, recognise)
+        pool = None
+        if known:
+            click.echo(f"{len(known)} bank file(s) byte for byte as last imported: not read "
+                       f"again, unchanged (`flask exams check` reads and lints every file)")
+            # The exams draw from the stored questions of the banks not read, as the import's
+            # plan has them.
+            read = {bank.key for bank in content.banks}
+            pool = [c for ref, c in services.question_pool(session).items()
+                    if ref.split("/", 1)[0] not in read] + services.pool_of(content.banks)
+        _echo_lint(content, verbose, pool)
         plan = run_import(
             session, dry_run=dry_run, listed=("changed", "removed"),
-            plan=lambda: services.plan_import(session, banks=content.banks, exams=content.exams),
+            plan=lambda: services.plan_import(session, banks=content.banks, exams=content.exams,
+                                              known=known),
             apply=lambda: services.apply_import(session, banks=content.banks,
-                                                exams=content.exams, actor_id=None, now=utcnow()))
+                                                exams=content.exams, actor_id=None, now=utcnow(),
+                                                known=known))
     if plan.problems:
         raise click.ClickException(f"{len(plan.problems)} problem(s)")
 

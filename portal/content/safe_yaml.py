@@ -159,6 +159,13 @@ def _plain_value(text: str, constructor: Any) -> Any:
         raise _Unusual(tag) from exc
 
 
+# The first characters some implicit resolver looks at (digits, signs, t/f/n/y/o, ~, ...);
+# a plain scalar that starts with any other character is a string, without resolving
+# (most of a bank's texts: Chinese). Only when no resolver applies to every text (None).
+_RESOLVED_FIRST = frozenset(_PyLoader.yaml_implicit_resolvers)
+_ALWAYS_RESOLVE = None in _RESOLVED_FIRST
+
+
 def _build(text: str, *, max_depth: int, max_events: int) -> Any:
     """Screen and build in one pass over libyaml's events: the data `yaml.load` with the
     line loader would give, for every file but unusual ones (`_Unusual`), which it leaves
@@ -176,6 +183,7 @@ def _build(text: str, *, max_depth: int, max_events: int) -> Any:
     scalar, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, \
         yaml.SequenceStartEvent
     mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+    resolved_first = _RESOLVED_FIRST
     try:
         while True:
             event = get_event()
@@ -187,7 +195,7 @@ def _build(text: str, *, max_depth: int, max_events: int) -> Any:
                 if unusual:
                     continue
                 value = event.value
-                if event.implicit[0]:
+                if event.implicit[0] and (_ALWAYS_RESOLVE or value[:1] in resolved_first):
                     try:
                         value = plain[value]
                     except KeyError:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from functools import cached_property
+import sys
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache, cached_property
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -36,6 +39,43 @@ def data_hash(data: Any) -> str:
     """SHA-256 of JSON-able data in a canonical form (sorted keys, Chinese as is)."""
     return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True)
                           .encode("utf-8")).hexdigest()
+
+
+# --- recognising a file imported before, without reading it ----------------------------
+#
+# A bank file's `file_hash` is the SHA-256 of its bytes and of everything that decides what
+# reading them gives: the source of the reader and validator (every module of portal.exams
+# and portal.content, and the portal modules they import: tests/exams/test_import_known_files.py
+# checks that list), PyYAML's and libyaml's versions and Python's
+# Unicode tables. The same bytes read by the same code give the same bank, so a bank stored
+# with this hash (and written since only by an import of that very file) is what importing
+# the file again would make of it. Any change of the code gives every file a new hash: the
+# first import after an upgrade reads every file in full, once.
+
+_READER_PACKAGES = ("exams", "content")
+_READER_MODULES = ("messages.py", "config.py", "errors.py", "__init__.py")
+
+
+@cache
+def reader_fingerprint() -> bytes:
+    """What, besides a file's bytes, decides the bank read from them (computed once)."""
+    portal_root = Path(__file__).resolve().parent.parent
+    sources = sorted(p for package in _READER_PACKAGES
+                     for p in (portal_root / package).rglob("*.py"))
+    sources += [portal_root / name for name in _READER_MODULES]
+    digest = hashlib.sha256()
+    libyaml = getattr(getattr(yaml, "_yaml", None), "get_version_string", lambda: "")()
+    digest.update(f"{yaml.__version__}|{libyaml}|{unicodedata.unidata_version}|"
+                  f"{sys.version_info[:2]}|{MAX_BANK_BYTES}|{MAX_QUESTIONS}\n".encode())
+    for source in sources:
+        digest.update(str(source.relative_to(portal_root)).encode() + b"\0")
+        digest.update(hashlib.sha256(source.read_bytes()).digest())
+    return digest.digest()
+
+
+def file_hash(data: bytes) -> str:
+    """The hash a bank file's bytes are recognised by (see above); the path is not in it."""
+    return hashlib.sha256(reader_fingerprint() + data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -79,6 +119,9 @@ class Bank:
     path: str
     questions: tuple[Question, ...]
     description: str = ""
+    # `file_hash` of the bytes it was read from; "" when it was not read from a bank file as
+    # it is (built by an importer or an editor): such a bank is never recognised by its file.
+    file_hash: str = field(default="", compare=False)
 
     def as_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"key": self.key, "title": self.title}
@@ -175,16 +218,30 @@ def _load_bank(data: bytes, path: str) -> tuple[Bank | None, list[Problem]]:
         return None, problems
     report = Report(path, problems, line=1)
     bank = build_bank(raw, report)
-    return (bank if not problems else None), capped(problems)
+    if bank is None or problems:
+        return None, capped(problems)
+    return replace(bank, file_hash=file_hash(data)), []
 
 
-def load_banks(files: Iterable[tuple[str, bytes]]) -> tuple[list[Bank], list[Problem]]:
+def load_banks(files: Iterable[tuple[str, bytes]], *, known: Mapping[str, str] | None = None,
+               ) -> tuple[list[Bank], list[Problem]]:
     """Several bank files at once (a folder, an upload): every problem of every file; bank
-    keys unique across files; no bank at all unless everything is valid."""
+    keys unique across files; no bank at all unless everything is valid.
+
+    `known`: path -> bank key of files recognised by their `file_hash` as imported exactly
+    as they are (`services.known_bank_files`); they are not read again and give no Bank, but
+    their keys still count in the check that keys are unique."""
     banks: list[Bank] = []
     problems: list[Problem] = []
     keys: dict[str, str] = {}
+    known = known or {}
+    files = list(files)
+    for path, _ in files:
+        if path in known:
+            keys.setdefault(known[path], path)
     for path, data in files:
+        if path in known:
+            continue
         bank, found = load_bank(data, path)  # capped per file
         problems.extend(found)
         if bank is None:

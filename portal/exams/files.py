@@ -1,6 +1,7 @@
 """Reading the question_banks/ folder: banks and exam definitions, all problems at once."""
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,12 +18,21 @@ class ExamContent:
     problems: list[Problem] = field(default_factory=list)
 
 
-def load_folder(root: Path) -> ExamContent:
-    """`root/banks/*.yaml` and `root/exams/*.yaml`; nothing is returned unless all is valid."""
+Recognise = Callable[[list[tuple[str, bytes]]], Mapping[str, str]]
+
+
+def load_folder(root: Path, *, recognise: Recognise | None = None) -> ExamContent:
+    """`root/banks/*.yaml` and `root/exams/*.yaml`; nothing is returned unless all is valid.
+
+    `recognise`: given every bank file's (path, bytes), the path -> bank key of those not to
+    read again (files imported exactly as they are: `services.known_bank_files`); they are
+    then in no list here, but their keys still count as taken."""
     content = ExamContent()
     base = root.parent
-    bank_files = sorted((root / "banks").glob("*.yaml"))
-    banks, problems = load_banks((str(p.relative_to(base)), p.read_bytes()) for p in bank_files)
+    bank_files = [(str(p.relative_to(base)), p.read_bytes())
+                  for p in sorted((root / "banks").glob("*.yaml"))]
+    known = recognise(bank_files) if recognise is not None else None
+    banks, problems = load_banks(bank_files, known=known)
     content.problems.extend(problems)
     keys: dict[str, str] = {}
     for path in sorted((root / "exams").glob("*.yaml")):

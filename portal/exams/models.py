@@ -22,6 +22,10 @@ class QuestionBank(Base):
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     source_hash: Mapped[str] = mapped_column(sa.String(64), default="")
+    # `bank.file_hash` of the file the bank was last imported from, exactly as it is stored
+    # now; NULL when it was not (an edit in the portal, GIFT, Moodle XML): see
+    # services.imports.known_bank_files.
+    file_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True, default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     questions: Mapped[list[Question]] = relationship(back_populates="bank", order_by="Question.qid")

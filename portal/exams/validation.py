@@ -21,6 +21,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029]")
 
 def clean_text(value: str) -> str:
     """Line breaks unified to \\n and control characters dropped (they never belong in a bank)."""
+    if value.isprintable():  # most texts: no line break, no control character (all of
+        return value         # `_CONTROL` and \r are not printable)
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub("", value)
 
@@ -57,7 +59,12 @@ def fields_of(node: dict[str, Any]) -> list[str]:
 def check_fields(report: Report, node: dict[str, Any], allowed: tuple[str, ...]) -> None:
     for dup in node.get("__duplicates__", []) or []:
         report.add(node, str(dup), N_("字段 %(name)s 重复"), name=dup)
-    for name in fields_of(node):
+    for key in node:
+        if key in allowed:  # most keys: no need to look further
+            continue
+        if isinstance(key, str) and key.startswith("__"):
+            continue  # the loader's own bookkeeping (as `fields_of` leaves out)
+        name = str(key)
         if name not in allowed:
             report.add(node, name, N_("未知字段 %(name)s（可用字段：%(allowed)s）"), name=name,
                        allowed=", ".join(allowed))

@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, get_args, ge
 from portal.content.loader import KEY_RE, ROLES
 from portal.exams.categories import clean_labels
 from portal.exams.errors import ManualScoreInvalid, UnknownKind
-from portal.exams.normalize import same_answer
+from portal.exams.normalize import normalize_answer
 from portal.exams.validation import (
     MAX_TEXT,
     Report,
@@ -612,13 +612,17 @@ def _list_of_texts(report: Report, node: dict[str, Any], key: str, *, low: int, 
                    required: bool = True) -> list[str]:
     values = items(report, node, key, low=low, high=high, required=required)
     result: list[str] = []
+    seen: set[str] = set()  # the values kept, as `same_answer` compares them
     for index, value in enumerate(values, 1):
         item = scalar_text(report, value, node, key, what=f"{key}[{index}]")
         if not item:
             report.add(node, key, N_("%(name)s 不能为空"), name=f"{key}[{index}]")
-        elif any(same_answer(item, seen) for seen in result):
+            continue
+        normalized = normalize_answer(item)
+        if normalized in seen:
             report.add(node, key, N_("%(name)s 中有重复的值 %(value)s"), name=key, value=item)
         else:
+            seen.add(normalized)
             result.append(item)
     return result
 

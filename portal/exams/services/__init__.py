@@ -38,9 +38,11 @@ from portal.exams.services.attempts import (  # noqa: F401
 )
 from portal.exams.services.imports import (  # noqa: F401
     ImportPlan,
+    KnownBankFile,
     apply_import,
     blueprint_problems,
     candidate,
+    known_bank_files,
     plan_import,
     pool_of,
     question_pool,

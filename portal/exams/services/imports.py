@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -11,6 +13,7 @@ from sqlalchemy.orm import Session
 from portal.audit import services as audit
 from portal.content.gc_pause import cyclic_gc_paused
 from portal.courses import services as courses
+from portal.exams import bank as bank_files
 from portal.exams import kinds, rules
 from portal.exams.bank import Bank
 from portal.exams.bank import Question as BankQuestion
@@ -43,6 +46,50 @@ from portal.versioning import (
 
 
 @dataclass(frozen=True)
+class KnownBankFile:
+    """A bank file whose bytes are those the bank was last imported from (its `file_hash`
+    is the stored one): importing it again would change nothing, so it is not read."""
+
+    path: str
+    file_hash: str
+    key: str
+    title: str
+    qids: tuple[str, ...]  # its questions in use, in qid order
+
+
+def known_bank_files(session: Session, files: list[tuple[str, bytes]]) -> list[KnownBankFile]:
+    """The files among these (path, bytes) that are recognised by their hash: one statement.
+
+    A hash that two files share is never recognised (the copies must be read, so that their
+    duplicate key is reported)."""
+    with cyclic_gc_paused():  # ten thousand rows: see portal/content/gc_pause.py
+        return _known_bank_files(session, files)
+
+
+def _known_bank_files(session: Session, files: list[tuple[str, bytes]]) -> list[KnownBankFile]:
+    hashes = {path: bank_files.file_hash(data) for path, data in files}
+    counts = Counter(hashes.values())
+    wanted = {h for h, n in counts.items() if n == 1}
+    if not wanted:
+        return []
+    stored: dict[str, tuple[str, str, list[str]]] = {}
+    shared: set[str] = set()  # a hash two banks carry (never made by imports): read both
+    for file_hash, key, title, qid in session.execute(
+            sa.select(QuestionBank.file_hash, QuestionBank.key, QuestionBank.title, Question.qid)
+            .outerjoin(Question, sa.and_(Question.bank_id == QuestionBank.id,
+                                         Question.retired.is_(False)))
+            .where(QuestionBank.file_hash.in_(sorted(wanted)))
+            .order_by(QuestionBank.key, Question.qid)):
+        entry = stored.setdefault(file_hash, (key, title, []))
+        if entry[0] != key:
+            shared.add(file_hash)
+        if qid is not None:
+            entry[2].append(qid)
+    return [KnownBankFile(path, h, *stored[h][:2], tuple(stored[h][2]))
+            for path, h in hashes.items() if h in stored and h not in shared]
+
+
+@dataclass(frozen=True)
 class _StoredQuestion:
     id: int
     retired: bool
@@ -58,6 +105,7 @@ class _BankChange:
     unchanged: bool  # same source hash as stored: nothing to write
     stored: dict[str, _StoredQuestion] = field(default_factory=dict)  # by qid
     details_changed: bool = False  # title or description
+    file_hash_stale: bool = False  # the stored file hash is not the incoming bank's
     new: list[BankQuestion] = field(default_factory=list)
     changed: list[BankQuestion] = field(default_factory=list)  # new version or brought back
     same: list[BankQuestion] = field(default_factory=list)
@@ -73,10 +121,12 @@ def _compare_banks(session: Session, banks: list[Bank]) -> list[_BankChange]:
     """Each bank against the database: two statements at most, whatever the questions."""
     if not banks:
         return []
-    records = {key: (bank_id, title, description, source_hash)
-               for bank_id, key, title, description, source_hash in session.execute(
+    records = {key: (bank_id, title, description, source_hash, stored_file_hash)
+               for bank_id, key, title, description, source_hash, stored_file_hash
+               in session.execute(
                    sa.select(QuestionBank.id, QuestionBank.key, QuestionBank.title,
-                             QuestionBank.description, QuestionBank.source_hash)
+                             QuestionBank.description, QuestionBank.source_hash,
+                             QuestionBank.file_hash)
                    .where(QuestionBank.key.in_([b.key for b in banks])))}
     changes: list[_BankChange] = []
     for bank in banks:
@@ -84,10 +134,11 @@ def _compare_banks(session: Session, banks: list[Bank]) -> list[_BankChange]:
         if record is None:
             changes.append(_BankChange(bank, None, False, new=list(bank.questions)))
             continue
-        bank_id, title, description, source_hash = record
+        bank_id, title, description, source_hash, stored_file_hash = record
         changes.append(_BankChange(bank, bank_id, source_hash == bank.content_hash,
                                    details_changed=(title, description)
-                                   != (bank.title, bank.description)))
+                                   != (bank.title, bank.description),
+                                   file_hash_stale=stored_file_hash != (bank.file_hash or None)))
     to_read = {c.record_id: c for c in changes if c.record_id is not None and not c.unchanged}
     if to_read:
         rows = session.execute(
@@ -118,14 +169,23 @@ def _compare_banks(session: Session, banks: list[Bank]) -> list[_BankChange]:
     return changes
 
 
-def plan_import(session: Session, *, banks: list[Bank], exams: list[ExamDefinition]) -> ImportPlan:
-    """Compare incoming banks and exams with the database; write nothing."""
+def plan_import(session: Session, *, banks: list[Bank], exams: list[ExamDefinition],
+                known: Sequence[KnownBankFile] = ()) -> ImportPlan:
+    """Compare incoming banks and exams with the database; write nothing. `known`: bank
+    files recognised by their hash (`known_bank_files`), unchanged without being read."""
     with cyclic_gc_paused():  # hashing every question builds its data once more
-        return _plan(session, _compare_banks(session, banks), exams)
+        return _plan(session, _compare_banks(session, banks), exams, known)
 
 
-def _plan(session: Session, changes: list[_BankChange], exams: list[ExamDefinition]) -> ImportPlan:
+def _plan(session: Session, changes: list[_BankChange], exams: list[ExamDefinition],
+          known: Sequence[KnownBankFile] = ()) -> ImportPlan:
     plan = ImportPlan()
+    clash = {c.bank.key for c in changes} & {k.key for k in known}
+    plan.problems.extend(f"{k.path}: " + str(msg(N_("题库 key %(key)s 在本次导入中出现了两次"),
+                                                  key=k.key))
+                         for k in known if k.key in clash)
+    for file in known:
+        plan.unchanged.extend(f"question:{file.key}/{qid}" for qid in file.qids)
     for change in changes:
         key = change.bank.key
         # In the bank's order, as a list of every question with its fate would be.
@@ -219,20 +279,39 @@ def blueprint_problems(exam: ExamDefinition, pool: list[rules.Candidate]) -> lis
 
 
 def apply_import(session: Session, *, banks: list[Bank], exams: list[ExamDefinition],
-                 actor_id: int | None, now: datetime) -> ImportPlan:
-    """Import all or nothing: any problem in the plan refuses the whole import."""
+                 actor_id: int | None, now: datetime,
+                 known: Sequence[KnownBankFile] = ()) -> ImportPlan:
+    """Import all or nothing: any problem in the plan refuses the whole import. `known`:
+    bank files recognised by their hash (`known_bank_files`); each must still be stored
+    with that hash in this transaction, or nothing is imported."""
     with cyclic_gc_paused():  # thousands of rows built and sent: see portal/content/gc_pause.py
-        return _apply_import(session, banks=banks, exams=exams, actor_id=actor_id, now=now)
+        return _apply_import(session, banks=banks, exams=exams, actor_id=actor_id, now=now,
+                             known=known)
+
+
+def _still_known(session: Session, known: Sequence[KnownBankFile]) -> None:
+    """Refuse the import if a bank recognised by its file was written since (one statement)."""
+    if not known:
+        return
+    stored = dict(session.execute(sa.select(QuestionBank.key, QuestionBank.file_hash)
+                                  .where(QuestionBank.key.in_([k.key for k in known]))).all())
+    moved = [k for k in known if stored.get(k.key) != k.file_hash]
+    if moved:
+        raise ImportInvalid(N_("题库 %(key)s 在检查之后有了变化，未导入任何内容，请重新导入"),
+                            key=moved[0].key)
 
 
 def _apply_import(session: Session, *, banks: list[Bank], exams: list[ExamDefinition],
-                  actor_id: int | None, now: datetime) -> ImportPlan:
+                  actor_id: int | None, now: datetime,
+                  known: Sequence[KnownBankFile] = ()) -> ImportPlan:
     session.flush()  # what the session holds goes first: the banks are written with Core
+    _still_known(session, known)
     changes = _compare_banks(session, banks)
-    plan = _plan(session, changes, exams)
+    plan = _plan(session, changes, exams, known)
     if plan.problems:
         raise ImportInvalid(N_("有 %(n)d 处错误，未导入任何内容"), n=len(plan.problems))
-    _write_banks(session, [c for c in changes if c.touched or not c.unchanged], actor_id, now)
+    _write_banks(session, [c for c in changes if c.touched or not c.unchanged
+                           or c.file_hash_stale], actor_id, now)
     for exam in exams:
         _import_exam(session, exam, actor_id, now)
     if plan.touched:
@@ -261,7 +340,8 @@ def _write_banks(session: Session, changes: list[_BankChange], actor_id: int | N
     if created:
         session.execute(sa.insert(banks_table), [
             {"key": c.bank.key, "title": c.bank.title, "description": c.bank.description,
-             "source_hash": c.bank.content_hash, "updated_at": now} for c in created])
+             "source_hash": c.bank.content_hash, "file_hash": c.bank.file_hash or None,
+             "updated_at": now} for c in created])
         ids = dict(session.execute(sa.select(QuestionBank.key, QuestionBank.id).where(
             QuestionBank.key.in_([c.bank.key for c in created]))).all())
         for change in created:
@@ -271,17 +351,21 @@ def _write_banks(session: Session, changes: list[_BankChange], actor_id: int | N
         session.execute(
             sa.update(banks_table).where(banks_table.c.id == sa.bindparam("b_id"))
             .values(title=sa.bindparam("b_title"), description=sa.bindparam("b_description"),
-                    source_hash=sa.bindparam("b_hash"), updated_at=now),
+                    source_hash=sa.bindparam("b_hash"), file_hash=sa.bindparam("b_file"),
+                    updated_at=now),
             [{"b_id": c.record_id, "b_title": c.bank.title, "b_description": c.bank.description,
-              "b_hash": c.bank.content_hash} for c in touched])
-    # Every question the same but the stored hash not (made before the hash was what it is
-    # now): only the hash, so that the next import of this file is recognised at once.
+              "b_hash": c.bank.content_hash, "b_file": c.bank.file_hash or None}
+             for c in touched])
+    # Every question the same but a stored hash not (made before the hash was what it is
+    # now, or the file's layout or comments changed, or the bank came from elsewhere): only
+    # the hashes, so that the next import of this file is recognised at once.
     rehashed = [c for c in changes if c not in created and not c.touched]
     if rehashed:
         session.execute(
             sa.update(banks_table).where(banks_table.c.id == sa.bindparam("b_id"))
-            .values(source_hash=sa.bindparam("b_hash")),
-            [{"b_id": c.record_id, "b_hash": c.bank.content_hash} for c in rehashed])
+            .values(source_hash=sa.bindparam("b_hash"), file_hash=sa.bindparam("b_file")),
+            [{"b_id": c.record_id, "b_hash": c.bank.content_hash,
+              "b_file": c.bank.file_hash or None} for c in rehashed])
     fresh = [(c, q) for c in changes for q in c.new if q.id not in c.stored]
     if fresh:
         session.execute(sa.insert(questions), [
