@@ -80,19 +80,18 @@ def attempt_show(attempt_id: int) -> ResponseReturnValue:
 @roles(Role.TRAINEE)
 @reads_first
 def answer_save(attempt_id: int, position: int) -> ResponseReturnValue:
-    """The hot request: signed in and the question read in a deferred transaction, then
-    one conditional UPDATE under the write lock, then the receipt renders."""
+    """The hot request: signed in in a deferred transaction (the question read there too on
+    its first save, kept for the next ones), then one conditional UPDATE under the write
+    lock, then the receipt renders."""
     target = attempt_services.save_target(db_session(), user_id=current_user.id,
                                           attempt_id=attempt_id, position=position)
     raw_revision = request.form.get("revision", "")
     if not (raw_revision.isascii() and raw_revision.isdigit()):
         raise RevisionInvalid()  # not a whole number (or negative): no page of ours sends that
-    shown = target.shown
-    answer = answers.answer_from_form(shown.question, request.form)
+    answer = answers.answer_from_form(target.question, request.form)
     attempt_services.check_answer(answer, int(raw_revision))
     with write_phase() as session:
-        saved = attempt_services.write_answer(session, attempt_id=attempt_id,
-                                              position=position, answer=answer,
+        saved = attempt_services.write_answer(session, target=target, answer=answer,
                                               revision=int(raw_revision), now=utcnow())
     # The stored revision: after a stale save the page continues counting from it.
     headers = {"X-Seconds-Left": str(saved.seconds_left), "X-Revision": str(saved.revision)}
@@ -101,8 +100,8 @@ def answer_save(attempt_id: int, position: int) -> ResponseReturnValue:
         # the question's inputs, showing the newer answer that was kept.
         return render("exams/attempt.html", block="receipt", saved_at=saved.saved_at,
                       stale=saved.stale, answered=answers.is_answered(saved.answer),
-                      flagged=shown.flagged, position=position, oob=True, attempt=target,
-                      question=shown.question, answer=saved.answer,
+                      flagged=saved.flagged, position=position, oob=True, attempt=target,
+                      question=target.question, answer=saved.answer,
                       one_per_page=target.one_per_page,
                       headers=headers)
     if saved.stale:

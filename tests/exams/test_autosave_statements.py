@@ -2,13 +2,25 @@
 cannot creep."""
 from __future__ import annotations
 
+import dataclasses
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
 from portal.auth.models import User
+from portal.db import write_intent
+from portal.errors import NotFound
+from portal.exams.models import Response
+from portal.exams.services import attempts as attempt_services
 from tests.factories import (
     HX,
     counting_statements,
+    login,
+    make_user,
     start_demo_attempt,
     statement_kind,
 )
@@ -34,6 +46,28 @@ def test_an_autosave_reads_in_few_plain_selects_and_writes_one_conditional_updat
                          "UPDATE response"], kinds
 
 
+def test_saving_a_question_again_reads_nothing_but_the_user_before_it_writes(
+        app: Flask, client: FlaskClient, signed_in_trainee: User) -> None:
+    attempt_id = start_demo_attempt(client)
+    assert client.post(f"/attempts/{attempt_id}/answers/1",
+                       data={"answer": "a", "revision": "1"}, headers=HX).status_code == 200
+    with counting_statements(app) as statements:
+        response = client.post(f"/attempts/{attempt_id}/answers/1",
+                               data={"answer": "b", "revision": "2"}, headers=HX)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "已保存" in body and 'id="nav-1"' in body
+    assert response.headers["X-Revision"] == "2"
+    # What a save needs of its question was kept from the first save (it never changes);
+    # the UPDATE checks the owner and the question again and says whether it is flagged.
+    kinds = [statement_kind(s) for s in statements]
+    assert [k for k in kinds if not k.startswith("BEGIN")] == [
+        "SELECT user", "UPDATE response"], statements
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        assert kinds == ["BEGIN", "SELECT user", "BEGIN IMMEDIATE", "UPDATE response"], kinds
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert 'value="b" checked' in page
+
+
 def test_a_stale_autosave_reads_back_the_kept_answer_and_writes_nothing(
         app: Flask, client: FlaskClient, signed_in_trainee: User) -> None:
     attempt_id = start_demo_attempt(client)
@@ -49,7 +83,7 @@ def test_a_stale_autosave_reads_back_the_kept_answer_and_writes_nothing(
     kinds = [statement_kind(s) for s in statements]
     # The refused UPDATE, then one read of why (a newer revision), still under the lock.
     assert [k for k in kinds if not k.startswith("BEGIN")] == [
-        "SELECT user", "SELECT attempt", "UPDATE response", "SELECT attempt"], statements
+        "SELECT user", "UPDATE response", "SELECT attempt"], statements
 
 
 def test_a_save_to_a_submitted_attempt_is_refused_and_changes_nothing(
@@ -93,3 +127,48 @@ def test_a_submission_grades_from_two_reads_and_writes_in_one_flush(
     # Submitting again writes nothing.
     assert not any(s.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))
                    for s in statements), statements
+
+
+def test_a_kept_save_target_lets_no_other_trainee_write_and_follows_the_flag(
+        client: FlaskClient, signed_in_trainee: User, session: Session) -> None:
+    attempt_id = start_demo_attempt(client)
+    assert client.post(f"/attempts/{attempt_id}/answers/1",
+                       data={"answer": "a", "revision": "1"}, headers=HX).status_code == 200
+    client.post(f"/attempts/{attempt_id}/flags/1", data={"flagged": "1"}, headers=HX)
+    receipt = client.post(f"/attempts/{attempt_id}/answers/1",
+                          data={"answer": "b", "revision": "2"}, headers=HX)
+    # The flag set after the first save shows in the receipt of the next one.
+    assert "nav-item--flagged" in receipt.get_data(as_text=True)
+    client.post("/logout")
+    other = make_user(session)
+    session.commit()
+    login(client, other)
+    assert client.post(f"/attempts/{attempt_id}/answers/1",
+                       data={"answer": "c", "revision": "3"}, headers=HX).status_code == 404
+    session.rollback()
+    stored = session.scalars(sa.select(Response).where(Response.attempt_id == attempt_id,
+                                                       Response.position == 1)).one()
+    assert (stored.answer, stored.revision) == ("b", 2)
+
+
+def test_a_kept_target_that_no_longer_matches_its_response_writes_nothing_and_is_dropped(
+        app: Flask, client: FlaskClient, signed_in_trainee: User, session: Session,
+        now: datetime) -> None:
+    attempt_id = start_demo_attempt(client)
+    target = attempt_services.save_target(session, user_id=signed_in_trainee.id,
+                                          attempt_id=attempt_id, position=1)
+    session.rollback()
+    wrong = dataclasses.replace(target, question_version_id=target.question_version_id + 999)
+    token = write_intent.set(True)
+    try:
+        with pytest.raises(NotFound):
+            attempt_services.write_answer(session, target=wrong, answer="a", revision=1,
+                                          now=now)
+        session.rollback()
+    finally:
+        write_intent.reset(token)
+    # Dropped: the next save reads its target again (and finds the right one).
+    assert attempt_services.save_target(session, user_id=signed_in_trainee.id,
+                                        attempt_id=attempt_id, position=1) == target
+    assert session.scalar(sa.select(Response.revision).where(
+        Response.attempt_id == attempt_id, Response.position == 1)) == 0

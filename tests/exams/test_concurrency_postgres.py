@@ -70,8 +70,9 @@ def test_a_save_acknowledged_while_a_submission_waits_is_graded(
     sessions: sessionmaker[Session] = app.extensions["portal.sessionmaker"]
 
     def save(s: Session) -> object:
-        return attempt_services.write_answer(s, attempt_id=attempt_id, position=1,
-                                             answer="a", revision=1, now=now)
+        target = attempt_services.save_target(s, user_id=trainee.id, attempt_id=attempt_id,
+                                              position=1)
+        return attempt_services.write_answer(s, target=target, answer="a", revision=1, now=now)
 
     def submit(s: Session) -> object:
         user = s.get(User, trainee.id)
@@ -98,8 +99,9 @@ def test_a_save_that_meets_a_submission_is_refused_and_changes_nothing(
         return services.submit_attempt(s, user=user, attempt_id=attempt_id, now=now).id
 
     def save(s: Session) -> object:
-        return attempt_services.write_answer(s, attempt_id=attempt_id, position=1,
-                                             answer="a", revision=1, now=now)
+        target = attempt_services.save_target(s, user_id=trainee.id, attempt_id=attempt_id,
+                                              position=1)
+        return attempt_services.write_answer(s, target=target, answer="a", revision=1, now=now)
 
     submitted, saved = interleave(sessions, submit, save,
                                   reached=lambda sql: "UPDATE response" in sql,
