@@ -145,8 +145,19 @@ def submit_confirm(attempt_id: int) -> ResponseReturnValue:
 
 @bp.post("/attempts/<int:attempt_id>/submit")
 @roles(Role.TRAINEE)
+@reads_first
 def attempt_submit(attempt_id: int) -> ResponseReturnValue:
-    services.submit_attempt(db_session(), user=current_user, attempt_id=attempt_id, now=utcnow())
+    """Signed in, the attempt read and its saved answers graded in a deferred transaction;
+    under the write lock, the attempt locked, its responses compared with what was graded
+    (an answer saved meanwhile is graded again) and the grades written. Handed in already:
+    no lock at all."""
+    now = utcnow()
+    user_id = current_user.id  # read now: the write phase starts a new transaction
+    graded = services.grade_saved(db_session(), user_id=user_id, attempt_id=attempt_id, now=now)
+    if graded is not None:
+        with write_phase() as session:
+            services.submit_graded(session, user_id=user_id, attempt_id=attempt_id, now=now,
+                                   graded=graded)
     return redirect_after_post(url_for("exams.attempt_result", attempt_id=attempt_id))
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from portal.auth.models import User
 from portal.db import write_intent
 from portal.errors import NotFound
+from portal.exams import services
 from portal.exams.models import Response
 from portal.exams.services import attempts as attempt_services
 from tests.factories import (
@@ -106,7 +107,7 @@ def test_a_save_to_a_question_the_attempt_does_not_have_is_404(
     assert response.status_code == 404
 
 
-def test_a_submission_grades_from_two_reads_and_writes_in_one_flush(
+def test_a_submission_grades_before_the_write_lock_and_holds_it_for_the_writes(
         app: Flask, client: FlaskClient, signed_in_trainee: User) -> None:
     attempt_id = start_demo_attempt(client)
     client.post(f"/attempts/{attempt_id}/answers/1", data={"answer": "a", "revision": "1"},
@@ -114,19 +115,52 @@ def test_a_submission_grades_from_two_reads_and_writes_in_one_flush(
     with counting_statements(app) as statements:
         assert client.post(f"/attempts/{attempt_id}/submit").status_code == 303
     # Kept from creeping (21 statements before: a read and an UPDATE per question, the
-    # attempt updated three times): the user, the attempt locked, its questions, its
-    # exam's version, its responses; the attempt, the grades (one executemany), the audit
-    # record.
+    # attempt updated three times; then 8, all under the write lock): the user, the
+    # attempt, its questions and responses read and graded in a deferred transaction;
+    # under the lock the attempt locked, its responses (their revisions: unchanged, so
+    # nothing is graded again), its exam's version; the attempt, the grades (one
+    # executemany), the audit record.
     kinds = [statement_kind(s) for s in statements]
-    assert [k for k in kinds if not k.startswith("BEGIN")] == [
-        "SELECT user", "SELECT attempt", "SELECT question_version", "SELECT exam_version",
-        "SELECT response",
-        "UPDATE attempt", "UPDATE response", "INSERT audit_event"], "|".join(kinds)
+    reads = ["SELECT user", "SELECT attempt", "SELECT question_version", "SELECT response"]
+    locked = ["SELECT attempt", "SELECT response", "SELECT exam_version",
+              "UPDATE attempt", "UPDATE response", "INSERT audit_event"]
+    assert [k for k in kinds if not k.startswith("BEGIN")] == reads + locked, "|".join(kinds)
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        assert kinds == ["BEGIN", *reads, "BEGIN IMMEDIATE", *locked], "|".join(kinds)
     with counting_statements(app) as statements:
         assert client.post(f"/attempts/{attempt_id}/submit").status_code == 303
-    # Submitting again writes nothing.
-    assert not any(s.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))
-                   for s in statements), statements
+    # Submitting again writes nothing and takes no lock: two plain reads.
+    kinds = [statement_kind(s) for s in statements]
+    assert [k for k in kinds if not k.startswith("BEGIN")] == [
+        "SELECT user", "SELECT attempt"], "|".join(kinds)
+    assert "BEGIN IMMEDIATE" not in kinds
+
+
+def test_an_answer_saved_after_the_grading_read_is_graded_again_under_the_lock(
+        app: Flask, client: FlaskClient, signed_in_trainee: User, session: Session,
+        now: datetime) -> None:
+    attempt_id = start_demo_attempt(client)
+    client.post(f"/attempts/{attempt_id}/answers/1", data={"answer": "b", "revision": "1"},
+                headers=HX)  # wrong
+    graded = services.grade_saved(session, user_id=signed_in_trainee.id,
+                                  attempt_id=attempt_id, now=now)
+    session.rollback()
+    assert graded is not None and graded.grades[1][1].points == 0
+    # Between the grading read and the submission's lock, the right answer is saved.
+    assert client.post(f"/attempts/{attempt_id}/answers/1",
+                       data={"answer": "a", "revision": "2"}, headers=HX).status_code == 200
+    token = write_intent.set(True)
+    try:
+        with counting_statements(app) as statements:
+            attempt = services.submit_graded(session, user_id=signed_in_trainee.id,
+                                             attempt_id=attempt_id, now=now, graded=graded)
+        session.commit()
+    finally:
+        write_intent.reset(token)
+    first = next(r for r in attempt.responses if r.position == 1)
+    assert first.answer == "a" and first.points == first.max_points > 0
+    # The changed answer's questions were read again, under the lock.
+    assert "SELECT question_version" in [statement_kind(s) for s in statements]
 
 
 def test_a_kept_save_target_lets_no_other_trainee_write_and_follows_the_flag(

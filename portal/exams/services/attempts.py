@@ -190,11 +190,16 @@ def get_attempt(session: Session, *, user: User, attempt_id: int, lock: bool = F
     writing transactions are exclusive anyway): saves and submissions of one attempt then
     happen one after the other, so a save acknowledged before a submission is always graded.
     """
+    return _get_attempt(session, user_id=user.id, attempt_id=attempt_id, lock=lock)
+
+
+def _get_attempt(session: Session, *, user_id: int, attempt_id: int, lock: bool = False
+                 ) -> Attempt:
     query = sa.select(Attempt).where(Attempt.id == attempt_id)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     attempt = session.scalar(query)
-    if attempt is None or attempt.user_id != user.id:
+    if attempt is None or attempt.user_id != user_id:
         raise NotFound(N_("找不到该作答记录"))
     return attempt
 
@@ -434,32 +439,85 @@ def _response(session: Session, attempt: Attempt, position: int) -> Response:
     return response
 
 
+@dataclass(frozen=True)
+class Grading:
+    """An attempt's saved answers graded before its submission takes the write lock: by
+    position, the revision graded and its grade."""
+
+    attempt_id: int
+    grades: dict[int, tuple[int, kinds.Grade]]
+
+
+def grade_saved(session: Session, *, user_id: int, attempt_id: int, now: datetime
+                ) -> Grading | None:
+    """The slow half of a submission, in a reading transaction: the saved answers of an
+    open attempt graded. None when there is nothing to submit (it was handed in already);
+    an attempt whose time is up gets no grades here (its submission grades it under the
+    lock, as the deadline does). Raises NotFound for an attempt not the user's."""
+    attempt = _get_attempt(session, user_id=user_id, attempt_id=attempt_id)
+    if attempt.status is not AttemptStatus.IN_PROGRESS:
+        return None
+    if now >= attempt.deadline_at:
+        return Grading(attempt_id, {})
+    questions = _questions_of(session, attempt)
+    grades = {r.position: (r.revision, kinds.grade(r.question_version.definition, r.answer))
+              for r in attempt.responses}
+    del questions
+    return Grading(attempt_id, grades)
+
+
 def submit_attempt(session: Session, *, user: User, attempt_id: int, now: datetime) -> Attempt:
     """Hand in an attempt; submitting twice is harmless."""
-    attempt = get_attempt(session, user=user, attempt_id=attempt_id, lock=True)
+    return submit_graded(session, user_id=user.id, attempt_id=attempt_id, now=now, graded=None)
+
+
+def submit_graded(session: Session, *, user_id: int, attempt_id: int, now: datetime,
+                  graded: Grading | None) -> Attempt:
+    """Hand in an attempt with the grades `grade_saved` worked out before (None: grade here).
+
+    The attempt is locked first, so a save either landed before (and its revision is newer
+    than the one graded: that answer is graded again here) or is refused after: every
+    acknowledged save is graded. Submitting twice is harmless.
+    """
+    attempt = _get_attempt(session, user_id=user_id, attempt_id=attempt_id, lock=True)
     if finalize_if_expired(session, attempt=attempt, now=now):
         return attempt
     if attempt.status is AttemptStatus.IN_PROGRESS:
-        _submit(session, attempt, now=now, by=SubmittedBy.TRAINEE)
+        _submit(session, attempt, now=now, by=SubmittedBy.TRAINEE,
+                graded=graded.grades if graded is not None and graded.attempt_id == attempt.id
+                else {})
     return attempt
 
 
-def _submit(session: Session, attempt: Attempt, *, now: datetime, by: SubmittedBy) -> None:
-    # Under the attempt's lock: its questions in one read (held here, so that each
-    # response's question is then found in the session, not read again), its responses in
-    # another, then the grades written in one flush. (No loader options on the attempt:
-    # they would stay with it, and a later locking refresh cannot outer-join.)
-    questions = session.scalars(
+def _questions_of(session: Session, attempt: Attempt) -> Sequence[QuestionVersion]:
+    """An attempt's questions in one read (held by the caller, so that each response's
+    question is then found in the session, not read again)."""
+    return session.scalars(
         sa.select(QuestionVersion).join(Response, Response.question_version_id == QuestionVersion.id)
         .where(Response.attempt_id == attempt.id)).all()
+
+
+def _submit(session: Session, attempt: Attempt, *, now: datetime, by: SubmittedBy,
+            graded: dict[int, tuple[int, kinds.Grade]] | None = None) -> None:
+    # Under the attempt's lock: its responses in one read; an answer graded before the lock
+    # (`graded`, by position: the revision graded and its grade) is kept if it is still the
+    # saved one, the others are graded here from their questions (read in one more
+    # statement); then the grades are written in one flush. (No loader options on the
+    # attempt: they would stay with it, and a later locking refresh cannot outer-join.)
+    graded = graded or {}
+    responses = attempt.responses
+    grades = {r.position: graded[r.position][1] for r in responses
+              if r.position in graded and graded[r.position][0] == r.revision}
+    questions = _questions_of(session, attempt) if len(grades) < len(responses) else ()
     # Its exam's version read before the grades are set (a lazy load while they are pending
     # would flush them, and the attempt would be updated twice).
     _version = attempt.exam_version
     with session.no_autoflush:
         attempt.submitted_at = now
         attempt.submitted_by = by
-        for response in attempt.responses:
-            grade = kinds.grade(response.question_version.definition, response.answer)
+        for response in responses:
+            grade = grades.get(response.position) or kinds.grade(
+                response.question_version.definition, response.answer)
             response.points = grade.points
             response.max_points = grade.max_points
             response.needs_manual = grade.needs_manual
