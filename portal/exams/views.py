@@ -80,19 +80,18 @@ def attempt_show(attempt_id: int) -> ResponseReturnValue:
 @roles(Role.TRAINEE)
 @reads_first
 def answer_save(attempt_id: int, position: int) -> ResponseReturnValue:
-    """The hot request: signed in and the question read in a deferred transaction, then
-    one conditional UPDATE under the write lock, then the receipt renders."""
+    """The hot request: signed in in a deferred transaction (the question read there too on
+    its first save, kept for the next ones), then one conditional UPDATE under the write
+    lock, then the receipt renders."""
     target = attempt_services.save_target(db_session(), user_id=current_user.id,
                                           attempt_id=attempt_id, position=position)
     raw_revision = request.form.get("revision", "")
     if not (raw_revision.isascii() and raw_revision.isdigit()):
         raise RevisionInvalid()  # not a whole number (or negative): no page of ours sends that
-    shown = target.shown
-    answer = answers.answer_from_form(shown.question, request.form)
+    answer = answers.answer_from_form(target.question, request.form)
     attempt_services.check_answer(answer, int(raw_revision))
     with write_phase() as session:
-        saved = attempt_services.write_answer(session, attempt_id=attempt_id,
-                                              position=position, answer=answer,
+        saved = attempt_services.write_answer(session, target=target, answer=answer,
                                               revision=int(raw_revision), now=utcnow())
     # The stored revision: after a stale save the page continues counting from it.
     headers = {"X-Seconds-Left": str(saved.seconds_left), "X-Revision": str(saved.revision)}
@@ -101,8 +100,8 @@ def answer_save(attempt_id: int, position: int) -> ResponseReturnValue:
         # the question's inputs, showing the newer answer that was kept.
         return render("exams/attempt.html", block="receipt", saved_at=saved.saved_at,
                       stale=saved.stale, answered=answers.is_answered(saved.answer),
-                      flagged=shown.flagged, position=position, oob=True, attempt=target,
-                      question=shown.question, answer=saved.answer,
+                      flagged=saved.flagged, position=position, oob=True, attempt=target,
+                      question=target.question, answer=saved.answer,
                       one_per_page=target.one_per_page,
                       headers=headers)
     if saved.stale:
@@ -146,8 +145,19 @@ def submit_confirm(attempt_id: int) -> ResponseReturnValue:
 
 @bp.post("/attempts/<int:attempt_id>/submit")
 @roles(Role.TRAINEE)
+@reads_first
 def attempt_submit(attempt_id: int) -> ResponseReturnValue:
-    services.submit_attempt(db_session(), user=current_user, attempt_id=attempt_id, now=utcnow())
+    """Signed in, the attempt read and its saved answers graded in a deferred transaction;
+    under the write lock, the attempt locked, its responses compared with what was graded
+    (an answer saved meanwhile is graded again) and the grades written. Handed in already:
+    no lock at all."""
+    now = utcnow()
+    user_id = current_user.id  # read now: the write phase starts a new transaction
+    graded = services.grade_saved(db_session(), user_id=user_id, attempt_id=attempt_id, now=now)
+    if graded is not None:
+        with write_phase() as session:
+            services.submit_graded(session, user_id=user_id, attempt_id=attempt_id, now=now,
+                                   graded=graded)
     return redirect_after_post(url_for("exams.attempt_result", attempt_id=attempt_id))
 
 

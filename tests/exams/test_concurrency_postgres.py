@@ -70,8 +70,9 @@ def test_a_save_acknowledged_while_a_submission_waits_is_graded(
     sessions: sessionmaker[Session] = app.extensions["portal.sessionmaker"]
 
     def save(s: Session) -> object:
-        return attempt_services.write_answer(s, attempt_id=attempt_id, position=1,
-                                             answer="a", revision=1, now=now)
+        target = attempt_services.save_target(s, user_id=trainee.id, attempt_id=attempt_id,
+                                              position=1)
+        return attempt_services.write_answer(s, target=target, answer="a", revision=1, now=now)
 
     def submit(s: Session) -> object:
         user = s.get(User, trainee.id)
@@ -87,6 +88,33 @@ def test_a_save_acknowledged_while_a_submission_waits_is_graded(
     assert graded is not None and graded > 0  # the submission saw the acknowledged save
 
 
+def test_a_save_acknowledged_while_a_graded_submission_waits_is_graded_again(
+        app: Flask, session: Session, now: datetime, started: tuple[User, int]) -> None:
+    # The web's submission grades before it takes the lock; a save that commits while it
+    # waits for the attempt's lock must still be what is graded.
+    trainee, attempt_id = started
+    sessions: sessionmaker[Session] = app.extensions["portal.sessionmaker"]
+    with sessions() as s:
+        graded = services.grade_saved(s, user_id=trainee.id, attempt_id=attempt_id, now=now)
+    assert graded is not None and graded.grades[1][1].points == 0  # nothing saved yet
+
+    def save(s: Session) -> object:
+        target = attempt_services.save_target(s, user_id=trainee.id, attempt_id=attempt_id,
+                                              position=1)
+        return attempt_services.write_answer(s, target=target, answer="a", revision=1, now=now)
+
+    def submit(s: Session) -> object:
+        return services.submit_graded(s, user_id=trainee.id, attempt_id=attempt_id, now=now,
+                                      graded=graded).id
+
+    saved, submitted = interleave(sessions, save, submit, reached=lambda sql: "FOR UPDATE" in sql,
+                                  then_wait_for_a_lock=True)
+    assert saved.error is None and submitted.error is None, (saved.error, submitted.error)
+    graded_points = session.scalar(sa.select(Response.points).where(
+        Response.attempt_id == attempt_id, Response.position == 1))
+    assert graded_points is not None and graded_points > 0
+
+
 def test_a_save_that_meets_a_submission_is_refused_and_changes_nothing(
         app: Flask, session: Session, now: datetime, started: tuple[User, int]) -> None:
     trainee, attempt_id = started
@@ -98,8 +126,9 @@ def test_a_save_that_meets_a_submission_is_refused_and_changes_nothing(
         return services.submit_attempt(s, user=user, attempt_id=attempt_id, now=now).id
 
     def save(s: Session) -> object:
-        return attempt_services.write_answer(s, attempt_id=attempt_id, position=1,
-                                             answer="a", revision=1, now=now)
+        target = attempt_services.save_target(s, user_id=trainee.id, attempt_id=attempt_id,
+                                              position=1)
+        return attempt_services.write_answer(s, target=target, answer="a", revision=1, now=now)
 
     submitted, saved = interleave(sessions, submit, save,
                                   reached=lambda sql: "UPDATE response" in sql,

@@ -11,6 +11,7 @@ from portal.exams.services.attempts import (  # noqa: F401
     AttemptState,
     ExamRecord,
     ExamStatus,
+    Grading,
     Review,
     ReviewItem,
     SavedAnswer,
@@ -25,6 +26,7 @@ from portal.exams.services.attempts import (  # noqa: F401
     finalize_if_expired,
     get_attempt,
     get_exam,
+    grade_saved,
     review,
     review_fields,
     save_answer,
@@ -34,6 +36,7 @@ from portal.exams.services.attempts import (  # noqa: F401
     shown_questions,
     start_attempt,
     submit_attempt,
+    submit_graded,
     sweep_expired,
 )
 from portal.exams.services.imports import (  # noqa: F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -189,11 +190,16 @@ def get_attempt(session: Session, *, user: User, attempt_id: int, lock: bool = F
     writing transactions are exclusive anyway): saves and submissions of one attempt then
     happen one after the other, so a save acknowledged before a submission is always graded.
     """
+    return _get_attempt(session, user_id=user.id, attempt_id=attempt_id, lock=lock)
+
+
+def _get_attempt(session: Session, *, user_id: int, attempt_id: int, lock: bool = False
+                 ) -> Attempt:
     query = sa.select(Attempt).where(Attempt.id == attempt_id)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     attempt = session.scalar(query)
-    if attempt is None or attempt.user_id != user.id:
+    if attempt is None or attempt.user_id != user_id:
         raise NotFound(N_("找不到该作答记录"))
     return attempt
 
@@ -233,18 +239,42 @@ class SavedAnswer:
     seconds_left: int
     stale: bool  # an older revision arrived late and was ignored
     answer: Any = None  # the answer now stored: the newer one when `stale`
+    flagged: bool = False  # the trainee's mark on the question (the receipt's nav item)
 
 
 @dataclass(frozen=True)
 class SaveTarget:
-    """What an autosave reads before it writes: the attempt's clock, the question as the
-    trainee sees it (to read the answer from the form) and what the receipt shows."""
+    """What an autosave must know before it writes, none of which ever changes for a
+    response: whose attempt it is, the question as the trainee sees it (to read the answer
+    from the form and to show it again after a stale save) and the exam's layout."""
 
     id: int  # the attempt's (the receipt's links name it as `attempt.id`)
     user_id: int
-    deadline_at: datetime
+    position: int
+    question_version_id: int
     one_per_page: bool
-    shown: ShownQuestion
+    question: kinds.PublicQuestion
+
+
+# Save targets kept per database (engine) and (attempt, position): a trainee saves each
+# question many times, and everything a target holds is fixed when the attempt starts (the
+# response's question version and option order, the attempt's owner, the exam version's
+# layout), so after the first save of a question its save reads nothing before it writes.
+# The write checks the owner and the question version again (`_WRITE_ANSWER`), so a kept
+# target can never write to another trainee's attempt, even if ids were reused after a
+# deletion. At most TARGETS_KEPT per database; when full, the store starts again.
+TARGETS_KEPT = 50_000
+_TARGETS: weakref.WeakKeyDictionary[Any, dict[tuple[int, int], SaveTarget]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _kept_targets(session: Session) -> dict[tuple[int, int], SaveTarget]:
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    found = _TARGETS.get(engine)
+    if found is None:
+        found = _TARGETS.setdefault(engine, {})
+    return found
 
 
 # The autosave's statements, built once (building them is most of a save's Python work);
@@ -252,10 +282,8 @@ class SaveTarget:
 _A, _R, _Q, _V = (Attempt.__table__.c, Response.__table__.c, QuestionVersion.__table__.c,
                   ExamVersion.__table__.c)
 _SAVE_TARGET = (
-    sa.select(_A.user_id, _A.deadline_at,
-              _V.definition["layout"].as_string().label("layout"),
-              _R.id.label("response_id"), _R.option_order, _R.answer, _R.revision,
-              _R.saved_at, _R.flagged, _Q.data)
+    sa.select(_A.user_id, _V.definition["layout"].as_string().label("layout"),
+              _R.id.label("response_id"), _R.question_version_id, _R.option_order, _Q.data)
     .select_from(Attempt.__table__)
     .join(ExamVersion.__table__, _V.id == _A.exam_version_id)
     .outerjoin(Response.__table__, sa.and_(_R.attempt_id == _A.id,
@@ -264,6 +292,7 @@ _SAVE_TARGET = (
     .where(_A.id == sa.bindparam("the_attempt")))
 _ATTEMPT_OPEN = (sa.select(_A.id)
                  .where(_A.id == sa.bindparam("the_attempt"),
+                        _A.user_id == sa.bindparam("the_user", type_=_A.user_id.type),
                         _A.status == AttemptStatus.IN_PROGRESS.value,
                         _A.deadline_at > sa.bindparam("the_now", type_=_A.deadline_at.type))
                  .with_for_update(read=True))
@@ -271,15 +300,18 @@ _WRITE_ANSWER = (
     sa.update(Response.__table__)
     .where(_R.attempt_id == sa.bindparam("the_attempt"),
            _R.position == sa.bindparam("the_position"),
+           _R.question_version_id == sa.bindparam("the_question_version",
+                                                  type_=_R.question_version_id.type),
            _R.revision < sa.bindparam("new_revision", type_=_R.revision.type),
            _ATTEMPT_OPEN.exists())
     .values(answer=sa.bindparam("new_answer", type_=_R.answer.type),
             revision=sa.bindparam("new_revision", type_=_R.revision.type),
             saved_at=sa.bindparam("the_now", type_=_R.saved_at.type))
     .returning(sa.select(_A.deadline_at).where(_A.id == sa.bindparam("the_attempt"))
-               .scalar_subquery()))
+               .scalar_subquery(), _R.flagged))
 _WHY_NOT_WRITTEN = (
-    sa.select(_A.status, _A.deadline_at, _R.revision, _R.saved_at, _R.answer)
+    sa.select(_A.user_id, _A.status, _A.deadline_at, _R.question_version_id, _R.revision,
+              _R.saved_at, _R.answer, _R.flagged)
     .select_from(Attempt.__table__)
     .join(Response.__table__, _R.attempt_id == _A.id)
     .where(_A.id == sa.bindparam("the_attempt"), _R.position == sa.bindparam("the_position")))
@@ -287,11 +319,16 @@ _WHY_NOT_WRITTEN = (
 
 def save_target(session: Session, *, user_id: int, attempt_id: int, position: int
                 ) -> SaveTarget:
-    """One plain read (no ORM objects, no lock) of what saving answer `position` needs.
+    """What saving answer `position` needs: kept from an earlier save of it, else one plain
+    read (no ORM objects, no lock).
 
     Raises NotFound for an attempt that is not the user's (no hint it exists) and for a
     position the attempt does not have. Whether it is still open is the write's business.
     """
+    kept = _kept_targets(session)
+    target = kept.get((attempt_id, position))
+    if target is not None and target.user_id == user_id:
+        return target
     row = session.connection().execute(
         _SAVE_TARGET, {"the_attempt": attempt_id, "the_position": position}).first()
     if row is None or row.user_id != user_id:
@@ -301,11 +338,13 @@ def save_target(session: Session, *, user_id: int, attempt_id: int, position: in
     view = kinds.public_view(kinds.load(row.data))
     if row.option_order:
         view = view.in_order(row.option_order)
-    return SaveTarget(id=attempt_id, user_id=row.user_id, deadline_at=row.deadline_at,
-                      one_per_page=row.layout == "one-per-page",
-                      shown=ShownQuestion(position=position, question=view, answer=row.answer,
-                                          revision=row.revision, saved_at=row.saved_at,
-                                          flagged=row.flagged))
+    target = SaveTarget(id=attempt_id, user_id=row.user_id, position=position,
+                        question_version_id=row.question_version_id,
+                        one_per_page=row.layout == "one-per-page", question=view)
+    if len(kept) >= TARGETS_KEPT:
+        kept.clear()
+    kept[(attempt_id, position)] = target
+    return target
 
 
 def check_answer(answer: Any, revision: int) -> None:
@@ -317,10 +356,11 @@ def check_answer(answer: Any, revision: int) -> None:
         raise DomainError(N_("答案过长，没有保存"))
 
 
-def write_answer(session: Session, *, attempt_id: int, position: int, answer: Any,
-                 revision: int, now: datetime) -> SavedAnswer:
+def write_answer(session: Session, *, target: SaveTarget, answer: Any, revision: int,
+                 now: datetime) -> SavedAnswer:
     """The write of an autosave, as short as it can be: one conditional UPDATE that stores
-    the answer only if its revision is newer and the attempt is open and within its time.
+    the answer only if its revision is newer and the attempt is the target's owner's, open
+    and within its time (and the response still holds the target's question).
 
     The attempt's row is share-locked by the update (PostgreSQL; SQLite's writing
     transactions are exclusive anyway), so a save and a submission of one attempt happen
@@ -330,16 +370,21 @@ def write_answer(session: Session, *, attempt_id: int, position: int, answer: An
     """
     check_answer(answer, revision)
     connection = session.connection()
+    attempt_id, position = target.id, target.position
     written = connection.execute(_WRITE_ANSWER, {
-        "the_attempt": attempt_id, "the_position": position, "new_revision": revision,
+        "the_attempt": attempt_id, "the_position": position, "the_user": target.user_id,
+        "the_question_version": target.question_version_id, "new_revision": revision,
         "new_answer": answer, "the_now": now}).first()
     if written is not None:
         return SavedAnswer(position=position, revision=revision, saved_at=now,
                            seconds_left=rules.seconds_left(written[0], now), stale=False,
-                           answer=answer)
+                           answer=answer, flagged=written[1])
     state = connection.execute(_WHY_NOT_WRITTEN,
                                {"the_attempt": attempt_id, "the_position": position}).first()
-    if state is None:
+    if state is None or state.user_id != target.user_id \
+            or state.question_version_id != target.question_version_id:
+        # Not (or no longer) this target: a kept one must not be used again.
+        _kept_targets(session).pop((attempt_id, position), None)
         raise NotFound(N_("找不到该题"))
     status = AttemptStatus(state.status)
     if status is AttemptStatus.IN_PROGRESS and now >= state.deadline_at:
@@ -349,7 +394,7 @@ def write_answer(session: Session, *, attempt_id: int, position: int, answer: An
     return SavedAnswer(position=position, revision=state.revision,
                        saved_at=state.saved_at or now,
                        seconds_left=rules.seconds_left(state.deadline_at, now),
-                       stale=True, answer=state.answer)
+                       stale=True, answer=state.answer, flagged=state.flagged)
 
 
 def save_answer(session: Session, *, user: User, attempt_id: int, position: int, answer: Any,
@@ -362,8 +407,9 @@ def save_answer(session: Session, *, user: User, attempt_id: int, position: int,
     check_answer(answer, revision)
     _check_open(session, attempt, now)
     response = _response(session, attempt, position)
-    saved = write_answer(session, attempt_id=attempt_id, position=position, answer=answer,
-                         revision=revision, now=now)
+    saved = write_answer(session, target=save_target(
+        session, user_id=user.id, attempt_id=attempt_id, position=position),
+        answer=answer, revision=revision, now=now)
     session.refresh(response)  # the conditional UPDATE went round the ORM
     return saved
 
@@ -393,32 +439,85 @@ def _response(session: Session, attempt: Attempt, position: int) -> Response:
     return response
 
 
+@dataclass(frozen=True)
+class Grading:
+    """An attempt's saved answers graded before its submission takes the write lock: by
+    position, the revision graded and its grade."""
+
+    attempt_id: int
+    grades: dict[int, tuple[int, kinds.Grade]]
+
+
+def grade_saved(session: Session, *, user_id: int, attempt_id: int, now: datetime
+                ) -> Grading | None:
+    """The slow half of a submission, in a reading transaction: the saved answers of an
+    open attempt graded. None when there is nothing to submit (it was handed in already);
+    an attempt whose time is up gets no grades here (its submission grades it under the
+    lock, as the deadline does). Raises NotFound for an attempt not the user's."""
+    attempt = _get_attempt(session, user_id=user_id, attempt_id=attempt_id)
+    if attempt.status is not AttemptStatus.IN_PROGRESS:
+        return None
+    if now >= attempt.deadline_at:
+        return Grading(attempt_id, {})
+    questions = _questions_of(session, attempt)
+    grades = {r.position: (r.revision, kinds.grade(r.question_version.definition, r.answer))
+              for r in attempt.responses}
+    del questions
+    return Grading(attempt_id, grades)
+
+
 def submit_attempt(session: Session, *, user: User, attempt_id: int, now: datetime) -> Attempt:
     """Hand in an attempt; submitting twice is harmless."""
-    attempt = get_attempt(session, user=user, attempt_id=attempt_id, lock=True)
+    return submit_graded(session, user_id=user.id, attempt_id=attempt_id, now=now, graded=None)
+
+
+def submit_graded(session: Session, *, user_id: int, attempt_id: int, now: datetime,
+                  graded: Grading | None) -> Attempt:
+    """Hand in an attempt with the grades `grade_saved` worked out before (None: grade here).
+
+    The attempt is locked first, so a save either landed before (and its revision is newer
+    than the one graded: that answer is graded again here) or is refused after: every
+    acknowledged save is graded. Submitting twice is harmless.
+    """
+    attempt = _get_attempt(session, user_id=user_id, attempt_id=attempt_id, lock=True)
     if finalize_if_expired(session, attempt=attempt, now=now):
         return attempt
     if attempt.status is AttemptStatus.IN_PROGRESS:
-        _submit(session, attempt, now=now, by=SubmittedBy.TRAINEE)
+        _submit(session, attempt, now=now, by=SubmittedBy.TRAINEE,
+                graded=graded.grades if graded is not None and graded.attempt_id == attempt.id
+                else {})
     return attempt
 
 
-def _submit(session: Session, attempt: Attempt, *, now: datetime, by: SubmittedBy) -> None:
-    # Under the attempt's lock: its questions in one read (held here, so that each
-    # response's question is then found in the session, not read again), its responses in
-    # another, then the grades written in one flush. (No loader options on the attempt:
-    # they would stay with it, and a later locking refresh cannot outer-join.)
-    questions = session.scalars(
+def _questions_of(session: Session, attempt: Attempt) -> Sequence[QuestionVersion]:
+    """An attempt's questions in one read (held by the caller, so that each response's
+    question is then found in the session, not read again)."""
+    return session.scalars(
         sa.select(QuestionVersion).join(Response, Response.question_version_id == QuestionVersion.id)
         .where(Response.attempt_id == attempt.id)).all()
+
+
+def _submit(session: Session, attempt: Attempt, *, now: datetime, by: SubmittedBy,
+            graded: dict[int, tuple[int, kinds.Grade]] | None = None) -> None:
+    # Under the attempt's lock: its responses in one read; an answer graded before the lock
+    # (`graded`, by position: the revision graded and its grade) is kept if it is still the
+    # saved one, the others are graded here from their questions (read in one more
+    # statement); then the grades are written in one flush. (No loader options on the
+    # attempt: they would stay with it, and a later locking refresh cannot outer-join.)
+    graded = graded or {}
+    responses = attempt.responses
+    grades = {r.position: graded[r.position][1] for r in responses
+              if r.position in graded and graded[r.position][0] == r.revision}
+    questions = _questions_of(session, attempt) if len(grades) < len(responses) else ()
     # Its exam's version read before the grades are set (a lazy load while they are pending
     # would flush them, and the attempt would be updated twice).
     _version = attempt.exam_version
     with session.no_autoflush:
         attempt.submitted_at = now
         attempt.submitted_by = by
-        for response in attempt.responses:
-            grade = kinds.grade(response.question_version.definition, response.answer)
+        for response in responses:
+            grade = grades.get(response.position) or kinds.grade(
+                response.question_version.definition, response.answer)
             response.points = grade.points
             response.max_points = grade.max_points
             response.needs_manual = grade.needs_manual
