@@ -15,7 +15,7 @@ from portal.exams import answers, rules, services
 from portal.exams.errors import RevisionInvalid
 from portal.exams.models import AttemptStatus
 from portal.exams.services import attempts as attempt_services
-from portal.web.access import roles
+from portal.web.access import principal_only, roles
 from portal.web.db import db_session, reads_first, write_phase, writes
 from portal.web.render import is_htmx, redirect_after_post, render
 
@@ -78,6 +78,7 @@ def attempt_show(attempt_id: int) -> ResponseReturnValue:
 
 @bp.post("/attempts/<int:attempt_id>/answers/<int:position>")
 @roles(Role.TRAINEE)
+@principal_only
 @reads_first
 def answer_save(attempt_id: int, position: int) -> ResponseReturnValue:
     """The hot request: signed in in a deferred transaction (the question read there too on
@@ -145,6 +146,7 @@ def submit_confirm(attempt_id: int) -> ResponseReturnValue:
 
 @bp.post("/attempts/<int:attempt_id>/submit")
 @roles(Role.TRAINEE)
+@principal_only
 @reads_first
 def attempt_submit(attempt_id: int) -> ResponseReturnValue:
     """Signed in, the attempt read and its saved answers graded in a deferred transaction;
