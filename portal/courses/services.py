@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 import yaml
@@ -312,8 +314,8 @@ class Reading:
 
 @dataclass(frozen=True)
 class TrackView:
-    track: Track
-    version: TrackVersion
+    track: TrackRef
+    version: TrackText
     statuses: list[rules.StageStatus]
     modules: dict[str, TrackModule]
     progress: dict[str, Reading]  # the modules the trainee opened, by key
@@ -347,55 +349,109 @@ def _cohort_read(user: User, cohort: Cohort | None) -> None:
         set_committed_value(user, "cohort", cohort)
 
 
+_t, _tv = Track.__table__, TrackVersion.__table__
+_m, _mv = Module.__table__, ModuleVersion.__table__
+_mp, _sc, _co = ModuleProgress.__table__, StageCompletion.__table__, Cohort.__table__
+_ct = ChecklistTick.__table__
+
+_CONTENT: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], Any]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _content(session: Session) -> dict[tuple[str, int], Any]:
+    """Versions' content kept for this session's database, by (kind, version id)."""
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    found = _CONTENT.get(engine)
+    if found is None:
+        found = _CONTENT.setdefault(engine, {})
+    return found
+
+
+@dataclass(frozen=True)
+class TrackText:
+    """A track's version in use as its trainees' pages show it (named like `TrackVersion`'s
+    attributes; without the source text)."""
+
+    id: int
+    title: str
+    summary: str
+    stages: tuple[Stage, ...]
+
+
+# The track page's reads, built once (bindparams). A cohort read with its track's version
+# in use (by id: the version's content is kept per database, `_content`, as a module
+# page's is); the modules with their versions' titles and the trainee's progress; the
+# passed stages and the checklist ticks.
+_COHORT_TRACK = (sa.select(Cohort, _t.c.id, _t.c.current_version_id)
+                 .outerjoin(_t, _t.c.key == Cohort.track_key)
+                 .where(Cohort.id == sa.bindparam("cohort_id")))
+_TRACK = sa.select(_t.c.id, _t.c.current_version_id).where(_t.c.key == sa.bindparam("track_key"))
+_TRACK_TEXT = sa.select(_tv.c.title, _tv.c.summary, _tv.c.stages).where(
+    _tv.c.id == sa.bindparam("track_version_id"))
+_TRACK_MODULES = (
+    sa.select(_m.c.id, _m.c.key, _mv.c.id, _mv.c.title, _mv.c.minutes, _mp.c.id,
+              _mp.c.completed_at, _mp.c.seconds_spent)
+    .select_from(_m.outerjoin(_mv, _mv.c.id == _m.c.current_version_id)
+                 .outerjoin(_mp, sa.and_(_mp.c.module_id == _m.c.id,
+                                         _mp.c.user_id == sa.bindparam("user_id"))))
+    .where(_m.c.track_id == sa.bindparam("track_id")).order_by(_m.c.key))
+# A passed stage is a row without an item (a tick's item key is never null).
+_PASSED_AND_TICKED = sa.union_all(
+    sa.select(_sc.c.stage_key, sa.cast(sa.null(), _ct.c.item_key.type).label("item_key"))
+    .where(_sc.c.user_id == sa.bindparam("user_id"), _sc.c.track_key == sa.bindparam("track_key")),
+    sa.select(_ct.c.stage_key, _ct.c.item_key)
+    .where(_ct.c.user_id == sa.bindparam("user_id"), _ct.c.track_key == sa.bindparam("track_key")))
+
+
+def _track_text(session: Session, version_id: int) -> TrackText:
+    kept = _content(session)
+    found = kept.get(("track-text", version_id))
+    if found is None:
+        title, summary, stages = session.execute(
+            _TRACK_TEXT, {"track_version_id": version_id}).one()
+        found = kept[("track-text", version_id)] = TrackText(
+            version_id, title, summary or "", rules.stages_from_data(stages or []))
+    return found  # type: ignore[no-any-return]
+
+
 def track_for_trainee(session: Session, *, user: User) -> TrackView | None:
     """The trainee's track with every stage's state, or None if none is assigned/published."""
     if _cohort_pending(user):
-        row = session.execute(
-            sa.select(Cohort, Track).outerjoin(Track, Track.key == Cohort.track_key)
-            .where(Cohort.id == user.cohort_id).options(_WITH_VERSION)).one_or_none()
-        cohort, track = row if row is not None else (None, None)
+        row = session.execute(_COHORT_TRACK, {"cohort_id": user.cohort_id}).one_or_none()
+        cohort, track_id, version_id = row if row is not None else (None, None, None)
         _cohort_read(user, cohort)
     else:
         cohort = user.cohort
-        track = None if cohort is None else session.scalar(
-            sa.select(Track).where(Track.key == cohort.track_key).options(_WITH_VERSION))
-    if cohort is None or track is None or track.current_version is None:
+        track_id = version_id = None
+        if cohort is not None:
+            found = session.execute(_TRACK, {"track_key": cohort.track_key}).one_or_none()
+            if found is not None:
+                track_id, version_id = found
+    if cohort is None or track_id is None or version_id is None:
         return None
-    return _track_view(session, track, user, cohort)
+    return _track_view(session, TrackRef(track_id, cohort.track_key),
+                       _track_text(session, version_id), user, cohort)
 
 
-def _track_view(session: Session, track: Track, user: User, cohort: Cohort | None) -> TrackView:
-    version = track.current_version
-    assert version is not None
+def _track_view(session: Session, track: TrackRef, version: TrackText, user: User,
+                cohort: Cohort | None) -> TrackView:
     # The modules, the title and length of each one's version in use (never a body: the
-    # bodies are most of a version's bytes) and the trainee's progress on each, in one
-    # plain select: the page lists them, it changes none of them.
+    # bodies are most of a version's bytes) and the trainee's progress on each.
     modules: dict[str, TrackModule] = {}
     progress: dict[str, Reading] = {}
     for (module_id, key, version_id, title, minutes, progress_id, completed_at,
-         seconds_spent) in session.execute(
-            sa.select(Module.id, Module.key, ModuleVersion.id, ModuleVersion.title,
-                      ModuleVersion.minutes, ModuleProgress.id, ModuleProgress.completed_at,
-                      ModuleProgress.seconds_spent)
-            .outerjoin(ModuleVersion, ModuleVersion.id == Module.current_version_id)
-            .outerjoin(ModuleProgress, sa.and_(ModuleProgress.module_id == Module.id,
-                                               ModuleProgress.user_id == user.id))
-            .where(Module.track_id == track.id).order_by(Module.key)):
+         seconds_spent) in session.execute(_TRACK_MODULES, {"track_id": track.id,
+                                                            "user_id": user.id}):
         modules[key] = TrackModule(module_id, key, None if version_id is None
                                    else ModuleTitle(version_id, title, minutes))
         if progress_id is not None:
             progress[key] = Reading(module_id, completed_at, seconds_spent)
     done = {key for key, p in progress.items() if p.completed_at is not None}
-    # The passed stages and the checklist ticks in one statement: a passed stage is a row
-    # without an item (a tick's item key is never null).
     passed: set[str] = set()
     ticks: dict[str, set[str]] = {}
-    for stage_key, item_key in session.execute(sa.union_all(
-            sa.select(StageCompletion.stage_key,
-                      sa.cast(sa.null(), ChecklistTick.item_key.type).label("item_key"))
-            .where(StageCompletion.user_id == user.id, StageCompletion.track_key == track.key),
-            sa.select(ChecklistTick.stage_key, ChecklistTick.item_key)
-            .where(ChecklistTick.user_id == user.id, ChecklistTick.track_key == track.key))):
+    for stage_key, item_key in session.execute(_PASSED_AND_TICKED, {"user_id": user.id,
+                                                                   "track_key": track.key}):
         if item_key is None:
             passed.add(stage_key)
         else:
@@ -499,6 +555,15 @@ class ModuleText:
 
 
 @dataclass(frozen=True)
+class ModuleReading:
+    """A trainee's progress on a module as its page shows it, read only (`ModuleProgress`)."""
+
+    completed_at: datetime | None
+    last_opened_at: datetime
+    last_anchor: str | None
+
+
+@dataclass(frozen=True)
 class ModulePage:
     track: TrackRef
     module: ModuleRef
@@ -506,7 +571,7 @@ class ModulePage:
     stage: Stage
     previous_key: str | None
     next_key: str | None
-    progress: ModuleProgress | None
+    progress: ModuleProgress | ModuleReading | None  # the trainee's (read only, or written)
     # The stage's last module leads to what passes the stage (for a trainee): its
     # assessments online, or its checklist; the next stage's first module only once open.
     stage_end: bool = False
@@ -562,60 +627,116 @@ def open_module(session: Session, *, user: User, track_key: str, module_key: str
     return page
 
 
+# A module page's reads, built once (bindparams), as plain Core selects of the tables: the
+# page shows values, it changes none of them. The track's and the module's versions in use
+# are read by id on every request; what a version holds never changes, so what the page
+# needs of it is kept per database (`_content`) under that id.
+def _module_page_query(*, trainee: bool, with_cohort: bool) -> sa.Select[Any]:
+    """The track and module (their versions in use, by id); for a trainee also their
+    progress on the module and, one a row, the stages they passed (the first row only when
+    none), and their cohort's track when the cohort is not loaded yet."""
+    user_id = sa.bindparam("user_id")
+    columns = [_t.c.id, _t.c.current_version_id, _m.c.id, _m.c.current_version_id]
+    source = _t.outerjoin(_m, sa.and_(_m.c.track_id == _t.c.id,
+                                      _m.c.key == sa.bindparam("module_key")))
+    if trainee:
+        columns += [_mp.c.completed_at, _mp.c.last_opened_at, _mp.c.last_anchor,
+                    _sc.c.stage_key]
+        source = (source
+                  .outerjoin(_mp, sa.and_(_mp.c.module_id == _m.c.id, _mp.c.user_id == user_id))
+                  .outerjoin(_sc, sa.and_(_sc.c.user_id == user_id,
+                                          _sc.c.track_key == _t.c.key)))
+    if with_cohort:
+        columns.append(_co.c.track_key)
+        source = source.outerjoin(_co, _co.c.id == sa.bindparam("cohort_id"))
+    return sa.select(*columns).select_from(source).where(_t.c.key == sa.bindparam("track_key"))
+
+
+_MODULE_PAGE = {(trainee, with_cohort): _module_page_query(trainee=trainee,
+                                                           with_cohort=with_cohort)
+                for trainee, with_cohort in ((False, False), (True, False), (True, True))}
+_VERSIONS = (sa.select(_tv.c.title, _tv.c.summary, _tv.c.stages, _mv.c.number, _mv.c.title,
+                       _mv.c.summary, _mv.c.minutes, _mv.c.tags, _mv.c.toc_html, _mv.c.body_html)
+             .select_from(_tv.join(_mv, sa.true()))
+             .where(_tv.c.id == sa.bindparam("track_version_id"),
+                    _mv.c.id == sa.bindparam("module_version_id")))
+
+
+@dataclass(frozen=True)
+class _TrackPlan:
+    """What a track's version in use says of its modules: stages and reading order."""
+
+    stages: tuple[Stage, ...]
+    order: dict[str, int]  # module key -> place in the reading order
+    keys: list[str]  # the reading order
+
+
+def _versions(session: Session, track_version_id: int,
+              module_version_id: int) -> tuple[_TrackPlan, ModuleText]:
+    """The track version's plan and the module version's text, read once per process."""
+    kept = _content(session)
+    track = kept.get(("track-text", track_version_id))
+    text = kept.get(("module", module_version_id))
+    if track is None or text is None:
+        row = session.execute(_VERSIONS, {"track_version_id": track_version_id,
+                                          "module_version_id": module_version_id}).one()
+        track = kept[("track-text", track_version_id)] = TrackText(
+            track_version_id, row[0], row[1] or "", rules.stages_from_data(row[2] or []))
+        text = kept[("module", module_version_id)] = ModuleText(
+            id=module_version_id, number=row[3], title=row[4], summary=row[5], minutes=row[6],
+            tags=list(row[7] or []), toc_html=row[8] or "", body_html=row[9])
+    plan = kept.get(("track", track_version_id))
+    if plan is None:
+        keys = rules.reading_order(track.stages)
+        plan = kept[("track", track_version_id)] = _TrackPlan(
+            track.stages, {key: i for i, key in enumerate(keys)}, keys)
+    return plan, text
+
+
 def read_module(session: Session, *, user: User, track_key: str, module_key: str,
                 now: datetime) -> ModulePage:
     """A module as `user` may read it, reading only: a trainee's progress as it is (None
     before the first visit). `page.visit_due` says whether `record_visit` would write."""
-    # The track's stages, the module and its version in use in one plain select (and a
-    # trainee's cohort's track, checked below, when the cohort is not loaded yet): the page
-    # shows them, it changes none of them.
     trainee = user.role is Role.TRAINEE
     with_cohort = trainee and _cohort_pending(user)
-    query = (sa.select(Track.id, TrackVersion.stages_data, Module.id, ModuleVersion.id,
-                       ModuleVersion.number, ModuleVersion.title, ModuleVersion.summary,
-                       ModuleVersion.minutes, ModuleVersion.tags, ModuleVersion.toc_html,
-                       ModuleVersion.body_html)
-             .outerjoin(TrackVersion, TrackVersion.id == Track.current_version_id)
-             .outerjoin(Module, sa.and_(Module.track_id == Track.id, Module.key == module_key))
-             .outerjoin(ModuleVersion, ModuleVersion.id == Module.current_version_id)
-             .where(Track.key == track_key))
-    if with_cohort:
-        query = query.add_columns(Cohort.track_key).outerjoin(Cohort,
-                                                              Cohort.id == user.cohort_id)
-    row = session.execute(query).one_or_none()
-    if row is None or row[1] is None:
+    rows = session.execute(_MODULE_PAGE[trainee, with_cohort], {
+        "track_key": track_key, "module_key": module_key,
+        "user_id": user.id, "cohort_id": user.cohort_id}).all()
+    if not rows or rows[0][1] is None:
         raise NotFound(N_("找不到培训路线 %(key)s"), key=track_key)
-    (track_id, stages_data, module_id, version_id, number, title, summary, minutes, tags,
-     toc_html, body_html) = row[:11]
-    stages = rules.stages_from_data(stages_data or [])
+    track_id, track_version_id, module_id, version_id = rows[0][:4]
+    if module_id is None or version_id is None:
+        raise ModuleNotFound(N_("找不到该模块"))
+    plan, text = _versions(session, track_version_id, version_id)
+    stages = plan.stages
     stage = rules.stage_of_module(stages, module_key)
-    if module_id is None or version_id is None or stage is None:
+    if stage is None:
         raise ModuleNotFound(N_("找不到该模块"))
     module = ModuleRef(module_id, module_key)
-    text = ModuleText(id=version_id, number=number, title=title, summary=summary,
-                      minutes=minutes, tags=list(tags or []), toc_html=toc_html or "",
-                      body_html=body_html)
     progress = None
     visit_due = False
     statuses: list[rules.StageStatus] = []
     if trainee:
-        cohort_track = row[11] if with_cohort else (user.cohort.track_key if user.cohort
-                                                    else None)
+        cohort_track = rows[0][8] if with_cohort else (user.cohort.track_key if user.cohort
+                                                       else None)
         if cohort_track != track_key:
             raise ModuleNotFound(N_("找不到该模块"))
         # Locks depend on passed stages only: no need to load every module's progress.
         statuses = rules.stage_statuses(
-            stages, passed=passed_stages(session, user_id=user.id, track_key=track_key),
+            stages, passed={row[7] for row in rows if row[7] is not None},
             done_modules=set(), start_date=None)
         status = next(s for s in statuses if s.key == stage.key)
         if status.state is rules.StageState.LOCKED:
             raise StageLocked(N_("阶段“%(stage)s”尚未解锁：需先通过“%(previous)s”的考核"),
                               stage_key=status.key, stage=status.title,
                               previous=status.unlocked_by or "")
-        progress = session.scalar(_progress_query(user.id, module.id))
-        visit_due = rules.visit_due(progress.last_opened_at if progress else None, now)
-    order = rules.reading_order(stages)
-    i = order.index(module_key)
+        completed_at, last_opened_at, last_anchor = rows[0][4:7]
+        if last_opened_at is not None:
+            progress = ModuleReading(completed_at=completed_at, last_opened_at=last_opened_at,
+                                     last_anchor=last_anchor)
+        visit_due = rules.visit_due(last_opened_at, now)
+    order = plan.keys
+    i = plan.order[module_key]
     next_key = order[i + 1] if i + 1 < len(order) else None
     stage_end = trainee and module_key == stage.modules[-1]
     next_locked = False
@@ -738,7 +859,7 @@ def search_modules(session: Session, *, user: User, query: str) -> list[tuple[st
             return []
         open_stages = {s.key for s in view.statuses if s.state is not rules.StageState.LOCKED}
         keys = {m for s in view.version.stages if s.key in open_stages for m in s.modules}
-        tracks = [view.track]
+        tracks = [session.scalars(sa.select(Track).where(Track.id == view.track.id)).one()]
     else:
         tracks = list(session.scalars(sa.select(Track).order_by(Track.key)))
         keys = None

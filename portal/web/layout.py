@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from portal.auth.models import Role
 from portal.web.errors import translate
+from portal.web.templating import request_translations
 
 ROLE_LABELS = {
     Role.TRAINEE: _l("新客服"),
@@ -53,16 +54,25 @@ NAV = [
 ]
 
 
-def nav_items() -> list[NavItem]:
+# The navigation depends only on the role, the page's endpoint, the language and where the
+# app is mounted: built once per combination and process (a handful of each).
+_NAV_BUILT: dict[tuple[Any, ...], tuple[NavItem, ...]] = {}
+
+
+def nav_items() -> tuple[NavItem, ...]:
     if not current_user.is_authenticated:
-        return []
+        return ()
     endpoint = request.endpoint or ""
     role = current_user.role  # once: each look-up goes through the request's proxies
-    return [
-        NavItem(str(label), url_for(target), endpoint.startswith(prefix))
-        for label, target, roles, prefix in NAV
-        if role in roles
-    ]
+    # The translations object stands for the language (one per locale, kept alive by the key).
+    key = (role, endpoint, request.script_root, request_translations())
+    found = _NAV_BUILT.get(key)
+    if found is None:
+        found = _NAV_BUILT[key] = tuple(
+            NavItem(str(label), url_for(target), endpoint.startswith(prefix))
+            for label, target, roles, prefix in NAV
+            if role in roles)
+    return found
 
 
 def role_label(role: Role | str) -> str:

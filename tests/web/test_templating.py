@@ -50,3 +50,17 @@ def test_underscore_formats_and_escapes_as_jinja_new_style_gettext_does(app: Fla
         assert render_template_string("{{ _('你好，%(name)s', name='<b>') }}") == "你好，&lt;b&gt;"
         assert render_template_string("{{ _('100%%') }}") == "100%"
         assert render_template_string("{{ gettext('%(n)d 分', n=4) }}") == "4 分"
+
+
+def test_the_navigation_kept_per_language_follows_a_language_switch(client, session) -> None:
+    from tests.factories import login, make_user
+
+    user = make_user(session)
+    session.commit()
+    login(client, user)
+    assert "我的培训" in client.get("/search?q=").get_data(as_text=True)  # the kept zh nav
+    client.post("/language", data={"lang": "en", "next": "/search"})
+    page = client.get("/search?q=").get_data(as_text=True)
+    assert "我的培训" not in page and 'aria-current="page"' in page
+    client.post("/language", data={"lang": "zh_CN", "next": "/search"})
+    assert "我的培训" in client.get("/search?q=").get_data(as_text=True)
