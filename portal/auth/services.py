@@ -63,6 +63,7 @@ class Principal:
     display_name: str
     must_change_password: bool
     session_version: int
+    cohort_id: int | None = None
 
     @property
     def is_authenticated(self) -> bool:
@@ -82,7 +83,7 @@ class Principal:
 
 _USERS = User.__table__
 _PRINCIPAL = (sa.select(_USERS.c.role, _USERS.c.display_name, _USERS.c.must_change_password,
-                        _USERS.c.active, _USERS.c.session_version)
+                        _USERS.c.active, _USERS.c.session_version, _USERS.c.cohort_id)
               .where(_USERS.c.id == sa.bindparam("user_id")))
 
 
@@ -100,7 +101,7 @@ def load_principal(session: Session, token: str) -> Principal | None:
         return None
     return Principal(id=int(user_id), role=Role(row.role), display_name=row.display_name,
                      must_change_password=row.must_change_password,
-                     session_version=row.session_version)
+                     session_version=row.session_version, cohort_id=row.cohort_id)
 
 
 def check_credentials(session: Session, *, employee_no: str, password: str) -> int:

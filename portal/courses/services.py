@@ -338,7 +338,10 @@ def get_track(session: Session, track_key: str) -> Track:
 def _cohort_pending(user: User) -> bool:
     """Whether reading the user's cohort would cost a statement (it has one, not loaded yet):
     a page's first query then reads it too and hands it over (`_cohort_read`)."""
-    return user.cohort_id is not None and "cohort" not in sa.inspect(user).dict
+    if user.cohort_id is None:
+        return False
+    state = sa.inspect(user, raiseerr=False)  # None for a signed-in Principal (no ORM object)
+    return state is None or "cohort" not in state.dict
 
 
 def _cohort_read(user: User, cohort: Cohort | None) -> None:
@@ -717,8 +720,8 @@ def read_module(session: Session, *, user: User, track_key: str, module_key: str
     visit_due = False
     statuses: list[rules.StageStatus] = []
     if trainee:
-        cohort_track = rows[0][8] if with_cohort else (user.cohort.track_key if user.cohort
-                                                       else None)
+        cohort_track = rows[0][8] if with_cohort else (
+            user.cohort.track_key if user.cohort_id is not None and user.cohort else None)
         if cohort_track != track_key:
             raise ModuleNotFound(N_("找不到该模块"))
         # Locks depend on passed stages only: no need to load every module's progress.

@@ -10,7 +10,7 @@ from portal.auth.models import Role, User
 from portal.courses import services
 from portal.courses.errors import ChecklistIncomplete, ContentInvalid, StageLocked
 from portal.db import utcnow
-from portal.web.access import roles, signed_in
+from portal.web.access import current_account, principal_only, roles, signed_in
 from portal.web.db import db_session, reads_first, write_phase, writes
 from portal.web.errors import translate
 from portal.web.render import is_htmx, redirect_after_post, render
@@ -20,6 +20,7 @@ bp = Blueprint("courses", __name__, template_folder="templates")
 
 @bp.get("/tracks/<track_key>/modules/<module_key>")
 @signed_in
+@principal_only
 @reads_first  # a trainee's visit is written only when it changes something
 def module_show(track_key: str, module_key: str) -> ResponseReturnValue:
     session = db_session()
@@ -28,7 +29,7 @@ def module_show(track_key: str, module_key: str) -> ResponseReturnValue:
         page = services.read_module(session, user=current_user, track_key=track_key,
                                     module_key=module_key, now=now)
     except StageLocked as exc:
-        lock = services.stage_lock(session, user=current_user, track_key=track_key,
+        lock = services.stage_lock(session, user=current_account(), track_key=track_key,
                                    stage_key=exc.stage_key)
         if lock is None:
             raise

@@ -72,6 +72,19 @@ def principal_only(view: F) -> F:
     return view
 
 
+def current_account() -> Any:
+    """The signed-in account's ORM `User`: `current_user` itself, or, in a
+    `@principal_only` view, loaded for the rare path that needs more than a `Principal`
+    (a module page of a locked stage explaining what unlocks it)."""
+    from portal.auth.models import User
+    from portal.web.db import db_session
+
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    if isinstance(user, User):
+        return user
+    return db_session().get(User, user.id)
+
+
 def policy_of(app: Flask, endpoint: str | None) -> Policy | None:
     if endpoint is None:
         return None

@@ -117,4 +117,5 @@ def test_only_the_hot_requests_get_a_principal_instead_of_the_account(app: Flask
     # would fail on it; adding one to this list is a reviewed change.
     marked = {rule.endpoint for rule in app.url_map.iter_rules()
               if getattr(app.view_functions[rule.endpoint], "principal_only", False)}
-    assert marked == {"chat.poll", "chat.reply", "exams.answer_save", "exams.attempt_submit"}
+    assert marked == {"chat.poll", "chat.reply", "courses.module_show", "exams.answer_save",
+                      "exams.attempt_submit"}
