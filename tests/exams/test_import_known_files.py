@@ -19,7 +19,7 @@ from portal.exams.bank import build_bank, file_hash, load_bank, load_banks
 from portal.exams.errors import ImportInvalid
 from portal.exams.models import Question, QuestionBank, QuestionVersion
 from portal.exams.validation import Report
-from tests.exams.test_import_statements import _bank_text
+from tests.exams.import_fixtures import bank_text as _bank_text
 
 
 def _files(*specs: tuple[str, int]) -> list[tuple[str, bytes]]:

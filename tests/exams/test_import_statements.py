@@ -13,25 +13,7 @@ from portal.exams import services
 from portal.exams.bank import Bank, load_bank
 from portal.exams.models import Question, QuestionBank, QuestionVersion
 from portal.versioning import ImportPlan
-
-
-def _bank_text(key: str, questions: int, *, changed: frozenset[int] = frozenset(),
-               skip: frozenset[int] = frozenset()) -> str:
-    lines = [f"key: {key}", f"title: 题库 {key}", "questions:"]
-    for n in range(questions):
-        if n in skip:
-            continue
-        mark = "（改）" if n in changed else ""
-        if n % 2:
-            lines += [f"  - id: q{n:04d}", "    kind: true-false",
-                      f"    prompt: 第 {n} 题{mark}：发票金额按订单如实开具。", "    points: 1",
-                      "    answer: true",
-                      f"    tags: [topic:t{n % 7}]"]
-        else:
-            lines += [f"  - id: q{n:04d}", "    kind: single-choice",
-                      f"    prompt: 第 {n} 题{mark}：先做什么？", "    points: 2", "    choices:",
-                      "      - {text: 核实订单, correct: true}", "      - {text: 直接拒绝}"]
-    return "\n".join(lines) + "\n"
+from tests.exams.import_fixtures import bank_text as _bank_text
 
 
 def _bank(key: str, questions: int, **kwargs: frozenset[int]) -> Bank:
