@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import contextvars
 import sqlite3
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -179,3 +180,20 @@ def import_models() -> None:
     from portal.observations import models as _observations  # noqa: F401
     from portal.placement import models as _placement  # noqa: F401
     from portal.probation import models as _probation  # noqa: F401
+
+
+_Kept = TypeVar("_Kept")
+
+
+def per_engine(session: Session, kept: weakref.WeakKeyDictionary[Any, _Kept],
+               make: Callable[[], _Kept]) -> _Kept:
+    """What `kept` holds for the session's database (its engine), made on first use: the
+    in-process stores of content that never changes under its key (a version's text, a
+    response's save target, a console) are kept per database, so that two apps on two
+    databases in one process (the tests) never see each other's."""
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    found = kept.get(engine)
+    if found is None:
+        found = kept.setdefault(engine, make())
+    return found

@@ -44,7 +44,7 @@ from portal.courses.rules import (
     StageAssessment,
     StageKind,
 )
-from portal.db import insert_ignore
+from portal.db import insert_ignore, per_engine
 from portal.errors import NotFound
 from portal.messages import N_
 from portal.versioning import ImportPlan, add_version, new_version_if_changed
@@ -363,12 +363,7 @@ _CONTENT: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], Any]] = \
 
 def _content(session: Session) -> dict[tuple[str, int], Any]:
     """Versions' content kept for this session's database, by (kind, version id)."""
-    bind = session.get_bind()
-    engine = getattr(bind, "engine", bind)
-    found = _CONTENT.get(engine)
-    if found is None:
-        found = _CONTENT.setdefault(engine, {})
-    return found
+    return per_engine(session, _CONTENT, dict)
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ import dataclasses
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
@@ -47,11 +47,9 @@ from portal.chat.scenario import Drill, Ending, Rules, Scenario
 from portal.chat.services.errors import AttemptClosed, CannotStart, ConversationClosed
 from portal.courses import services as courses
 from portal.courses.errors import StageLocked
-from portal.db import insert_ignore
+from portal.db import insert_ignore, per_engine
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.messages import N_
-
-T = TypeVar("T")
 
 MAX_REPLY_CHARS = 1000
 # After a customer's script ends (their last message), the trainee still has this long to
@@ -139,19 +137,8 @@ _BY_ENGINE: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], Any]] = (
     weakref.WeakKeyDictionary())
 
 
-def _per_engine(session: Session, kept: weakref.WeakKeyDictionary[Any, T],
-                make: Callable[[], T]) -> T:
-    """What `kept` holds for the session's database (engine), made on first use."""
-    bind = session.get_bind()
-    engine = getattr(bind, "engine", bind)
-    found = kept.get(engine)
-    if found is None:
-        found = kept.setdefault(engine, make())
-    return found
-
-
 def _cache(session: Session) -> dict[tuple[str, int], Any]:
-    return _per_engine(session, _BY_ENGINE, dict)
+    return per_engine(session, _BY_ENGINE, dict)
 
 
 def scenario_version(session: Session, version_id: int) -> ScenarioDefinition:
@@ -650,7 +637,7 @@ _CONSOLES: weakref.WeakKeyDictionary[Any, _Consoles] = weakref.WeakKeyDictionary
 
 
 def _consoles(session: Session) -> _Consoles:
-    return _per_engine(session, _CONSOLES, lambda: _Consoles(CONSOLES_KEPT))
+    return per_engine(session, _CONSOLES, lambda: _Consoles(CONSOLES_KEPT))
 
 
 def keep_planned(session: Session, plan: PlannedReply) -> None:

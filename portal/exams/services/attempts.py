@@ -19,7 +19,7 @@ from portal.audit import services as audit
 from portal.auth.models import Role, User
 from portal.courses import services as courses
 from portal.courses.errors import StageLocked
-from portal.db import insert_ignore
+from portal.db import insert_ignore, per_engine
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.exams import kinds, rules
 from portal.exams.errors import AttemptClosed, CannotStart, RevisionInvalid
@@ -269,12 +269,7 @@ _TARGETS: weakref.WeakKeyDictionary[Any, dict[tuple[int, int], SaveTarget]] = (
 
 
 def _kept_targets(session: Session) -> dict[tuple[int, int], SaveTarget]:
-    bind = session.get_bind()
-    engine = getattr(bind, "engine", bind)
-    found = _TARGETS.get(engine)
-    if found is None:
-        found = _TARGETS.setdefault(engine, {})
-    return found
+    return per_engine(session, _TARGETS, dict)
 
 
 # The autosave's statements, built once (building them is most of a save's Python work);
