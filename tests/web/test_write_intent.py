@@ -1,6 +1,7 @@
 """A GET view that writes must declare it (@writes); an undeclared write is refused."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -45,30 +46,22 @@ def _add_routes(app: Flask) -> None:
         return "wrote"
 
 
-def test_undeclared_writes_in_safe_requests_are_refused(app: Flask, session: Session) -> None:
+@pytest.mark.parametrize("how", ["write", "core-write"])  # an ORM flush; a Core statement
+def test_undeclared_writes_in_safe_requests_are_refused(app: Flask, session: Session,
+                                                        how: str) -> None:
     app.config["PROPAGATE_EXCEPTIONS"] = False
     _add_routes(app)
     user = make_user(session)
     session.commit()
     client = app.test_client()
     login(client, user)
-    assert client.get("/test-undeclared-write").status_code == 500
-    assert client.get("/test-declared-write").get_data(as_text=True) == "wrote"
 
-
-def test_undeclared_core_statement_writes_are_refused_too(app: Flask, session: Session) -> None:
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    _add_routes(app)
-    user = make_user(session)
-    session.commit()
-    client = app.test_client()
-    login(client, user)
     def last_login() -> object:
         session.rollback()
         return session.scalar(sa.select(User.last_login_at).where(User.id == user.id))
 
     before = last_login()
-    assert client.get("/test-undeclared-core-write").status_code == 500
-    assert last_login() == before  # refused before it ran
-    assert client.get("/test-declared-core-write").get_data(as_text=True) == "wrote"
+    assert client.get(f"/test-undeclared-{how}").status_code == 500
+    assert last_login() == before  # refused, nothing kept
+    assert client.get(f"/test-declared-{how}").get_data(as_text=True) == "wrote"
     assert last_login() != before
