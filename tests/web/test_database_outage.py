@@ -301,3 +301,30 @@ def test_a_connection_killed_mid_request_is_a_503_and_the_next_is_served(
     for headers in ({}, HX):
         _assert_503(client.get("/killed", headers=headers), fragment=bool(headers))
         assert client.get("/", headers=headers).status_code == 200
+
+
+@postgres_only
+def test_an_idle_connection_is_pinged_and_a_busy_one_is_not(
+        app: Flask, database_url: str, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A connection back from the pool after an idle spell is checked with a round trip (a
+    dead one is replaced before the request sees it); one reused at once is not checked."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    pids = _record_backend_pids(app)
+    engine = app.extensions["portal.engine"]
+    pings: list[int] = []
+    real_ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping",
+                        lambda dbapi_connection: pings.append(1) or real_ping(dbapi_connection))
+    user = make_user(session)
+    session.commit()
+    session.close()
+    client = app.test_client()
+    login(client, user)
+    for _ in range(5):
+        assert client.get("/").status_code == 200
+    assert pings == []  # reused within PING_AFTER_IDLE_SECONDS: no extra round trip
+
+    monkeypatch.setattr(portal_db, "PING_AFTER_IDLE_SECONDS", 0.0)  # every connection is idle
+    assert _terminate_backends(database_url, pids) >= 1
+    assert client.get("/").status_code == 200  # the ping found it dead; a fresh one served
+    assert pings
