@@ -24,7 +24,9 @@ from portal.content.gc_pause import cyclic_gc_paused
 from portal.content.loader import KEY_RE
 from portal.content.problems import Problem, capped
 from portal.content.safe_yaml import decode_utf8
-from portal.exams.kinds import QuestionDef, clean_question
+from portal.exams.kinds import QuestionDef
+from portal.exams.kinds import load as load_question
+from portal.exams.kinds.base import clean_data
 from portal.exams.validation import Report, check_fields, items, text
 from portal.messages import N_, msg
 
@@ -35,10 +37,18 @@ BANK_FIELDS = ("key", "title", "description", "questions")
 RESERVED_KEYS = frozenset({"import", "preview"})
 
 
+_canonical_encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
+def canonical_json(data: Any) -> str:
+    """JSON-able data as text in a canonical form (sorted keys, Chinese as is); what
+    `json.dumps(data, ensure_ascii=False, sort_keys=True)` gives."""
+    return _canonical_encoder.encode(data)
+
+
 def data_hash(data: Any) -> str:
     """SHA-256 of JSON-able data in a canonical form (sorted keys, Chinese as is)."""
-    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True)
-                          .encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
 
 
 # --- recognising a file imported before, without reading it ----------------------------
@@ -84,16 +94,28 @@ class Question:
     kind: str
     line: int | None
     definition: QuestionDef  # typed; `definition.to_data()` is what the database stores
+    # The canonical data the definition was loaded from (`clean_data` gives exactly what
+    # `to_data()` would), kept so it is not built again; None: built when first asked for.
+    canonical: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def data(self) -> dict[str, Any]:
         """`definition.to_data()`, built once: what an import stores (do not change it)."""
+        if self.canonical is not None:
+            return self.canonical
         return self.definition.to_data()
 
     @cached_property
+    def json(self) -> str:
+        """`data` as canonical JSON text (sorted keys, Chinese as is), serialised once: what
+        `content_hash` hashes and what an import stores."""
+        return canonical_json(self.data)
+
+    @cached_property
     def content_hash(self) -> str:
-        """The hash of `data`, computed once: a question version's `content_hash`."""
-        return data_hash(self.data)
+        """The hash of `data` (`data_hash`), computed once: a question version's
+        `content_hash`."""
+        return hashlib.sha256(self.json.encode("utf-8")).hexdigest()
 
     @property
     def points(self) -> float:
@@ -185,9 +207,10 @@ def build_bank(raw: Any, report: Report) -> Bank | None:
     questions: list[Question] = []
     seen: dict[str, int | None] = {}
     for entry in items(report, raw, "questions", low=1, high=MAX_QUESTIONS):
-        definition = clean_question(entry, report, parent=raw, key="questions")
-        if definition is None:
+        data = clean_data(entry, report, parent=raw, key="questions")
+        if data is None:
             continue
+        definition = load_question(data)
         line = report.where(entry)
         if definition.id in seen:
             first = seen[definition.id]
@@ -195,7 +218,7 @@ def build_bank(raw: Any, report: Report) -> Bank | None:
                        id=definition.id, line=first if first is not None else "?")
             continue
         seen[definition.id] = line
-        questions.append(Question(definition.id, definition.kind, line, definition))
+        questions.append(Question(definition.id, definition.kind, line, definition, data))
     if report.count() > start:
         return None
     return Bank(key=key, title=title, path=report.path, questions=tuple(questions),
