@@ -88,15 +88,38 @@ def file_hash(data: bytes) -> str:
     return hashlib.sha256(reader_fingerprint() + data).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Question:
+    """A question of a bank file. Built from its typed definition, or from the canonical
+    data validation made (`clean_data` gives exactly what `to_data()` would): then the
+    definition is loaded only when first asked for, and the data is not built again."""
+
     id: str
     kind: str
     line: int | None
-    definition: QuestionDef  # typed; `definition.to_data()` is what the database stores
-    # The canonical data the definition was loaded from (`clean_data` gives exactly what
-    # `to_data()` would), kept so it is not built again; None: built when first asked for.
-    canonical: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    given: QuestionDef | None = field(default=None, repr=False)  # see `definition`
+    canonical: dict[str, Any] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.given is None and self.canonical is None:
+            raise ValueError("a bank question needs its definition or its canonical data")
+
+    @cached_property
+    def definition(self) -> QuestionDef:
+        """Typed; `definition.to_data()` is what the database stores."""
+        if self.given is not None:
+            return self.given
+        assert self.canonical is not None
+        return load_question(self.canonical)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Question):
+            return NotImplemented
+        return ((self.id, self.kind, self.line, self.definition)
+                == (other.id, other.kind, other.line, other.definition))
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.kind, self.line))
 
     @cached_property
     def data(self) -> dict[str, Any]:
@@ -119,14 +142,20 @@ class Question:
 
     @property
     def points(self) -> float:
+        if self.canonical is not None:
+            return self.canonical["points"]  # what the definition would say
         return self.definition.points
 
     @property
     def difficulty(self) -> str:
+        if self.canonical is not None:
+            return str(self.canonical["difficulty"])
         return str(self.definition.difficulty)
 
     @property
     def tags(self) -> list[str]:
+        if self.canonical is not None:
+            return list(self.canonical["tags"])
         return list(self.definition.tags)
 
     @property
@@ -210,15 +239,15 @@ def build_bank(raw: Any, report: Report) -> Bank | None:
         data = clean_data(entry, report, parent=raw, key="questions")
         if data is None:
             continue
-        definition = load_question(data)
         line = report.where(entry)
-        if definition.id in seen:
-            first = seen[definition.id]
+        qid = data["id"]
+        if qid in seen:
+            first = seen[qid]
             report.add(entry, "id", N_("题目 id %(id)s 重复（第一次出现在第 %(line)s 行）"),
-                       id=definition.id, line=first if first is not None else "?")
+                       id=qid, line=first if first is not None else "?")
             continue
-        seen[definition.id] = line
-        questions.append(Question(definition.id, definition.kind, line, definition, data))
+        seen[qid] = line
+        questions.append(Question(qid, data["kind"], line, canonical=data))
     if report.count() > start:
         return None
     return Bank(key=key, title=title, path=report.path, questions=tuple(questions),
