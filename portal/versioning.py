@@ -168,6 +168,21 @@ class CurrentVersion(NamedTuple):
     content_hash: str
 
 
+class SerializedJSON(str):
+    """A JSON column's value already serialised (JSON text): `add_versions` writes it as it
+    is, so data serialised once for its hash is not serialised again to be stored."""
+
+
+class _JSONText(sa.types.TypeDecorator[Any]):
+    """A JSON column written from JSON text (`SerializedJSON`); read as JSON as usual."""
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: sa.Dialect) -> None:  # type: ignore[override]
+        return None  # the text is the value: no json.dumps
+
+
 class NewVersion(NamedTuple):
     """A version to add to the thing with id `thing_id`: its number follows `current`'s."""
 
@@ -211,7 +226,16 @@ def add_versions(session: Session, *, thing_class: type[Versioned], version_clas
         links.append({"b_thing": new.thing_id, "b_number": number})
     if not rows:
         return 0
-    session.execute(sa.insert(table), rows)
+    # Columns given as JSON text (the same in every row) are bound as they are.
+    serialized = [name for name, value in rows[0].items() if isinstance(value, SerializedJSON)]
+    insert = sa.insert(table)
+    if serialized:
+        insert = insert.values({name: sa.bindparam(f"b_{name}", type_=_JSONText())
+                                for name in serialized})
+        for row in rows:
+            for name in serialized:
+                row[f"b_{name}"] = row.pop(name)
+    session.execute(insert, rows)
     # The new version's id by its (thing, number), unique: no RETURNING needed, so SQLite
     # and PostgreSQL each get a single executemany.
     newest = (sa.select(table.c.id)

@@ -6,6 +6,7 @@ file is read, with these checks.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 # A group holding a quantifier and itself repeated, e.g. (a+)+ or (a{2,})+ .
@@ -14,6 +15,7 @@ _QUANTIFIED_GROUP_RE = re.compile(r"\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)\s*
 _QUANTIFIED_ALTERNATION_RE = re.compile(r"\(((?:[^()\\]|\\.)*\|(?:[^()\\]|\\.)*)\)\s*[*+{]")
 
 
+@functools.lru_cache(maxsize=1024)  # pure; a bank repeats its patterns
 def has_nested_quantifier(pattern: str) -> bool:
     """A repeated group that itself holds a repetition, at any depth: (a+)+, ((a|b)+)+."""
     return bool(_QUANTIFIED_GROUP_RE.search(pattern)) or _nested_repeat(pattern)

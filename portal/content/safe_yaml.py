@@ -117,20 +117,6 @@ def _too_deep(event: Any, max_depth: int) -> _Refused:
                     depth=max_depth)
 
 
-class _Mapping:
-    """A mapping being built from events: its data, its lines, the key awaiting a value."""
-
-    __slots__ = ("data", "duplicates", "key", "line", "lines")
-
-    def __init__(self, line: int) -> None:
-        self.data: dict[Any, Any] = {}
-        self.lines: dict[str, int] = {}
-        self.duplicates: set[str] = set()
-        self.key: Any = _NO_KEY
-        self.line = line
-
-
-_NO_KEY = object()
 _STR = "tag:yaml.org,2002:str"
 _PLAIN_TAGS = frozenset({_STR, "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool",
                          "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
@@ -138,7 +124,12 @@ _PLAIN_TAGS = frozenset({_STR, "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool
 
 class _Unusual(Exception):
     """Something the one-pass builder leaves to PyYAML's own constructor (a merge key, a
-    key that is a list or a mapping, several documents, a value it cannot convert)."""
+    key that is a list or a mapping, several documents, a value it cannot convert).
+    `depth`: the nesting where reading stopped, to screen the rest of the file."""
+
+    def __init__(self, depth: int = 0) -> None:
+        super().__init__(depth)
+        self.depth = depth
 
 
 def _plain_value(text: str, constructor: Any) -> Any:
@@ -152,11 +143,11 @@ def _plain_value(text: str, constructor: Any) -> Any:
     if tag == _STR:
         return text
     if tag not in _PLAIN_TAGS:
-        raise _Unusual(tag)
+        raise _Unusual
     try:
         return constructor.yaml_constructors[tag](constructor, yaml.ScalarNode(tag, text))
     except Exception as exc:  # an integer too long, for one: PyYAML's own path reports it
-        raise _Unusual(tag) from exc
+        raise _Unusual from exc
 
 
 # The first characters some implicit resolver looks at (digits, signs, t/f/n/y/o, ~, ...);
@@ -166,108 +157,181 @@ _RESOLVED_FIRST = frozenset(_PyLoader.yaml_implicit_resolvers)
 _ALWAYS_RESOLVE = None in _RESOLVED_FIRST
 
 
+class _Builder:
+    """One pass over libyaml's events, by recursive descent: each mapping and list is built
+    by the call that read its start, so a value needs no look at a stack of open ones."""
+
+    def __init__(self, parser: Any, *, max_depth: int, max_events: int) -> None:
+        self.get_event = parser.get_event
+        self.max_depth = max_depth
+        self.max_events = max_events
+        self.events = 0
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.plain: dict[str, Any] = {}  # a plain scalar's text -> its value (they repeat)
+
+    def scalar(self, event: Any, depth: int) -> Any:
+        if event.anchor is not None or event.tag is not None:
+            _check(event, 0, max_events=self.max_events)
+        value = event.value
+        if event.implicit[0] and (_ALWAYS_RESOLVE or value[:1] in _RESOLVED_FIRST):
+            try:
+                return self.plain[value]
+            except KeyError:
+                try:
+                    result = self.plain[value] = _plain_value(value, self.constructor)
+                except _Unusual as exc:  # a merge key or value, for one
+                    raise _Unusual(depth) from exc
+                return result
+        return value
+
+    def opened(self, event: Any, depth: int) -> None:
+        """Screen the start of a mapping or a list at `depth` (1: the root)."""
+        _check(event, self.events, max_events=self.max_events)
+        if depth > self.max_depth:
+            raise _too_deep(event, self.max_depth)
+
+    def node(self, event: Any, depth: int) -> Any:
+        """The value that `event` starts, inside a collection at `depth` (0: the document)."""
+        kind = type(event)
+        if kind is _SCALAR:
+            return self.scalar(event, depth)
+        if kind is _MAPPING_START:
+            return self.mapping(event, depth + 1)
+        if kind is _SEQUENCE_START:
+            return self.sequence(event, depth + 1)
+        _check(event, self.events, max_events=self.max_events)  # an alias: refused
+        raise _Unusual(depth)  # pragma: no cover - libyaml gives no other event here
+
+    def mapping(self, start: Any, depth: int) -> dict[Any, Any]:
+        self.opened(start, depth)
+        get_event, scalar, max_events = self.get_event, self.scalar, self.max_events
+        data: dict[Any, Any] = {}
+        lines: dict[str, int] = {}
+        duplicates: set[str] | None = None
+        while True:
+            event = get_event()
+            self.events += 1
+            if self.events > max_events:
+                _check(event, self.events, max_events=max_events)
+            kind = type(event)
+            if kind is _MAPPING_END:
+                break
+            if kind is not _SCALAR:
+                if kind is _MAPPING_START or kind is _SEQUENCE_START:
+                    self.opened(event, depth + 1)
+                    raise _Unusual(depth + 1)  # a key that is a list or a mapping
+                _check(event, self.events, max_events=max_events)  # an alias: refused
+            raw = event.value
+            key = scalar(event, depth)
+            if raw in lines:
+                if duplicates is None:
+                    duplicates = set()
+                duplicates.add(raw)
+            lines[raw] = event.start_mark.line + 1
+            event = get_event()
+            self.events += 1
+            if self.events > max_events:
+                _check(event, self.events, max_events=max_events)
+            kind = type(event)
+            if kind is _SCALAR:
+                data[key] = scalar(event, depth)
+            elif kind is _MAPPING_START:
+                data[key] = self.mapping(event, depth + 1)
+            elif kind is _SEQUENCE_START:
+                data[key] = self.sequence(event, depth + 1)
+            else:
+                data[key] = self.node(event, depth)
+        data["__line__"] = start.start_mark.line + 1
+        data["__lines__"] = lines
+        if duplicates:
+            data["__duplicates__"] = sorted(duplicates)
+        return data
+
+    def sequence(self, start: Any, depth: int) -> list[Any]:
+        self.opened(start, depth)
+        get_event, scalar, max_events = self.get_event, self.scalar, self.max_events
+        result: list[Any] = []
+        append = result.append
+        while True:
+            event = get_event()
+            self.events += 1
+            if self.events > max_events:
+                _check(event, self.events, max_events=max_events)
+            kind = type(event)
+            if kind is _SCALAR:
+                append(scalar(event, depth))
+            elif kind is _SEQUENCE_END:
+                return result
+            elif kind is _MAPPING_START:
+                append(self.mapping(event, depth + 1))
+            elif kind is _SEQUENCE_START:
+                append(self.sequence(event, depth + 1))
+            else:
+                append(self.node(event, depth))
+
+    def screen(self, depth: int) -> None:
+        """After `_Unusual`: check every remaining event as the builder would have."""
+        get_event, max_events = self.get_event, self.max_events
+        while True:
+            event = get_event()
+            self.events += 1
+            kind = type(event)
+            if kind is _SCALAR:
+                if self.events > max_events or event.anchor is not None \
+                        or event.tag is not None:
+                    _check(event, self.events, max_events=max_events)
+            elif kind is _MAPPING_START or kind is _SEQUENCE_START:
+                depth += 1
+                self.opened(event, depth)
+            elif kind is _MAPPING_END or kind is _SEQUENCE_END:
+                depth -= 1
+            else:
+                _check(event, self.events, max_events=max_events)
+                if kind is yaml.StreamEndEvent:
+                    return
+
+    def document(self) -> Any:
+        """The root value of the stream; `_Unusual` for several documents."""
+        get_event = self.get_event
+        root: Any = None
+        documents = 0
+        while True:
+            event = get_event()
+            self.events += 1
+            kind = type(event)
+            if kind is yaml.StreamEndEvent:
+                return root
+            _check(event, self.events, max_events=self.max_events)
+            if kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _Unusual(0)  # PyYAML says "expected a single document"
+                event = get_event()
+                self.events += 1
+                if self.events > self.max_events:
+                    _check(event, self.events, max_events=self.max_events)
+                root = self.node(event, 0)
+
+
+_SCALAR, _MAPPING_START, _SEQUENCE_START = yaml.ScalarEvent, yaml.MappingStartEvent, \
+    yaml.SequenceStartEvent
+_MAPPING_END, _SEQUENCE_END = yaml.MappingEndEvent, yaml.SequenceEndEvent
+
+
 def _build(text: str, *, max_depth: int, max_events: int) -> Any:
     """Screen and build in one pass over libyaml's events: the data `yaml.load` with the
     line loader would give, for every file but unusual ones (`_Unusual`), which it leaves
     to PyYAML after screening all their events."""
     parser = _Loader(text)
-    get_event = parser.get_event
-    constructor = yaml.constructor.SafeConstructor()
-    plain: dict[str, Any] = {}  # a plain scalar's text -> its value (they repeat a lot)
-    stack: list[Any] = []  # the open collections: lists and _Mappings
-    root: Any = None
-    documents = 0
-    unusual = False
-    events = 0
-    depth = 0
-    scalar, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, \
-        yaml.SequenceStartEvent
-    mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
-    resolved_first = _RESOLVED_FIRST
+    builder = _Builder(parser, max_depth=max_depth, max_events=max_events)
     try:
-        while True:
-            event = get_event()
-            events += 1
-            kind = type(event)
-            if kind is scalar:
-                if events > max_events or event.anchor is not None or event.tag is not None:
-                    _check(event, events, max_events=max_events)
-                if unusual:
-                    continue
-                value = event.value
-                if event.implicit[0] and (_ALWAYS_RESOLVE or value[:1] in resolved_first):
-                    try:
-                        value = plain[value]
-                    except KeyError:
-                        try:
-                            value = plain[value] = _plain_value(value, constructor)
-                        except _Unusual:  # a merge key or value, for one
-                            unusual = True
-                            continue
-                if not stack:
-                    root = value
-                    continue
-                top = stack[-1]
-                if type(top) is list:
-                    top.append(value)
-                elif top.key is _NO_KEY:
-                    raw = event.value
-                    if raw in top.lines:
-                        top.duplicates.add(raw)
-                    top.lines[raw] = event.start_mark.line + 1
-                    top.key = value
-                else:
-                    top.data[top.key] = value
-                    top.key = _NO_KEY
-            elif kind is mapping_start or kind is sequence_start:
-                _check(event, events, max_events=max_events)
-                depth += 1
-                if depth > max_depth:
-                    raise _too_deep(event, max_depth)
-                if unusual:
-                    continue
-                if stack and type(stack[-1]) is not list and stack[-1].key is _NO_KEY:
-                    unusual = True  # a key that is a list or a mapping
-                    continue
-                stack.append(_Mapping(event.start_mark.line + 1) if kind is mapping_start
-                             else [])
-            elif kind is mapping_end or kind is sequence_end:
-                if events > max_events:
-                    _check(event, events, max_events=max_events)
-                depth -= 1
-                if unusual:
-                    continue
-                done = stack.pop()
-                if type(done) is list:
-                    value = done
-                else:
-                    value = done.data
-                    value["__line__"] = done.line
-                    value["__lines__"] = done.lines
-                    if done.duplicates:
-                        value["__duplicates__"] = sorted(done.duplicates)
-                if not stack:
-                    root = value
-                    continue
-                top = stack[-1]
-                if type(top) is list:
-                    top.append(value)
-                else:  # a collection is never a key here (see above)
-                    top.data[top.key] = value
-                    top.key = _NO_KEY
-            else:
-                _check(event, events, max_events=max_events)
-                if kind is yaml.DocumentStartEvent:
-                    documents += 1
-                    if documents > 1:
-                        unusual = True  # PyYAML says "expected a single document"
-                elif kind is yaml.StreamEndEvent:
-                    break
+        try:
+            return builder.document()
+        except _Unusual as exc:
+            builder.screen(exc.depth)
     finally:
         parser.dispose()
-    if unusual:
-        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
-    return root
+    return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
 
 
 def parse(text: str, path: str, problems: list[Problem], *, max_depth: int,

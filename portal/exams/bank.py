@@ -24,7 +24,9 @@ from portal.content.gc_pause import cyclic_gc_paused
 from portal.content.loader import KEY_RE
 from portal.content.problems import Problem, capped
 from portal.content.safe_yaml import decode_utf8
-from portal.exams.kinds import QuestionDef, clean_question
+from portal.exams.kinds import QuestionDef
+from portal.exams.kinds import load as load_question
+from portal.exams.kinds.base import clean_data
 from portal.exams.validation import Report, check_fields, items, text
 from portal.messages import N_, msg
 
@@ -35,10 +37,18 @@ BANK_FIELDS = ("key", "title", "description", "questions")
 RESERVED_KEYS = frozenset({"import", "preview"})
 
 
+_canonical_encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
+def canonical_json(data: Any) -> str:
+    """JSON-able data as text in a canonical form (sorted keys, Chinese as is); what
+    `json.dumps(data, ensure_ascii=False, sort_keys=True)` gives."""
+    return _canonical_encoder.encode(data)
+
+
 def data_hash(data: Any) -> str:
     """SHA-256 of JSON-able data in a canonical form (sorted keys, Chinese as is)."""
-    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True)
-                          .encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
 
 
 # --- recognising a file imported before, without reading it ----------------------------
@@ -78,33 +88,74 @@ def file_hash(data: bytes) -> str:
     return hashlib.sha256(reader_fingerprint() + data).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Question:
+    """A question of a bank file. Built from its typed definition, or from the canonical
+    data validation made (`clean_data` gives exactly what `to_data()` would): then the
+    definition is loaded only when first asked for, and the data is not built again."""
+
     id: str
     kind: str
     line: int | None
-    definition: QuestionDef  # typed; `definition.to_data()` is what the database stores
+    given: QuestionDef | None = field(default=None, repr=False)  # see `definition`
+    canonical: dict[str, Any] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.given is None and self.canonical is None:
+            raise ValueError("a bank question needs its definition or its canonical data")
+
+    @cached_property
+    def definition(self) -> QuestionDef:
+        """Typed; `definition.to_data()` is what the database stores."""
+        if self.given is not None:
+            return self.given
+        assert self.canonical is not None
+        return load_question(self.canonical)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Question):
+            return NotImplemented
+        return ((self.id, self.kind, self.line, self.definition)
+                == (other.id, other.kind, other.line, other.definition))
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.kind, self.line))
 
     @cached_property
     def data(self) -> dict[str, Any]:
         """`definition.to_data()`, built once: what an import stores (do not change it)."""
+        if self.canonical is not None:
+            return self.canonical
         return self.definition.to_data()
 
     @cached_property
+    def json(self) -> str:
+        """`data` as canonical JSON text (sorted keys, Chinese as is), serialised once: what
+        `content_hash` hashes and what an import stores."""
+        return canonical_json(self.data)
+
+    @cached_property
     def content_hash(self) -> str:
-        """The hash of `data`, computed once: a question version's `content_hash`."""
-        return data_hash(self.data)
+        """The hash of `data` (`data_hash`), computed once: a question version's
+        `content_hash`."""
+        return hashlib.sha256(self.json.encode("utf-8")).hexdigest()
 
     @property
     def points(self) -> float:
+        if self.canonical is not None:
+            return self.canonical["points"]  # what the definition would say
         return self.definition.points
 
     @property
     def difficulty(self) -> str:
+        if self.canonical is not None:
+            return str(self.canonical["difficulty"])
         return str(self.definition.difficulty)
 
     @property
     def tags(self) -> list[str]:
+        if self.canonical is not None:
+            return list(self.canonical["tags"])
         return list(self.definition.tags)
 
     @property
@@ -185,17 +236,18 @@ def build_bank(raw: Any, report: Report) -> Bank | None:
     questions: list[Question] = []
     seen: dict[str, int | None] = {}
     for entry in items(report, raw, "questions", low=1, high=MAX_QUESTIONS):
-        definition = clean_question(entry, report, parent=raw, key="questions")
-        if definition is None:
+        data = clean_data(entry, report, parent=raw, key="questions")
+        if data is None:
             continue
         line = report.where(entry)
-        if definition.id in seen:
-            first = seen[definition.id]
+        qid = data["id"]
+        if qid in seen:
+            first = seen[qid]
             report.add(entry, "id", N_("题目 id %(id)s 重复（第一次出现在第 %(line)s 行）"),
-                       id=definition.id, line=first if first is not None else "?")
+                       id=qid, line=first if first is not None else "?")
             continue
-        seen[definition.id] = line
-        questions.append(Question(definition.id, definition.kind, line, definition))
+        seen[qid] = line
+        questions.append(Question(qid, data["kind"], line, canonical=data))
     if report.count() > start:
         return None
     return Bank(key=key, title=title, path=report.path, questions=tuple(questions),

@@ -56,7 +56,16 @@ def fields_of(node: dict[str, Any]) -> list[str]:
     return [str(k) for k in node if not (isinstance(k, str) and k.startswith("__"))]
 
 
+_BOOKKEEPING = frozenset({"__line__", "__lines__"})  # what the line loader adds to a mapping
+_allowed_sets: dict[tuple[str, ...], frozenset[str]] = {}
+
+
 def check_fields(report: Report, node: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    known = _allowed_sets.get(allowed)
+    if known is None:
+        known = _allowed_sets.setdefault(allowed, frozenset(allowed) | _BOOKKEEPING)
+    if node.keys() <= known:  # the common case: every field known, none twice
+        return
     for dup in node.get("__duplicates__", []) or []:
         report.add(node, str(dup), N_("字段 %(name)s 重复"), name=dup)
     for key in node:
@@ -73,6 +82,10 @@ def check_fields(report: Report, node: dict[str, Any], allowed: tuple[str, ...])
 def text(report: Report, node: dict[str, Any], key: str, *, required: bool = True,
          limit: int = MAX_SHORT_TEXT, strip: bool = True) -> str:
     value = node.get(key)
+    if type(value) is str and value.isprintable():  # the common case, as below but at once
+        result = value.strip()
+        if result and len(result if strip else value) <= limit:
+            return result if strip else value
     if value is None or (isinstance(value, str) and not clean_text(value).strip()):
         if required:
             report.add(node, key, N_("缺少字段 %(name)s"), name=key)
@@ -83,6 +96,10 @@ def text(report: Report, node: dict[str, Any], key: str, *, required: bool = Tru
 def scalar_text(report: Report, value: Any, node: Any, key: str | None, *,
                 limit: int = MAX_SHORT_TEXT, strip: bool = True, what: str | None = None) -> str:
     """A text value; numbers written without quotes are taken as their text."""
+    if type(value) is str and value.isprintable():  # the common case, as below but at once
+        result = value.strip() if strip else value
+        if len(result) <= limit:
+            return result
     label = what or key or ""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         report.add(node, key, N_("%(name)s 应为文本"), name=label)

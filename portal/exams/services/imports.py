@@ -31,6 +31,7 @@ from portal.versioning import (
     CurrentVersion,
     ImportPlan,
     NewVersion,
+    SerializedJSON,
     add_versions,
     new_version_if_changed,
 )
@@ -386,7 +387,8 @@ def _write_banks(session: Session, changes: list[_BankChange], actor_id: int | N
         session, thing_class=Question, version_class=QuestionVersion, actor_id=actor_id, now=now,
         versions=[NewVersion(c.stored[q.id].id, c.stored[q.id].current, q.content_hash,
                              {"kind": q.kind, "difficulty": q.difficulty,
-                              "points": float(q.points), "tags": list(q.tags), "data": q.data})
+                              "points": float(q.points), "tags": list(q.tags),
+                              "data": SerializedJSON(q.json)})  # serialised once, hashed
                   for c in changes for q in c.new + c.changed
                   if _needs_version(c.stored[q.id], q)])
     # Core statements: ORM objects of these banks and questions loaded before are stale.
