@@ -206,3 +206,20 @@ def test_a_kept_target_that_no_longer_matches_its_response_writes_nothing_and_is
                                         attempt_id=attempt_id, position=1) == target
     assert session.scalar(sa.select(Response.revision).where(
         Response.attempt_id == attempt_id, Response.position == 1)) == 0
+
+
+def test_the_attempt_page_is_one_read_without_the_write_lock(
+        app: Flask, client: FlaskClient, signed_in_trainee: User) -> None:
+    attempt_id = start_demo_attempt(client)
+    client.post(f"/attempts/{attempt_id}/answers/1", data={"answer": "b", "revision": "1"},
+                headers=HX)
+    client.get(f"/attempts/{attempt_id}")
+    with counting_statements(app) as statements:
+        page = client.get(f"/attempts/{attempt_id}")
+    assert page.status_code == 200 and 'value="b" checked' in page.get_data(as_text=True)
+    # Every trainee in the room reloads it now and then: the user, then the attempt with
+    # its responses in one plain read (the exam's and the questions' versions never change
+    # and are kept; 12 statements under the write lock before, an ORM load per question).
+    kinds = [statement_kind(s) for s in statements]
+    assert [k for k in kinds if not k.startswith("BEGIN")] == ["SELECT user", "SELECT attempt"]
+    assert "BEGIN IMMEDIATE" not in kinds, kinds

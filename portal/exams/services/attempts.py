@@ -550,6 +550,119 @@ def settle_attempt(session: Session, attempt: Attempt, now: datetime) -> None:
 # --- what the trainee sees -----------------------------------------------------------
 
 
+# What an exam version and a question version hold never changes (a new text is a new
+# version, with a new id), so the facts pages and submissions need of them are kept per
+# database (engine) under the version's id: read once per process, not on every page.
+VERSIONS_KEPT = 20_000
+_QUESTION_DEFS: weakref.WeakKeyDictionary[Any, dict[int, kinds.QuestionDef]] = (
+    weakref.WeakKeyDictionary())
+_EXAM_FACTS: weakref.WeakKeyDictionary[Any, dict[int, ExamFacts]] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class ExamFacts:
+    """What an attempt's pages need of its exam version (never changes for a version)."""
+
+    title: str
+    layout: str
+    time_warning_minutes: int
+
+
+def question_defs(session: Session, ids: Sequence[int]) -> dict[int, kinds.QuestionDef]:
+    """The definitions of these question versions by id: kept ones, the others in one read."""
+    kept = per_engine(session, _QUESTION_DEFS, dict)
+    missing = [i for i in ids if i not in kept]
+    if missing:
+        if len(kept) + len(missing) > VERSIONS_KEPT:
+            kept.clear()
+        for qv_id, data in session.connection().execute(
+                sa.select(_Q.id, _Q.data).where(_Q.id.in_(missing))):
+            kept[qv_id] = kinds.load(data)
+    return {i: kept[i] for i in ids}
+
+
+def exam_facts(session: Session, exam_version_id: int) -> ExamFacts:
+    kept = per_engine(session, _EXAM_FACTS, dict)
+    facts = kept.get(exam_version_id)
+    if facts is None:
+        version = session.get(ExamVersion, exam_version_id)
+        if version is None:
+            raise NotFound(N_("找不到该作答记录"))
+        definition = version.definition
+        facts = ExamFacts(title=version.title, layout=definition.layout,
+                          time_warning_minutes=definition.time_warning_minutes)
+        if len(kept) >= VERSIONS_KEPT:
+            kept.clear()
+        kept[exam_version_id] = facts
+    return facts
+
+
+class PageState(StrEnum):
+    OPEN = "open"
+    EXPIRED = "expired"  # in progress, its time up: it must be submitted (a write) first
+    CLOSED = "closed"  # handed in
+
+
+@dataclass(frozen=True)
+class AttemptPage:
+    """An open attempt as its page shows it (the template names it `attempt`)."""
+
+    id: int
+    state: PageState
+    title: str = ""
+    deadline_at: datetime | None = None
+    one_per_page: bool = False
+    warning_minutes: int = 0
+    questions: tuple[ShownQuestion, ...] = ()
+
+
+_PAGE_ROWS = (
+    sa.select(_A.user_id, _A.status, _A.deadline_at, _A.exam_version_id, _R.position,
+              _R.question_version_id, _R.option_order, _R.answer, _R.revision, _R.saved_at,
+              _R.flagged)
+    .select_from(Attempt.__table__)
+    .outerjoin(Response.__table__, _R.attempt_id == _A.id)
+    .where(_A.id == sa.bindparam("the_attempt"))
+    .order_by(_R.position))
+
+
+def attempt_page(session: Session, *, user_id: int, attempt_id: int, now: datetime
+                 ) -> AttemptPage:
+    """What the attempt page shows, in one read (the exam's and the questions' versions
+    kept, see `question_defs`); it writes nothing. An attempt whose time is up comes back
+    EXPIRED: the caller submits it (`finalize_if_expired`) before showing the result.
+    Raises NotFound for an attempt not the user's."""
+    rows = session.connection().execute(_PAGE_ROWS, {"the_attempt": attempt_id}).all()
+    if not rows or rows[0].user_id != user_id:
+        raise NotFound(N_("找不到该作答记录"))
+    first = rows[0]
+    if AttemptStatus(first.status) is not AttemptStatus.IN_PROGRESS:
+        return AttemptPage(id=attempt_id, state=PageState.CLOSED)
+    if now >= first.deadline_at:
+        return AttemptPage(id=attempt_id, state=PageState.EXPIRED)
+    facts = exam_facts(session, first.exam_version_id)
+    rows = [r for r in rows if r.position is not None]
+    defs = question_defs(session, [r.question_version_id for r in rows])
+    questions = []
+    for r in rows:
+        view = kinds.public_view(defs[r.question_version_id])
+        if r.option_order:
+            view = view.in_order(r.option_order)
+        questions.append(ShownQuestion(position=r.position, question=view, answer=r.answer,
+                                       revision=r.revision, saved_at=r.saved_at,
+                                       flagged=r.flagged))
+    return AttemptPage(id=attempt_id, state=PageState.OPEN, title=facts.title,
+                       deadline_at=first.deadline_at,
+                       one_per_page=facts.layout == "one-per-page",
+                       warning_minutes=facts.time_warning_minutes, questions=tuple(questions))
+
+
+def finalize_expired(session: Session, *, user_id: int, attempt_id: int, now: datetime) -> None:
+    """Submit the user's attempt if its time is up (the page found it so, in a read)."""
+    finalize_if_expired(session, attempt=_get_attempt(session, user_id=user_id,
+                                                      attempt_id=attempt_id), now=now)
+
+
 @dataclass(frozen=True)
 class ShownQuestion:
     position: int
