@@ -49,31 +49,32 @@ def attempt_start(exam_key: str) -> ResponseReturnValue:
     return redirect_after_post(url_for("exams.attempt_show", attempt_id=attempt.id))
 
 
-def _page(attempt_id: int, *, block: str | None = None, status: int = 200,
-          focus: int | None = None) -> ResponseReturnValue:
-    session = db_session()
-    now = utcnow()
-    attempt = services.get_attempt(session, user=current_user, attempt_id=attempt_id)
-    services.finalize_if_expired(session, attempt=attempt, now=now)
-    if attempt.status is not AttemptStatus.IN_PROGRESS:
-        return redirect(url_for("exams.attempt_result", attempt_id=attempt.id))
-    shown = services.shown_questions(attempt)
-    definition = attempt.exam_version.definition
-    one_per_page = definition.layout == "one-per-page"
-    current = min(max(request.args.get("q", 1, type=int), 1), len(shown))
-    return render("exams/attempt.html", attempt=attempt, shown=shown, block=block, status=status,
-                  one_per_page=one_per_page, current=current,
-                  visible=[s for s in shown if not one_per_page or s.position == current],
-                  seconds_left=rules.seconds_left(attempt.deadline_at, now),
-                  warning_minutes=definition.time_warning_minutes,
-                  is_answered=answers.is_answered)
-
-
 @bp.get("/attempts/<int:attempt_id>")
 @roles(Role.TRAINEE)
-@writes
+@principal_only
+@reads_first
 def attempt_show(attempt_id: int) -> ResponseReturnValue:
-    return _page(attempt_id)
+    """Reloaded by every trainee in the room now and then: signed in and the attempt read in
+    one deferred transaction (no write lock while the page renders); only an attempt whose
+    time is up is submitted, in a write phase of its own, before its result is shown."""
+    now = utcnow()
+    user_id = current_user.id
+    page = attempt_services.attempt_page(db_session(), user_id=user_id,
+                                         attempt_id=attempt_id, now=now)
+    if page.state is attempt_services.PageState.EXPIRED:
+        with write_phase() as session:
+            attempt_services.finalize_expired(session, user_id=user_id, attempt_id=attempt_id,
+                                              now=now)
+    if page.state is not attempt_services.PageState.OPEN:
+        return redirect(url_for("exams.attempt_result", attempt_id=attempt_id))
+    shown = list(page.questions)
+    current = min(max(request.args.get("q", 1, type=int), 1), len(shown))
+    assert page.deadline_at is not None
+    return render("exams/attempt.html", attempt=page, shown=shown,
+                  one_per_page=page.one_per_page, current=current,
+                  visible=[s for s in shown if not page.one_per_page or s.position == current],
+                  seconds_left=rules.seconds_left(page.deadline_at, now),
+                  warning_minutes=page.warning_minutes, is_answered=answers.is_answered)
 
 
 @bp.post("/attempts/<int:attempt_id>/answers/<int:position>")

@@ -104,8 +104,9 @@ def test_a_save_acknowledged_while_a_graded_submission_waits_is_graded_again(
         return attempt_services.write_answer(s, target=target, answer="a", revision=1, now=now)
 
     def submit(s: Session) -> object:
-        return services.submit_graded(s, user_id=trainee.id, attempt_id=attempt_id, now=now,
-                                      graded=graded).id
+        services.submit_graded(s, user_id=trainee.id, attempt_id=attempt_id, now=now,
+                               graded=graded)
+        return attempt_id
 
     saved, submitted = interleave(sessions, save, submit, reached=lambda sql: "FOR UPDATE" in sql,
                                   then_wait_for_a_lock=True)

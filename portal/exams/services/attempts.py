@@ -443,45 +443,127 @@ class Grading:
     grades: dict[int, tuple[int, kinds.Grade]]
 
 
+_ATTEMPT_LOCKED = (sa.select(_A.user_id, _A.number, _A.status, _A.deadline_at,
+                             _A.exam_version_id)
+                   .where(_A.id == sa.bindparam("the_attempt")).with_for_update())
+_SAVED_ANSWERS = (sa.select(_R.id, _R.position, _R.question_version_id, _R.revision, _R.answer)
+                  .where(_R.attempt_id == sa.bindparam("the_attempt")))
+_ATTEMPT_WITH_ANSWERS = (
+    sa.select(_A.user_id, _A.status, _A.deadline_at, _A.exam_version_id, _R.position,
+              _R.question_version_id, _R.revision, _R.answer)
+    .select_from(Attempt.__table__)
+    .outerjoin(Response.__table__, _R.attempt_id == _A.id)
+    .where(_A.id == sa.bindparam("the_attempt")))
+_WRITE_GRADE = (sa.update(Response.__table__)
+                .where(_R.id == sa.bindparam("the_response"))
+                .values(points=sa.bindparam("the_points", type_=_R.points.type),
+                        max_points=sa.bindparam("the_max_points", type_=_R.max_points.type),
+                        needs_manual=sa.bindparam("the_needs_manual", type_=_R.needs_manual.type),
+                        feedback=sa.bindparam("the_feedback", type_=_R.feedback.type)))
+
+
 def grade_saved(session: Session, *, user_id: int, attempt_id: int, now: datetime
                 ) -> Grading | None:
     """The slow half of a submission, in a reading transaction: the saved answers of an
-    open attempt graded. None when there is nothing to submit (it was handed in already);
-    an attempt whose time is up gets no grades here (its submission grades it under the
-    lock, as the deadline does). Raises NotFound for an attempt not the user's."""
-    attempt = _get_attempt(session, user_id=user_id, attempt_id=attempt_id)
-    if attempt.status is not AttemptStatus.IN_PROGRESS:
+    open attempt graded (one plain read; the questions' definitions are kept by version).
+    None when there is nothing to submit (it was handed in already); an attempt whose time
+    is up gets no grades here (its submission grades it under the lock, as the deadline
+    does). Raises NotFound for an attempt not the user's."""
+    rows = session.connection().execute(_ATTEMPT_WITH_ANSWERS,
+                                        {"the_attempt": attempt_id}).all()
+    if not rows or rows[0].user_id != user_id:
+        raise NotFound(N_("找不到该作答记录"))
+    if AttemptStatus(rows[0].status) is not AttemptStatus.IN_PROGRESS:
         return None
-    if now >= attempt.deadline_at:
+    if now >= rows[0].deadline_at:
         return Grading(attempt_id, {})
-    questions = _questions_of(session, attempt)
-    grades = {r.position: (r.revision, kinds.grade(r.question_version.definition, r.answer))
-              for r in attempt.responses}
-    del questions
-    return Grading(attempt_id, grades)
+    exam_facts(session, rows[0].exam_version_id)  # read now (kept), not under the lock
+    rows = [r for r in rows if r.position is not None]
+    defs = question_defs(session, [r.question_version_id for r in rows])
+    return Grading(attempt_id, {r.position: (r.revision, kinds.grade(defs[r.question_version_id],
+                                                                    r.answer))
+                                for r in rows})
 
 
 def submit_attempt(session: Session, *, user: User, attempt_id: int, now: datetime) -> Attempt:
     """Hand in an attempt; submitting twice is harmless."""
-    return submit_graded(session, user_id=user.id, attempt_id=attempt_id, now=now, graded=None)
-
-
-def submit_graded(session: Session, *, user_id: int, attempt_id: int, now: datetime,
-                  graded: Grading | None) -> Attempt:
-    """Hand in an attempt with the grades `grade_saved` worked out before (None: grade here).
-
-    The attempt is locked first, so a save either landed before (and its revision is newer
-    than the one graded: that answer is graded again here) or is refused after: every
-    acknowledged save is graded. Submitting twice is harmless.
-    """
-    attempt = _get_attempt(session, user_id=user_id, attempt_id=attempt_id, lock=True)
+    attempt = _get_attempt(session, user_id=user.id, attempt_id=attempt_id, lock=True)
     if finalize_if_expired(session, attempt=attempt, now=now):
         return attempt
     if attempt.status is AttemptStatus.IN_PROGRESS:
-        _submit(session, attempt, now=now, by=SubmittedBy.TRAINEE,
-                graded=graded.grades if graded is not None and graded.attempt_id == attempt.id
-                else {})
+        _submit(session, attempt, now=now, by=SubmittedBy.TRAINEE)
     return attempt
+
+
+def submit_graded(session: Session, *, user_id: int, attempt_id: int, now: datetime,
+                  graded: Grading | None) -> None:
+    """Hand in an attempt with the grades `grade_saved` worked out before (None: grade here).
+
+    The attempt is locked first, then its responses are read (a statement of their own:
+    on PostgreSQL it sees every save committed while the lock was awaited), so a save
+    either landed before (its revision is newer than the one graded: that answer is graded
+    again here) or is refused after: every acknowledged save is graded. Under the lock only
+    plain statements: the grades in one executemany, the attempt's result, the audit record.
+    Submitting twice is harmless.
+    """
+    connection = session.connection()
+    facts = connection.execute(_ATTEMPT_LOCKED, {"the_attempt": attempt_id}).first()
+    if facts is None or facts.user_id != user_id:
+        raise NotFound(N_("找不到该作答记录"))
+    if AttemptStatus(facts.status) is not AttemptStatus.IN_PROGRESS:
+        return
+    if now >= facts.deadline_at or graded is None or graded.attempt_id != attempt_id \
+            or not graded.grades:
+        # The rare ways (time up, nothing graded before): the ORM's submission, as the
+        # deadline's (the attempt stays locked: this transaction holds it).
+        attempt = _get_attempt(session, user_id=user_id, attempt_id=attempt_id)
+        if not finalize_if_expired(session, attempt=attempt, now=now):
+            _submit(session, attempt, now=now, by=SubmittedBy.TRAINEE)
+        return
+    saved = connection.execute(_SAVED_ANSWERS, {"the_attempt": attempt_id}).all()
+    kept = graded.grades
+    again = [r for r in saved if r.position not in kept or kept[r.position][0] != r.revision]
+    defs = question_defs(session, [r.question_version_id for r in again]) if again else {}
+    grades = {r.position: kinds.grade(defs[r.question_version_id], r.answer)
+              for r in again}
+    grades.update((r.position, kept[r.position][1]) for r in saved if r.position not in grades)
+    connection.execute(_WRITE_GRADE, [
+        {"the_response": r.id, "the_points": grades[r.position].points,
+         "the_max_points": grades[r.position].max_points,
+         "the_needs_manual": grades[r.position].needs_manual,
+         "the_feedback": grades[r.position].as_dict()["parts"]} for r in saved])
+    exam = exam_facts(session, facts.exam_version_id)
+    points = sum(g.points or 0 for g in grades.values())
+    max_points = sum(g.max_points for g in grades.values())
+    result: dict[str, Any] = {"submitted_at": now, "submitted_by": SubmittedBy.TRAINEE.value,
+                              "points": points, "max_points": max_points}
+    if any(g.needs_manual for g in grades.values()):
+        result.update(status=AttemptStatus.SUBMITTED.value, score=None, passed=None)
+    else:
+        score = rules.score(points, max_points)
+        result.update(status=AttemptStatus.GRADED.value, score=score,
+                      passed=score >= exam.pass_mark)
+    connection.execute(sa.update(Attempt.__table__).where(_A.id == attempt_id).values(result))
+    _forget_loaded(session, attempt_id)
+    if result["passed"] and exam.track_key and exam.stage_key:
+        courses.record_assessment_passed(
+            session, user_id=user_id, track_key=exam.track_key, stage_key=exam.stage_key,
+            source=courses.AssessmentSource.EXAM,
+            reference=f"{exam.title} #{facts.number}: {result['score']:g}", now=now)
+    audit.record(session, actor_id=user_id, action="attempt.submit", target_type="attempt",
+                 target_id=attempt_id,
+                 details={"by": SubmittedBy.TRAINEE, "score": result["score"]}, now=now)
+
+
+def _forget_loaded(session: Session, attempt_id: int) -> None:
+    """Plain statements went round the ORM: an attempt (and its responses) this session
+    holds are read again on their next use."""
+    attempt = session.identity_map.get(sa.inspect(Attempt).identity_key_from_primary_key(
+        [attempt_id]))
+    if attempt is not None:
+        for response in attempt.__dict__.get("responses", ()):
+            session.expire(response)
+        session.expire(attempt)
 
 
 def _questions_of(session: Session, attempt: Attempt) -> Sequence[QuestionVersion]:
@@ -548,6 +630,124 @@ def settle_attempt(session: Session, attempt: Attempt, now: datetime) -> None:
 
 
 # --- what the trainee sees -----------------------------------------------------------
+
+
+# What an exam version and a question version hold never changes (a new text is a new
+# version, with a new id), so the facts pages and submissions need of them are kept per
+# database (engine) under the version's id: read once per process, not on every page.
+VERSIONS_KEPT = 20_000
+_QUESTION_DEFS: weakref.WeakKeyDictionary[Any, dict[int, kinds.QuestionDef]] = (
+    weakref.WeakKeyDictionary())
+_EXAM_FACTS: weakref.WeakKeyDictionary[Any, dict[int, ExamFacts]] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class ExamFacts:
+    """What an attempt's pages need of its exam version (never changes for a version)."""
+
+    title: str
+    layout: str
+    time_warning_minutes: int
+    pass_mark: float
+    track_key: str | None
+    stage_key: str | None
+
+
+def question_defs(session: Session, ids: Sequence[int]) -> dict[int, kinds.QuestionDef]:
+    """The definitions of these question versions by id: kept ones, the others in one read."""
+    kept = per_engine(session, _QUESTION_DEFS, dict)
+    missing = [i for i in ids if i not in kept]
+    if missing:
+        if len(kept) + len(missing) > VERSIONS_KEPT:
+            kept.clear()
+        for qv_id, data in session.connection().execute(
+                sa.select(_Q.id, _Q.data).where(_Q.id.in_(missing))):
+            kept[qv_id] = kinds.load(data)
+    return {i: kept[i] for i in ids}
+
+
+def exam_facts(session: Session, exam_version_id: int) -> ExamFacts:
+    kept = per_engine(session, _EXAM_FACTS, dict)
+    facts = kept.get(exam_version_id)
+    if facts is None:
+        version = session.get(ExamVersion, exam_version_id)
+        if version is None:
+            raise NotFound(N_("找不到该作答记录"))
+        definition = version.definition
+        facts = ExamFacts(title=version.title, layout=definition.layout,
+                          time_warning_minutes=definition.time_warning_minutes,
+                          pass_mark=definition.pass_mark, track_key=version.track_key,
+                          stage_key=version.stage_key)
+        if len(kept) >= VERSIONS_KEPT:
+            kept.clear()
+        kept[exam_version_id] = facts
+    return facts
+
+
+class PageState(StrEnum):
+    OPEN = "open"
+    EXPIRED = "expired"  # in progress, its time up: it must be submitted (a write) first
+    CLOSED = "closed"  # handed in
+
+
+@dataclass(frozen=True)
+class AttemptPage:
+    """An open attempt as its page shows it (the template names it `attempt`)."""
+
+    id: int
+    state: PageState
+    title: str = ""
+    deadline_at: datetime | None = None
+    one_per_page: bool = False
+    warning_minutes: int = 0
+    questions: tuple[ShownQuestion, ...] = ()
+
+
+_PAGE_ROWS = (
+    sa.select(_A.user_id, _A.status, _A.deadline_at, _A.exam_version_id, _R.position,
+              _R.question_version_id, _R.option_order, _R.answer, _R.revision, _R.saved_at,
+              _R.flagged)
+    .select_from(Attempt.__table__)
+    .outerjoin(Response.__table__, _R.attempt_id == _A.id)
+    .where(_A.id == sa.bindparam("the_attempt"))
+    .order_by(_R.position))
+
+
+def attempt_page(session: Session, *, user_id: int, attempt_id: int, now: datetime
+                 ) -> AttemptPage:
+    """What the attempt page shows, in one read (the exam's and the questions' versions
+    kept, see `question_defs`); it writes nothing. An attempt whose time is up comes back
+    EXPIRED: the caller submits it (`finalize_if_expired`) before showing the result.
+    Raises NotFound for an attempt not the user's."""
+    rows = session.connection().execute(_PAGE_ROWS, {"the_attempt": attempt_id}).all()
+    if not rows or rows[0].user_id != user_id:
+        raise NotFound(N_("找不到该作答记录"))
+    first = rows[0]
+    if AttemptStatus(first.status) is not AttemptStatus.IN_PROGRESS:
+        return AttemptPage(id=attempt_id, state=PageState.CLOSED)
+    if now >= first.deadline_at:
+        return AttemptPage(id=attempt_id, state=PageState.EXPIRED)
+    facts = exam_facts(session, first.exam_version_id)
+    rows = [r for r in rows if r.position is not None]
+    defs = question_defs(session, [r.question_version_id for r in rows])
+    questions = []
+    for r in rows:
+        view = kinds.public_view(defs[r.question_version_id])
+        if r.option_order:
+            view = view.in_order(r.option_order)
+        questions.append(ShownQuestion(position=r.position, question=view, answer=r.answer,
+                                       revision=r.revision, saved_at=r.saved_at,
+                                       flagged=r.flagged))
+    return AttemptPage(id=attempt_id, state=PageState.OPEN, title=facts.title,
+                       deadline_at=first.deadline_at,
+                       one_per_page=facts.layout == "one-per-page",
+                       warning_minutes=facts.time_warning_minutes, questions=tuple(questions))
+
+
+def finalize_expired(session: Session, *, user_id: int, attempt_id: int, now: datetime) -> None:
+    """Submit the user's attempt if its time is up (the page found it so, in a read)."""
+    finalize_if_expired(session, attempt=_get_attempt(session, user_id=user_id,
+                                                      attempt_id=attempt_id), now=now)
 
 
 @dataclass(frozen=True)
