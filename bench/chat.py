@@ -180,6 +180,7 @@ class Trainee:
     poll_path: str = ""  # the console's poller URL (carries the latest seq the browser saw)
     sent: list[Sent] = field(default_factory=list)  # every reply posted, in order
     plan_step: dict[int, int] = field(default_factory=dict)  # slot -> replies sent there
+    ended: set[int] = field(default_factory=set)  # slots the console shows ended (classroom)
 
     def headers(self, **extra: str) -> dict[str, str]:
         return {"Cookie": self.browser.cookie, "X-CSRFToken": self.csrf, "HX-Request": "true",

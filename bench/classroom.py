@@ -68,6 +68,15 @@ REPLY_EVERY = 20.0
 SETUP_WORKERS = 16
 # The console's error line in a refused reply's answer (what the trainee would read).
 REPLY_ERROR = re.compile(rb'id="chat-reply-error"[^>]*>([^<]*)<')
+# A customer the console's list shows as ended (left, escalated, ...): its slot. A trainee
+# reads that in the list and does not write to that customer again.
+ENDED_CUSTOMER = re.compile(
+    rb'<li class="chat__customer [^"]*chat__customer--ended">\s*<a href="[^"]*[?&]c=(\d+)"')
+
+
+def ended_slots(body: bytes) -> set[int]:
+    """The slots the console's customer list (a page or a poll's fragment) shows ended."""
+    return {int(slot) for slot in ENDED_CUSTOMER.findall(body)}
 
 
 @dataclass(frozen=True)
@@ -246,6 +255,7 @@ class Load:
             self.timed("poll", began)
         elif status == 200 and (path := chat.poller_path(data)) is not None:
             trainee.poll_path = path
+            trainee.ended |= ended_slots(data)
             self.timed("poll", began)
         else:
             self.tally.error("poll", began, f"HTTP {status}")
@@ -275,6 +285,7 @@ class Load:
                 self.timed("reply", began)
                 if (path := chat.poller_path(data)) is not None:
                     trainee.poll_path = path
+                trainee.ended |= ended_slots(data)
         trainee.sent.append(chat.Sent(slot, text, acked=acked))
 
     # schedules
@@ -346,9 +357,10 @@ def next_reply(trainee: chat.Trainee, plans: dict[int, tuple[str, ...]]) -> tupl
     """The next reply of a classroom trainee: the customers take turns, each gets its plan's
     lines up to the goodbye, once (the chat bench's `next_reply` repeats the goodbye inside
     the farewell window; at one reply every 20 s the window has closed by then, and a reply
-    to a customer who has gone is refused). None once every plan is done."""
-    open_slots = [slot for slot in sorted(plans)
-                  if trainee.plan_step.get(slot, 0) < len(plans[slot]) - 1]
+    to a customer who has gone is refused). A customer the console shows ended (gone
+    while the trainee served the others) gets nothing more. None once every plan is done."""
+    open_slots = [slot for slot in sorted(plans) if slot not in trainee.ended
+                  and trainee.plan_step.get(slot, 0) < len(plans[slot]) - 1]
     if not open_slots:
         return None
     slot = open_slots[len(trainee.sent) % len(open_slots)]

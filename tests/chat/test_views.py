@@ -378,3 +378,19 @@ def test_a_serving_app_builds_the_segmenter_before_its_first_request(
         test_app.extensions["portal.engine"].dispose()
     finally:
         normalize._tokenizer = built
+
+
+def test_a_customer_who_left_is_shown_ended_in_the_list_the_classroom_bench_reads(
+        client: FlaskClient, session: Session, trainee: User, clock: Clock) -> None:
+    from bench.classroom import ended_slots
+
+    response = client.post("/chat/drills/pair/attempts")
+    attempt_id = int(response.headers["Location"].rsplit("/", 1)[-1])
+    clock.tick(21)  # 阿强 (slot 1) comes in at 20 s
+    page = client.get(f"/chat/attempts/{attempt_id}?c=0").get_data()
+    assert "阿强" in page.decode() and ended_slots(page) == set()
+    seen = _seen(session, attempt_id)
+    clock.tick(80)  # 阿强 nudges after 45 s of silence and leaves 30 s later; 小林 waits on
+    body = client.get(f"/chat/attempts/{attempt_id}/poll?c=0&seen={seen}", headers=HX).get_data()
+    assert ended_slots(body) == {1}
+    assert ended_slots(client.get(f"/chat/attempts/{attempt_id}?c=0").get_data()) == {1}
