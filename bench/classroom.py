@@ -4,7 +4,11 @@ Set-up (not measured): one instance on SQLite or PostgreSQL (bench/databases.py)
 chat content and demo data (chat.prepare_instance) and the bench bank and exam
 (exams.add_exam_and_trainees); before each step the trainees it adds are signed in through
 the log-in form and start an attempt over HTTP, concurrently: 90 % a written exam (as in
-bench/exams.py), 10 % the chat drill (as in bench/chat.py).
+bench/exams.py), 10 % the chat drill (as in bench/chat.py). The written-exam trainees carry
+on from step to step; each step's chat trainees are new ones, who start the drill at the end
+of its set-up (a trainee in a chat exam serves customers without pause, and over a minute of
+set-up with nobody replying an earlier step's customers would give up waiting). A chat
+trainee writes no more to a customer the console shows has ended.
 
 Each step is an open-loop load: every virtual trainee fires on its own schedule with a
 random phase, whether or not its earlier requests have been answered:
@@ -339,7 +343,6 @@ def _start_written(trainee: exams.Trainee) -> None:
 
 
 def _start_chat(trainee: chat.Trainee) -> None:
-    chat._sign_in(trainee)
     chat._start(trainee)
     chat._settle(trainee)
 
@@ -420,8 +423,11 @@ def run(options: Options) -> Report:
     from portal.auth.passwords import hash_password
     from portal.db import utcnow
 
-    largest = options.steps[-1]
-    most_written, most_chats = split(largest)
+    most_written = split(options.steps[-1])[0]
+    # Each step's chat trainees are new and start their drill at the end of its set-up: a
+    # trainee in a chat exam serves customers all the time, and over a set-up pause (a
+    # minute with nobody replying) an earlier step's customers would give up waiting.
+    most_chats = sum(split(n)[1] for n in options.steps)
     with tempfile.TemporaryDirectory(prefix="portal-bench-classroom-") as tmp:
         folder = Path(tmp)
         with bench_database(options.database, folder) as databases:
@@ -447,9 +453,11 @@ def run(options: Options) -> Report:
                     budget = max(60.0, 2.0 * n)
                     in_parallel(_start_written, written[ready_written:n_written],
                                 workers=SETUP_WORKERS, timeout=budget)
-                    in_parallel(_start_chat, chats[ready_chats:n_chats],
-                                workers=SETUP_WORKERS, timeout=budget)
-                    ready_written, ready_chats = n_written, n_chats
+                    serving = chats[ready_chats:ready_chats + n_chats]
+                    in_parallel(chat._sign_in, serving, workers=SETUP_WORKERS, timeout=budget)
+                    in_parallel(_start_chat, serving, workers=SETUP_WORKERS, timeout=budget)
+                    ready_written = n_written
+                    ready_chats += n_chats
                     setup = time.perf_counter() - began
                     if not views and n_written:
                         views = exams.exam_views(sessions, written[0].attempt_id)
@@ -457,7 +465,7 @@ def run(options: Options) -> Report:
                     server_before, client_before = cpu_seconds(pids), time.process_time()
                     wall_before = time.perf_counter()
                     tally, measured = asyncio.run(step_load(
-                        target, written[:n_written], chats[:n_chats], views, plans,
+                        target, written[:n_written], serving, views, plans,
                         seconds=options.step_seconds, warmup=options.warmup,
                         seed=options.seed + number))
                     wall = time.perf_counter() - wall_before
