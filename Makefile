@@ -64,7 +64,7 @@ PG_SUITE := tests/auth/test_services.py tests/auth/test_views.py tests/auth/test
 	tests/analytics/test_exam_report.py tests/analytics/test_exam_views.py \
 	tests/analytics/test_chat_service.py tests/analytics/test_chat_views.py \
 	tests/analytics/test_cohort_service.py tests/analytics/test_cohort_views.py \
-	tests/web/test_database_outage.py
+	tests/web/test_database_outage.py tests/web/test_write_intent.py
 
 ## make test: set everything up and run the whole test suite
 test: install-test

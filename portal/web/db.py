@@ -19,8 +19,27 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def db_session() -> Session:
     if "db_session" not in g:
-        g.db_session = current_app.extensions["portal.sessionmaker"](info={"web": True})
+        session = current_app.extensions["portal.sessionmaker"](info={"web": True})
+        g.db_session = session
+        if current_app.extensions["portal.reads_outside_transactions"] and not write_intent.get():
+            reads_outside_transaction(session)
     return g.db_session
+
+
+def reads_outside_transaction(session: Session) -> None:
+    """PostgreSQL: a request's reads before it writes run as single statements (the
+    connection in autocommit), not in a transaction of their own.
+
+    Under READ COMMITTED every statement sees its own snapshot, in a transaction or not, so
+    a run of reads is no more consistent inside one; but each transaction costs two more
+    round trips (psycopg's BEGIN before the first statement, the COMMIT or ROLLBACK after the
+    last), which on the hot requests (an empty poll, a page, the sign-in check of a save)
+    were as many as their statements. A write never runs this way: a guard refuses a
+    write outside a declared write (`_refuse_undeclared_*`), and `write_phase` (or the end
+    of the transaction, on any rollback) gets the next statements a connection in a real
+    transaction. Only for a session that has not used a connection yet. Not on SQLite,
+    whose read transaction is one snapshot across statements (a page relies on that)."""
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 class UndeclaredWrite(RuntimeError):
@@ -55,6 +74,7 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["portal.engine"] = engine
     app.extensions["portal.sessionmaker"] = make_sessionmaker(engine)
+    app.extensions["portal.reads_outside_transactions"] = engine.dialect.name == "postgresql"
     event.listen(app.extensions["portal.sessionmaker"], "before_flush", _refuse_undeclared_writes)
     event.listen(engine, "before_cursor_execute", _refuse_undeclared_statement_writes)
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.web.access import signed_in
-from portal.web.db import db_session, writes
+from portal.web.db import db_session, reads_first, write_phase, writes
 from tests.factories import login, make_user
 
 
@@ -65,3 +65,55 @@ def test_undeclared_writes_in_safe_requests_are_refused(app: Flask, session: Ses
     assert last_login() == before  # refused, nothing kept
     assert client.get(f"/test-declared-{how}").get_data(as_text=True) == "wrote"
     assert last_login() != before
+
+
+def _in_transaction(session: Session) -> bool:
+    """Whether the statements just run on the session's connection are in an open
+    transaction, as the database driver sees it."""
+    dbapi = session.connection().connection.dbapi_connection
+    if session.get_bind().dialect.name == "postgresql":
+        from psycopg.pq import TransactionStatus
+
+        return dbapi.info.transaction_status is not TransactionStatus.IDLE
+    return dbapi.in_transaction
+
+
+def _add_transaction_routes(app: Flask) -> None:
+    def read_and_report() -> str:
+        db_session().connection().execute(sa.select(User.id).limit(1)).all()
+        return "transaction" if _in_transaction(db_session()) else "single statements"
+
+    @app.get("/test-reads")
+    @signed_in
+    def reads() -> str:
+        return read_and_report()
+
+    @app.post("/test-reads-then-writes")
+    @signed_in
+    @reads_first
+    def reads_then_writes() -> str:
+        before = read_and_report()
+        with write_phase() as session:
+            session.connection().execute(
+                sa.update(User.__table__).where(User.id == 1).values(last_login_at=utcnow()))
+            during = "transaction" if _in_transaction(session) else "single statements"
+        return f"{before}, then {during}"
+
+
+def test_reads_run_as_single_statements_on_postgresql_and_writes_in_a_transaction(
+        app: Flask, session: Session) -> None:
+    _add_transaction_routes(app)
+    user = make_user(session)
+    session.commit()
+    client = app.test_client()
+    login(client, user)
+    # PostgreSQL: a transaction of reads sees no more than its statements do (READ
+    # COMMITTED) and costs two round trips; SQLite: a read transaction is one snapshot.
+    reads = ("single statements" if session.get_bind().dialect.name == "postgresql"
+             else "transaction")
+    assert client.get("/test-reads").get_data(as_text=True) == reads
+    assert client.post("/test-reads-then-writes").get_data(as_text=True) == \
+        f"{reads}, then transaction"
+    session.rollback()
+    written = session.scalar(sa.select(User.last_login_at).where(User.id == 1))
+    assert written is not None  # the write was committed
