@@ -53,8 +53,12 @@ def get_exam(session: Session, exam_key: str) -> Exam:
     return exam
 
 
+# The exams online now: courses' catalog of written exams (registered in create_app).
+ONLINE_EXAM_KEYS = sa.select(Exam.key).where(Exam.current_version_id.is_not(None))
+
+
 def existing_exam_keys(session: Session) -> set[str]:
-    return set(session.scalars(sa.select(Exam.key).where(Exam.current_version_id.is_not(None))))
+    return set(session.scalars(ONLINE_EXAM_KEYS))
 
 
 def _override(session: Session, user_id: int, exam_id: int) -> tuple[int, int]:
