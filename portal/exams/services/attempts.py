@@ -961,10 +961,14 @@ def exam_records(session: Session, *, users: Sequence[User], exam_key: str, now:
     return found
 
 
+# Built once (a bindparam): the trainee's home asks it on every visit.
+_ATTEMPTED_EXAM_KEYS = (sa.select(Exam.key, sa.func.min(Attempt.started_at))
+                        .join(Attempt, Attempt.exam_id == Exam.id)
+                        .where(Attempt.user_id == sa.bindparam("user_id"),
+                               Exam.current_version_id.is_not(None))
+                        .group_by(Exam.key).order_by(sa.func.min(Attempt.started_at)))
+
+
 def attempted_exam_keys(session: Session, *, user_id: int) -> list[str]:
     """The exams a trainee has attempts at, in the order first attempted."""
-    rows = session.execute(sa.select(Exam.key, sa.func.min(Attempt.started_at))
-                           .join(Attempt, Attempt.exam_id == Exam.id)
-                           .where(Attempt.user_id == user_id, Exam.current_version_id.is_not(None))
-                           .group_by(Exam.key).order_by(sa.func.min(Attempt.started_at)))
-    return [key for key, _ in rows]
+    return [key for key, _ in session.execute(_ATTEMPTED_EXAM_KEYS, {"user_id": user_id})]
