@@ -143,9 +143,9 @@ def _register_assessments() -> None:
     from portal.exams import services as exams
     from portal.progress import results as progress_results
 
-    courses.register_assessment_catalog(courses.AssessmentSource.EXAM, exams.existing_exam_keys)
+    courses.register_assessment_catalog(courses.AssessmentSource.EXAM, exams.ONLINE_EXAM_KEYS)
     courses.register_assessment_catalog(courses.AssessmentSource.CHAT_EXAM,
-                                        chat_attempts.existing_drill_keys)
+                                        chat_attempts.ONLINE_DRILL_KEYS)
     courses.register_assessment_standings(progress_results.assessment_standings)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -167,8 +167,12 @@ def _track_yaml(key: str, version: TrackVersion) -> str:
 # whether that assessment exists online yet is known to its domain, which registers a
 # catalog here at app start (portal.create_app). Courses never imports those domains.
 
-AssessmentCatalog = Callable[[Session], set[str]]
+# A catalog is a select of one column, the keys of the domain's assessments online now: courses
+# runs the catalogs a page needs in one statement, or within one of its own (the track page).
+AssessmentCatalog = sa.Select[tuple[str]]
 _catalogs: dict[AssessmentSource, AssessmentCatalog] = {}
+# The statements built from them, by what they read (built once: the catalogs come at start).
+_catalog_unions: dict[tuple[str, tuple[AssessmentSource, ...]], sa.CompoundSelect] = {}
 
 
 def register_assessment_catalog(source: AssessmentSource, catalog: AssessmentCatalog) -> None:
@@ -176,6 +180,44 @@ def register_assessment_catalog(source: AssessmentSource, catalog: AssessmentCat
     if source not in ONLINE_SOURCES:
         raise ValueError(f"{source} is not an online assessment")
     _catalogs[source] = catalog
+    _catalog_unions.clear()
+
+
+def _catalog_rows(sources: tuple[AssessmentSource, ...]) -> list[sa.Select[Any]]:
+    """Rows (2, source, key) of the catalogs of `sources`: the shape of `_PASSED_AND_TICKED`."""
+    rows = []
+    for source in sources:
+        keys = _catalogs[source].subquery()
+        rows.append(sa.select(sa.literal_column("2", sa.Integer),
+                              sa.literal_column(f"'{source.value}'", sa.String(64)),
+                              keys.c[0]))
+    return rows
+
+
+def _catalog_sources(stages: Sequence[Stage]) -> tuple[AssessmentSource, ...]:
+    found = {a.source for s in stages for a in s.requirements if a.source in _catalogs}
+    return tuple(sorted(found))
+
+
+def _online(stages: Sequence[Stage], online: Mapping[AssessmentSource, Container[str]]
+            ) -> dict[str, list[StageAssessment]]:
+    result = {s.key: [a for a in s.requirements if a.key in online.get(a.source, ())]
+              for s in stages}
+    return {key: found for key, found in result.items() if found}
+
+
+def online_stage_assessments(session: Session,
+                             stages: Sequence[Stage]) -> dict[str, list[StageAssessment]]:
+    """The stages (by key) with the assessments of each that can be taken online now."""
+    sources = _catalog_sources(stages)
+    online: dict[AssessmentSource, set[str]] = {}
+    if sources:
+        union = _catalog_unions.get(("online", sources))
+        if union is None:
+            union = _catalog_unions[("online", sources)] = sa.union_all(*_catalog_rows(sources))
+        for _, source, key in session.execute(union):
+            online.setdefault(AssessmentSource(source), set()).add(key)
+    return _online(stages, online)
 
 
 # Where a trainee stands with each online assessment is read from the assessment domains
@@ -196,17 +238,6 @@ def assessment_standings(session: Session, *, user: User, now: datetime) -> Stan
     for reader in _standings_readers:
         found.update(reader(session, user, now))
     return found
-
-
-def online_stage_assessments(session: Session,
-                             stages: Sequence[Stage]) -> dict[str, list[StageAssessment]]:
-    """The stages (by key) with the assessments of each that can be taken online now."""
-    wanted = {s.key: list(s.requirements) for s in stages}
-    sources = {a.source for found in wanted.values() for a in found if a.source in _catalogs}
-    online = {source: _catalogs[source](session) for source in sources}
-    result = {key: [a for a in found if a.key in online.get(a.source, ())]
-              for key, found in wanted.items()}
-    return {key: found for key, found in result.items() if found}
 
 
 def stage_assessments(session: Session, *, track_key: str) -> dict[str, StageAssessment] | None:
@@ -394,12 +425,23 @@ _TRACK_MODULES = (
                  .outerjoin(_mp, sa.and_(_mp.c.module_id == _m.c.id,
                                          _mp.c.user_id == sa.bindparam("user_id"))))
     .where(_m.c.track_id == sa.bindparam("track_id")).order_by(_m.c.key))
-# A passed stage is a row without an item (a tick's item key is never null).
-_PASSED_AND_TICKED = sa.union_all(
-    sa.select(_sc.c.stage_key, sa.cast(sa.null(), _ct.c.item_key.type).label("item_key"))
+# The passed stages (0, stage, NULL) and the checklist ticks (1, stage, item); the track page
+# adds the catalogs its stages need (2, source, key), so one statement reads all three.
+_PASSED_AND_TICKED = (
+    sa.select(sa.literal_column("0", sa.Integer).label("row_kind"), _sc.c.stage_key,
+              sa.cast(sa.null(), _ct.c.item_key.type).label("item_key"))
     .where(_sc.c.user_id == sa.bindparam("user_id"), _sc.c.track_key == sa.bindparam("track_key")),
-    sa.select(_ct.c.stage_key, _ct.c.item_key)
+    sa.select(sa.literal_column("1", sa.Integer), _ct.c.stage_key, _ct.c.item_key)
     .where(_ct.c.user_id == sa.bindparam("user_id"), _ct.c.track_key == sa.bindparam("track_key")))
+
+
+def _track_state_select(sources: tuple[AssessmentSource, ...]) -> sa.CompoundSelect:
+    key = ("track-state", sources)
+    found = _catalog_unions.get(key)
+    if found is None:
+        found = _catalog_unions[key] = sa.union_all(*_PASSED_AND_TICKED,
+                                                    *_catalog_rows(sources))
+    return found
 
 
 def _track_text(session: Session, version_id: int) -> TrackText:
@@ -448,19 +490,23 @@ def _track_view(session: Session, track: TrackRef, version: TrackText, user: Use
     done = {key for key, p in progress.items() if p.completed_at is not None}
     passed: set[str] = set()
     ticks: dict[str, set[str]] = {}
-    for stage_key, item_key in session.execute(_PASSED_AND_TICKED, {"user_id": user.id,
-                                                                   "track_key": track.key}):
-        if item_key is None:
+    online: dict[AssessmentSource, set[str]] = {}
+    for row_kind, stage_key, item_key in session.execute(
+            _track_state_select(_catalog_sources(version.stages)),
+            {"user_id": user.id, "track_key": track.key}):
+        if row_kind == 0:
             passed.add(stage_key)
-        else:
+        elif row_kind == 1:
             ticks.setdefault(stage_key, set()).add(item_key)
+        else:  # a catalog's row: the source, the key of an assessment online
+            online.setdefault(AssessmentSource(stage_key), set()).add(item_key)
     statuses = rules.stage_statuses(version.stages, passed=passed, done_modules=done,
                                     start_date=cohort.start_date if cohort else None)
     checklists = {s.key: rules.checklist_state(s, ticks.get(s.key, set()))
                   for s in version.stages if s.kind is StageKind.TEAM_INTEGRATION}
     return TrackView(track=track, version=version, statuses=statuses, modules=modules,
                      progress=progress, checklists=checklists,
-                     online=online_stage_assessments(session, version.stages))
+                     online=_online(version.stages, online))
 
 
 def stage_for_trainee(session: Session, *, user: User, track_key: str,

@@ -125,20 +125,33 @@ def current_preferences(session: Session, *, trainee_ids: Iterable[int]
                                 .where(PlacementPreference.id.in_(latest))).all())
 
 
+# The trainee's preferences (newest first) and their cohort's confirmed proposal with their
+# row's role, in one statement (the trainee's home reads it on every visit).
+_pp, _prop, _row = (PlacementPreference.__table__, PlacementProposal.__table__,
+                    PlacementRow.__table__)
+_kind = sa.literal_column("0", sa.Integer).label("kind")
+_MY_PLACEMENT = sa.union_all(
+    sa.select(_kind, _pp.c.id, _pp.c.role, _pp.c.set_at)
+    .where(_pp.c.trainee_id == sa.bindparam("trainee_id")),
+    sa.select(sa.literal_column("1", sa.Integer), _prop.c.id, _row.c.role, _prop.c.confirmed_at)
+    .select_from(_prop.outerjoin(_row, sa.and_(_row.c.proposal_id == _prop.c.id,
+                                               _row.c.trainee_id == sa.bindparam("trainee_id"))))
+    .where(_prop.c.cohort_id == sa.bindparam("cohort_id"), _prop.c.confirmed_at.is_not(None)),
+).order_by(sa.literal_column("kind"), sa.literal_column("id").desc())
+
+
 def my_placement(session: Session, *, trainee: User) -> MyPlacement:
-    history = [PreferenceChange(role, at) for role, at in session.execute(
-        sa.select(PlacementPreference.role, PlacementPreference.set_at)
-        .where(PlacementPreference.trainee_id == trainee.id)
-        .order_by(PlacementPreference.id.desc()))]
-    role = confirmed_at = None
-    done = (confirmed_proposal(session, cohort_id=trainee.cohort_id)
-            if trainee.cohort_id is not None else None)
-    if done is not None:
-        confirmed_at = done.confirmed_at
-        role = session.scalar(sa.select(PlacementRow.role).where(
-            PlacementRow.proposal_id == done.id, PlacementRow.trainee_id == trainee.id))
+    history: list[PreferenceChange] = []
+    confirmed: tuple[PlacementRole | None, datetime] | None = None
+    for kind, _, role, at in session.execute(
+            _MY_PLACEMENT, {"trainee_id": trainee.id, "cohort_id": trainee.cohort_id}):
+        if kind == 0:
+            history.append(PreferenceChange(role, at))
+        elif confirmed is None:
+            confirmed = (role, at)
+    role, confirmed_at = confirmed if confirmed is not None else (None, None)
     return MyPlacement(preference=history[0].role if history else None, history=history,
-                       open=trainee.cohort_id is not None and done is None, role=role,
+                       open=trainee.cohort_id is not None and confirmed is None, role=role,
                        confirmed_at=confirmed_at, has_cohort=trainee.cohort_id is not None)
 
 

@@ -1,13 +1,19 @@
 """What the base layout needs: navigation by role and role names."""
 from __future__ import annotations
 
+import dataclasses
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
+from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from portal.auth.models import Role
@@ -94,6 +100,64 @@ def markdown_filter(text: str | None) -> Markup:
     return Markup(_rendered(text or ""))
 
 
+# The track outline (`courses/_track.html`'s `track_steps`) is a pure function of what it is
+# given: the track view (its version by id: a version never changes), the standings, the
+# language, the time zone and where the app is mounted. It is kept per process and database
+# under all of that, so a page whose reads found exactly the same state as an earlier page
+# reuses its HTML, and any change (a new version imported, a module read, a stage passed,
+# a tick, a score) makes another key; nothing here can go stale when another process
+# writes. Outlines with a form (a checklist to tick carries the request's CSRF token) or
+# with staff controls (a caller) are rendered each time.
+TRACK_STEPS_KEPT = 512  # outlines per process and database (a few KB each)
+_TRACK_STEPS: weakref.WeakKeyDictionary[Any, OrderedDict[tuple[Any, ...], Markup]] = \
+    weakref.WeakKeyDictionary()
+_TRACK_STEPS_LOCK = threading.Lock()
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple((k, _frozen(v)) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _track_steps_key(view: Any, manage: bool, standings: dict[Any, Any]) -> tuple[Any, ...]:
+    parts: list[Any] = [manage, _frozen(standings), str(get_timezone()), request.script_root,
+                        request_translations()]
+    for f in dataclasses.fields(view):
+        value = getattr(view, f.name)
+        parts.append(value.id if f.name == "version" else _frozen(value))  # a version by id
+    return tuple(parts)
+
+
+def cached_track_steps(macro: Any) -> Any:
+    def track_steps(view: Any, manage: bool = False, standings: Any = None,
+                    **kwargs: Any) -> Markup:
+        standings = {} if standings is None else standings
+        if kwargs:  # a call block's caller: staff controls, rendered each time
+            return macro(view, manage=manage, standings=standings, **kwargs)  # type: ignore[no-any-return]
+        key = _track_steps_key(view, manage, standings)
+        engine = current_app.extensions["portal.engine"]
+        with _TRACK_STEPS_LOCK:
+            kept = _TRACK_STEPS.get(engine)
+            if kept is None:
+                kept = _TRACK_STEPS[engine] = OrderedDict()
+            found = kept.get(key)
+            if found is not None:
+                kept.move_to_end(key)
+                return found
+        html = Markup(macro(view, manage=manage, standings=standings))
+        if generate_csrf() not in html:
+            with _TRACK_STEPS_LOCK:
+                kept[key] = html
+                while len(kept) > TRACK_STEPS_KEPT:
+                    kept.popitem(last=False)
+        return html
+
+    return track_steps
+
+
 def register(app: Flask) -> None:
     # The form macros are globals so that a block rendered alone (an htmx fragment)
     # can use them without a template-level import, which block rendering skips.
@@ -101,7 +165,8 @@ def register(app: Flask) -> None:
         forms = app.jinja_env.get_template("web/_forms.html").module
         track = app.jinja_env.get_template("courses/_track.html").module
     app.jinja_env.globals.update(field=forms.field, form_error=forms.form_error,
-                                 track_steps=track.track_steps, translate=translate)
+                                 track_steps=cached_track_steps(track.track_steps),
+                                 translate=translate)
     app.jinja_env.filters["markdown"] = markdown_filter
 
     @app.context_processor

@@ -122,9 +122,9 @@ def test_track_page_reads_only_in_a_pinned_number_of_statements(
     assert page.status_code == 200
     statements = _sql(app, statements)
     assert _writes(statements) == []
-    # user, cohort + track + version, modules + versions + progress, passed stages + ticks,
-    # the online exams and drills, attempted exams, placement (2), probation
-    assert len(statements) == 10, statements
+    # user, cohort + track + version, modules + versions + progress, passed stages + ticks
+    # + the online exams and drills, attempted exams, placement, probation
+    assert len(statements) == 7, statements
 
 
 def test_a_plain_signed_in_request_loads_the_user_in_one_statement(

@@ -185,10 +185,13 @@ def get_drill(session: Session, drill_key: str) -> ChatDrill:
     return drill
 
 
+# The drills online now: courses' catalog of chat exams (registered in create_app).
+ONLINE_DRILL_KEYS = sa.select(ChatDrill.key).where(ChatDrill.current_version_id.is_not(None))
+
+
 def existing_drill_keys(session: Session) -> set[str]:
-    """The drills online now (courses' catalog of chat exams)."""
-    return set(session.scalars(sa.select(ChatDrill.key)
-                               .where(ChatDrill.current_version_id.is_not(None))))
+    """The drills online now."""
+    return set(session.scalars(ONLINE_DRILL_KEYS))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from portal.exams.services.attempts import (  # noqa: F401
     MAX_ANSWER_BYTES,
     MAX_REVISION,
+    ONLINE_EXAM_KEYS,
     AttemptRecord,
     AttemptState,
     ExamRecord,

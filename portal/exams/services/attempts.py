@@ -53,8 +53,12 @@ def get_exam(session: Session, exam_key: str) -> Exam:
     return exam
 
 
+# The exams online now: courses' catalog of written exams (registered in create_app).
+ONLINE_EXAM_KEYS = sa.select(Exam.key).where(Exam.current_version_id.is_not(None))
+
+
 def existing_exam_keys(session: Session) -> set[str]:
-    return set(session.scalars(sa.select(Exam.key).where(Exam.current_version_id.is_not(None))))
+    return set(session.scalars(ONLINE_EXAM_KEYS))
 
 
 def _override(session: Session, user_id: int, exam_id: int) -> tuple[int, int]:
@@ -957,10 +961,14 @@ def exam_records(session: Session, *, users: Sequence[User], exam_key: str, now:
     return found
 
 
+# Built once (a bindparam): the trainee's home asks it on every visit.
+_ATTEMPTED_EXAM_KEYS = (sa.select(Exam.key, sa.func.min(Attempt.started_at))
+                        .join(Attempt, Attempt.exam_id == Exam.id)
+                        .where(Attempt.user_id == sa.bindparam("user_id"),
+                               Exam.current_version_id.is_not(None))
+                        .group_by(Exam.key).order_by(sa.func.min(Attempt.started_at)))
+
+
 def attempted_exam_keys(session: Session, *, user_id: int) -> list[str]:
     """The exams a trainee has attempts at, in the order first attempted."""
-    rows = session.execute(sa.select(Exam.key, sa.func.min(Attempt.started_at))
-                           .join(Attempt, Attempt.exam_id == Exam.id)
-                           .where(Attempt.user_id == user_id, Exam.current_version_id.is_not(None))
-                           .group_by(Exam.key).order_by(sa.func.min(Attempt.started_at)))
-    return [key for key, _ in rows]
+    return [key for key, _ in session.execute(_ATTEMPTED_EXAM_KEYS, {"user_id": user_id})]

@@ -332,10 +332,15 @@ class MyOutcome:
 
 def my_outcome(session: Session, *, trainee: User) -> MyOutcome | None:
     """The trainee's own latest decision (never a proposal that waits, nor its reasons)."""
-    decision = session.scalar(sa.select(ProbationDecision).where(
-        ProbationDecision.trainee_id == trainee.id).order_by(ProbationDecision.id.desc())
-        .limit(1))
+    decision = session.execute(_MY_OUTCOME, {"trainee_id": trainee.id}).first()
     if decision is None:
         return None
     return MyOutcome(outcome=decision.outcome, effective_date=decision.effective_date,
                      decided_at=decision.decided_at)
+
+
+# Three columns, not the decision's ORM object (the trainee's home reads it on every visit).
+_pd = ProbationDecision.__table__
+_MY_OUTCOME = (sa.select(_pd.c.outcome, _pd.c.effective_date, _pd.c.decided_at)
+               .where(_pd.c.trainee_id == sa.bindparam("trainee_id"))
+               .order_by(_pd.c.id.desc()).limit(1))
