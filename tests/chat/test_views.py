@@ -167,8 +167,9 @@ def test_a_reply_with_htmx_swaps_out_of_band_and_without_redirects(
         "SELECT user", version, "SELECT chat_attempt",
         "UPDATE chat_attempt", "INSERT chat_message", "UPDATE chat_conversation"], statements
     if app.config["DATABASE_URL"].startswith("sqlite"):  # SQLite's BEGINs are statements
-        # Signed in and read in deferred transactions; the write lock for the writes alone.
-        assert kinds[:6] == ["BEGIN", "SELECT user", "BEGIN", version, "SELECT chat_attempt",
+        # Signed in and planned in one deferred transaction; the write lock for the writes
+        # alone.
+        assert kinds[:5] == ["BEGIN", "SELECT user", version, "SELECT chat_attempt",
                              "BEGIN IMMEDIATE"], kinds
     # The next reply in this process starts from the attempt the last one wrote (the
     # version says nothing has moved): no read of the conversations and messages.

@@ -358,15 +358,12 @@ def _schedule(session: Session, attempt: ChatAttempt, row: ChatConversation,
             sent_at=None))
 
 
-def _messages(attempt: ChatAttempt) -> list[ChatMessage]:
-    """Every message of the attempt, in the order they were written."""
-    every = [m for row in attempt.conversations for m in row.messages]
-    # Written rows in id order; rows of this request (no id yet) after them, as added.
-    return sorted(every, key=lambda m: (m.id is None, m.id or 0))
-
-
 def _undelivered(attempt: ChatAttempt) -> list[ChatMessage]:
-    return [m for m in _messages(attempt) if m.delivered_at is None]
+    """The messages not yet delivered, in the order they were written: rows in id order,
+    rows of this request (no id yet) after them, as added. Filtered before sorting (a reply
+    asks several times, and most of an attempt's rows have been delivered)."""
+    waiting = [m for row in attempt.conversations for m in row.messages if m.delivered_at is None]
+    return sorted(waiting, key=lambda m: (m.id is None, m.id or 0))
 
 
 def _plan_next_event(session: Session, attempt: ChatAttempt, now: datetime) -> None:
