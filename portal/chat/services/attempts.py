@@ -328,18 +328,17 @@ def _current_scenarios(session: Session, keys: list[str]) -> dict[str, ChatScena
 # --- the engine's state, column by column ---------------------------------------------
 
 
-def _state_fields() -> list[str]:
-    return [f.name for f in dataclasses.fields(engine.Conversation)]
+_STATE_FIELDS = tuple(f.name for f in dataclasses.fields(engine.Conversation))
 
 
 def _conversation(row: ChatConversation) -> engine.Conversation:
-    values = {name: getattr(row, name) for name in _state_fields()}
+    values = {name: getattr(row, name) for name in _STATE_FIELDS}
     values["ending"] = Ending(row.ending) if row.ending else None
     return engine.Conversation(**values)
 
 
 def _store_state(row: ChatConversation, conv: engine.Conversation) -> None:
-    for name in _state_fields():
+    for name in _STATE_FIELDS:
         value = getattr(conv, name)
         value = value.value if hasattr(value, "value") else value
         if getattr(row, name) != value:  # an unchanged column is not written
