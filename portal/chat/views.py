@@ -194,8 +194,10 @@ def reply(attempt_id: int) -> ResponseReturnValue:
     try:
         for _ in range(REPLY_TRIES):
             # Read and compute without the lock; write only if the attempt has not moved.
+            # The first plan reads in the sign-in's deferred transaction (one BEGIN fewer:
+            # the write's guard catches a version that moved since); a later try begins a
+            # fresh one (the write phase before it ended its transaction).
             session = db_session()
-            session.rollback()
             try:
                 plan = services.plan_reply(session, user_id=user_id, attempt_id=attempt_id,
                                            slot=-1 if slot is None else slot, text=text, now=at)

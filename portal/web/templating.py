@@ -31,7 +31,18 @@ def points(value: Any) -> str:
 def clock_time(value: datetime) -> str:
     """A moment's local time of day, 15:04:05 (as `datetimeformat("HH:mm:ss")` shows it, for
     long lists: one timezone conversion, no locale pattern)."""
-    return value.astimezone(get_timezone()).strftime("%H:%M:%S")
+    return value.astimezone(_timezone()).strftime("%H:%M:%S")
+
+
+def _timezone() -> Any:
+    """`flask_babel.get_timezone()`, reading the zone it keeps on `g` when it has one (a
+    console lists many times; `refresh` drops the kept zone, and the next call asks again)."""
+    if has_app_context():
+        babel_context = getattr(g._get_current_object(), "_flask_babel", None)  # type: ignore[attr-defined]
+        found = getattr(babel_context, "babel_tzinfo", None)
+        if found is not None:
+            return found
+    return get_timezone()
 
 
 def request_translations() -> NullTranslations:

@@ -124,6 +124,23 @@ def test_an_empty_poll_answers_204_with_one_read_and_a_poll_with_news_the_fragme
     assert "小林：别的快递都送不到家" in body
 
 
+def test_the_customer_list_links_each_pane_as_the_router_builds_it(
+        app: Flask, client: FlaskClient, trainee: User, clock: Clock) -> None:
+    """The list builds its console URL once and appends the slot: the link must stay what
+    url_for builds for each customer (page and reply fragment alike)."""
+    attempt_id = _start(client)
+    page = client.get(f"/chat/attempts/{attempt_id}?c=0").get_data(as_text=True)
+    with app.test_request_context():
+        from flask import url_for
+        link = url_for("chat.console", attempt_id=attempt_id, c=0)
+    assert f'<a href="{link}" aria-current="true">' in page
+    clock.tick(15)
+    reply = client.post(f"/chat/attempts/{attempt_id}/reply", data={"c": "0", "text": "稍等一下哦"},
+                        headers=HX).get_data(as_text=True)
+    assert 'id="chat-customers" hx-swap-oob="true"' in reply
+    assert f'<a href="{link}" aria-current="true">' in reply
+
+
 def test_a_poll_and_a_reply_check_the_cookie_as_every_page_does(
         client: FlaskClient, session: Session, trainee: User, clock: Clock) -> None:
     attempt_id = _start(client)
@@ -167,8 +184,9 @@ def test_a_reply_with_htmx_swaps_out_of_band_and_without_redirects(
         "SELECT user", version, "SELECT chat_attempt",
         "UPDATE chat_attempt", "INSERT chat_message", "UPDATE chat_conversation"], statements
     if app.config["DATABASE_URL"].startswith("sqlite"):  # SQLite's BEGINs are statements
-        # Signed in and read in deferred transactions; the write lock for the writes alone.
-        assert kinds[:6] == ["BEGIN", "SELECT user", "BEGIN", version, "SELECT chat_attempt",
+        # Signed in and planned in one deferred transaction; the write lock for the writes
+        # alone.
+        assert kinds[:5] == ["BEGIN", "SELECT user", version, "SELECT chat_attempt",
                              "BEGIN IMMEDIATE"], kinds
     # The next reply in this process starts from the attempt the last one wrote (the
     # version says nothing has moved): no read of the conversations and messages.

@@ -331,18 +331,17 @@ def _current_scenarios(session: Session, keys: list[str]) -> dict[str, ChatScena
 # --- the engine's state, column by column ---------------------------------------------
 
 
-def _state_fields() -> list[str]:
-    return [f.name for f in dataclasses.fields(engine.Conversation)]
+_STATE_FIELDS = tuple(f.name for f in dataclasses.fields(engine.Conversation))
 
 
 def _conversation(row: ChatConversation) -> engine.Conversation:
-    values = {name: getattr(row, name) for name in _state_fields()}
+    values = {name: getattr(row, name) for name in _STATE_FIELDS}
     values["ending"] = Ending(row.ending) if row.ending else None
     return engine.Conversation(**values)
 
 
 def _store_state(row: ChatConversation, conv: engine.Conversation) -> None:
-    for name in _state_fields():
+    for name in _STATE_FIELDS:
         value = getattr(conv, name)
         value = value.value if hasattr(value, "value") else value
         if getattr(row, name) != value:  # an unchanged column is not written
@@ -361,15 +360,12 @@ def _schedule(session: Session, attempt: ChatAttempt, row: ChatConversation,
             sent_at=None))
 
 
-def _messages(attempt: ChatAttempt) -> list[ChatMessage]:
-    """Every message of the attempt, in the order they were written."""
-    every = [m for row in attempt.conversations for m in row.messages]
-    # Written rows in id order; rows of this request (no id yet) after them, as added.
-    return sorted(every, key=lambda m: (m.id is None, m.id or 0))
-
-
 def _undelivered(attempt: ChatAttempt) -> list[ChatMessage]:
-    return [m for m in _messages(attempt) if m.delivered_at is None]
+    """The messages not yet delivered, in the order they were written: rows in id order,
+    rows of this request (no id yet) after them, as added. Filtered before sorting (a reply
+    asks several times, and most of an attempt's rows have been delivered)."""
+    waiting = [m for row in attempt.conversations for m in row.messages if m.delivered_at is None]
+    return sorted(waiting, key=lambda m: (m.id is None, m.id or 0))
 
 
 def _plan_next_event(session: Session, attempt: ChatAttempt, now: datetime) -> None:
