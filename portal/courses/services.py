@@ -5,7 +5,7 @@ import hashlib
 import weakref
 from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -455,8 +455,56 @@ def _track_text(session: Session, version_id: int) -> TrackText:
     return found  # type: ignore[no-any-return]
 
 
+@dataclass(frozen=True, slots=True)
+class CohortFacts:
+    """A cohort as its trainee's home shows it (named like `Cohort`'s attributes): what a
+    signed-in `Principal`'s track page reads of it, in its first statement, as columns."""
+
+    id: int
+    name: str
+    start_date: date
+    track_key: str
+
+
+@dataclass(frozen=True)
+class MyTrack:
+    """A trainee's cohort (None without one) and track (None if none is assigned/published)."""
+
+    cohort: Cohort | CohortFacts | None
+    view: TrackView | None
+
+
+# A `Principal`'s cohort, its track and the track's version in use: columns, no ORM object.
+_COHORT_FACTS_TRACK = (
+    sa.select(_co.c.id, _co.c.name, _co.c.start_date, _co.c.track_key, _t.c.id,
+              _t.c.current_version_id)
+    .select_from(_co.outerjoin(_t, _t.c.key == _co.c.track_key))
+    .where(_co.c.id == sa.bindparam("cohort_id")))
+
+
+def my_track(session: Session, *, user: User) -> MyTrack:
+    """The trainee's cohort and track with every stage's state (`track_for_trainee`). For a
+    signed-in `Principal` (no ORM object) the cohort is read as its columns (`CohortFacts`)."""
+    if sa.inspect(user, raiseerr=False) is not None:  # an ORM `User`
+        view = track_for_trainee(session, user=user)
+        return MyTrack(user.cohort, view)
+    if user.cohort_id is None:
+        return MyTrack(None, None)
+    row = session.execute(_COHORT_FACTS_TRACK, {"cohort_id": user.cohort_id}).one_or_none()
+    if row is None:
+        return MyTrack(None, None)
+    cohort = CohortFacts(row[0], row[1], row[2], row[3])
+    track_id, version_id = row[4], row[5]
+    if track_id is None or version_id is None:
+        return MyTrack(cohort, None)
+    return MyTrack(cohort, _track_view(session, TrackRef(track_id, cohort.track_key),
+                                       _track_text(session, version_id), user, cohort))
+
+
 def track_for_trainee(session: Session, *, user: User) -> TrackView | None:
     """The trainee's track with every stage's state, or None if none is assigned/published."""
+    if sa.inspect(user, raiseerr=False) is None:  # a signed-in Principal
+        return my_track(session, user=user).view
     if _cohort_pending(user):
         row = session.execute(_COHORT_TRACK, {"cohort_id": user.cohort_id}).one_or_none()
         cohort, track_id, version_id = row if row is not None else (None, None, None)
@@ -475,7 +523,7 @@ def track_for_trainee(session: Session, *, user: User) -> TrackView | None:
 
 
 def _track_view(session: Session, track: TrackRef, version: TrackText, user: User,
-                cohort: Cohort | None) -> TrackView:
+                cohort: Cohort | CohortFacts | None) -> TrackView:
     # The modules, the title and length of each one's version in use (never a body: the
     # bodies are most of a version's bytes) and the trainee's progress on each.
     modules: dict[str, TrackModule] = {}

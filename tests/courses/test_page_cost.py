@@ -125,6 +125,20 @@ def test_track_page_reads_only_in_a_pinned_number_of_statements(
     # user, cohort + track + version, modules + versions + progress, passed stages + ticks
     # + the online exams and drills, attempted exams, placement, probation
     assert len(statements) == 7, statements
+    # The user is a Principal (@principal_only): its narrow read, not the account's row;
+    # the cohort as its columns, not an ORM object.
+    assert "password_hash" not in statements[0], statements[0]
+    assert "cohort.created_at" not in statements[1], statements[1]
+
+
+def test_a_trainee_whose_cohort_has_no_track_sees_the_cohort(
+        app: Flask, client: FlaskClient, session: Session) -> None:
+    cohort = make_cohort(session, track_key="not-imported")
+    trainee = make_user(session, cohort=cohort)
+    session.commit()
+    login(client, trainee)
+    page = client.get("/").get_data(as_text=True)
+    assert cohort.name in page and "not-imported" in page
 
 
 def test_a_plain_signed_in_request_loads_the_user_in_one_statement(

@@ -118,4 +118,4 @@ def test_only_the_hot_requests_get_a_principal_instead_of_the_account(app: Flask
     marked = {rule.endpoint for rule in app.url_map.iter_rules()
               if getattr(app.view_functions[rule.endpoint], "principal_only", False)}
     assert marked == {"chat.poll", "chat.reply", "courses.module_show", "exams.answer_save",
-                      "exams.attempt_show", "exams.attempt_submit"}
+                      "exams.attempt_show", "exams.attempt_submit", "home.index"}
