@@ -214,7 +214,9 @@ class _Builder:
         raise _Unusual(depth)  # pragma: no cover - libyaml gives no other event here
 
     def mapping(self, start: Any, depth: int) -> dict[Any, Any]:
-        self.opened(start, depth)
+        if start.anchor is not None or start.tag is not None or depth > self.max_depth \
+                or self.events > self.max_events:
+            self.opened(start, depth)  # refused there (the usual start needs no call)
         get_event, scalar, max_events = self.get_event, self.scalar, self.max_events
         resolved_first = _FAST_RESOLVED_FIRST
         data: dict[Any, Any] = {}
@@ -269,7 +271,9 @@ class _Builder:
         return data
 
     def sequence(self, start: Any, depth: int) -> list[Any]:
-        self.opened(start, depth)
+        if start.anchor is not None or start.tag is not None or depth > self.max_depth \
+                or self.events > self.max_events:
+            self.opened(start, depth)  # refused there (the usual start needs no call)
         get_event, scalar, max_events = self.get_event, self.scalar, self.max_events
         resolved_first = _FAST_RESOLVED_FIRST
         result: list[Any] = []
