@@ -157,6 +157,17 @@ _RESOLVED_FIRST = frozenset(_PyLoader.yaml_implicit_resolvers)
 _ALWAYS_RESOLVE = None in _RESOLVED_FIRST
 
 
+class _Everything:
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+# The builder's inline test for "a plain string, no resolving" (`value[:1] not in ...`);
+# with a resolver for every text (None), no plain scalar passes it.
+_EVERYTHING = _Everything()
+_FAST_RESOLVED_FIRST: Any = _RESOLVED_FIRST if not _ALWAYS_RESOLVE else _EVERYTHING
+
+
 class _Builder:
     """One pass over libyaml's events, by recursive descent: each mapping and list is built
     by the call that read its start, so a value needs no look at a stack of open ones."""
@@ -203,8 +214,11 @@ class _Builder:
         raise _Unusual(depth)  # pragma: no cover - libyaml gives no other event here
 
     def mapping(self, start: Any, depth: int) -> dict[Any, Any]:
-        self.opened(start, depth)
+        if start.anchor is not None or start.tag is not None or depth > self.max_depth \
+                or self.events > self.max_events:
+            self.opened(start, depth)  # refused there (the usual start needs no call)
         get_event, scalar, max_events = self.get_event, self.scalar, self.max_events
+        resolved_first = _FAST_RESOLVED_FIRST
         data: dict[Any, Any] = {}
         lines: dict[str, int] = {}
         duplicates: set[str] | None = None
@@ -222,7 +236,11 @@ class _Builder:
                     raise _Unusual(depth + 1)  # a key that is a list or a mapping
                 _check(event, self.events, max_events=max_events)  # an alias: refused
             raw = event.value
-            key = scalar(event, depth)
+            if event.anchor is None and event.tag is None and (
+                    not event.implicit[0] or raw[:1] not in resolved_first):
+                key = raw  # a plain string key, the usual case: no call
+            else:
+                key = scalar(event, depth)
             if raw in lines:
                 if duplicates is None:
                     duplicates = set()
@@ -234,7 +252,12 @@ class _Builder:
                 _check(event, self.events, max_events=max_events)
             kind = type(event)
             if kind is _SCALAR:
-                data[key] = scalar(event, depth)
+                value = event.value
+                if event.anchor is None and event.tag is None and (
+                        not event.implicit[0] or value[:1] not in resolved_first):
+                    data[key] = value  # a string: most values
+                else:
+                    data[key] = scalar(event, depth)
             elif kind is _MAPPING_START:
                 data[key] = self.mapping(event, depth + 1)
             elif kind is _SEQUENCE_START:
@@ -248,8 +271,11 @@ class _Builder:
         return data
 
     def sequence(self, start: Any, depth: int) -> list[Any]:
-        self.opened(start, depth)
+        if start.anchor is not None or start.tag is not None or depth > self.max_depth \
+                or self.events > self.max_events:
+            self.opened(start, depth)  # refused there (the usual start needs no call)
         get_event, scalar, max_events = self.get_event, self.scalar, self.max_events
+        resolved_first = _FAST_RESOLVED_FIRST
         result: list[Any] = []
         append = result.append
         while True:
@@ -259,7 +285,12 @@ class _Builder:
                 _check(event, self.events, max_events=max_events)
             kind = type(event)
             if kind is _SCALAR:
-                append(scalar(event, depth))
+                value = event.value
+                if event.anchor is None and event.tag is None and (
+                        not event.implicit[0] or value[:1] not in resolved_first):
+                    append(value)
+                else:
+                    append(scalar(event, depth))
             elif kind is _SEQUENCE_END:
                 return result
             elif kind is _MAPPING_START:

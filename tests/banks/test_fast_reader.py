@@ -24,6 +24,9 @@ TEXTS = [
     "? [a]\n: 1\n", "a: 1\n---\nb: 2\n", "x: 12345678901234567890123\n", "a: |\n  多行\n  文字\n",
     "- - - x\n", "a:\n  - b: 1\n    c:\n      d: e\n", "k: 0x1F\nj: 0o17\nl: .inf\nm: -.nan\n",
     "'a': \"b\"\n\"c\": [x, 'y', \"z\"]\n", "空: \nx: []\ny: {}\n",
+    # the builder's inline string test: quoted look-alikes stay text, plain ones resolve
+    "'true': 'null'\n\"1\": \"~\"\nyes: no\n- x\n", "- 'on'\n- off\n- ''\n-\n- 文字\n",
+    "a: [~, '', y, n, 'Y', 0, '0']\nb: {x: , 'x2': }\n",
 ]
 
 
@@ -58,6 +61,12 @@ def test_the_one_pass_builder_gives_what_pyyaml_gives(text: str) -> None:
     ("<<: {a: 1}\nb: *x\n", 2, "别名"), ("? [a]\n: &y 1\n", 2, "锚点"),
     ("a: 1\n---\nb: !t 2\n", 3, "标签"), ("[[[[[[1]]]]]]", 1, "嵌套"),
     ("x: [" + ", ".join(["1"] * 300) + "]\n", 1, "过多"), ("- {a: 1, b: 2}\n" * 100, 8, "过多"),
+    # refused where the builder takes a start or a string without a call
+    ("a: 1\n&k b: 2\n", 2, "锚点"), ("a:\n  - x\n  - &v y\n", 3, "锚点"),
+    ("a: !!str b\n", 1, "标签"), ("a: !m {b: 1}\n", 1, "标签"), ("a:\n  b: &s [1]\n", 2, "锚点"),
+    ("- !s [1]\n", 1, "标签"), ("- &m {a: 1}\n", 1, "锚点"), ("[[[[[[]]]]]]", 1, "嵌套"),
+    ("{a: {b: {c: {d: {e: {f: 1}}}}}}", 1, "嵌套"),
+    ("x:\n" + "".join(f"  k{i}: v\n" for i in range(22)) + "y: {z: 1}\n", 24, "过多"),
 ])
 def test_refusals_name_their_line_on_every_path(text: str, line: int, word: str) -> None:
     problems: list[Any] = []
