@@ -16,6 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from portal.sqlite_writers import QueuedConnection, queue_for
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -82,9 +84,27 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
+    # Writers queue before BEGIN IMMEDIATE and are handed the lock at once, instead of
+    # polling in SQLite's busy handler (portal/sqlite_writers.py); not for a private
+    # in-memory database, which no one else writes.
+    database = engine.url.database
+    queue = queue_for(database) if database not in (None, "", ":memory:") else None
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+        if not write_intent.get():
+            conn.exec_driver_sql("BEGIN")
+            return
+        dbapi_connection = conn.connection.dbapi_connection
+        queued = queue is not None and isinstance(dbapi_connection, QueuedConnection)
+        if queued:
+            dbapi_connection.enter_queue(queue, SQLITE_BUSY_TIMEOUT_MS / 1000)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if queued:
+                dbapi_connection.leave_queue()
+            raise
 
     @event.listens_for(engine, "handle_error")
     def _drop_connection_when_unavailable(context: sa.engine.ExceptionContext) -> None:
@@ -99,7 +119,9 @@ def _configure_sqlite(engine: Engine) -> None:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     sa_url = sa.make_url(url)
     if sa_url.get_backend_name() == "sqlite":
-        kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        connect_args = kwargs.setdefault("connect_args", {})
+        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        connect_args.setdefault("factory", QueuedConnection)
         engine = sa.create_engine(sa_url, **kwargs)
         _configure_sqlite(engine)
         return engine
